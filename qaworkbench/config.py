@@ -1,0 +1,25 @@
+"""Every path the project uses, in one place (cookiecutter-data-science style)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJ_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = PROJ_ROOT / "templates"
+MAPPINGS_DIR = TEMPLATES_DIR / "mappings"
+SCORECARDS_DIR = TEMPLATES_DIR / "scorecards"
+SAMPLING_DIR = TEMPLATES_DIR / "sampling"
+DATA_DIR = Path(os.environ.get("QAW_DATA_DIR", PROJ_ROOT / "data"))
+DEMO_DIR = DATA_DIR / "demo"
+REPORTS_DIR = Path(os.environ.get("QAW_REPORTS_DIR", PROJ_ROOT / "reports"))
+
+# Excel's sheet limit: a file with exactly this many rows (header included) was cut.
+EXCEL_MAX_ROWS = 1_048_576
+
+# A single contact duration above this is treated as absurd (s): 12 hours.
+ABSURD_DURATION_S = 12 * 3600.0
+
+# The key for customer pseudonyms. Set QAW_PSEUDONYM_KEY in production; the
+# default only keeps demo runs reproducible.
+PSEUDONYM_KEY_ENV = "QAW_PSEUDONYM_KEY"

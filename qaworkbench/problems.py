@@ -1,0 +1,63 @@
+"""What went wrong with an input, said so a person can find and fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SHOW_AT_MOST = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input: file, spreadsheet row (header = row 1), column, expectation."""
+
+    file: str
+    row: int | None
+    column: str | None
+    expected: str
+    value: object = None
+    fatal: bool = False  # the whole file is unusable, not just this row
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        got = "" if self.value is None else f", got {_show(self.value)}"
+        return f"{', '.join(where)}: expected {self.expected}{got}"
+
+
+def _show(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class QAWError(Exception):
+    """Base class for errors a user can act on."""
+
+
+class ConfigError(QAWError):
+    """A YAML configuration file (mapping, scorecard, plan) is invalid."""
+
+
+class ValidationError(QAWError):
+    """An input table failed validation; ``problems`` lists every problem found."""
+
+    def __init__(self, table: str, file: str, problems: list[Problem]):
+        self.table = table
+        self.file = file
+        self.problems = problems
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        n = len(self.problems)
+        rows = len({p.row for p in self.problems if p.row is not None})
+        head = f"{self.file}: table {self.table!r} failed validation: {n} problem(s)"
+        if rows:
+            head += f" in {rows} row(s)"
+        lines = [head]
+        lines += [f"  - {p}" for p in self.problems[:SHOW_AT_MOST]]
+        if n > SHOW_AT_MOST:
+            lines.append(f"  ... and {n - SHOW_AT_MOST} more (use lenient mode to write them all)")
+        return "\n".join(lines)

@@ -1,0 +1,151 @@
+"""Checks on canonical tables: every failing row is named with what was expected.
+
+Checks are vectorised and return ``Finding``s (a row mask, a column and an
+expectation); ``problems`` turns them into messages, ``reasons`` into the
+per-row text written beside rejected rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .config import ABSURD_DURATION_S
+from .parse import _regex_mask
+from .problems import Problem
+from .schema import Table
+
+FORMULA_START = r"^[=+\-@]"
+
+
+@dataclass
+class Finding:
+    """Rows of one table that fail one check."""
+
+    column: str | None
+    expected: str
+    mask: np.ndarray
+    values: pd.Series | None = None
+
+
+def row_checks(df: pd.DataFrame, t: Table) -> list[Finding]:
+    """Checks that need only this table: required cells, keys, durations, dates, text."""
+    out: list[Finding] = []
+    for col in t.columns:
+        if not col.required:
+            continue
+        mask = df[col.name].isna().to_numpy()
+        if mask.any():
+            out.append(Finding(col.name, f"a value ({col.doc or col.kind}); the cell is empty", mask))
+    if t.name == "contacts":
+        answered = df["answered"].fillna(False).to_numpy(dtype=bool)
+        mask = answered & df["agent_id"].isna().to_numpy()
+        if mask.any():
+            out.append(Finding("agent_id", "the agent who answered this contact", mask))
+        for c in ("queue_wait_s", "talk_s", "hold_s", "wrap_s"):
+            v = df[c].to_numpy(dtype="float64", na_value=np.nan)
+            neg = v < 0
+            if neg.any():
+                out.append(Finding(c, "a duration of 0 s or more", neg, df[c]))
+            absurd = v > ABSURD_DURATION_S
+            if absurd.any():
+                out.append(
+                    Finding(c, f"a plausible duration (at most {ABSURD_DURATION_S:,.0f} s)", absurd, df[c])
+                )
+        end = df["end_time"]
+        if end.notna().any():
+            mask = (end < df["start_time"]).fillna(False).to_numpy(dtype=bool)
+            if mask.any():
+                out.append(Finding("end_time", "an end time at or after start_time", mask, end))
+    if t.name == "agents":
+        mask = (df["leave_date"] < df["hire_date"]).fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            out.append(Finding("leave_date", "a leave date on or after hire_date", mask, df["leave_date"]))
+    if t.name == "evaluation_items":
+        mask = (df["points_deducted"] < 0).fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            out.append(Finding("points_deducted", "points of 0 or more", mask, df["points_deducted"]))
+    for col in t.columns:
+        if col.free_text and df[col.name].notna().any():
+            mask = _formula_mask(df[col.name])
+            if mask.any():
+                out.append(
+                    Finding(
+                        col.name,
+                        "text that does not start with = + - @ (a spreadsheet would run it as a "
+                        "formula when re-exported)",
+                        mask,
+                        df[col.name],
+                    )
+                )
+    dup = df.duplicated(list(t.key), keep="first").to_numpy()
+    if dup.any():
+        out.append(
+            Finding(
+                ",".join(t.key),
+                f"a unique {' + '.join(t.key)}; this one appeared in an earlier row",
+                dup,
+                _key_values(df, t),
+            )
+        )
+    return out
+
+
+def _formula_mask(s: pd.Series) -> np.ndarray:
+    uniques = pd.Series(s.dropna().unique())
+    if len(uniques) < len(s) // 4:  # low cardinality: test each distinct value once
+        hit = uniques[_regex_mask(uniques, FORMULA_START)]
+        return s.isin(hit).to_numpy()
+    return _regex_mask(s, FORMULA_START)
+
+
+def _key_values(df: pd.DataFrame, t: Table) -> pd.Series:
+    if len(t.key) == 1:
+        return df[t.key[0]]
+    return df[list(t.key)].astype("str").agg(" + ".join, axis=1)
+
+
+def reference_checks(df: pd.DataFrame, t: Table, tables: dict[str, pd.DataFrame]) -> list[Finding]:
+    """Rows whose references (agent, contact, evaluation, evaluator) point at nothing."""
+    out: list[Finding] = []
+    for col, (other, other_col) in t.references.items():
+        if other not in tables:
+            continue
+        vals = df[col]
+        mask = (vals.notna() & ~vals.isin(tables[other][other_col])).to_numpy()
+        if mask.any():
+            out.append(Finding(col, f"a {other_col} present in {other}", mask, vals))
+    return out
+
+
+def problems(findings: list[Finding], rows: np.ndarray, file: str, limit: int = 1000) -> list[Problem]:
+    """Messages for the failing rows, in row order, at most ``limit`` of them."""
+    out: list[Problem] = []
+    for f in findings:
+        for pos in np.flatnonzero(f.mask)[:limit]:
+            value = None if f.values is None else f.values.iloc[pos]
+            if value is not None and pd.isna(value):
+                value = None
+            out.append(Problem(file, int(rows[pos]), f.column, f.expected, value))
+    out.sort(key=lambda p: (p.row or 0, p.column or ""))
+    return out[:limit]
+
+
+def bad_rows(findings: list[Finding], n: int) -> np.ndarray:
+    """True for every row that fails at least one finding."""
+    mask = np.zeros(n, dtype=bool)
+    for f in findings:
+        mask |= f.mask
+    return mask
+
+
+def reasons(findings: list[Finding], n: int) -> pd.Series:
+    """Per-row text listing every failed check, '; '-separated; empty for good rows."""
+    out = pd.Series([""] * n, dtype=object)
+    for f in findings:
+        idx = np.flatnonzero(f.mask)
+        text = f"{f.column}: expected {f.expected}"
+        out.iloc[idx] = [f"{r}; {text}" if r else text for r in out.iloc[idx]]
+    return out
