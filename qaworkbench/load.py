@@ -154,7 +154,9 @@ def _settle(
     if not findings:
         return df
     if mode == "strict":
-        raise ValidationError(table_name, file, validate.problems(findings, rows, file))
+        raise ValidationError(
+            table_name, file, validate.problems(findings, rows, file), validate.count(findings)
+        )
     bad = validate.bad_rows(findings, len(df))
     rejected = source_rows.loc[bad].copy()
     rejected.insert(0, "_row", rows[bad])

@@ -173,8 +173,7 @@ def apply_mapping(
                 Problem(file, e.position + row_offset, rule.sources[0], str(e), e.value, fatal=True)
             )
             continue
-        res.frame[name] = parsed.values.to_numpy() if len(parsed.values) else parsed.values
-        res.frame[name] = res.frame[name].astype(parsed.values.dtype)
+        res.frame[name] = parsed.values.set_axis(res.frame.index)
         if parsed.bad.any():
             res.bad[name] = (parsed.bad, parsed.expected)
             res.raw[name] = src

@@ -39,20 +39,18 @@ class AmbiguousFormat(ValueError):
         self.value = value
 
 
-def empty_mask(s: pd.Series) -> np.ndarray:
-    """True where a cell is missing or only white space."""
-    isna = s.isna().to_numpy()
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        txt = s.astype("str")
-        blank = txt.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
-        return isna | blank
-    return isna
-
-
 def _as_text(s: pd.Series) -> pd.Series:
-    """Strings, stripped, with empty cells as NA."""
-    out = s.astype("str").str.strip()
-    return out.mask(empty_mask(s))
+    """Strings, stripped, with empty or white-space cells as NA."""
+    out = s if isinstance(s.dtype, pd.StringDtype) else s.astype("str")
+    out = out.str.strip()
+    return out.mask(out.eq("").fillna(False).to_numpy(dtype=bool))
+
+
+def _map_distinct(s: pd.Series, lut: dict) -> pd.Series:
+    """``s.map(lut)`` computed once per distinct value (fast for low-cardinality columns)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    mapped = np.array([lut.get(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=s.index)
 
 
 def _regex_mask(s: pd.Series, pattern: str) -> np.ndarray:
@@ -152,9 +150,10 @@ def parse_flag(
     expected = f"a flag ({'/'.join(true[:2])} or {'/'.join(false[:2])})"
     if pd.api.types.is_bool_dtype(s.dtype):
         return Parsed(s.astype("boolean"), np.zeros(len(s), dtype=bool), expected)
-    txt = _as_text(s.map(_num_to_text) if s.dtype == object else s).str.lower()
+    txt = _as_text(s.map(_num_to_text) if s.dtype == object else s)
     lut = {w.lower(): True for w in true} | {w.lower(): False for w in false}
-    out = txt.map(lut).astype("boolean")
+    lut |= {w.upper(): v for w, v in lut.items()} | {w.capitalize(): v for w, v in lut.items()}
+    out = _map_distinct(txt, lut).astype("boolean")
     bad = out.isna().to_numpy() & txt.notna().to_numpy()
     return Parsed(out, bad, expected)
 
@@ -175,9 +174,10 @@ def parse_category(
         f" (or {', '.join(aliases)})" if aliases else ""
     )
     txt = _as_text(s)
-    lut = {a: a for a in allowed} | {a.lower(): a for a in allowed} | dict(aliases or {})
-    out = txt.map(lambda v: lut.get(v, lut.get(v.lower())) if isinstance(v, str) else v)
-    out = out.astype("str").mask(out.isna())
+    lut = {a: a for a in allowed} | dict(aliases or {})
+    lut |= {k.lower(): v for k, v in lut.items()} | {k.upper(): v for k, v in lut.items()}
+    lut |= {k.capitalize(): v for k, v in lut.items()}
+    out = _map_distinct(txt, lut).astype("str")
     bad = out.isna().to_numpy() & txt.notna().to_numpy()
     return Parsed(out, bad, expected)
 

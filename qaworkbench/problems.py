@@ -44,20 +44,30 @@ class ConfigError(QAWError):
 class ValidationError(QAWError):
     """An input table failed validation; ``problems`` lists every problem found."""
 
-    def __init__(self, table: str, file: str, problems: list[Problem]):
+    def __init__(self, table: str, file: str, problems: list[Problem], total: int | None = None):
         self.table = table
         self.file = file
         self.problems = problems
+        self.total = total
         super().__init__(self._message())
 
     def _message(self) -> str:
-        n = len(self.problems)
-        rows = len({p.row for p in self.problems if p.row is not None})
-        head = f"{self.file}: table {self.table!r} failed validation: {n} problem(s)"
-        if rows:
-            head += f" in {rows} row(s)"
+        n = self.total if self.total is not None else len(self.problems)
+        head = f"{self.file}: table {self.table!r} failed validation: {n:,d} problem(s)"
         lines = [head]
+        groups: dict[tuple, list[Problem]] = {}
+        for p in self.problems:
+            groups.setdefault((p.column, p.expected), []).append(p)
+        if len(groups) < len(self.problems):  # summarise repeated checks first
+            for (column, expected), ps in groups.items():
+                rows = ", ".join(str(p.row) for p in ps[:5] if p.row is not None)
+                more = f" and {len(ps) - 5:,d} more" if len(ps) > 5 else ""
+                col = f"column {column!r}: " if column else ""
+                lines.append(f"  * {col}expected {expected} — {len(ps):,d} row(s): {rows}{more}")
         lines += [f"  - {p}" for p in self.problems[:SHOW_AT_MOST]]
-        if n > SHOW_AT_MOST:
-            lines.append(f"  ... and {n - SHOW_AT_MOST} more (use lenient mode to write them all)")
+        if len(self.problems) > SHOW_AT_MOST:
+            lines.append(
+                f"  ... and {n - SHOW_AT_MOST:,d} more (lenient mode writes every rejected row "
+                "with its reasons to a file)"
+            )
         return "\n".join(lines)

@@ -124,7 +124,7 @@ EVALUATIONS = Table(
         C("evaluated_at", "datetime"),
         C("mode", "category", values=MODES),
         C("scorecard_id", "id"),
-        C("scorecard_version", "id"),
+        C("scorecard_version", "text", doc="scorecard version, e.g. 1.0"),
         C("calibration_session", "id", required=False, doc="set when scored in calibration"),
     ),
     key=("evaluation_id",),

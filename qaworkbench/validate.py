@@ -94,10 +94,6 @@ def row_checks(df: pd.DataFrame, t: Table) -> list[Finding]:
 
 
 def _formula_mask(s: pd.Series) -> np.ndarray:
-    uniques = pd.Series(s.dropna().unique())
-    if len(uniques) < len(s) // 4:  # low cardinality: test each distinct value once
-        hit = uniques[_regex_mask(uniques, FORMULA_START)]
-        return s.isin(hit).to_numpy()
     return _regex_mask(s, FORMULA_START)
 
 
@@ -131,6 +127,11 @@ def problems(findings: list[Finding], rows: np.ndarray, file: str, limit: int = 
             out.append(Problem(file, int(rows[pos]), f.column, f.expected, value))
     out.sort(key=lambda p: (p.row or 0, p.column or ""))
     return out[:limit]
+
+
+def count(findings: list[Finding]) -> int:
+    """Number of (row, check) failures over all findings."""
+    return int(sum(f.mask.sum() for f in findings))
 
 
 def bad_rows(findings: list[Finding], n: int) -> np.ndarray:

@@ -1,0 +1,29 @@
+"""QA Workbench: contact-center quality assurance (质检) in Jupyter.
+
+The public API; everything else is reachable through its module.
+"""
+
+from .load import Center, load_center, load_table, save_center
+from .mapping import load_mapping
+from .privacy import mask_id, masked, pseudonym
+from .problems import ConfigError, Problem, QAWError, ValidationError
+from .scorecard import load_scorecard
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Center",
+    "ConfigError",
+    "Problem",
+    "QAWError",
+    "ValidationError",
+    "__version__",
+    "load_center",
+    "load_mapping",
+    "load_scorecard",
+    "load_table",
+    "mask_id",
+    "masked",
+    "pseudonym",
+    "save_center",
+]

@@ -1,0 +1,85 @@
+"""Heavy scans over Parquet through DuckDB, so memory stays bounded.
+
+Only this module speaks SQL, and only portable SQL (plain SELECT, GROUP BY,
+window-free arithmetic on epochs), so the same queries could later run on a
+distributed engine. DuckDB: streams Parquet with projection and predicate
+pushdown, uses little memory (shared/performance-floors.md), and is SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .load import find_table_file
+from .schema import TABLES
+
+
+def connect(folder: str | Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per Parquet table in ``folder``."""
+    con = duckdb.connect()
+    con.execute("SET threads TO 2")
+    for name in TABLES:
+        p = find_table_file(Path(folder), name)
+        if p is None:
+            continue
+        if p.is_dir():
+            glob = str(p / "**" / "*.parquet")
+        elif p.suffix == ".parquet":
+            glob = str(p)
+        else:
+            continue
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_q(glob)}')")
+    return con
+
+
+def _q(s: str) -> str:
+    return s.replace("'", "''")
+
+
+def handled_per_agent(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> pd.DataFrame:
+    """Answered contacts per agent in [start, end): columns agent_id, channel, direction, handled."""
+    return con.execute(
+        """
+        SELECT agent_id, channel, direction, count(*) AS handled
+        FROM contacts
+        WHERE start_time >= ? AND start_time < ? AND answered AND agent_id IS NOT NULL
+        GROUP BY agent_id, channel, direction
+        ORDER BY agent_id, channel, direction
+        """,
+        [start, end],
+    ).df()
+
+
+def service_level_by_interval(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    *,
+    interval_min: int = 30,
+    answer_within_s: float = 20.0,
+) -> pd.DataFrame:
+    """Service level per interval: offered, answered within ``answer_within_s`` s, and the share.
+
+    Abandoned contacts count as offered and not answered in time.
+    """
+    width = interval_min * 60
+    return con.execute(
+        f"""
+        SELECT to_timestamp(floor(epoch(start_time) / {width}) * {width})::TIMESTAMP AS interval_start,
+               channel,
+               count(*) AS offered,
+               count(*) FILTER (WHERE answered AND queue_wait_s <= ?) AS answered_in_time,
+               count(*) FILTER (WHERE answered AND queue_wait_s <= ?) / count(*) AS service_level
+        FROM contacts
+        WHERE start_time >= ? AND start_time < ?
+        GROUP BY 1, 2
+        ORDER BY 1, 2
+        """,
+        [answer_within_s, answer_within_s, start, end],
+    ).df()
