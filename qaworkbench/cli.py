@@ -21,39 +21,64 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path), default=DEMO_DIR, show_default=True,
-              help="Folder (Parquet) or database URL (sqlite:///demo.db) to write.")
+@click.option(
+    "--out",
+    default=str(DEMO_DIR),
+    show_default=True,
+    help="Folder (Parquet) or database URL (sqlite:///demo.db) to write.",
+)
 @click.option("--agents", default=300, show_default=True, help="Number of agents.")
 @click.option("--teams", default=20, show_default=True, help="Number of teams (班组).")
 @click.option("--months", default=6, show_default=True, help="Months of contacts.")
 @click.option("--start", default="2026-05-01", show_default=True, help="First day (YYYY-MM-DD).")
-@click.option("--contacts-per-day", default=50.0, show_default=True,
-              help="Contacts per voice agent per working day (80 gives ~3.6 M a month for 2,000 agents).")
-@click.option("--seed", default=20261121, show_default=True, help="Random seed: same seed, same center.")
+@click.option(
+    "--contacts-per-day",
+    default=50.0,
+    show_default=True,
+    help="Contacts per voice agent per working day (80 gives ~3.6 M a month for 2,000 agents).",
+)
+@click.option(
+    "--seed", default=20261121, show_default=True, help="Random seed: same seed, same center."
+)
 @click.option("--force", is_flag=True, help="Replace an existing demo center at --out.")
-def demo(out: Path, agents: int, teams: int, months: int, start: str, contacts_per_day: float,
-         seed: int, force: bool) -> None:
+def demo(
+    out: str,
+    agents: int,
+    teams: int,
+    months: int,
+    start: str,
+    contacts_per_day: float,
+    seed: int,
+    force: bool,
+) -> None:
     """Build the deterministic demo center (a Chinese hotline with QA data)."""
     from .demo import DemoSpec, build
     from .load import save_center
     from .readers import is_url
 
-    target = str(out)
-    if not is_url(target) and out.exists() and any(out.iterdir()) and not force:
+    target = out
+    out_dir = Path(out)
+    if not is_url(target) and out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise click.ClickException(f"{out} already holds data; pass --force to replace it")
     t0 = time.perf_counter()
-    spec = DemoSpec(agents=agents, teams=teams, months=months, start=start,
-                    contacts_per_day=contacts_per_day, seed=seed)
+    spec = DemoSpec(
+        agents=agents,
+        teams=teams,
+        months=months,
+        start=start,
+        contacts_per_day=contacts_per_day,
+        seed=seed,
+    )
     tables = build(spec)
     if is_url(target):
         save_center(tables, target)
     else:  # build beside, then swap in: a failed build never leaves half a center
-        tmp = out.with_name(f".{out.name}.building")
+        tmp = out_dir.with_name(f".{out_dir.name}.building")
         shutil.rmtree(tmp, ignore_errors=True)
         save_center(tables, tmp)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
     for name, df in tables.items():
         click.echo(f"{name:18s} {len(df):>10,d} rows")
     click.echo(f"demo center written to {target} in {time.perf_counter() - t0:.1f} s")
@@ -62,13 +87,22 @@ def demo(out: Path, agents: int, teams: int, months: int, start: str, contacts_p
 @main.command()
 @click.argument("source")
 @click.option("--mapping", "-m", help="Column mapping (YAML path or name in templates/mappings).")
-@click.option("--table", "-t", "table_name", help="Canonical table of a single file without a mapping.")
-@click.option("--lenient", is_flag=True,
-              help="Keep good rows; write rejected rows with reasons to --rejects.")
-@click.option("--rejects", type=click.Path(path_type=Path), default=Path("rejects"),
-              show_default=True, help="Folder for rejected rows (lenient mode).")
-def validate(source: str, mapping: str | None, table_name: str | None, lenient: bool,
-             rejects: Path) -> None:
+@click.option(
+    "--table", "-t", "table_name", help="Canonical table of a single file without a mapping."
+)
+@click.option(
+    "--lenient", is_flag=True, help="Keep good rows; write rejected rows with reasons to --rejects."
+)
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path),
+    default=Path("rejects"),
+    show_default=True,
+    help="Folder for rejected rows (lenient mode).",
+)
+def validate(
+    source: str, mapping: str | None, table_name: str | None, lenient: bool, rejects: Path
+) -> None:
     """Check a data folder, a database URL, or one file (with --mapping or --table).
 
     Prints row counts per table; exits 1 listing every problem otherwise.
@@ -85,8 +119,10 @@ def validate(source: str, mapping: str | None, table_name: str | None, lenient: 
             df, rep = load_table(source, table_name, mapping, mode=mode, rejects_dir=rejects)
             reports = [rep]
             if "answered" in df:
-                click.echo(f"answered: {int(df['answered'].sum()):,d}, "
-                           f"not answered: {int((~df['answered'].astype(bool)).sum()):,d}")
+                click.echo(
+                    f"answered: {int(df['answered'].sum()):,d}, "
+                    f"not answered: {int((~df['answered'].astype(bool)).sum()):,d}"
+                )
         else:
             reports = load_center(source, mode=mode, rejects_dir=rejects).reports
     except ValidationError as e:
@@ -97,12 +133,43 @@ def validate(source: str, mapping: str | None, table_name: str | None, lenient: 
         sys.exit(1)
     click.echo(f"{'table':18s} {'rows read':>10s} {'kept':>10s} {'rejected':>9s}  file")
     for r in reports:
-        click.echo(f"{r.table:18s} {r.rows_read:>10,d} {r.rows_kept:>10,d} {r.rejected:>9,d}  {r.file}")
+        click.echo(
+            f"{r.table:18s} {r.rows_read:>10,d} {r.rows_kept:>10,d} {r.rejected:>9,d}  {r.file}"
+        )
         for note in r.notes:
             click.echo(f"{'':18s} note: {note}")
     rejected = sum(r.rejected for r in reports)
     if rejected:
         click.echo(f"{rejected:,d} row(s) rejected; reasons in {rejects}/", err=True)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def summary(folder: Path) -> None:
+    """Summarise a data folder: contacts, service level and evaluations per month."""
+    from . import engine
+
+    con = engine.connect(folder)
+    months = engine.monthly_overview(con)
+    click.echo("Contacts per month (service level = answered within 20 s / offered)")
+    click.echo(
+        months.to_string(
+            index=False,
+            formatters={
+                "offered": "{:,d}".format,
+                "answered_share": "{:.1%}".format,
+                "service_level": "{:.1%}".format,
+                "mean_talk_s": "{:.0f}".format,
+            },
+        )
+    )
+    tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    if "evaluations" in tables:
+        ev = engine.monthly_evaluations(con).pivot(
+            index="month", columns="mode", values="evaluations"
+        )
+        click.echo("\nEvaluations per month by mode")
+        click.echo(ev.fillna(0).astype(int).to_string())
 
 
 @main.command()

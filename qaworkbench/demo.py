@@ -15,8 +15,12 @@ import pandas as pd
 
 from .scorecard import Scorecard, load_scorecard
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏建飞鑫波宁琳晨晓雪婷欣怡佳然浩宇轩涵梓子睿博文俊凯嘉瑶颖倩慧蕾璐雯琪")
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = list(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏建飞鑫波宁琳晨晓雪婷欣怡佳然浩宇轩涵梓子睿博文俊凯嘉瑶颖倩慧蕾璐雯琪"
+)
 TOPICS = [
     ("话费查询", 0.22),
     ("套餐变更", 0.14),
@@ -222,7 +226,7 @@ def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
         np.isnat(leave)[:, None] | (dvals[None, :] <= leave[:, None])
     )
     # Two days off a week, rotating by agent; a shift per agent-week.
-    dow = days.dayofweek.to_numpy()
+    dow = days.day_of_week.to_numpy()
     off1 = np.arange(n_ag) % 7
     works = active & (dow[None, :] != off1[:, None]) & (dow[None, :] != ((off1 + 1) % 7)[:, None])
     week = ((dvals - dvals[0]) // np.timedelta64(7, "D")).astype(int)
@@ -261,9 +265,10 @@ def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
     abandon = rng.random(n) < np.clip((wait - 25) / 300, 0, 0.5)
     speed = latent["speed"].to_numpy()[ai]
     short = rng.random(n) < latent["short_habit"].to_numpy()[ai] + 0.01
-    talk = np.where(
-        chat, rng.lognormal(np.log(420), 0.5, n), rng.lognormal(np.log(185), 0.6, n)
-    ) * speed
+    talk = (
+        np.where(chat, rng.lognormal(np.log(420), 0.5, n), rng.lognormal(np.log(185), 0.6, n))
+        * speed
+    )
     talk = np.where(short, rng.integers(4, 20, n), talk).round()
     hold = np.where(rng.random(n) < 0.25, rng.exponential(40, n), 0).round()
     wrap = (15 + rng.exponential(20, n)).round()
@@ -278,11 +283,15 @@ def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
     talk_f = np.where(abandon, np.nan, talk)
     hold_f = np.where(abandon, np.nan, hold)
     wrap_f = np.where(abandon, np.nan, wrap)
-    end_ts = start_ts + (wait + np.nan_to_num(talk_f) + np.nan_to_num(hold_f)).astype("timedelta64[s]")
+    end_ts = start_ts + (wait + np.nan_to_num(talk_f) + np.nan_to_num(hold_f)).astype(
+        "timedelta64[s]"
+    )
     # Customers: a pool where a few call often (repeat callers).
-    pool = max(n // 2, 1000)
+    pool = max(2 * n, 10_000)
     frequent = rng.random(n) < 0.12  # 12% of contacts come from a small set of frequent callers
-    cust = np.where(frequent, (2000 * rng.random(n) ** 1.5).astype(np.int64), rng.integers(2000, pool, n)).astype(np.int64)
+    cust = np.where(
+        frequent, (2000 * rng.random(n) ** 1.5).astype(np.int64), rng.integers(2000, pool, n)
+    ).astype(np.int64)
     prefixes = np.array([130, 131, 132, 135, 136, 137, 138, 139, 150, 151, 158, 159, 186, 188, 189])
     perm = np.random.default_rng(spec.seed + 1).permutation(pool)
     cust_num = prefixes[perm[cust] % len(prefixes)] * 10**8 + (perm[cust] * 7919) % 10**8
@@ -298,7 +307,11 @@ def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
         np.char.add("chat/", ids),
         np.char.add(np.char.add(np.char.add("rec/", date_path), "/"), np.char.add(ids, ".wav")),
     )
-    sat = np.where(abandon | (rng.random(n) < 0.6), np.nan, np.clip(np.round(4 + 0.5 * skill + rng.normal(0, 0.8, n)), 1, 5))
+    sat = np.where(
+        abandon | (rng.random(n) < 0.6),
+        np.nan,
+        np.clip(np.round(4 + 0.5 * skill + rng.normal(0, 0.8, n)), 1, 5),
+    )
     return pd.DataFrame(
         {
             "contact_id": pd.array(ids, dtype="str"),
@@ -315,7 +328,10 @@ def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
             "customer_id": pd.array(cust_num.astype(str), dtype="str"),
             "topic": pd.array(np.array(topic_names)[topic], dtype="str"),
             "complaint": pd.array(complaint, dtype="boolean"),
-            "resolved": pd.array(np.where(abandon, None, rng.random(n) < 0.8 + 0.05 * np.clip(skill, -2, 2)), dtype="boolean"),
+            "resolved": pd.array(
+                np.where(abandon, None, rng.random(n) < 0.8 + 0.05 * np.clip(skill, -2, 2)),
+                dtype="boolean",
+            ),
             "satisfaction": sat,
             "recording_ref": pd.array(rec, dtype="str"),
         }
@@ -334,9 +350,13 @@ def _evaluations(rng, spec: DemoSpec, contacts, latent, evaluators, cards, start
     ev = answered.loc[pick, ["contact_id", "agent_id", "channel", "start_time", "end_time"]].copy()
     ev["side"] = side[pick]
     qa_ids = evaluators.loc[evaluators["role"] == "qa", "evaluator_id"].to_numpy()
-    agents_team = latent.set_index("agent_id")
+    latent.set_index("agent_id")
     team_lead_of = dict(
-        zip(evaluators["team"].dropna(), evaluators["evaluator_id"][evaluators["team"].notna()], strict=False)
+        zip(
+            evaluators["team"].dropna(),
+            evaluators["evaluator_id"][evaluators["team"].notna()],
+            strict=False,
+        )
     )
     n = len(ev)
     ev["evaluator_id"] = rng.choice(qa_ids, n)
@@ -388,9 +408,13 @@ def _roster_team(latent: pd.DataFrame, spec: DemoSpec) -> dict[str, str]:
 
 def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> pd.DataFrame:
     lat = latent.set_index("agent_id")
-    leniency = dict(zip(evaluators["evaluator_id"], rng.normal(0, 0.35, len(evaluators)), strict=True))
+    leniency = dict(
+        zip(evaluators["evaluator_id"], rng.normal(0, 0.35, len(evaluators)), strict=True)
+    )
     leniency["Q00"] = 0.0  # the QA lead is the reference
-    accuracy = dict(zip(evaluators["evaluator_id"], rng.uniform(0.02, 0.10, len(evaluators)), strict=True))
+    accuracy = dict(
+        zip(evaluators["evaluator_id"], rng.uniform(0.02, 0.10, len(evaluators)), strict=True)
+    )
     accuracy["Q00"] = 0.0
     frames = []
     for channel, card in cards.items():
@@ -428,7 +452,8 @@ def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> p
         fi = np.flatnonzero(flat_fail)
         choice = rng.random(len(fi))
         comment[fi] = [
-            COMMENTS[item_ids[k]][int(c * len(COMMENTS[item_ids[k]]))] for k, c in zip(fi, choice, strict=True)
+            COMMENTS[item_ids[k]][int(c * len(COMMENTS[item_ids[k]]))]
+            for k, c in zip(fi, choice, strict=True)
         ]
         frames.append(
             pd.DataFrame(
@@ -449,7 +474,10 @@ def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> p
 
 def _contact_uniform(seeds: np.ndarray, k: int) -> np.ndarray:
     """Uniforms fixed by the contact (the same for every evaluator of it)."""
-    x = (seeds.astype(np.uint64)[:, None] * np.uint64(2654435761) + np.arange(k, dtype=np.uint64)[None, :] * np.uint64(40503)) % np.uint64(2**32)
+    x = (
+        seeds.astype(np.uint64)[:, None] * np.uint64(2654435761)
+        + np.arange(k, dtype=np.uint64)[None, :] * np.uint64(40503)
+    ) % np.uint64(2**32)
     x = (x ^ (x >> np.uint64(13))) * np.uint64(1274126177) % np.uint64(2**32)
     return x.astype(np.float64) / 2**32
 
@@ -467,7 +495,9 @@ def _complaints(rng, contacts, end) -> pd.DataFrame:
             "contact_id": c["contact_id"].to_numpy(),
             "agent_id": c["agent_id"].to_numpy(),
             "received_at": received.to_numpy(),
-            "category": pd.array(np.where(rng.random(n) < 0.4, "attitude", "business"), dtype="str"),
+            "category": pd.array(
+                np.where(rng.random(n) < 0.4, "attitude", "business"), dtype="str"
+            ),
             "upheld": pd.array(upheld, dtype="boolean"),
         }
     ).astype({"contact_id": "str", "agent_id": "str", "received_at": "datetime64[us]"})
@@ -481,9 +511,10 @@ def _appeals(rng, evaluations, items, end) -> pd.DataFrame:
     first = failed.drop_duplicates("evaluation_id")
     pick = first[rng.random(len(first)) < 0.05]
     n = len(pick)
-    filed = ev.loc[pick["evaluation_id"], "evaluated_at"].to_numpy() + pd.to_timedelta(
-        rng.uniform(2, 72, n), unit="h"
-    ).to_numpy()
+    filed = (
+        ev.loc[pick["evaluation_id"], "evaluated_at"].to_numpy()
+        + pd.to_timedelta(rng.uniform(2, 72, n), unit="h").to_numpy()
+    )
     filed = pd.to_datetime(filed).floor("s")
     decision = np.where(rng.random(n) < 0.3, "upheld", "rejected")
     decision = np.where(filed > end - pd.Timedelta(days=5), "pending", decision)
@@ -518,20 +549,29 @@ _FORBIDDEN = "这个我不清楚，你自己去营业厅问吧。"
 
 
 def _messages(rng, spec: DemoSpec, contacts, evaluations, items) -> pd.DataFrame:
-    chats = contacts[(contacts["channel"] == "chat").to_numpy() & contacts["answered"].fillna(False).to_numpy(bool)]
+    chats = contacts[
+        (contacts["channel"] == "chat").to_numpy()
+        & contacts["answered"].fillna(False).to_numpy(bool)
+    ]
     if not spec.full_messages:  # the chats QA reads: evaluated or complained about
-        keep = chats["contact_id"].isin(evaluations["contact_id"]) | chats["complaint"].fillna(False)
+        keep = chats["contact_id"].isin(evaluations["contact_id"]) | chats["complaint"].fillna(
+            False
+        )
         chats = chats[keep.to_numpy(bool)]
     forbidden = set(
         evaluations.loc[
             evaluations["evaluation_id"].isin(
-                items.loc[(items["item_id"] == "CH07") & (items["result"] == "fail"), "evaluation_id"]
+                items.loc[
+                    (items["item_id"] == "CH07") & (items["result"] == "fail"), "evaluation_id"
+                ]
             ),
             "contact_id",
         ]
     )
     rows = []
-    for cid, t0, talk in zip(chats["contact_id"], chats["start_time"], chats["talk_s"], strict=True):
+    for cid, t0, talk in zip(
+        chats["contact_id"], chats["start_time"], chats["talk_s"], strict=True
+    ):
         k = int(rng.integers(3, 7))
         gaps = np.cumsum(rng.uniform(5, 60, 2 * k + 2))
         gaps = gaps / gaps[-1] * max(float(talk), 60.0)

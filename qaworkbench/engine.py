@@ -83,3 +83,33 @@ def service_level_by_interval(
         """,
         [answer_within_s, answer_within_s, start, end],
     ).df()
+
+
+def monthly_overview(con: duckdb.DuckDBPyConnection, answer_within_s: float = 20.0) -> pd.DataFrame:
+    """Per month: contacts offered, answered share, service level, mean talk time (s), agents."""
+    return con.execute(
+        """
+        SELECT strftime(start_time, '%Y-%m') AS month,
+               count(*) AS offered,
+               avg(CASE WHEN answered THEN 1.0 ELSE 0.0 END) AS answered_share,
+               avg(CASE WHEN answered AND queue_wait_s <= ? THEN 1.0 ELSE 0.0 END) AS service_level,
+               avg(talk_s) AS mean_talk_s,
+               count(DISTINCT agent_id) AS agents
+        FROM contacts
+        GROUP BY 1
+        ORDER BY 1
+        """,
+        [answer_within_s],
+    ).df()
+
+
+def monthly_evaluations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per month: evaluations by mode (calibration included), from the evaluations table."""
+    return con.execute(
+        """
+        SELECT strftime(evaluated_at, '%Y-%m') AS month, mode, count(*) AS evaluations
+        FROM evaluations
+        GROUP BY 1, 2
+        ORDER BY 1, 2
+        """
+    ).df()

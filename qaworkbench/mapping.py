@@ -122,7 +122,12 @@ def canonical(t: Table) -> Mapping:
     """The identity mapping for files already in canonical form."""
     cols = {c.name: ColumnRule(**{"from": c.name}) for c in t.columns}
     return Mapping.model_construct(
-        version=1, name=f"canonical-{t.name}", table=t.name, source=Source(), columns=cols, ignore=[]
+        version=1,
+        name=f"canonical-{t.name}",
+        table=t.name,
+        source=Source(),
+        columns=cols,
+        ignore=[],
     )
 
 
@@ -131,7 +136,9 @@ class Applied:
     """A mapped frame with its row problems and notes for the load report."""
 
     frame: pd.DataFrame
-    bad: dict[str, tuple[np.ndarray, str]] = field(default_factory=dict)  # column -> (mask, expected)
+    bad: dict[str, tuple[np.ndarray, str]] = field(
+        default_factory=dict
+    )  # column -> (mask, expected)
     raw: dict[str, pd.Series] = field(default_factory=dict)  # column -> source cells, for messages
     fatal: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -177,6 +184,8 @@ def apply_mapping(
         if parsed.bad.any():
             res.bad[name] = (parsed.bad, parsed.expected)
             res.raw[name] = src
+    if res.fatal:
+        return res
     for col in t.columns:
         if col.name not in m.columns and col.name not in DERIVED:
             res.frame[col.name] = _empty(col, len(raw))
@@ -213,7 +222,9 @@ def _apply_rule(raw: pd.DataFrame, rule: ColumnRule, col: Column) -> tuple[parse
         s = pd.Series([rule.value] * len(raw), index=raw.index, dtype=object)
         src = s
     elif len(rule.sources) == 2:
-        date_p = parse.parse_datetime(raw[rule.sources[0]], rule.format, rule.dayfirst, date_only=True)
+        date_p = parse.parse_datetime(
+            raw[rule.sources[0]], rule.format, rule.dayfirst, date_only=True
+        )
         tod = parse.parse_time_of_day(raw[rule.sources[1]])
         values = date_p.values + pd.to_timedelta(tod.values.fillna(0), unit="s")
         bad = date_p.bad | tod.bad

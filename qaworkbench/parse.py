@@ -150,6 +150,11 @@ def parse_flag(
     expected = f"a flag ({'/'.join(true[:2])} or {'/'.join(false[:2])})"
     if pd.api.types.is_bool_dtype(s.dtype):
         return Parsed(s.astype("boolean"), np.zeros(len(s), dtype=bool), expected)
+    if pd.api.types.is_numeric_dtype(s.dtype):  # 0/1, as SQL databases store booleans
+        x = s.astype("float64")
+        ok = x.isin([0.0, 1.0])
+        out = (x == 1.0).astype("boolean").mask(~ok)
+        return Parsed(out, (~ok & x.notna()).to_numpy(), expected)
     txt = _as_text(s.map(_num_to_text) if s.dtype == object else s)
     lut = {w.lower(): True for w in true} | {w.lower(): False for w in false}
     lut |= {w.upper(): v for w, v in lut.items()} | {w.capitalize(): v for w, v in lut.items()}
@@ -170,9 +175,7 @@ def parse_category(
     s: pd.Series, allowed: tuple[str, ...], aliases: dict[str, str] | None = None
 ) -> Parsed:
     """One of ``allowed``; ``aliases`` maps export words (e.g. 呼入) to canonical ones."""
-    expected = f"one of {', '.join(allowed)}" + (
-        f" (or {', '.join(aliases)})" if aliases else ""
-    )
+    expected = f"one of {', '.join(allowed)}" + (f" (or {', '.join(aliases)})" if aliases else "")
     txt = _as_text(s)
     lut = {a: a for a in allowed} | dict(aliases or {})
     lut |= {k.lower(): v for k, v in lut.items()} | {k.upper(): v for k, v in lut.items()}
@@ -205,13 +208,19 @@ def parse_datetime(
         out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         return _dt_result(out, np.zeros(len(s), dtype=bool), expected, date_only)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return _dt_result(_from_serial(s.astype("float64")), np.zeros(len(s), bool), expected, date_only)
+        return _dt_result(
+            _from_serial(s.astype("float64")), np.zeros(len(s), bool), expected, date_only
+        )
     serial = None
     if s.dtype == object:  # Excel: datetime cells, serial numbers and text mixed
-        is_num = s.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).to_numpy(bool)
+        is_num = s.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).to_numpy(
+            bool
+        )
         if is_num.any():
             serial = _from_serial(pd.to_numeric(s.where(is_num), errors="coerce"))
-        s = s.map(lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") and hasattr(v, "year") else v)
+        s = s.map(
+            lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") and hasattr(v, "year") else v
+        )
         s = s.where(~is_num, None)
     txt = _as_text(s)
     present = txt.notna().to_numpy()
@@ -243,7 +252,9 @@ def _infer_datetime(txt: pd.Series, dayfirst: bool | None) -> pd.Series:
     out = pd.Series(pd.NaT, index=txt.index, dtype="datetime64[us]")
     if is_ymd.any():
         rest = txt[is_ymd].str.replace(_YMD, "", regex=True).str.strip()
-        norm = ymd[0][is_ymd] + "-" + ymd[1][is_ymd].str.zfill(2) + "-" + ymd[2][is_ymd].str.zfill(2)
+        norm = (
+            ymd[0][is_ymd] + "-" + ymd[1][is_ymd].str.zfill(2) + "-" + ymd[2][is_ymd].str.zfill(2)
+        )
         norm = (norm + " " + rest.str.lstrip("T")).str.strip()
         out[is_ymd] = pd.to_datetime(norm, format="ISO8601", errors="coerce")
     dmy = txt.str.extract(_DMY)
@@ -256,7 +267,9 @@ def _infer_datetime(txt: pd.Series, dayfirst: bool | None) -> pd.Series:
         a, b = (dmy[1], dmy[0]) if dayfirst else (dmy[0], dmy[1])
         rest = txt[is_dmy].str.replace(_DMY, "", regex=True).str.strip()
         norm = dmy[2][is_dmy] + "-" + a[is_dmy].str.zfill(2) + "-" + b[is_dmy].str.zfill(2)
-        out[is_dmy] = pd.to_datetime((norm + " " + rest).str.strip(), format="ISO8601", errors="coerce")
+        out[is_dmy] = pd.to_datetime(
+            (norm + " " + rest).str.strip(), format="ISO8601", errors="coerce"
+        )
     return out
 
 
@@ -285,7 +298,9 @@ def parse_time_of_day(s: pd.Series) -> Parsed:
     if pd.api.types.is_numeric_dtype(s.dtype):
         x = s.astype("float64")
         frac = x.where(x < 1, np.nan)  # a day fraction; >= 1 would be a serial date
-        return Parsed((frac * 86400.0).round(), (x >= 1).to_numpy() & x.notna().to_numpy(), "a time of day")
+        return Parsed(
+            (frac * 86400.0).round(), (x >= 1).to_numpy() & x.notna().to_numpy(), "a time of day"
+        )
     p = parse_duration(s, unit="day")
     bad = p.bad | (p.values >= 86400).fillna(False).to_numpy()
     return Parsed(p.values.round(), bad, "a time of day (hh:mm:ss or a day fraction)")

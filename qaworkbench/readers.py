@@ -50,7 +50,9 @@ def detect_format(path: str | Path) -> str:
         return "excel"
     if suffix in CSV_SUFFIXES:
         return "csv"
-    raise ValueError(f"{path}: cannot tell the format from the suffix {suffix!r}; set source.format")
+    raise ValueError(
+        f"{path}: cannot tell the format from the suffix {suffix!r}; set source.format"
+    )
 
 
 def read_raw(
@@ -116,7 +118,9 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> Raw:
         enc = encoding or sniff_encoding(data)
         text = data.decode(enc)
     except (UnicodeError, LookupError) as e:
-        return Raw(pd.DataFrame(), 2, name, [Problem(name, None, None, f"readable text: {e}", fatal=True)])
+        return Raw(
+            pd.DataFrame(), 2, name, [Problem(name, None, None, f"readable text: {e}", fatal=True)]
+        )
     text = text.lstrip("\ufeff")
     header = text.split("\n", 1)[0]
     sep = delimiter or sniff_delimiter(header)
@@ -138,7 +142,12 @@ def _read_excel(path: Path, sheet: str | int | None) -> Raw:
     try:
         frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
     except ValueError as e:  # e.g. missing sheet
-        return Raw(pd.DataFrame(), 2, name, [Problem(name, None, None, f"a readable sheet: {e}", fatal=True)])
+        return Raw(
+            pd.DataFrame(),
+            2,
+            name,
+            [Problem(name, None, None, f"a readable sheet: {e}", fatal=True)],
+        )
     frame.columns = [str(c).strip() for c in frame.columns]
     label = f"{name}[{sheet}]" if sheet is not None else name
     return Raw(frame, 2, label)
@@ -167,7 +176,9 @@ def _redact(url: str) -> str:
 
 
 def _empty(name: str) -> Problem:
-    return Problem(name, None, None, "a header row and at least one data row; the file is empty", fatal=True)
+    return Problem(
+        name, None, None, "a header row and at least one data row; the file is empty", fatal=True
+    )
 
 
 def _file_checks(raw: Raw, fmt: str) -> None:
@@ -177,7 +188,13 @@ def _file_checks(raw: Raw, fmt: str) -> None:
         raw.fatal.append(_empty(raw.name))
     elif len(raw.frame) == 0:
         raw.fatal.append(
-            Problem(raw.name, None, None, "at least one data row; the file has only a header", fatal=True)
+            Problem(
+                raw.name,
+                None,
+                None,
+                "at least one data row; the file has only a header",
+                fatal=True,
+            )
         )
     elif fmt in ("csv", "excel") and len(raw.frame) + 1 >= EXCEL_MAX_ROWS:
         raw.fatal.append(

@@ -90,7 +90,9 @@ class Scorecard(BaseModel):
             raise ValueError(f"item ids must be unique; repeated: {', '.join(dup)}")
         total = sum(s.max_points for s in self.sections)
         if abs(total - self.max_points) > 1e-9:
-            raise ValueError(f"sections' max_points add up to {total}, not max_points {self.max_points}")
+            raise ValueError(
+                f"sections' max_points add up to {total}, not max_points {self.max_points}"
+            )
         if self.shape == "checklist":
             for s in self.sections:
                 pts = sum(i.points for i in s.items)

@@ -38,7 +38,9 @@ def row_checks(df: pd.DataFrame, t: Table) -> list[Finding]:
             continue
         mask = df[col.name].isna().to_numpy()
         if mask.any():
-            out.append(Finding(col.name, f"a value ({col.doc or col.kind}); the cell is empty", mask))
+            out.append(
+                Finding(col.name, f"a value ({col.doc or col.kind}); the cell is empty", mask)
+            )
     if t.name == "contacts":
         answered = df["answered"].fillna(False).to_numpy(dtype=bool)
         mask = answered & df["agent_id"].isna().to_numpy()
@@ -52,7 +54,12 @@ def row_checks(df: pd.DataFrame, t: Table) -> list[Finding]:
             absurd = v > ABSURD_DURATION_S
             if absurd.any():
                 out.append(
-                    Finding(c, f"a plausible duration (at most {ABSURD_DURATION_S:,.0f} s)", absurd, df[c])
+                    Finding(
+                        c,
+                        f"a plausible duration (at most {ABSURD_DURATION_S:,.0f} s)",
+                        absurd,
+                        df[c],
+                    )
                 )
         end = df["end_time"]
         if end.notna().any():
@@ -62,11 +69,15 @@ def row_checks(df: pd.DataFrame, t: Table) -> list[Finding]:
     if t.name == "agents":
         mask = (df["leave_date"] < df["hire_date"]).fillna(False).to_numpy(dtype=bool)
         if mask.any():
-            out.append(Finding("leave_date", "a leave date on or after hire_date", mask, df["leave_date"]))
+            out.append(
+                Finding("leave_date", "a leave date on or after hire_date", mask, df["leave_date"])
+            )
     if t.name == "evaluation_items":
         mask = (df["points_deducted"] < 0).fillna(False).to_numpy(dtype=bool)
         if mask.any():
-            out.append(Finding("points_deducted", "points of 0 or more", mask, df["points_deducted"]))
+            out.append(
+                Finding("points_deducted", "points of 0 or more", mask, df["points_deducted"])
+            )
     for col in t.columns:
         if col.free_text and df[col.name].notna().any():
             mask = _formula_mask(df[col.name])
@@ -116,7 +127,9 @@ def reference_checks(df: pd.DataFrame, t: Table, tables: dict[str, pd.DataFrame]
     return out
 
 
-def problems(findings: list[Finding], rows: np.ndarray, file: str, limit: int = 1000) -> list[Problem]:
+def problems(
+    findings: list[Finding], rows: np.ndarray, file: str, limit: int = 1000
+) -> list[Problem]:
     """Messages for the failing rows, in row order, at most ``limit`` of them."""
     out: list[Problem] = []
     for f in findings:

@@ -1,0 +1,63 @@
+# QA Workbench. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+ENV_STAMP := $(VENV)/.installed
+DEMO := data/demo
+DEMO_STAMP := $(DEMO)/.complete
+
+.PHONY: help env demo report test lint format lab bench lock clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(ENV_STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+env: $(ENV_STAMP) ## Create .venv and install the locked environment
+
+$(DEMO_STAMP): $(ENV_STAMP) qaworkbench/demo.py templates/scorecards/hotline_voice.yaml templates/scorecards/online_chat.yaml
+	$(BIN)/qaw demo --out $(DEMO) --force
+	@touch $@
+
+demo: $(DEMO_STAMP) ## Build the demo center into data/demo (if missing or outdated)
+
+report: $(DEMO_STAMP) ## Set up, build the demo center, validate and summarise it
+	$(BIN)/qaw validate $(DEMO)
+	$(BIN)/qaw summary $(DEMO)
+
+test: $(DEMO_STAMP) ## Set up and run the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(ENV_STAMP) ## Lint and check formatting with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(ENV_STAMP) ## Format the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lab: $(DEMO_STAMP) ## Open JupyterLab on the notebooks
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(ENV_STAMP) ## Run the benchmarks under bench/ (builds a 2,000-agent center once)
+	$(BIN)/python bench/run.py
+
+lock: ## Re-resolve requirements.lock from pyproject.toml
+	@test -x $(BIN)/uv || $(MAKE) env
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet \
+	  --custom-compile-command "make lock" -o requirements.lock
+
+clean: ## Remove the environment, generated data and reports
+	rm -rf $(VENV) data/demo data/bench reports/* rejects .pytest_cache

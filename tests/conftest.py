@@ -1,0 +1,62 @@
+"""Shared fixtures: a small real demo center on disk, and helpers to write real files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qaworkbench.demo import DemoSpec, build
+from qaworkbench.load import save_center
+
+PWC = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "pwc-call-center"
+PWC_CSV = PWC / "Call-Center-Dataset.csv"
+
+SMALL = DemoSpec(
+    agents=24, teams=4, chat_teams=1, months=2, contacts_per_day=12, evaluators=3, qa_rate=0.03
+)
+
+
+@pytest.fixture(scope="session")
+def small_tables() -> dict[str, pd.DataFrame]:
+    """Every table of a small demo center (24 agents, 2 months)."""
+    return build(SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_dir(tmp_path_factory, small_tables) -> Path:
+    """The small demo center written as Parquet files (treat as read-only)."""
+    d = tmp_path_factory.mktemp("small_center")
+    save_center(small_tables, d)
+    return d
+
+
+def write_csv(
+    path: Path, rows: list[list[object]], encoding: str = "utf-8", sep: str = ","
+) -> Path:
+    """Write rows (the first is the header) as a CSV in the given encoding and delimiter."""
+    text = "\r\n".join(sep.join("" if v is None else str(v) for v in r) for r in rows) + "\r\n"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+CONTACT_HEADER = ["contact_id", "agent_id", "start_time", "channel", "direction", "answered",
+                  "queue_wait_s", "talk_s", "customer_id", "topic"]  # fmt: skip
+
+
+def contact_row(i: int, **over: object) -> list[object]:
+    """A valid canonical contact row; keyword arguments replace fields."""
+    row = {
+        "contact_id": f"C{i:04d}",
+        "agent_id": "A0001",
+        "start_time": f"2026-05-0{1 + i % 9} 09:{i % 60:02d}:00",
+        "channel": "voice",
+        "direction": "inbound",
+        "answered": "Y",
+        "queue_wait_s": 12,
+        "talk_s": 180,
+        "customer_id": f"138{i:08d}",
+        "topic": "话费查询",
+    } | over
+    return [row[h] for h in CONTACT_HEADER]

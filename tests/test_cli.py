@@ -1,0 +1,72 @@
+"""The qaw command line, run as a user runs it (a real subprocess)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import CONTACT_HEADER, PWC_CSV, contact_row, write_csv
+
+
+def qaw(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "qaworkbench.cli", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+@pytest.mark.parametrize("cmd", [[], ["demo"], ["validate"], ["summary"], ["schema"]])
+def test_every_command_has_help(cmd):
+    r = qaw(*cmd, "--help")
+    assert r.returncode == 0 and "Usage:" in r.stdout
+
+
+def test_validate_pwc_export_through_the_mapping():
+    r = qaw("validate", str(PWC_CSV), "--mapping", "pwc_call_center")
+    assert r.returncode == 0, r.stderr
+    assert "5,000" in r.stdout and "not answered: 946" in r.stdout
+
+
+def test_demo_then_validate_then_summary(tmp_path):
+    out = tmp_path / "demo"
+    r = qaw("demo", "--out", str(out), "--agents", "12", "--teams", "3", "--months", "1",
+            "--contacts-per-day", "8")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (out / "contacts.parquet").exists()
+    r = qaw("demo", "--out", str(out), "--agents", "12")
+    assert r.returncode != 0 and "--force" in r.stderr  # never overwrites silently
+    r = qaw("validate", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "contacts" in r.stdout and "evaluation_items" in r.stdout
+    r = qaw("summary", str(out))
+    assert r.returncode == 0 and "2026-05" in r.stdout
+
+
+def test_demo_into_a_sqlite_database_validates(tmp_path):
+    url = f"sqlite:///{tmp_path / 'center.db'}"
+    r = qaw("demo", "--out", url, "--agents", "10", "--teams", "2", "--months", "1",
+            "--contacts-per-day", "6")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    r = qaw("validate", url)
+    assert r.returncode == 0, r.stderr
+    assert "chat_messages" in r.stdout
+
+
+def test_validate_fails_with_the_errors(tmp_path):
+    path = write_csv(
+        tmp_path / "contacts.csv", [CONTACT_HEADER, contact_row(1), contact_row(2, talk_s=-5)]
+    )
+    r = qaw("validate", str(path))
+    assert r.returncode == 1
+    assert "contacts.csv, row 3, column 'talk_s': expected a duration of 0 s or more" in r.stderr
+
+
+def test_validate_lenient_writes_rejects(tmp_path):
+    path = write_csv(
+        tmp_path / "contacts.csv", [CONTACT_HEADER, contact_row(1), contact_row(2, talk_s=-5)]
+    )
+    r = qaw("validate", str(path), "--lenient", "--rejects", str(tmp_path / "rej"))
+    assert r.returncode == 0
+    assert "1 row(s) rejected" in r.stderr
+    assert (tmp_path / "rej" / "contacts.rejected.csv").exists()

@@ -1,0 +1,223 @@
+"""Every bad input of the foundation issue, item 6, gets a message naming file, row, column."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from qaworkbench import ValidationError, load_center, load_table, save_center
+from qaworkbench.config import EXCEL_MAX_ROWS
+
+from .conftest import CONTACT_HEADER, contact_row, write_csv
+
+
+def rows(*extra):
+    return [CONTACT_HEADER, *[contact_row(i) for i in range(1, 4)], *extra]
+
+
+def load_err(path, **kw) -> ValidationError:
+    with pytest.raises(ValidationError) as e:
+        load_table(path, "contacts", **kw)
+    return e.value
+
+
+def test_valid_file_loads(tmp_path):
+    df, rep = load_table(write_csv(tmp_path / "contacts.csv", rows()), "contacts")
+    assert len(df) == 3 and rep.rows_kept == 3
+    assert df["talk_s"].tolist() == [180, 180, 180]
+
+
+def test_duplicate_ids(tmp_path):
+    e = load_err(write_csv(tmp_path / "c.csv", rows(contact_row(2))))
+    p = e.problems[0]
+    assert (p.file, p.row, p.column) == ("c.csv", 5, "contact_id")
+    assert "unique contact_id" in p.expected and p.value == "C0002"
+    assert "c.csv, row 5, column 'contact_id'" in str(e)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("talk_s", -12, "a duration of 0 s or more"),
+        ("queue_wait_s", 90000, "a plausible duration"),
+        ("talk_s", "forever", 'a duration: seconds, "mm:ss"'),
+    ],
+)
+def test_negative_absurd_and_unparseable_durations(tmp_path, field, value, expected):
+    e = load_err(write_csv(tmp_path / "c.csv", rows(contact_row(9, **{field: value}))))
+    assert len(e.problems) == 1
+    p = e.problems[0]
+    assert (p.row, p.column) == (5, field)
+    assert expected in p.expected
+
+
+def test_end_before_start(tmp_path):
+    header = [*CONTACT_HEADER, "end_time"]
+    data = [header] + [[*contact_row(i), "2026-05-09 23:00:00"] for i in range(1, 3)]
+    data.append([*contact_row(3, start_time="2026-05-03 10:00:00"), "2026-05-03 09:59:00"])
+    e = load_err(write_csv(tmp_path / "c.csv", data))
+    assert [(p.row, p.column) for p in e.problems] == [(4, "end_time")]
+    assert "at or after start_time" in e.problems[0].expected
+
+
+def test_unparseable_date(tmp_path):
+    e = load_err(write_csv(tmp_path / "c.csv", rows(contact_row(9, start_time="2026-13-45 25:00"))))
+    assert [(p.row, p.column) for p in e.problems] == [(5, "start_time")]
+    assert e.problems[0].value == "2026-13-45 25:00"
+
+
+def test_day_month_ambiguous_dates(tmp_path):
+    data = [CONTACT_HEADER] + [
+        contact_row(i, start_time=f"0{i}/0{i + 1}/2026 10:00") for i in range(1, 4)
+    ]
+    e = load_err(write_csv(tmp_path / "c.csv", data))
+    p = e.problems[0]
+    assert p.column == "start_time" and p.row == 2
+    assert "day/month or month/day" in p.expected and "format" in p.expected
+
+
+@pytest.mark.parametrize("mangled", ["1.38001385678E+10", "13800138000.0"])
+def test_phone_numbers_mangled_into_floats(tmp_path, mangled):
+    e = load_err(write_csv(tmp_path / "c.csv", rows(contact_row(9, customer_id=mangled))))
+    p = e.problems[0]
+    assert (p.row, p.column, p.value) == (5, "customer_id", mangled)
+    assert "scientific notation" in p.expected
+
+
+def test_float_phone_column_in_parquet(tmp_path):
+    df = pd.read_csv(write_csv(tmp_path / "c.csv", rows()), dtype=str)
+    df["customer_id"] = df["customer_id"].astype(float)
+    df.to_parquet(tmp_path / "contacts.parquet")
+    e = load_err(tmp_path / "contacts.parquet")
+    assert {p.column for p in e.problems} == {"customer_id"} and len(e.problems) == 3
+    assert e.problems[0].row == 1  # Parquet has no header row
+
+
+@pytest.mark.parametrize("cell", ['=HYPERLINK("x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"])
+def test_formula_injection(tmp_path, cell):
+    e = load_err(write_csv(tmp_path / "c.csv", rows(contact_row(9, topic=cell))))
+    p = e.problems[0]
+    assert (p.row, p.column, p.value) == (5, "topic", cell)
+    assert "formula" in p.expected
+
+
+def test_empty_and_header_only_files(tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"")
+    e = load_err(tmp_path / "empty.csv")
+    assert "file is empty" in str(e)
+    e = load_err(write_csv(tmp_path / "header.csv", [CONTACT_HEADER]))
+    assert "only a header" in str(e)
+
+
+def test_file_cut_at_excels_row_limit(tmp_path):
+    path = tmp_path / "big.csv"
+    line = ",".join(map(str, contact_row(1)))
+    with path.open("w", encoding="utf-8") as f:
+        f.write(",".join(CONTACT_HEADER) + "\n")
+        f.write((line + "\n") * (EXCEL_MAX_ROWS - 1))
+    e = load_err(path)
+    assert e.problems[0].row == EXCEL_MAX_ROWS
+    assert "Excel's row limit" in e.problems[0].expected
+
+
+def test_missing_required_value_and_unanswered_without_agent(tmp_path):
+    data = rows(
+        contact_row(8, agent_id="", answered="N", talk_s=""),  # fine: abandoned
+        contact_row(9, agent_id=""),  # answered but no agent
+        contact_row(10, channel=""),
+    )
+    e = load_err(write_csv(tmp_path / "c.csv", data))
+    got = {(p.row, p.column) for p in e.problems}
+    assert got == {(6, "agent_id"), (7, "channel")}
+
+
+def test_strict_lists_every_problem_of_the_table(tmp_path):
+    data = rows(
+        contact_row(7, talk_s=-1),
+        contact_row(8, topic="=1+1"),
+        contact_row(9, customer_id="1.3E+10"),
+    )
+    e = load_err(write_csv(tmp_path / "c.csv", data))
+    assert [p.row for p in e.problems] == [5, 6, 7]
+
+
+def test_lenient_keeps_good_rows_and_writes_rejects_with_reasons(tmp_path):
+    data = rows(contact_row(7, talk_s=-1), contact_row(8, topic="=1+1"), contact_row(2))
+    df, rep = load_table(
+        write_csv(tmp_path / "c.csv", data),
+        "contacts",
+        mode="lenient",
+        rejects_dir=tmp_path / "rej",
+    )
+    assert len(df) == 3 and rep.rejected == 3
+    rej = pd.read_csv(rep.rejects_path, dtype=str, encoding="utf-8-sig")
+    assert rej["_row"].tolist() == ["5", "6", "7"]
+    assert "talk_s: expected a duration of 0 s or more" in rej.loc[0, "_reasons"]
+    assert "formula" in rej.loc[1, "_reasons"]
+    assert "unique contact_id" in rej.loc[2, "_reasons"]
+    assert rej.loc[0, "talk_s"] == "-1"  # the source cells, as they were
+
+
+def center_with(tmp_path, small_tables, **changes):
+    tables = {k: v.copy() for k, v in small_tables.items()}
+    for name, fn in changes.items():
+        tables[name] = fn(tables[name])
+    d = tmp_path / "center"
+    save_center(tables, d)
+    return d
+
+
+def test_unknown_agent(tmp_path, small_tables):
+    def break_agent(c):
+        c.loc[5, "agent_id"] = "A9999"
+        c.loc[5, "answered"] = True
+        return c
+
+    d = center_with(tmp_path, small_tables, contacts=break_agent)
+    with pytest.raises(ValidationError) as e:
+        load_center(d)
+    p = e.value.problems[0]
+    assert (p.column, p.value) == ("agent_id", "A9999")
+    assert "agent_id present in agents" in p.expected
+    assert e.value.file == "contacts.parquet"
+
+
+def test_evaluation_of_a_missing_contact(tmp_path, small_tables):
+    def break_eval(ev):
+        ev.loc[3, "contact_id"] = "C99999999"
+        return ev
+
+    d = center_with(tmp_path, small_tables, evaluations=break_eval)
+    with pytest.raises(ValidationError) as e:
+        load_center(d)
+    p = e.value.problems[0]
+    assert (p.column, p.value) == ("contact_id", "C99999999")
+    assert "present in contacts" in p.expected
+
+
+def test_lenient_center_cascades_and_counts(tmp_path, small_tables):
+    def break_eval(ev):
+        ev.loc[3, "contact_id"] = "C99999999"
+        return ev
+
+    d = center_with(tmp_path, small_tables, evaluations=break_eval)
+    center = load_center(d, mode="lenient", rejects_dir=tmp_path / "rej")
+    summary = center.summary().set_index("table")
+    assert summary.loc["evaluations", "rejected"] == 1
+    # the rejected evaluation's items now point at nothing: rejected too, not dropped silently
+    n_items = (
+        small_tables["evaluation_items"]["evaluation_id"]
+        == small_tables["evaluations"].loc[3, "evaluation_id"]
+    ).sum()
+    assert summary.loc["evaluation_items", "rejected"] == n_items
+    rej = pd.read_csv(
+        tmp_path / "rej" / "evaluation_items.rejected.csv", dtype=str, encoding="utf-8-sig"
+    )
+    assert len(rej) == n_items and rej["_reasons"].str.contains("present in evaluations").all()
+
+
+def test_demo_center_validates_strictly(small_dir, small_tables):
+    center = load_center(small_dir)
+    for name, df in small_tables.items():
+        assert len(center.tables[name]) == len(df), name
+    assert center.summary()["rejected"].sum() == 0
