@@ -29,13 +29,17 @@ def main() -> None:
 )
 @click.option("--agents", default=300, show_default=True, help="Number of agents.")
 @click.option("--teams", default=20, show_default=True, help="Number of teams (班组).")
+@click.option(
+    "--chat-teams", default=3, show_default=True, help="How many of the teams do online chat."
+)
+@click.option("--evaluators", default=8, show_default=True, help="Number of QA evaluators.")
 @click.option("--months", default=6, show_default=True, help="Months of contacts.")
 @click.option("--start", default="2026-05-01", show_default=True, help="First day (YYYY-MM-DD).")
 @click.option(
     "--contacts-per-day",
     default=50.0,
     show_default=True,
-    help="Contacts per voice agent per working day (80 gives ~3.6 M a month for 2,000 agents).",
+    help="Contacts per voice agent per working day (97 gives ~3.6 M a month for 2,000 agents).",
 )
 @click.option(
     "--seed", default=20261121, show_default=True, help="Random seed: same seed, same center."
@@ -45,6 +49,8 @@ def demo(
     out: str,
     agents: int,
     teams: int,
+    chat_teams: int,
+    evaluators: int,
     months: int,
     start: str,
     contacts_per_day: float,
@@ -64,6 +70,8 @@ def demo(
     spec = DemoSpec(
         agents=agents,
         teams=teams,
+        chat_teams=chat_teams,
+        evaluators=evaluators,
         months=months,
         start=start,
         contacts_per_day=contacts_per_day,

@@ -135,15 +135,20 @@ def _names(rng: np.random.Generator, n: int) -> list[str]:
     return [s + a + (b if t else "") for s, a, b, t in zip(sur, g1, g2, two, strict=True)]
 
 
+def _cn_number(i: int) -> str:
+    """1..99 in Chinese numerals (一, 十一, 二十三)."""
+    if i >= 100:
+        return str(i)
+    digits = "一二三四五六七八九"
+    tens, ones = divmod(i, 10)
+    t = "" if tens == 0 else ("十" if tens == 1 else digits[tens - 1] + "十")
+    return t + (digits[ones - 1] if ones else "")
+
+
 def _team_names(spec: DemoSpec) -> list[str]:
-    cn = "一二三四五六七八九十"
-
-    def num(i: int) -> str:
-        return cn[i - 1] if i <= 10 else ("十" + cn[i - 11] if i < 20 else "二十")
-
     voice = spec.teams - spec.chat_teams
-    return [f"话务{num(i + 1)}组" for i in range(voice)] + [
-        f"在线{num(i + 1)}组" for i in range(spec.chat_teams)
+    return [f"话务{_cn_number(i + 1)}组" for i in range(voice)] + [
+        f"在线{_cn_number(i + 1)}组" for i in range(spec.chat_teams)
     ]
 
 

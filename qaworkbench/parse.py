@@ -39,8 +39,45 @@ class AmbiguousFormat(ValueError):
         self.value = value
 
 
+def _arrow(s: pd.Series) -> pa.ChunkedArray | pa.Array:
+    """The Series as a pyarrow array (zero-copy for pandas' arrow-backed strings)."""
+    return pa.array(s, from_pandas=True)
+
+
+def _is_arrow_str(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+
+
+def _clean_text(s: pd.Series) -> bool:
+    """True when an arrow string column has no blank cells and nothing to strip (fast path)."""
+    if not _is_arrow_str(s):
+        return False
+    arr = _arrow(s)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    length = pc.binary_length(arr)
+    changed = pc.any(pc.not_equal(pc.binary_length(trimmed), length)).as_py()
+    blank = pc.any(pc.equal(length, 0)).as_py()
+    return not changed and not blank
+
+
+def isin(values: pd.Series, reference: pd.Series) -> np.ndarray:
+    """``values.isin(reference)`` hashing the smaller side (pandas' arrow isin is slow on big sets)."""
+    a = pc.unique(_arrow(values.dropna()))
+    r = _arrow(reference.dropna())
+    if len(r) > 4 * len(a):  # probe the big reference against the few distinct values
+        found = pc.filter(
+            a, pc.is_in(a, value_set=pc.unique(pc.filter(r, pc.is_in(r, value_set=a))))
+        )
+    else:
+        found = pc.filter(a, pc.is_in(a, value_set=pc.unique(r)))
+    hit = pc.is_in(_arrow(values), value_set=found)
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+
+
 def _as_text(s: pd.Series) -> pd.Series:
     """Strings, stripped, with empty or white-space cells as NA."""
+    if _clean_text(s):
+        return s
     out = s if isinstance(s.dtype, pd.StringDtype) else s.astype("str")
     out = out.str.strip()
     return out.mask(out.eq("").fillna(False).to_numpy(dtype=bool))
@@ -55,7 +92,7 @@ def _map_distinct(s: pd.Series, lut: dict) -> pd.Series:
 
 def _regex_mask(s: pd.Series, pattern: str) -> np.ndarray:
     """Fast regex test over a string Series through pyarrow; NA counts as no match."""
-    arr = pa.array(s.astype("str"), type=pa.large_string(), from_pandas=True)
+    arr = _arrow(s if _is_arrow_str(s) else s.astype("str"))
     return pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_numpy(
         zero_copy_only=False
     )
@@ -177,6 +214,10 @@ def parse_category(
     """One of ``allowed``; ``aliases`` maps export words (e.g. 呼入) to canonical ones."""
     expected = f"one of {', '.join(allowed)}" + (f" (or {', '.join(aliases)})" if aliases else "")
     txt = _as_text(s)
+    if _is_arrow_str(txt):  # fast path: every value already canonical
+        known = pc.is_in(_arrow(txt), value_set=pa.array(list(allowed)))
+        if pc.all(pc.or_(known, pc.is_null(_arrow(txt)))).as_py():
+            return Parsed(txt, np.zeros(len(s), dtype=bool), expected)
     lut = {a: a for a in allowed} | dict(aliases or {})
     lut |= {k.lower(): v for k, v in lut.items()} | {k.upper(): v for k, v in lut.items()}
     lut |= {k.capitalize(): v for k, v in lut.items()}

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ABSURD_DURATION_S
-from .parse import _regex_mask
+from .parse import _regex_mask, isin
 from .problems import Problem
 from .schema import Table
 
@@ -121,7 +121,7 @@ def reference_checks(df: pd.DataFrame, t: Table, tables: dict[str, pd.DataFrame]
         if other not in tables:
             continue
         vals = df[col]
-        mask = (vals.notna() & ~vals.isin(tables[other][other_col])).to_numpy()
+        mask = vals.notna().to_numpy() & ~isin(vals, tables[other][other_col])
         if mask.any():
             out.append(Finding(col, f"a {other_col} present in {other}", mask, vals))
     return out

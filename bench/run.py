@@ -1,0 +1,92 @@
+"""Run the benchmarks: each case in a fresh process, wall time and peak RSS, median of N runs.
+
+Usage: python bench/run.py [case ...] [--runs N]. Builds the 2,000-agent
+benchmark center under data/bench once. Prints a Markdown table to paste
+into bench/README.md together with the machine and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DATA = ROOT / "data" / "bench"
+MONTH = BENCH_DATA / "month"  # 2,000 agents, one month (2026-05), ~3.6 M contacts
+PY = sys.executable
+
+CASES: dict[str, tuple[str, str]] = {
+    "import": ("import the package (pandas, pyarrow, DuckDB)", "import qaworkbench"),
+    "load_month": (
+        "load and validate a 2,000-agent month from Parquet (all tables, strict)",
+        f"import qaworkbench as q; c = q.load_center({str(MONTH)!r}); "
+        "print(len(c.contacts), len(c.evaluation_items))",
+    ),
+    "groupby_floor": (
+        "floor: read contacts' agent_id from Parquet and count per agent (pandas)",
+        f"import pandas as pd; d = pd.read_parquet({str(MONTH / 'contacts.parquet')!r}, "
+        "columns=['agent_id']); print(d.groupby('agent_id').size().size)",
+    ),
+}
+
+
+def ensure_data() -> None:
+    if not (MONTH / "contacts.parquet").exists():
+        subprocess.run(
+            [PY, "-m", "qaworkbench.cli", "demo", "--out", str(MONTH), "--agents", "2000",
+             "--teams", "134", "--chat-teams", "20", "--months", "1", "--contacts-per-day", "97",
+             "--evaluators", "40", "--force"],
+            check=True,
+        )  # fmt: skip
+
+
+def run_once(code: str) -> float:
+    """Wall seconds of one fresh Python process running ``code`` (imports included)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode:
+        raise SystemExit(f"benchmark failed:\n{proc.stderr}")
+    return wall
+
+
+def peak_rss(code: str) -> float:
+    """Peak RSS (MiB) of one process running ``code``, as the process itself reports it."""
+    proc = subprocess.run(
+        [
+            PY,
+            "-c",
+            f"import resource\n{code}\nprint('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = [x for x in proc.stdout.splitlines() if x.startswith("RSS ")][-1]
+    return int(line.split()[1]) / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("cases", nargs="*", default=list(CASES))
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    ensure_data()
+    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")  # fmt: skip
+    print("\n| case | median wall (s) | min–max (s) | peak RSS (MiB) |\n| --- | --- | --- | --- |")
+    for name in args.cases:
+        label, code = CASES[name]
+        walls = [run_once(code) for _ in range(args.runs)]
+        rss = peak_rss(code)
+        print(f"| {name}: {label} | {statistics.median(walls):.2f} | "
+              f"{min(walls):.2f}–{max(walls):.2f} | {rss:.0f} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
