@@ -472,8 +472,7 @@ def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> p
             )
         )
     out = pd.concat(frames, ignore_index=True)
-    order = out["evaluation_id"].argsort(kind="stable")
-    out = out.iloc[order].reset_index(drop=True)
+    out = out.sort_values(["evaluation_id", "item_id"], kind="stable", ignore_index=True)
     return out.astype({"evaluation_id": "str", "item_id": "str", "result": "str", "comment": "str"})
 
 

@@ -7,6 +7,7 @@ constant (``value``), and how to parse it. Applying a mapping is pure.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -155,29 +156,46 @@ def apply_mapping(
     t = table(m.table)
     res = Applied(frame=pd.DataFrame(index=raw.index))
     have = set(raw.columns)
+    ready: dict[str, ColumnRule] = {}
     for name, rule in m.columns.items():
         missing = [s for s in rule.sources if s not in have]
-        if missing:
-            col = t.column(name)
-            if lenient_columns and not col.required:
-                res.frame[name] = _empty(col, len(raw))
-                continue
+        if not missing:
+            ready[name] = rule
+            continue
+        col = t.column(name)
+        if lenient_columns and not col.required:
+            res.frame[name] = _empty(col, len(raw))
+            continue
+        res.fatal.append(
+            Problem(
+                file,
+                None,
+                ", ".join(missing),
+                f"a column named {', '.join(missing)!s} (mapped to {name}); "
+                f"the file has: {', '.join(map(str, raw.columns))}",
+                fatal=True,
+            )
+        )
+
+    def run(name: str) -> tuple[parse.Parsed, pd.Series]:
+        return _apply_rule(raw, ready[name], t.column(name))
+
+    # Columns parse independently; pyarrow kernels release the GIL, so use both cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(run, name) for name in ready}
+    for name, fut in futures.items():
+        try:
+            parsed, src = fut.result()
+        except parse.AmbiguousFormat as e:
             res.fatal.append(
                 Problem(
                     file,
-                    None,
-                    ", ".join(missing),
-                    f"a column named {', '.join(missing)!s} (mapped to {name}); "
-                    f"the file has: {', '.join(map(str, raw.columns))}",
+                    e.position + row_offset,
+                    ready[name].sources[0],
+                    str(e),
+                    e.value,
                     fatal=True,
                 )
-            )
-            continue
-        try:
-            parsed, src = _apply_rule(raw, rule, t.column(name))
-        except parse.AmbiguousFormat as e:
-            res.fatal.append(
-                Problem(file, e.position + row_offset, rule.sources[0], str(e), e.value, fatal=True)
             )
             continue
         res.frame[name] = parsed.values.set_axis(res.frame.index)

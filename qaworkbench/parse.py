@@ -53,24 +53,23 @@ def _clean_text(s: pd.Series) -> bool:
     if not _is_arrow_str(s):
         return False
     arr = _arrow(s)
-    trimmed = pc.utf8_trim_whitespace(arr)
     length = pc.binary_length(arr)
-    changed = pc.any(pc.not_equal(pc.binary_length(trimmed), length)).as_py()
-    blank = pc.any(pc.equal(length, 0)).as_py()
-    return not changed and not blank
+    trimmed = pc.binary_length(pc.utf8_trim_whitespace(arr))  # incl. full-width U+3000
+    return (
+        not pc.any(pc.not_equal(trimmed, length)).as_py()
+        and not pc.any(pc.equal(length, 0)).as_py()
+    )
 
 
 def isin(values: pd.Series, reference: pd.Series) -> np.ndarray:
-    """``values.isin(reference)`` hashing the smaller side (pandas' arrow isin is slow on big sets)."""
-    a = pc.unique(_arrow(values.dropna()))
-    r = _arrow(reference.dropna())
-    if len(r) > 4 * len(a):  # probe the big reference against the few distinct values
-        found = pc.filter(
-            a, pc.is_in(a, value_set=pc.unique(pc.filter(r, pc.is_in(r, value_set=a))))
-        )
+    """``values.isin(reference)``, hashing the smaller side (pandas' arrow isin is slow on big sets)."""
+    v, r = _arrow(values), _arrow(reference)
+    if len(r) > 4 * len(v):  # few values, big reference: probe the reference with the values
+        distinct = pc.unique(v)
+        present = pc.unique(pc.filter(r, pc.is_in(r, value_set=distinct)))
+        hit = pc.is_in(v, value_set=present)
     else:
-        found = pc.filter(a, pc.is_in(a, value_set=pc.unique(r)))
-    hit = pc.is_in(_arrow(values), value_set=found)
+        hit = pc.is_in(v, value_set=pc.unique(r))
     return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
 
 

@@ -121,3 +121,16 @@ def test_flags_stored_as_numbers_by_sql_databases():
     p = parse.parse_flag(pd.Series([1.0, 0.0, None, 2.0]))
     assert p.values.iloc[:2].tolist() == [True, False] and pd.isna(p.values.iloc[2])
     assert p.bad.tolist() == [False, False, False, True]
+
+
+def test_isin_either_side_bigger_and_nulls():
+    big = pd.Series([f"C{i}" for i in range(1000)], dtype="str")
+    small = pd.Series(["C5", "X", None, "C999"], dtype="str")
+    assert parse.isin(small, big).tolist() == [True, False, False, True]
+    assert parse.isin(big, small).sum() == 2
+    assert parse.isin(big, small)[[5, 999]].all()
+
+
+def test_full_width_spaces_are_stripped_from_arrow_strings():
+    p = parse.parse_text(pd.Series(["\u3000话费查询\u3000", "套餐变更", "\u3000"], dtype="str"))
+    assert p.values.iloc[:2].tolist() == ["话费查询", "套餐变更"] and pd.isna(p.values.iloc[2])

@@ -221,3 +221,17 @@ def test_demo_center_validates_strictly(small_dir, small_tables):
     for name, df in small_tables.items():
         assert len(center.tables[name]) == len(df), name
     assert center.summary()["rejected"].sum() == 0
+
+
+def test_duplicates_found_in_unsorted_and_composite_keys(tmp_path, small_tables):
+    items = small_tables["evaluation_items"]
+    shuffled = items.sample(frac=1, random_state=1)
+    dup = pd.concat([shuffled, shuffled.iloc[[7]]], ignore_index=True)
+    dup.to_parquet(tmp_path / "evaluation_items.parquet")
+    with pytest.raises(ValidationError) as e:
+        load_table(tmp_path / "evaluation_items.parquet")
+    p = e.value.problems[0]
+    assert p.row == len(dup) and p.column == "evaluation_id,item_id"
+    shuffled.to_parquet(tmp_path / "ok.parquet")
+    df, _ = load_table(tmp_path / "ok.parquet", "evaluation_items")
+    assert len(df) == len(items)
