@@ -181,6 +181,59 @@ def summary(folder: Path) -> None:
 
 
 @main.command()
+@click.option("--month", "period", required=True, help="Month (2026-10) or ISO week (2026-W43).")
+@click.option(
+    "--data", "data", default=str(DEMO_DIR), show_default=True, help="Data folder or database URL."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder [default: reports/scores/<period>].",
+)
+@click.option(
+    "--penalty-code",
+    default="cloud_service",
+    show_default=True,
+    help="Penalty code (YAML path or name in templates/penalties).",
+)
+@click.option("--top", default=5, show_default=True, help="How many top problems to print.")
+def score(period: str, data: str, out: Path | None, penalty_code: str, top: int) -> None:
+    """Score a period: agent, team and calibration tables (CSV and Excel), and the top problems."""
+    from .config import REPORTS_DIR
+    from .load import load_center
+    from .periods import parse_period, score_period
+    from .publish import write_csv, write_excel
+
+    try:
+        p = parse_period(period)
+        tables = score_period(load_center(data), p, penalty_code)
+    except (QAWError, ConfigError) as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+    out = out or REPORTS_DIR / "scores" / p.label
+    sheets = tables.sheets()
+    for name, df in sheets.items():
+        write_csv(df, out / f"{name}.csv")
+    write_excel(sheets, out / f"scores-{p.label}.xlsx")
+    c = tables.center.iloc[0]
+    click.echo(
+        f"{p.label}: {int(c['n']):,d} evaluations of {int(c['agents'])} agents; "
+        f"center score {c['mean']:.1f} (95% CI {c['lo']:.1f}-{c['hi']:.1f})"
+    )
+    status = tables.status["status"].value_counts()
+    click.echo("agent status: " + ", ".join(f"{k} {v}" for k, v in status.items()))
+    click.echo(f"\nTop {top} problems (共性问题), center-wide, by points lost:")
+    par = tables.pareto[tables.pareto["team"] == "(center)"].head(top)
+    for r in par.itertuples():
+        click.echo(
+            f"  {r.item_id} {r.item} / {r.item_en}: {r.fails:,d} fails, "
+            f"{r.points:,.0f} pts ({r.share:.0%}, cumulative {r.cum_share:.0%})"
+        )
+    click.echo(f"\ntables written to {out}/ (CSV per table, scores-{p.label}.xlsx)")
+
+
+@main.command()
 def schema() -> None:
     """Print the canonical data model (tables, columns, kinds) as Markdown."""
     from .schema import markdown

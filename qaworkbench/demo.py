@@ -303,7 +303,7 @@ def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
     topic_names = [t for t, _ in TOPICS]
     topic_p = np.array([p for _, p in TOPICS])
     topic = rng.choice(len(topic_names), n, p=topic_p / topic_p.sum())
-    complaint = (rng.random(n) < 0.003 * np.exp(-0.9 * skill) * (1 + wait / 60)) & ~abandon
+    complaint = (rng.random(n) < 0.00025 * np.exp(-0.9 * skill) * (1 + wait / 60)) & ~abandon
     ids = np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 8))
     agent_ids = agents["agent_id"].to_numpy()[ai]
     date_path = pd.DatetimeIndex(start_ts).strftime("%Y/%m/%d").to_numpy().astype(str)
@@ -379,9 +379,13 @@ def _evaluations(rng, spec: DemoSpec, contacts, latent, evaluators, cards, start
     # Calibration: each month a handful of voice contacts scored by every QA evaluator and the lead.
     cal_rows = []
     for p in pd.period_range(start, end - pd.Timedelta(days=1), freq="M"):
-        pool = answered[(month == p).to_numpy() & (answered["channel"] == "voice").to_numpy()]
-        chosen = pool.iloc[rng.choice(len(pool), min(5, len(pool)), replace=False)]
         when = p.end_time.floor("D") - pd.Timedelta(days=2) + pd.Timedelta(hours=14)
+        pool = answered[
+            (month == p).to_numpy()
+            & (answered["channel"] == "voice").to_numpy()
+            & (answered["end_time"] < when - pd.Timedelta(days=1)).to_numpy()
+        ]
+        chosen = pool.iloc[rng.choice(len(pool), min(5, len(pool)), replace=False)]
         for who in evaluators.loc[evaluators["role"].isin(["qa", "qa_lead"]), "evaluator_id"]:
             c = chosen[["contact_id", "agent_id", "channel", "start_time", "end_time"]].copy()
             c["side"] = False
@@ -418,7 +422,7 @@ def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> p
     )
     leniency["Q00"] = 0.0  # the QA lead is the reference
     accuracy = dict(
-        zip(evaluators["evaluator_id"], rng.uniform(0.02, 0.10, len(evaluators)), strict=True)
+        zip(evaluators["evaluator_id"], rng.uniform(0.005, 0.03, len(evaluators)), strict=True)
     )
     accuracy["Q00"] = 0.0
     frames = []
@@ -445,8 +449,9 @@ def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> p
         flip = rng.random((n_ev, n_it)) < acc[:, None]
         harsh = rng.random((n_ev, n_it)) < np.clip(-len_, 0, None)[:, None] * 0.08
         soft = rng.random((n_ev, n_it)) < np.clip(len_, 0, None)[:, None] * 0.6
-        fail = (true_fail ^ flip) | harsh
-        fail &= ~(soft & true_fail & ~meta["critical"].to_numpy()[None, :])
+        crit = meta["critical"].to_numpy()[None, :]
+        fail = (true_fail ^ (flip & ~crit)) | (harsh & ~crit)  # nobody mis-marks a bottom line
+        fail &= ~(soft & true_fail & ~crit)
         na = meta["na_allowed"].to_numpy()[None, :] & (_contact_uniform(seeds + 7, n_it) < 0.35)
         fail &= ~na
         result = np.where(na, "na", np.where(fail, "fail", "pass"))

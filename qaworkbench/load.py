@@ -80,6 +80,7 @@ def load_table(
     *,
     mode: Mode = "strict",
     rejects_dir: str | Path | None = None,
+    allow_empty: bool = False,
 ) -> tuple[pd.DataFrame, TableReport]:
     """Load one file (or a SQL table, with a URL) into the canonical ``table_name``.
 
@@ -111,6 +112,7 @@ def load_table(
         sheet=src.sheet,
         query=src.query,
         sql_table=t.name if fmt == "sql" else None,
+        allow_empty=allow_empty,
     )
     if raw.fatal:
         raise ValidationError(t.name, raw.name, raw.fatal)
@@ -214,7 +216,14 @@ def load_center(
     # Tables load independently (the big one beside the small ones); cross-checks come after.
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            n: pool.submit(load_table, present[n], n, mode=mode, rejects_dir=rejects_dir)
+            n: pool.submit(
+                load_table,
+                present[n],
+                n,
+                mode=mode,
+                rejects_dir=rejects_dir,
+                allow_empty=n not in REQUIRED_TABLES,
+            )
             for n in sorted((n for n in wanted if n in present), key=lambda n: n != "contacts")
         }
     loaded: dict[str, pd.DataFrame] = {}

@@ -65,8 +65,13 @@ def read_raw(
     query: str | None = None,
     sql_table: str | None = None,
     columns: list[str] | None = None,
+    allow_empty: bool = False,
 ) -> Raw:
-    """Read ``path`` as it is; file-level problems (empty, cut at Excel's limit) are returned."""
+    """Read ``path`` as it is; file-level problems (empty, cut at Excel's limit) are returned.
+
+    ``allow_empty`` accepts a table with a header and no rows (a center's month
+    with no complaints, say); an export a user loads by hand should not be empty.
+    """
     fmt = fmt or detect_format(path)
     if fmt == "csv":
         raw = _read_csv(Path(path), encoding, delimiter)
@@ -78,7 +83,7 @@ def read_raw(
         raw = _read_sql(str(path), query, sql_table)
     else:
         raise ValueError(f"unknown format {fmt!r}")
-    _file_checks(raw, fmt)
+    _file_checks(raw, fmt, allow_empty)
     return raw
 
 
@@ -181,12 +186,12 @@ def _empty(name: str) -> Problem:
     )
 
 
-def _file_checks(raw: Raw, fmt: str) -> None:
+def _file_checks(raw: Raw, fmt: str, allow_empty: bool) -> None:
     if raw.fatal:
         return
     if len(raw.frame.columns) == 0:
         raw.fatal.append(_empty(raw.name))
-    elif len(raw.frame) == 0:
+    elif len(raw.frame) == 0 and not allow_empty:
         raw.fatal.append(
             Problem(
                 raw.name,

@@ -149,7 +149,35 @@ def load_scorecard(path: str | Path) -> Scorecard:
     return load_model(p, Scorecard)
 
 
-def available_scorecards() -> dict[str, Scorecard]:
-    """Every scorecard shipped under templates/scorecards/, by id."""
-    cards = (load_scorecard(p) for p in sorted(SCORECARDS_DIR.glob("*.yaml")))
-    return {c.id: c for c in cards}
+def available_scorecards(folder: str | Path = SCORECARDS_DIR) -> dict[str, Scorecard]:
+    """The newest version of every scorecard in ``folder``, by id."""
+    out: dict[str, Scorecard] = {}
+    for c in scorecard_versions(folder).values():
+        if c.id not in out or _version_key(c.version) > _version_key(out[c.id].version):
+            out[c.id] = c
+    return out
+
+
+def scorecard_versions(folder: str | Path = SCORECARDS_DIR) -> dict[tuple[str, str], Scorecard]:
+    """Every scorecard version in ``folder`` (``*.yaml``), keyed by (id, version)."""
+    out: dict[tuple[str, str], Scorecard] = {}
+    for p in sorted(Path(folder).glob("*.yaml")):
+        c = load_scorecard(p)
+        key = (c.id, c.version)
+        if key in out:
+            raise ValueError(f"{p}: scorecard {c.id} version {c.version} is defined twice")
+        out[key] = c
+    return out
+
+
+def _version_key(v: str) -> tuple:
+    return tuple(int(x) if x.isdigit() else x for x in v.split("."))
+
+
+def grade(score: pd.Series, card: Scorecard, english: bool = False) -> pd.Series:
+    """The grade band of each score (points)."""
+    bands = sorted(card.grades, key=lambda g: g.min, reverse=True)
+    out = pd.Series(pd.NA, index=score.index, dtype="str")
+    for g in reversed(bands):
+        out = out.mask(score >= g.min, g.grade_en if english else g.grade)
+    return out

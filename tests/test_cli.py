@@ -16,7 +16,7 @@ def qaw(*args: str, cwd=None) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("cmd", [[], ["demo"], ["validate"], ["summary"], ["schema"]])
+@pytest.mark.parametrize("cmd", [[], ["demo"], ["validate"], ["summary"], ["schema"], ["score"]])
 def test_every_command_has_help(cmd):
     r = qaw(*cmd, "--help")
     assert r.returncode == 0 and "Usage:" in r.stdout
@@ -70,3 +70,26 @@ def test_validate_lenient_writes_rejects(tmp_path):
     assert r.returncode == 0
     assert "1 row(s) rejected" in r.stderr
     assert (tmp_path / "rej" / "contacts.rejected.csv").exists()
+
+
+def test_score_a_month_of_the_demo_center(tmp_path, small_dir):
+    out = tmp_path / "scores"
+    r = qaw("score", "--month", "2026-06", "--data", str(small_dir), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "center score" in r.stdout and "95% CI" in r.stdout and "Top 5 problems" in r.stdout
+    for name in ("agents", "teams", "calibration", "section_alpha", "pareto", "status"):
+        assert (out / f"{name}.csv").exists(), name
+    import pandas as pd
+
+    agents = pd.read_csv(out / "agents.csv", encoding="utf-8-sig")
+    assert {"n", "mean", "lo", "hi", "pooled", "rank_pooled", "status"} <= set(agents.columns)
+    assert (agents["lo"] <= agents["mean"]).all() and (agents["mean"] <= agents["hi"]).all()
+    xl = pd.read_excel(out / "scores-2026-06.xlsx", sheet_name=None)
+    assert "agents" in xl and len(xl["agents"]) == len(agents)
+
+
+def test_score_a_month_without_evaluations_fails_clearly(small_dir):
+    r = qaw("score", "--month", "2027-01", "--data", str(small_dir))
+    assert r.returncode == 1 and "no evaluations in 2027-01" in r.stderr
+    r = qaw("score", "--month", "October", "--data", str(small_dir))
+    assert r.returncode == 1 and "expected a month like 2026-10" in r.stderr

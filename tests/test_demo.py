@@ -54,7 +54,8 @@ def test_volume_curves_and_service_level_dips_at_peaks():
 def test_lasting_skill_differences_show_in_scores(small_tables):
     items = small_tables["evaluation_items"].merge(small_tables["evaluations"], on="evaluation_id")
     items = items[items["mode"] != "calibration"]
-    items["month"] = items["evaluated_at"].dt.to_period("M")
+    start = small_tables["contacts"].set_index("contact_id")["start_time"]
+    items["month"] = items["contact_id"].map(start).dt.to_period("M")  # the contact's month
     ded = (
         items.groupby(["agent_id", "month"])["points_deducted"].sum()
         / items.groupby(["agent_id", "month"])["evaluation_id"].nunique()

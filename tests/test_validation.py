@@ -235,3 +235,14 @@ def test_duplicates_found_in_unsorted_and_composite_keys(tmp_path, small_tables)
     shuffled.to_parquet(tmp_path / "ok.parquet")
     df, _ = load_table(tmp_path / "ok.parquet", "evaluation_items")
     assert len(df) == len(items)
+
+
+def test_a_center_may_have_an_empty_optional_table_but_not_empty_contacts(tmp_path, small_tables):
+    d = center_with(
+        tmp_path, small_tables, complaints=lambda c: c.iloc[0:0], appeals=lambda a: a.iloc[0:0]
+    )
+    center = load_center(d)
+    assert len(center.complaints) == 0 and len(center.contacts) == len(small_tables["contacts"])
+    d2 = center_with(tmp_path / "x", small_tables, contacts=lambda c: c.iloc[0:0])
+    with pytest.raises(ValidationError, match="only a header"):
+        load_center(d2)

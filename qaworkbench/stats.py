@@ -1,0 +1,214 @@
+"""Statistics that do not lie: every score with its n and interval.
+
+Pure functions over DataFrames of scored evaluations (``scoring.score_evaluations``).
+Scores are points (0-100).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as st
+
+
+def pooled_sd(
+    scored: pd.DataFrame, by: str | list[str] = "agent_id", value: str = "score"
+) -> tuple[float, int]:
+    """Within-group standard deviation pooled over groups (points), and its degrees of freedom."""
+    g = scored.groupby(by)[value]
+    n = g.size()
+    var = g.var(ddof=1)
+    df = (n - 1).clip(lower=0)
+    dof = int(df.sum())
+    if dof == 0:
+        return float("nan"), 0
+    return float(np.sqrt((df * var.fillna(0)).sum() / dof)), dof
+
+
+def score_intervals(
+    scored: pd.DataFrame,
+    by: str | list[str] = "agent_id",
+    value: str = "score",
+    level: float = 0.95,
+    method: str = "pooled",
+    max_points: float = 100.0,
+) -> pd.DataFrame:
+    """Mean score per group with n, SD and a ``level`` interval (points).
+
+    ``pooled`` (default) uses the within-group SD pooled over all groups, so a
+    group with 1-3 evaluations still gets an honest, wide interval; ``t`` uses
+    each group's own SD (no interval below n = 2). Ends are clipped to
+    [0, ``max_points``].
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    g = scored.groupby(by)[value]
+    out = g.agg(n="size", mean="mean", sd="std").reset_index()
+    if method == "pooled":
+        sp, dof = pooled_sd(scored, by, value)
+        tq = st.t.ppf(0.5 + level / 2, dof) if dof > 0 else np.nan
+        hw = tq * sp / np.sqrt(out["n"])
+    elif method == "t":
+        tq = st.t.ppf(0.5 + level / 2, (out["n"] - 1).where(out["n"] > 1))
+        hw = tq * out["sd"] / np.sqrt(out["n"])
+    else:
+        raise ValueError(f"method must be 'pooled' or 't', not {method!r}")
+    out["half_width"] = hw
+    out["lo"] = (out["mean"] - hw).clip(lower=0)
+    out["hi"] = (out["mean"] + hw).clip(upper=max_points)
+    return out
+
+
+def partial_pooling(
+    scored: pd.DataFrame,
+    agent: str = "agent_id",
+    group: str = "team",
+    value: str = "score",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Reliability-aware agent scores: each raw mean shrunk toward its team's mean.
+
+    Empirical Bayes (normal-normal): reliability = τ²/(τ² + σ²/n), with σ the
+    pooled within-agent SD and τ² the between-agent variance in the team
+    (method of moments, center-wide, around the team means). An agent
+    with 3 evaluations moves most of the way to the team mean; one with 30
+    barely moves. Columns: raw (n, mean, lo, hi) and pooled (estimate, lo, hi),
+    with ranks for both (1 = best).
+    """
+    raw = score_intervals(scored, [group, agent], value, level)
+    sigma, _ = pooled_sd(scored, agent, value)
+    raw["se2"] = sigma**2 / raw["n"]
+    team_mean = raw.groupby(group).apply(
+        lambda d: np.average(d["mean"], weights=d["n"]), include_groups=False
+    )
+    raw["team_mean"] = raw[group].map(team_mean)
+
+    # Between-agent variance around team means, estimated center-wide (method of moments):
+    # stable even for small teams, where a per-team estimate often collapses to zero.
+    dev = raw["mean"] - raw["team_mean"]
+    k, g = len(raw), raw[group].nunique()
+    between = float((dev**2).sum() / max(k - g, 1))
+    raw["tau2"] = max(between - float(raw["se2"].mean()), 0.0)
+    raw["reliability"] = raw["tau2"] / (raw["tau2"] + raw["se2"])
+    raw["pooled"] = raw["team_mean"] + raw["reliability"] * (raw["mean"] - raw["team_mean"])
+    z = st.norm.ppf(0.5 + level / 2)
+    post_sd = np.sqrt(raw["reliability"] * raw["se2"])
+    raw["pooled_lo"] = raw["pooled"] - z * post_sd
+    raw["pooled_hi"] = raw["pooled"] + z * post_sd
+    raw["rank_raw"] = raw["mean"].rank(ascending=False, method="min").astype(int)
+    raw["rank_pooled"] = raw["pooled"].rank(ascending=False, method="min").astype(int)
+    return raw.drop(columns=["se2", "tau2"])
+
+
+def pareto(
+    failed: pd.DataFrame,
+    by: str | list[str] = "team",
+    item: str = "item_id",
+    points: str = "deduction",
+    vital: float = 0.8,
+) -> pd.DataFrame:
+    """Deduction Pareto per group: items by points lost, share, cumulative share, the vital few.
+
+    ``failed`` has one row per failed item with its group and points lost.
+    The vital few are the items that together make up the first ``vital`` of
+    the points (the item that crosses the line included).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    g = failed.groupby([*by, item]).agg(fails=(item, "size"), points=(points, "sum")).reset_index()
+    g = g.sort_values(
+        [*by, "points", "fails"], ascending=[True] * len(by) + [False, False], kind="stable"
+    )
+    total = g.groupby(by)["points"].transform("sum")
+    g["share"] = g["points"] / total
+    g["cum_share"] = g.groupby(by)["share"].cumsum()
+    g["vital_few"] = (g["cum_share"] - g["share"]) < vital - 1e-12
+    return g.reset_index(drop=True)
+
+
+def control_limits(
+    scored: pd.DataFrame,
+    group: str = "team",
+    value: str = "score",
+    freq: str = "W-SUN",
+    sigmas: float = 3.0,
+    run: int = 8,
+) -> pd.DataFrame:
+    """Weekly mean score per group with X-bar control limits and signals.
+
+    Center line: the group's mean over the window; limits: ± ``sigmas`` ×
+    pooled within-week SD / √n (n varies by week). Signals: a week beyond a
+    limit, or ``run`` consecutive weeks on one side of the center line.
+    """
+    d = scored.assign(week=scored["evaluated_at"].dt.to_period(freq))
+    out = d.groupby([group, "week"])[value].agg(n="size", mean="mean").reset_index()
+    center = d.groupby(group)[value].mean()
+    sd = {k: pooled_sd(v, "week", value)[0] for k, v in d.groupby(group)}
+    out["center"] = out[group].map(center)
+    se = out[group].map(sd) / np.sqrt(out["n"])
+    out["lcl"] = out["center"] - sigmas * se
+    out["ucl"] = out["center"] + sigmas * se
+    out["signal"] = np.select(
+        [out["mean"] > out["ucl"], out["mean"] < out["lcl"]], ["above UCL", "below LCL"], ""
+    )
+    side = np.sign(out["mean"] - out["center"])
+    for _, idx in out.groupby(group).groups.items():
+        s = side.loc[idx].to_numpy()
+        streak = 0
+        for k in range(len(s)):
+            streak = streak + 1 if k and s[k] == s[k - 1] and s[k] != 0 else 1
+            if streak >= run and out.at[idx[k], "signal"] == "":
+                out.at[idx[k], "signal"] = f"run of {run} {'above' if s[k] > 0 else 'below'}"
+    out["week"] = out["week"].astype(str)
+    return out
+
+
+def expected_half_width(sd: float, n: int | np.ndarray, level: float = 0.95) -> float | np.ndarray:
+    """Expected half-width (points) of a ``level`` interval on a mean of n evaluations."""
+    n = np.asarray(n, dtype=float)
+    tq = st.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+    return tq * sd / np.sqrt(n)
+
+
+def required_n(sd: float, half_width: float, level: float = 0.95, n_max: int = 10_000) -> int:
+    """Fewest evaluations whose ``level`` interval is at most ± ``half_width`` points."""
+    ns = np.arange(2, n_max + 1)
+    ok = np.flatnonzero(expected_half_width(sd, ns, level) <= half_width)
+    if not len(ok):
+        raise ValueError(f"more than {n_max} evaluations needed for ±{half_width} points")
+    return int(ns[ok[0]])
+
+
+def clustered_intervals(
+    scored: pd.DataFrame,
+    by: str | list[str] | None = "team",
+    cluster: str = "agent_id",
+    value: str = "score",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Mean score per group with an interval that respects clustering within agents (points).
+
+    Evaluations of one agent are not independent evidence about a team, so the
+    standard error comes from per-agent residual totals (cluster-robust, CR1)
+    with (agents - 1) degrees of freedom. ``by=None`` gives one center-wide row.
+    """
+    d = scored if by is not None else scored.assign(_all="center")
+    keys = ["_all"] if by is None else ([by] if isinstance(by, str) else list(by))
+    rows = []
+    for key, g in d.groupby(keys):
+        y = g[value].to_numpy(dtype=float)
+        n, mean = len(y), float(y.mean())
+        resid = (g[value] - mean).groupby(g[cluster]).sum().to_numpy()
+        k = len(resid)
+        se = np.sqrt(k / (k - 1) * np.sum(resid**2)) / n if k > 1 else np.nan
+        hw = st.t.ppf(0.5 + level / 2, k - 1) * se if k > 1 else np.nan
+        row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        row |= {
+            "n": n,
+            "agents": k,
+            "mean": mean,
+            "half_width": hw,
+            "lo": mean - hw,
+            "hi": mean + hw,
+        }
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    return out.drop(columns=["_all"]) if by is None else out

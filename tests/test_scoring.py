@@ -1,0 +1,164 @@
+"""Hand-computed cases from the rules of qa-practice.md sections 4 and 7."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from qaworkbench import ConfigError, QAWError, load_scorecard
+from qaworkbench.scoring import score_evaluations
+
+VOICE = load_scorecard("hotline_voice")
+CHAT = load_scorecard("online_chat")
+
+
+def evaluation(
+    card, results: dict[str, str | tuple[str, float]], eid="E1"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One evaluation on ``card``: every item passes unless ``results`` says otherwise."""
+    ev = pd.DataFrame([{
+        "evaluation_id": eid, "contact_id": "C1", "agent_id": "A1", "evaluator_id": "Q1",
+        "evaluated_at": pd.Timestamp("2026-10-05 10:00"), "mode": "post_call",
+        "scorecard_id": card.id, "scorecard_version": card.version, "calibration_session": None,
+    }])  # fmt: skip
+    rows = []
+    for item in card.items().itertuples():
+        r = results.get(item.item_id, "pass")
+        result, pts = (r, 0.0) if isinstance(r, str) else r
+        if result == "fail" and isinstance(r, str):
+            pts = item.points
+        rows.append(
+            {
+                "evaluation_id": eid,
+                "item_id": item.item_id,
+                "result": result,
+                "points_deducted": pts,
+                "comment": None,
+            }
+        )
+    return ev, pd.DataFrame(rows)
+
+
+def one(card, results, appeals=None) -> pd.Series:
+    ev, items = evaluation(card, results)
+    scored, _ = score_evaluations(ev, items, appeals)
+    return scored.iloc[0]
+
+
+def test_all_pass_is_full_marks():
+    assert one(VOICE, {})["score"] == 100
+    assert one(CHAT, {})["score"] == 100
+
+
+def test_section_floored_at_zero():
+    # attitude (max 20): 5 + 5 + 5 + 10 = 25 deducted -> section 0, not -5; score 0 + 30 + 50
+    r = one(
+        VOICE, {"ATT01": "fail", "ATT02": "fail", "ATT03": "fail", "ATT04": "fail", "NRM01": "fail"}
+    )
+    assert r["score"] == 75  # 0 + (30 - 5) + 50
+    assert r["points_deducted"] == 30  # what the evaluator recorded, before the floor
+
+
+def test_section_scores_are_reported():
+    ev, items = evaluation(VOICE, {"ATT04": "fail", "SKL02": ("fail", 8.0)})
+    _, sections = score_evaluations(ev, items)
+    got = sections.set_index("section_id")["section_score"].to_dict()
+    assert got == {"attitude": 10, "norms": 30, "skills": 42}
+
+
+def test_na_rescales_a_checklist_and_never_lowers_a_score():
+    assert one(CHAT, {"CH03": "na"})["score"] == 100
+    # CH01 failed (10 of 95 applicable points) with CH03 N/A: 100 x 85 / 95
+    r = one(CHAT, {"CH01": "fail", "CH03": "na"})
+    assert r["score"] == pytest.approx(100 * 85 / 95, abs=1e-3)
+    assert r["n_na"] == 1
+    # on a deduction scorecard N/A simply deducts nothing
+    assert one(VOICE, {"NRM04": "na", "NRM05": "na", "NRM06": "na"})["score"] == 100
+
+
+def test_partial_deduction_recorded_by_the_evaluator():
+    assert one(VOICE, {"SKL02": ("fail", 8.0)})["score"] == 92
+
+
+def test_critical_item_zeroes_the_evaluation():
+    r = one(VOICE, {"CRT01": "fail"})
+    assert r["score"] == 0 and r["critical_failed"]
+    assert one(CHAT, {"CH11": "fail", "CH01": "fail"})["score"] == 0
+
+
+def test_upheld_appeal_restores_points_and_keeps_the_original():
+    appeals = pd.DataFrame(
+        [
+            {
+                "evaluation_id": "E1",
+                "item_id": "NRM01",
+                "filed_at": pd.Timestamp("2026-10-06"),
+                "decision": "upheld",
+            }
+        ]
+    )
+    r = one(VOICE, {"NRM01": "fail", "SKL05": "fail"}, appeals)
+    assert (r["score"], r["raw_score"]) == (90, 85)
+    assert r["appeals_upheld"] and not r["appeal_pending"]
+    rejected = appeals.assign(decision="rejected")
+    assert one(VOICE, {"NRM01": "fail"}, rejected)["score"] == 95
+    pending = appeals.assign(decision="pending")
+    r = one(VOICE, {"NRM01": "fail"}, pending)
+    assert r["score"] == 95 and r["appeal_pending"]
+
+
+def test_upheld_appeal_on_a_critical_item_lifts_the_zero():
+    appeals = pd.DataFrame(
+        [
+            {
+                "evaluation_id": "E1",
+                "item_id": "CRT02",
+                "filed_at": pd.Timestamp("2026-10-06"),
+                "decision": "upheld",
+            }
+        ]
+    )
+    r = one(VOICE, {"CRT02": "fail", "NRM02": "fail"}, appeals)
+    assert (r["score"], r["raw_score"], r["critical_failed"]) == (95, 0, False)
+
+
+def test_grades():
+    assert one(VOICE, {})["grade"] == "优秀"
+    assert one(VOICE, {"SKL02": "fail"})["grade"] == "良好"  # 85
+    assert one(VOICE, {"CRT01": "fail"})["grade"] == "不合格"
+
+
+def test_unknown_item_and_excess_deduction_are_errors():
+    ev, items = evaluation(VOICE, {})
+    bad = pd.concat([items, items.iloc[[0]].assign(item_id="XYZ99")], ignore_index=True)
+    with pytest.raises(QAWError, match=r"XYZ99 on hotline_voice v1\.0"):
+        score_evaluations(ev, bad)
+    over = items.copy()
+    over.loc[0, ["result", "points_deducted"]] = ["fail", 50.0]
+    with pytest.raises(QAWError, match="more than the item's"):
+        score_evaluations(ev, over)
+
+
+def test_scorecard_errors_name_file_and_key(tmp_path):
+    bad = tmp_path / "card.yaml"
+    text = pytest.importorskip("yaml").safe_dump(VOICE.model_dump(), allow_unicode=True)
+    bad.write_text(text.replace("max_points: 20.0", "max_points: 25.0", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="add up to 105"):
+        load_scorecard(bad)
+    data = VOICE.model_dump()
+    data["sections"][0]["items"][1]["id"] = "ATT01"
+    bad.write_text(
+        pytest.importorskip("yaml").safe_dump(data, allow_unicode=True), encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="repeated: ATT01"):
+        load_scorecard(bad)
+
+
+def test_demo_center_scores(small_tables):
+    scored, _sections = score_evaluations(
+        small_tables["evaluations"], small_tables["evaluation_items"], small_tables["appeals"]
+    )
+    assert len(scored) == len(small_tables["evaluations"])
+    assert scored["score"].between(0, 100).all()
+    assert (scored["score"] >= scored["raw_score"]).all()  # appeals only ever restore points
+    assert 80 < scored["score"].mean() < 97
