@@ -28,6 +28,18 @@ CASES: dict[str, tuple[str, str]] = {
         f"c = q.load_center({str(MONTH)!r}); "
         "print('INPROC', time.perf_counter() - t, len(c.contacts))",
     ),
+    "score_month": (
+        "score 47,389 evaluations x 16.4 items (775,835 item rows): appeals, sections, "
+        "agent-month means with intervals and partial pooling",
+        "import time; import pandas as pd; from qaworkbench import scoring, stats; "
+        f"r = lambda n: pd.read_parquet({str(MONTH)!r} + f'/{{n}}.parquet'); "
+        "ev, it, ap, ag = r('evaluations'), r('evaluation_items'), r('appeals'), r('agents'); "
+        "t = time.perf_counter(); sc, sec = scoring.score_evaluations(ev, it, ap); "
+        "sc = sc.merge(ag[['agent_id', 'team']], on='agent_id'); "
+        "sc['month'] = sc['evaluated_at'].dt.strftime('%Y-%m'); "
+        "iv = stats.score_intervals(sc, ['agent_id', 'month']); pp = stats.partial_pooling(sc); "
+        "print('INPROC', time.perf_counter() - t, len(sc), len(iv))",
+    ),
     "groupby_floor": (
         "floor: read contacts' agent_id from Parquet and count per agent (pandas)",
         f"import pandas as pd; d = pd.read_parquet({str(MONTH / 'contacts.parquet')!r}, "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
+from scipy.special import ndtri, stdtrit  # t and normal quantiles; scipy.stats costs 1 s to import
 
 
 def pooled_sd(
@@ -45,10 +45,10 @@ def score_intervals(
     out = g.agg(n="size", mean="mean", sd="std").reset_index()
     if method == "pooled":
         sp, dof = pooled_sd(scored, by, value)
-        tq = st.t.ppf(0.5 + level / 2, dof) if dof > 0 else np.nan
+        tq = t_quantile(0.5 + level / 2, dof) if dof > 0 else np.nan
         hw = tq * sp / np.sqrt(out["n"])
     elif method == "t":
-        tq = st.t.ppf(0.5 + level / 2, (out["n"] - 1).where(out["n"] > 1))
+        tq = t_quantile(0.5 + level / 2, (out["n"] - 1).where(out["n"] > 1))
         hw = tq * out["sd"] / np.sqrt(out["n"])
     else:
         raise ValueError(f"method must be 'pooled' or 't', not {method!r}")
@@ -90,7 +90,7 @@ def partial_pooling(
     raw["tau2"] = max(between - float(raw["se2"].mean()), 0.0)
     raw["reliability"] = raw["tau2"] / (raw["tau2"] + raw["se2"])
     raw["pooled"] = raw["team_mean"] + raw["reliability"] * (raw["mean"] - raw["team_mean"])
-    z = st.norm.ppf(0.5 + level / 2)
+    z = ndtri(0.5 + level / 2)
     post_sd = np.sqrt(raw["reliability"] * raw["se2"])
     raw["pooled_lo"] = raw["pooled"] - z * post_sd
     raw["pooled_hi"] = raw["pooled"] + z * post_sd
@@ -164,7 +164,7 @@ def control_limits(
 def expected_half_width(sd: float, n: int | np.ndarray, level: float = 0.95) -> float | np.ndarray:
     """Expected half-width (points) of a ``level`` interval on a mean of n evaluations."""
     n = np.asarray(n, dtype=float)
-    tq = st.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+    tq = t_quantile(0.5 + level / 2, np.maximum(n - 1, 1))
     return tq * sd / np.sqrt(n)
 
 
@@ -199,7 +199,7 @@ def clustered_intervals(
         resid = (g[value] - mean).groupby(g[cluster]).sum().to_numpy()
         k = len(resid)
         se = np.sqrt(k / (k - 1) * np.sum(resid**2)) / n if k > 1 else np.nan
-        hw = st.t.ppf(0.5 + level / 2, k - 1) * se if k > 1 else np.nan
+        hw = t_quantile(0.5 + level / 2, k - 1) * se if k > 1 else np.nan
         row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
         row |= {
             "n": n,
@@ -212,3 +212,9 @@ def clustered_intervals(
         rows.append(row)
     out = pd.DataFrame(rows)
     return out.drop(columns=["_all"]) if by is None else out
+
+
+def t_quantile(p: float, df: float | np.ndarray | pd.Series) -> np.ndarray:
+    """Quantile ``p`` of Student's t with ``df`` degrees of freedom (NaN where df < 1)."""
+    df = np.asarray(df, dtype=float)
+    return np.where(df >= 1, stdtrit(np.maximum(df, 1), p), np.nan)
