@@ -233,6 +233,195 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     click.echo(f"\ntables written to {out}/ (CSV per table, scores-{p.label}.xlsx)")
 
 
+def _sample_dir(out: Path | None, month: str) -> Path:
+    from .config import REPORTS_DIR
+
+    return out or REPORTS_DIR / "samples" / month
+
+
+@main.command()
+@click.option("--month", required=True, help="Month to sample (2026-10).")
+@click.option(
+    "--plan",
+    "plan_name",
+    default="hotline",
+    show_default=True,
+    help="Sampling plan (YAML path or name in templates/sampling).",
+)
+@click.option("--data", default=str(DEMO_DIR), show_default=True, help="Data folder.")
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Random seed [default: the month as a number, e.g. 202610].",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder [default: reports/samples/<month>].",
+)
+@click.option(
+    "--precision",
+    type=float,
+    default=None,
+    help="Also say how many evaluations give a ± this many points interval.",
+)
+def sample(
+    month: str,
+    plan_name: str,
+    data: str,
+    seed: int | None,
+    out: Path | None,
+    precision: float | None,
+) -> None:
+    """Draw the month's QA sample by the plan's rules; every contact says why it was picked.
+
+    Writes sample.csv, summary.csv and an Excel workbook (a sheet per evaluator,
+    customer numbers masked) and prints the per-reason counts and shortfalls.
+    """
+    from .jobs import allocate_sample, sample_month
+    from .load import load_center
+    from .plan import load_plan
+    from .publish import write_csv, write_excel
+    from .sampling import REASONS
+    from .stats import required_n
+
+    seed = seed if seed is not None else int(month.replace("-", ""))
+    try:
+        plan = load_plan(plan_name)
+        s = sample_month(data, month, plan, seed)
+        evaluators = load_center(data, tables=("evaluators",)).evaluators
+        planned = allocate_sample(s, evaluators, plan)
+    except (QAWError, ConfigError, ValueError) as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+    out = _sample_dir(out, month)
+    write_csv(planned, out / "sample.csv")
+    write_csv(s.summary, out / "summary.csv")
+    sheets = {"summary 汇总": s.summary}
+    for ev_id, rows in planned.groupby("evaluator_id"):
+        sheets[str(ev_id)] = rows.drop(columns=["plan", "seed", "month"])
+    write_excel(sheets, out / f"sample-{month}.xlsx")
+    reasons = s.contacts["reasons"].str.split(";").explode().value_counts()
+    click.echo(
+        f"{month}: plan {plan.id} v{plan.version}, seed {seed}: {len(s.contacts):,d} contacts "
+        f"and {len(s.slots):,d} live slots for {int((s.summary['evaluations_planned'] > 0).sum())} agents"
+    )
+    for r, n in reasons.items():
+        click.echo(f"  {n:>6,d}  {r:15s} {REASONS.get(r, '')}")
+    for r, n in s.slots["reason"].value_counts().items():
+        click.echo(f"  {n:>6,d}  {r:15s} {REASONS.get(r, '')} (slots)")
+    adj = s.summary[s.summary["adjustment"] != ""]
+    if len(adj):
+        click.echo(
+            f"adaptive quota: {len(adj)} agent(s) adjusted, e.g. {adj.iloc[0]['agent_id']}: {adj.iloc[0]['adjustment']}"
+        )
+    short = s.summary[s.summary["shortfall"] > 0]
+    if len(short):
+        click.echo(
+            f"quota not met for {len(short)} agent(s), e.g. {short.iloc[0]['agent_id']}: {short.iloc[0]['why_short']}"
+        )
+    hw = s.summary.loc[s.summary["evaluations_planned"] >= 2, "expected_half_width"]
+    if len(hw):
+        click.echo(
+            f"precision: median expected 95% half-width of an agent's monthly score ±{hw.median():.1f} points"
+        )
+    if precision:
+        sd = float(s.summary.attrs.get("score_sd", plan.score_sd))
+        click.echo(
+            f"for ±{precision:g} points: {required_n(sd, precision)} evaluations per agent (SD {sd:.1f})"
+        )
+    excluded = s.summary.attrs.get("excluded_agents")
+    if excluded:
+        click.echo(
+            f"not sampled (left before the month or not yet hired): {len(excluded)} agent(s)"
+        )
+    click.echo(f"written to {out}/ (sample.csv, summary.csv, sample-{month}.xlsx)")
+
+
+@main.command()
+@click.option("--month", required=True, help="Month of the sample (2026-10).")
+@click.option("--plan", "plan_name", default="hotline", show_default=True, help="Sampling plan.")
+@click.option("--data", default=str(DEMO_DIR), show_default=True, help="Data folder.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The sample's folder [default: reports/samples/<month>].",
+)
+def neighbours(month: str, plan_name: str, data: str, out: Path | None) -> None:
+    """Add to a month's sample the same agent's contacts just before and after each faulty one."""
+    import pandas as pd
+
+    from .allocation import allocate
+    from .jobs import sample_month
+    from .load import load_center
+    from .plan import load_plan
+    from .publish import write_csv
+
+    out = _sample_dir(out, month)
+    if not (out / "sample.csv").exists():
+        click.echo(f"{out}/sample.csv not found: run qaw sample --month {month} first", err=True)
+        sys.exit(1)
+    existing = pd.read_csv(
+        out / "sample.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False
+    )
+    seed = int(existing["seed"].iloc[0])
+    plan = load_plan(plan_name)
+    s = sample_month(data, month, plan, seed, with_neighbours=True)
+    new = s.contacts[
+        s.contacts["reasons"].str.contains("neighbour")
+        & ~s.contacts["contact_id"].isin(existing["contact_id"])
+    ]
+    if new.empty:
+        click.echo("no faulty evaluations with unsampled neighbours this month")
+        return
+    evaluators = load_center(data, tables=("evaluators",)).evaluators
+    new = allocate(new.assign(reasons="neighbour"), evaluators, plan, seed)
+    both = pd.concat([existing, new.astype(str)], ignore_index=True)
+    write_csv(both, out / "sample.csv")
+    click.echo(
+        f"added {len(new):,d} neighbour contact(s) to {out}/sample.csv, e.g. "
+        f"{new.iloc[0]['contact_id']}: {new.iloc[0]['details']}"
+    )
+
+
+@main.command()
+@click.option("--month", required=True, help="Month of the sample (2026-10).")
+@click.option("--data", default=str(DEMO_DIR), show_default=True, help="Data folder.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The sample's folder [default: reports/samples/<month>].",
+)
+def completion(month: str, data: str, out: Path | None) -> None:
+    """Planned against done (from the evaluations table), per evaluator and per agent."""
+    import pandas as pd
+
+    from .allocation import completion as track
+    from .load import load_center
+    from .publish import write_csv
+
+    out = _sample_dir(out, month)
+    if not (out / "sample.csv").exists():
+        click.echo(f"{out}/sample.csv not found: run qaw sample --month {month} first", err=True)
+        sys.exit(1)
+    planned = pd.read_csv(
+        out / "sample.csv", dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig"
+    )
+    evaluations = load_center(data, tables=("agents", "evaluators", "evaluations")).evaluations
+    by_eval, by_agent = track(planned, evaluations)
+    write_csv(by_eval, out / "completion_by_evaluator.csv")
+    write_csv(by_agent, out / "completion_by_agent.csv")
+    click.echo(by_eval.to_string(index=False))
+    tot = by_eval[["planned", "done", "late"]].sum()
+    click.echo(
+        f"total: {tot['done']:,d} of {tot['planned']:,d} done ({tot['done'] / tot['planned']:.0%}), {tot['late']:,d} late"
+    )
+
+
 @main.command()
 def schema() -> None:
     """Print the canonical data model (tables, columns, kinds) as Markdown."""

@@ -113,3 +113,51 @@ def monthly_evaluations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY 1, 2
         """
     ).df()
+
+
+SAMPLING_COLUMNS = (
+    "contact_id", "agent_id", "start_time", "channel", "direction", "answered",
+    "talk_s", "customer_id", "complaint", "recording_ref",
+)  # fmt: skip
+
+
+def month_contacts(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    columns: tuple[str, ...] = SAMPLING_COLUMNS,
+) -> pd.DataFrame:
+    """The contacts offered in [start, end), only the named columns (projection pushed to Parquet)."""
+    cols = ", ".join(columns)
+    return con.execute(
+        f"SELECT {cols} FROM contacts WHERE start_time >= ? AND start_time < ?", [start, end]
+    ).df()
+
+
+def repeat_contacts(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, within_hours: float
+) -> pd.DataFrame:
+    """Answered contacts in [start, end) whose customer also called within ``within_hours`` before.
+
+    Columns: contact_id, previous_contact_id, hours_since (the gap, hours).
+    """
+    return con.execute(
+        """
+        WITH c AS (
+            SELECT contact_id, customer_id, start_time,
+                   lag(contact_id) OVER w AS previous_contact_id,
+                   lag(start_time) OVER w AS previous_start
+            FROM contacts
+            WHERE start_time >= ? - to_hours(CAST(ceil(?) AS BIGINT)) AND start_time < ?
+              AND answered AND customer_id IS NOT NULL
+            WINDOW w AS (PARTITION BY customer_id ORDER BY start_time)
+        )
+        SELECT contact_id, previous_contact_id,
+               (epoch(start_time) - epoch(previous_start)) / 3600.0 AS hours_since
+        FROM c
+        WHERE start_time >= ? AND previous_start IS NOT NULL
+          AND epoch(start_time) - epoch(previous_start) <= ? * 3600
+        ORDER BY contact_id
+        """,
+        [start, within_hours, end, start, within_hours],
+    ).df()

@@ -16,7 +16,20 @@ def qaw(*args: str, cwd=None) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("cmd", [[], ["demo"], ["validate"], ["summary"], ["schema"], ["score"]])
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        [],
+        ["demo"],
+        ["validate"],
+        ["summary"],
+        ["schema"],
+        ["score"],
+        ["sample"],
+        ["neighbours"],
+        ["completion"],
+    ],
+)
 def test_every_command_has_help(cmd):
     r = qaw(*cmd, "--help")
     assert r.returncode == 0 and "Usage:" in r.stdout
@@ -93,3 +106,58 @@ def test_score_a_month_without_evaluations_fails_clearly(small_dir):
     assert r.returncode == 1 and "no evaluations in 2027-01" in r.stderr
     r = qaw("score", "--month", "October", "--data", str(small_dir))
     assert r.returncode == 1 and "expected a month like 2026-10" in r.stderr
+
+
+def test_sample_neighbours_and_completion_on_the_demo_center(tmp_path, small_dir):
+    import pandas as pd
+
+    from qaworkbench.privacy import find_unmasked
+
+    out = tmp_path / "sample"
+    r = qaw(
+        "sample",
+        "--month",
+        "2026-06",
+        "--data",
+        str(small_dir),
+        "--out",
+        str(out),
+        "--seed",
+        "7",
+        "--precision",
+        "5",
+    )
+    assert r.returncode == 0, r.stderr
+    assert "seed 7" in r.stdout and "base_post_call" in r.stdout and "for ±5 points" in r.stdout
+    planned = pd.read_csv(
+        out / "sample.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False
+    )
+    contacts = planned[planned["contact_id"] != ""]
+    assert (contacts["reasons"] != "").all() and (
+        contacts["details"] != ""
+    ).all()  # every contact explained
+    assert (planned["evaluator_id"] != "").all()
+    assert contacts["customer_id"].str.fullmatch(r"1\d\d\*{4}\d{4}").all()  # masked in what leaves
+    xl = pd.read_excel(out / "sample-2026-06.xlsx", sheet_name=None, dtype=str)
+    evaluators = set(planned["evaluator_id"])
+    assert evaluators <= set(xl) and "summary 汇总" in xl
+    assert find_unmasked(" ".join(df.to_csv() for df in xl.values())) == []
+    again = tmp_path / "again"
+    qaw(
+        "sample", "--month", "2026-06", "--data", str(small_dir), "--out", str(again), "--seed", "7"
+    )
+    assert (again / "sample.csv").read_bytes() == (
+        out / "sample.csv"
+    ).read_bytes()  # same seed, same sample
+
+    r = qaw("neighbours", "--month", "2026-06", "--data", str(small_dir), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    after = pd.read_csv(out / "sample.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    added = after[after["reasons"] == "neighbour"]
+    assert len(after) == len(planned) + len(added)
+    if len(added):
+        assert added["details"].str.contains(r"(before|after) C\d+ \(score \d+\)").all()
+
+    r = qaw("completion", "--month", "2026-06", "--data", str(small_dir), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "total:" in r.stdout and (out / "completion_by_evaluator.csv").exists()

@@ -1,0 +1,560 @@
+"""The month's QA sample, drawn by the centers' own rules (qa-practice.md section 3).
+
+Each rule is a small pure function over DataFrames and returns the contacts
+(or live-monitoring slots) it picks, each with a reason code and a detail
+that explains it. ``draw`` combines them. Randomness comes from a keyed hash
+of (contact id, seed), so the same inputs and seed give the same sample
+whatever order the export arrives in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .plan import Quota, SamplingPlan, Targeted
+
+REASONS = {
+    "base_post_call": "基础抽样（事后调听）/ base quota, post-call review",
+    "base_real_time": "基础抽样（实时监听）/ base quota, live listening",
+    "short": "短通话 / contact shorter than the threshold",
+    "long_missed_sl": "接通率未达标时段的长通话 / long contact in a missed service-level interval",
+    "long": "超长通话 / over-long contact",
+    "complaint": "投诉 / complaint",
+    "repeat": "重复来电 / repeat contact by the same customer",
+    "neighbour": "问题录音前后通话 / neighbour of a faulty contact",
+    "new_hire": "新员工首周 / new hire's first week",
+    "live_random": "随机实时监听 / weekly random live monitoring",
+    "side_by_side": "现场旁听 / weekly side-by-side monitoring",
+}
+
+
+def random_key(ids: pd.Series, seed: int) -> np.ndarray:
+    """A uniform [0, 1) number per id, fixed by (id, seed) and independent of row order."""
+    h = pd.util.hash_pandas_object(ids.astype(str), index=False, hash_key=f"{seed % 10**16:016d}")
+    return (h.to_numpy() >> np.uint64(11)).astype(np.float64) / float(2**53)
+
+
+def _round(x: np.ndarray, how: str) -> np.ndarray:
+    if how == "ceil":
+        return np.ceil(x - 1e-9)
+    if how == "floor":
+        return np.floor(x + 1e-9)
+    return np.floor(x + 0.5 + 1e-9)  # half up: 2.5 -> 3
+
+
+def _matches(df: pd.DataFrame, q: Quota) -> np.ndarray:
+    m = np.ones(len(df), dtype=bool)
+    if q.channel:
+        m &= (df["channel"] == q.channel).to_numpy()
+    if q.direction:
+        m &= (df["direction"] == q.direction).to_numpy()
+    return m
+
+
+def base_quotas(
+    agents: pd.Series, previous: pd.DataFrame, current: pd.DataFrame, plan: SamplingPlan
+) -> pd.DataFrame:
+    """Quota per agent and quota rule: basis count, quota, real-time and post-call parts.
+
+    ``previous`` and ``current`` are handled counts per agent, channel and
+    direction (columns agent_id, channel, direction, handled).
+    """
+    rows = []
+    for k, q in enumerate(plan.quotas):
+        src = previous if q.basis == "previous_month" else current
+        counts = src.loc[_matches(src, q)].groupby("agent_id")["handled"].sum()
+        basis = agents.map(counts).fillna(0).to_numpy(dtype=float)
+        quota = _round(basis * q.rate, q.rounding)
+        quota = np.where(basis > 0, np.maximum(quota, q.minimum), 0)
+        if q.maximum is not None:
+            quota = np.minimum(quota, q.maximum)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "agent_id": agents.to_numpy(),
+                    "quota_rule": k,
+                    "basis": basis.astype(int),
+                    "quota": quota.astype(int),
+                }
+            )
+        )
+    out = pd.concat(rows, ignore_index=True)
+    return _split(out, plan)
+
+
+def _split(quotas: pd.DataFrame, plan: SamplingPlan) -> pd.DataFrame:
+    share = quotas["quota_rule"].map(lambda k: plan.quotas[k].real_time_share).to_numpy(dtype=float)
+    rt = _round(quotas["quota"].to_numpy(dtype=float) * share, "half_up").astype(int)
+    quotas["real_time"] = rt
+    quotas["post_call"] = quotas["quota"] - rt
+    return quotas
+
+
+def exemptions(history: pd.DataFrame, months: list[str], plan: SamplingPlan) -> pd.DataFrame:
+    """Which agents are exempt in each of ``months`` (in order).
+
+    Exempt in month m when each of the previous ``full_marks_months`` months was
+    at full marks and the agent was not exempt in month m-1 (the exemption
+    lasts one month; the next month returns to the normal quota).
+    ``history`` has agent_id, month ("YYYY-MM") and full_marks (bool).
+    """
+    k = plan.adaptive.full_marks_months
+    full = history.pivot_table(
+        index="agent_id", columns="month", values="full_marks", aggfunc="any"
+    )
+    exempt: dict[str, pd.Series] = {}
+    for m in months:
+        prev = [str(pd.Period(m, "M") - i) for i in range(1, k + 1)]
+        ok = pd.Series(True, index=full.index)
+        for p in prev:
+            ok &= full[p].fillna(False).astype(bool) if p in full else False
+        last = str(pd.Period(m, "M") - 1)
+        if last in exempt:
+            ok &= ~exempt[last].reindex(full.index, fill_value=False)
+        exempt[m] = ok
+    return (
+        pd.DataFrame(exempt)
+        .rename_axis("agent_id")
+        .reset_index()
+        .melt(id_vars="agent_id", var_name="month", value_name="exempt")
+    )
+
+
+def adjust_quotas(
+    quotas: pd.DataFrame, history: pd.DataFrame, month: str, plan: SamplingPlan
+) -> pd.DataFrame:
+    """Adaptive quota: exempt agents get ``exempt_quota`` in total, poor agents × ``poor_factor``."""
+    q = quotas.copy()
+    q["adjustment"] = ""
+    if not plan.adaptive.enabled or history.empty:
+        return q
+    months = sorted({*history["month"], month})
+    ex = exemptions(history, months, plan)
+    exempt = set(ex.loc[(ex["month"] == month) & ex["exempt"], "agent_id"])
+    prev = str(pd.Period(month, "M") - 1)
+    h = history[history["month"] == prev].set_index("agent_id")["mean_score"]
+    poor = set(h.index[h < plan.adaptive.poor_below])
+    total = q.groupby("agent_id")["quota"].transform("sum")
+    is_ex = q["agent_id"].isin(exempt) & (total > 0)
+    # the exemption quota is shared across an agent's quota rules in proportion
+    q.loc[is_ex, "quota"] = _round(
+        q.loc[is_ex, "quota"] / total[is_ex] * plan.adaptive.exempt_quota, "half_up"
+    ).astype(int)
+    q.loc[is_ex, "adjustment"] = (
+        f"exempt: full marks {plan.adaptive.full_marks_months} months running"
+    )
+    is_poor = q["agent_id"].isin(poor) & ~is_ex
+    q.loc[is_poor, "quota"] = np.ceil(
+        q.loc[is_poor, "quota"] * plan.adaptive.poor_factor - 1e-9
+    ).astype(int)
+    q.loc[is_poor, "adjustment"] = q.loc[is_poor, "agent_id"].map(
+        lambda a: f"poor: {prev} mean {h[a]:.1f} < {plan.adaptive.poor_below:g}"
+    )
+    return _split(q.drop(columns=["real_time", "post_call"]), plan)
+
+
+def shift_of(start: pd.Series, plan: SamplingPlan) -> pd.Series:
+    """The shift (band of hours) each start time falls in."""
+    hour = start.dt.hour.to_numpy()
+    names = np.empty(24, dtype=object)
+    for name, (a, b) in plan.shifts.items():
+        names[a:b] = name
+    return pd.Series(names[hour], index=start.index, dtype="str")
+
+
+def spread_pick(
+    cand: pd.DataFrame, want: pd.Series, key: np.ndarray, plan: SamplingPlan
+) -> pd.DataFrame:
+    """Pick want[agent] contacts per agent, spread over days and shifts.
+
+    Round-robin over (day, shift) strata in random order: everyone's first
+    pick comes from a different stratum before any stratum gives a second.
+    """
+    if cand.empty:
+        return cand.assign(_key=pd.Series(dtype=float))
+    c = cand.assign(_key=key, _want=cand["agent_id"].map(want).fillna(0).to_numpy())
+    c = c[c["_want"] > 0]
+    c = c.sort_values(["agent_id", "_key"], kind="stable")
+    # a random pool of 4x the wanted count keeps the stratification cheap
+    c = c[c.groupby("agent_id").cumcount() < 4 * c["_want"]]
+    stratum = c["start_time"].dt.strftime("%Y-%m-%d") + "|" + shift_of(c["start_time"], plan)
+    c = c.assign(_round=c.groupby(["agent_id", stratum]).cumcount())
+    c = c.sort_values(["agent_id", "_round", "_key"], kind="stable")
+    return c[c.groupby("agent_id").cumcount() < c["_want"]].drop(columns=["_want", "_round"])
+
+
+def base_draw(
+    contacts: pd.DataFrame, quotas: pd.DataFrame, plan: SamplingPlan, seed: int
+) -> pd.DataFrame:
+    """Post-call contacts for each agent's base quota, excluding contacts too short to judge."""
+    eligible = contacts["answered"].astype(bool) & (
+        contacts["talk_s"].fillna(0) >= plan.exclusions.min_talk_s
+    )
+    picks = []
+    for k, q in enumerate(plan.quotas):
+        cand = contacts.loc[eligible.to_numpy() & _matches(contacts, q)]
+        want = quotas[quotas["quota_rule"] == k].set_index("agent_id")["post_call"]
+        p = spread_pick(cand, want, random_key(cand["contact_id"], seed + k), plan)
+        picks.append(
+            p.assign(
+                reason="base_post_call",
+                detail=f"quota rule {k + 1}: {q.rate:.2%} of {q.basis.replace('_', ' ')}",
+            )
+        )
+    return pd.concat(picks, ignore_index=True)
+
+
+def _targeted(flagged: pd.DataFrame, rule: Targeted, reason: str, seed: int) -> pd.DataFrame:
+    """Apply a targeted rule's share and per-agent cap to the flagged contacts (random choice)."""
+    if flagged.empty:
+        return flagged.assign(reason=pd.Series(dtype=str))
+    f = flagged.assign(_key=random_key(flagged["contact_id"], seed))
+    f = f.sort_values(["agent_id", "_key"], kind="stable")
+    n = f.groupby("agent_id")["contact_id"].transform("size")
+    take = np.ceil(n * rule.share - 1e-9)
+    if rule.max_per_agent is not None:
+        take = np.minimum(take, rule.max_per_agent)
+    return f[f.groupby("agent_id").cumcount() < take].assign(reason=reason)
+
+
+def short_contacts(contacts: pd.DataFrame, plan: SamplingPlan, seed: int) -> pd.DataFrame:
+    """Answered contacts shorter than ``max_talk_s`` (possible hang-ups, refusals to serve)."""
+    r = plan.short_contacts
+    f = contacts[contacts["answered"].astype(bool) & (contacts["talk_s"] < r.max_talk_s)]
+    f = f.assign(detail=f["talk_s"].map(lambda s: f"talk {s:.0f} s < {r.max_talk_s:g} s"))
+    return _targeted(f, r, "short", seed + 101)
+
+
+def long_contacts(
+    contacts: pd.DataFrame, service_level: pd.DataFrame, plan: SamplingPlan, seed: int
+) -> pd.DataFrame:
+    """Contacts longer than ``min_talk_s``; with ``only_missed_intervals``, only those in
+    intervals whose service level (answered within ``answer_within_s``) missed the target."""
+    r = plan.long_contacts
+    f = contacts[contacts["answered"].astype(bool) & (contacts["talk_s"] > r.min_talk_s)]
+    if not r.only_missed_intervals:
+        f = f.assign(detail=f["talk_s"].map(lambda s: f"talk {s:.0f} s > {r.min_talk_s:g} s"))
+        return _targeted(f, r, "long", seed + 102)
+    width = pd.Timedelta(minutes=r.interval_min)
+    f = f.assign(interval_start=f["start_time"].dt.floor(width))
+    sl = service_level[["interval_start", "channel", "service_level"]]
+    f = f.merge(sl, on=["interval_start", "channel"], how="inner")
+    f = f[f["service_level"] < r.target]
+    f = f.assign(
+        detail=[
+            f"talk {t:.0f} s > {r.min_talk_s:g} s in {i:%H:%M}-{i + width:%H:%M}, service level {s:.0%} < {r.target:.0%}"
+            for t, i, s in zip(f["talk_s"], f["interval_start"], f["service_level"], strict=True)
+        ]
+    )
+    return _targeted(
+        f.drop(columns=["interval_start", "service_level"]), r, "long_missed_sl", seed + 103
+    )
+
+
+def complaint_contacts(
+    contacts: pd.DataFrame, complaints: pd.DataFrame, plan: SamplingPlan, seed: int
+) -> pd.DataFrame:
+    """Contacts with an upheld (or, if set, still open) complaint."""
+    r = plan.complaints
+    keep = complaints["upheld"].fillna(r.include_open).astype(bool)
+    c = complaints[keep.to_numpy()]
+    status = c["upheld"].map({True: "upheld", False: "rejected"}).fillna("open")
+    detail = (
+        (c["complaint_id"] + " " + c["category"] + ", " + status)
+        .groupby(c["contact_id"])
+        .agg("; ".join)
+    )
+    f = contacts[contacts["contact_id"].isin(c["contact_id"])]
+    f = f.assign(detail="complaint " + f["contact_id"].map(detail))
+    return _targeted(f, r, "complaint", seed + 104)
+
+
+def repeat_contacts(
+    contacts: pd.DataFrame, repeats: pd.DataFrame, plan: SamplingPlan, seed: int
+) -> pd.DataFrame:
+    """Contacts whose customer called within ``within_hours`` before (``repeats`` from the engine)."""
+    r = plan.repeat_contacts
+    f = contacts.merge(repeats, on="contact_id", how="inner")
+    f = f.assign(
+        detail=[
+            f"again {h:.1f} h after {p}"
+            for h, p in zip(f["hours_since"], f["previous_contact_id"], strict=True)
+        ]
+    )
+    return _targeted(
+        f.drop(columns=["hours_since", "previous_contact_id"]), r, "repeat", seed + 105
+    )
+
+
+def new_hire_contacts(
+    contacts: pd.DataFrame, agents: pd.DataFrame, plan: SamplingPlan, seed: int
+) -> pd.DataFrame:
+    """At least ``per_working_day`` contacts on each working day of a new hire's first days."""
+    r = plan.new_hires
+    a = agents.set_index("agent_id")["hire_date"]
+    hired = contacts["agent_id"].map(a)
+    day = contacts["start_time"].dt.normalize()
+    first = (
+        (day >= hired)
+        & (day < hired + pd.Timedelta(days=r.first_days))
+        & contacts["answered"].astype(bool)
+    )
+    f = contacts[first.to_numpy()].assign(_day=day[first])
+    f = f.assign(_key=random_key(f["contact_id"], seed + 106)).sort_values(
+        ["agent_id", "_day", "_key"], kind="stable"
+    )
+    f = f[f.groupby(["agent_id", "_day"]).cumcount() < r.per_working_day]
+    hired_f = f["agent_id"].map(a)
+    detail = [
+        f"day {(d - h).days + 1} of {r.first_days} since hire on {h:%Y-%m-%d}"
+        for d, h in zip(f["_day"], hired_f, strict=True)
+    ]
+    return f.drop(columns=["_day"]).assign(reason="new_hire", detail=detail)
+
+
+def neighbours(contacts: pd.DataFrame, faulty: pd.DataFrame, plan: SamplingPlan) -> pd.DataFrame:
+    """The same agent's answered contacts just before and after each faulty contact.
+
+    ``faulty`` has contact_id and score (points) of the faulty evaluations.
+    """
+    r = plan.neighbours
+    c = (
+        contacts[contacts["answered"].astype(bool)]
+        .sort_values(["agent_id", "start_time"], kind="stable")
+        .reset_index(drop=True)
+    )
+    pos = pd.Series(c.index, index=c["contact_id"])
+    f = faulty[faulty["contact_id"].isin(pos.index)]
+    rows = []
+    for cid, score in zip(f["contact_id"], f["score"], strict=True):
+        p = pos[cid]
+        for q in [*range(p - r.before, p), *range(p + 1, p + 1 + r.after)]:
+            if 0 <= q < len(c) and c.at[q, "agent_id"] == c.at[p, "agent_id"]:
+                rows.append((q, f"{'before' if q < p else 'after'} {cid} (score {score:.0f})"))
+    if not rows:
+        return c.iloc[0:0].assign(reason=pd.Series(dtype=str), detail=pd.Series(dtype=str))
+    idx, detail = zip(*rows, strict=True)
+    out = c.loc[list(idx)].assign(reason="neighbour", detail=list(detail))
+    return out[~out["contact_id"].isin(faulty["contact_id"])]
+
+
+def slots(
+    agents_q: pd.DataFrame, contacts: pd.DataFrame, month: str, plan: SamplingPlan, seed: int
+) -> pd.DataFrame:
+    """Live-monitoring slots (no contact yet): base real-time quota spread over the agent's
+    working days and shifts, and the plan's weekly random and side-by-side listening."""
+    period = pd.Period(month, "M")
+    worked = contacts[contacts["answered"].astype(bool)].assign(
+        date=contacts["start_time"].dt.normalize(), shift=shift_of(contacts["start_time"], plan)
+    )
+    worked = worked.groupby(["agent_id", "date", "shift"]).size().rename("n").reset_index()
+    worked = worked.sort_values(["agent_id", "date", "n"], ascending=[True, True, False])
+    days = worked.drop_duplicates(["agent_id", "date"])  # each working day with its main shift
+    rows = []
+    rt = agents_q.groupby("agent_id")["real_time"].sum()
+    for agent, n in rt[rt > 0].items():
+        d = days[days["agent_id"] == agent]
+        if d.empty:
+            continue
+        pick = np.linspace(0, len(d) - 1, n).round().astype(int)  # evenly over the month
+        for i in pick:
+            rows.append(
+                (
+                    agent,
+                    d.iloc[i]["date"],
+                    d.iloc[i]["shift"],
+                    "real_time",
+                    "base_real_time",
+                    "live listening slot",
+                )
+            )
+    lm = plan.live_monitoring
+    if lm.random_per_week or lm.side_by_side_per_week:
+        weeks = (
+            pd.date_range(period.start_time, period.end_time, freq="D").to_period("W-SUN").unique()
+        )
+        for agent in agents_q["agent_id"].unique():
+            d = days[days["agent_id"] == agent]
+            for w in weeks:
+                dw = d[(d["date"] >= w.start_time) & (d["date"] <= w.end_time)]
+                if dw.empty:
+                    continue
+                for mode, reason, k in (
+                    ("real_time", "live_random", lm.random_per_week),
+                    ("side_by_side", "side_by_side", lm.side_by_side_per_week),
+                ):
+                    key = random_key(
+                        dw["agent_id"] + dw["date"].dt.strftime("%F") + reason, seed + 107
+                    )
+                    for j in np.argsort(key)[:k]:
+                        rows.append(
+                            (
+                                agent,
+                                dw.iloc[j]["date"],
+                                dw.iloc[j]["shift"],
+                                mode,
+                                reason,
+                                f"week {w.start_time:%m-%d}",
+                            )
+                        )
+    return pd.DataFrame(rows, columns=["agent_id", "date", "shift", "mode", "reason", "detail"])
+
+
+@dataclass
+class Sample:
+    """A drawn sample: contacts with reasons, live slots, and the per-agent summary."""
+
+    contacts: pd.DataFrame
+    slots: pd.DataFrame
+    summary: pd.DataFrame
+    plan_id: str
+    plan_version: str
+    month: str
+    seed: int
+
+
+def draw(
+    month: str,
+    contacts: pd.DataFrame,
+    agents: pd.DataFrame,
+    previous_handled: pd.DataFrame,
+    plan: SamplingPlan,
+    seed: int,
+    *,
+    service_level: pd.DataFrame | None = None,
+    complaints: pd.DataFrame | None = None,
+    repeats: pd.DataFrame | None = None,
+    evaluated: set[str] | None = None,
+    history: pd.DataFrame | None = None,
+    faulty: pd.DataFrame | None = None,
+    score_sd: float | None = None,
+) -> Sample:
+    """Draw the month's sample: every rule of the plan, each contact with its reasons.
+
+    ``contacts`` are the month's contacts; ``previous_handled`` the previous
+    month's handled counts per agent, channel and direction; ``history`` per
+    agent and month: full_marks and mean_score (adaptive quota); ``faulty``
+    evaluations (contact_id, score) for neighbours; ``score_sd`` the
+    within-agent score SD (points) for the precision column.
+    """
+    from .stats import expected_half_width
+
+    period = pd.Period(month, "M")
+    roster = agents.copy()
+    if plan.exclusions.on_leave:
+        roster = roster[roster["leave_date"].isna() | (roster["leave_date"] >= period.start_time)]
+    roster = roster[roster["hire_date"] <= period.end_time]
+    excluded_agents = set(agents["agent_id"]) - set(roster["agent_id"])
+    c_all = contacts[contacts["agent_id"].isin(roster["agent_id"])]
+    c = c_all
+    if evaluated and plan.exclusions.already_evaluated:
+        c = c_all[~c_all["contact_id"].isin(evaluated)]
+    current = (
+        c[c["answered"].astype(bool)]
+        .groupby(["agent_id", "channel", "direction"])
+        .size()
+        .rename("handled")
+        .reset_index()
+    )
+    q = base_quotas(roster["agent_id"], previous_handled, current, plan)
+    q = adjust_quotas(q, history if history is not None else pd.DataFrame(), month, plan)
+    picks = [base_draw(c, q, plan, seed)]
+    if plan.short_contacts.enabled:
+        picks.append(short_contacts(c, plan, seed))
+    if plan.long_contacts.enabled and service_level is not None:
+        picks.append(long_contacts(c, service_level, plan, seed))
+    if plan.complaints.enabled and complaints is not None:
+        picks.append(complaint_contacts(c, complaints, plan, seed))
+    if plan.repeat_contacts.enabled and repeats is not None:
+        picks.append(repeat_contacts(c, repeats, plan, seed))
+    if plan.new_hires.enabled:
+        picks.append(new_hire_contacts(c, roster, plan, seed))
+    if plan.neighbours.enabled and faulty is not None and not faulty.empty:
+        nb = neighbours(c_all, faulty, plan)  # faulty contacts are evaluated: find them in all
+        picks.append(nb[nb["contact_id"].isin(c["contact_id"])])
+    picked = pd.concat([p for p in picks if not p.empty], ignore_index=True)
+    sample = _combine(picked, roster, plan, seed, month)
+    sl = slots(q, c, month, plan, seed)
+    summary = _summary(
+        q, sample, sl, roster, c, plan, score_sd or plan.score_sd, expected_half_width
+    )
+    summary.attrs["score_sd"] = score_sd or plan.score_sd
+    if excluded_agents:
+        summary.attrs["excluded_agents"] = sorted(excluded_agents)
+    return Sample(sample, sl, summary, plan.id, plan.version, month, seed)
+
+
+def _combine(
+    picked: pd.DataFrame, roster: pd.DataFrame, plan: SamplingPlan, seed: int, month: str
+) -> pd.DataFrame:
+    cols = [c for c in picked.columns if c not in ("reason", "detail", "_key")]
+    g = picked.groupby("contact_id", sort=False)
+    first = g[cols].first()
+    first["reasons"] = g["reason"].agg(lambda r: ";".join(dict.fromkeys(r)))
+    first["details"] = g["detail"].agg(
+        lambda d: "; ".join(dict.fromkeys(x for x in d if isinstance(x, str)))
+    )
+    out = first.reset_index(drop=True)
+    out = out.merge(roster[["agent_id", "name", "team"]], on="agent_id", how="left")
+    out["mode"] = "post_call"
+    out["due"] = (
+        out["start_time"].dt.normalize() + pd.Timedelta(days=plan.deadline_days)
+    ).dt.strftime("%Y-%m-%d")
+    out["plan"] = f"{plan.id} v{plan.version}"
+    out["seed"] = seed
+    out["month"] = month
+    out = out.sort_values(["team", "agent_id", "start_time"], kind="stable").reset_index(drop=True)
+    keep = ["contact_id", "agent_id", "name", "team", "start_time", "channel", "direction", "talk_s",
+            "customer_id", "recording_ref", "reasons", "details", "mode", "due", "plan", "seed", "month"]  # fmt: skip
+    return out[[k for k in keep if k in out.columns]]
+
+
+def _summary(q, sample, sl, roster, contacts, plan, sd, ehw) -> pd.DataFrame:
+    per = q.groupby("agent_id").agg(
+        basis=("basis", "sum"), quota=("quota", "sum"), quota_real_time=("real_time", "sum"),
+        quota_post_call=("post_call", "sum"), adjustment=("adjustment", "first"),
+    )  # fmt: skip
+    reasons = sample.assign(reason=sample["reasons"].str.split(";")).explode("reason")
+    counts = reasons.pivot_table(
+        index="agent_id", columns="reason", values="contact_id", aggfunc="size", fill_value=0
+    )
+    counts.columns = [f"n_{c}" for c in counts.columns]
+    slot_n = sl.groupby("agent_id").size().rename("live_slots")
+    contacts_n = sample.groupby("agent_id").size().rename("contacts")
+    answered = (
+        contacts[contacts["answered"].astype(bool)]
+        .groupby("agent_id")
+        .size()
+        .rename("handled_this_month")
+    )
+    out = (
+        roster[["agent_id", "name", "team"]]
+        .set_index("agent_id")
+        .join([per, counts, contacts_n, slot_n, answered])
+        .fillna(0)
+    )
+    for col in out.columns:
+        if col not in ("name", "team", "adjustment"):
+            out[col] = out[col].astype(int)
+    out["adjustment"] = out["adjustment"].replace(0, "").astype(str)
+    for reason in REASONS:  # every reason gets a column, zero when the rule picked nothing
+        if f"n_{reason}" not in out and not reason.startswith(("base_real", "live", "side")):
+            out[f"n_{reason}"] = 0
+    base_n = out["n_base_post_call"]
+    short = out["quota_post_call"] - base_n
+    out["shortfall"] = short.clip(lower=0)
+    out["why_short"] = np.where(
+        out["shortfall"] > 0,
+        "only "
+        + (base_n).astype(str)
+        + " eligible contacts this month (answered, ≥ "
+        + f"{plan.exclusions.min_talk_s:g} s, not already evaluated)",
+        "",
+    )
+    out["evaluations_planned"] = out["contacts"] + out["live_slots"]
+    n = out["evaluations_planned"].to_numpy()
+    out["expected_half_width"] = np.where(n >= 2, ehw(sd, np.maximum(n, 2)), np.nan).round(1)
+    return out.reset_index()

@@ -1,0 +1,354 @@
+"""Each sampling rule on small hand-built data, with exact expected results."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from qaworkbench import ConfigError
+from qaworkbench.allocation import allocate, completion
+from qaworkbench.config import SAMPLING_DIR
+from qaworkbench.plan import load_plan
+from qaworkbench.sampling import (
+    base_quotas,
+    draw,
+    exemptions,
+    long_contacts,
+    neighbours,
+    random_key,
+    spread_pick,
+)
+
+HOTLINE_PATH = SAMPLING_DIR / "hotline.yaml"
+HOTLINE = load_plan("hotline")
+INSURER = load_plan("insurer")
+T = pd.Timestamp
+
+
+def contacts(rows: list[dict]) -> pd.DataFrame:
+    base = {"channel": "voice", "direction": "inbound", "answered": True, "talk_s": 120.0, "customer_id": "13800000000",
+            "complaint": False, "recording_ref": "r"}  # fmt: skip
+    df = pd.DataFrame([base | r for r in rows])
+    generated = pd.Series([f"C{i:05d}" for i in range(len(df))])
+    df["contact_id"] = df["contact_id"].fillna(generated) if "contact_id" in df else generated
+    return df
+
+
+def agents(*ids, hire="2025-01-01", leave=None, teams=None) -> pd.DataFrame:
+    return pd.DataFrame({
+        "agent_id": list(ids), "name": list(ids), "team": teams or ["T1"] * len(ids), "team_lead": "L",
+        "site": "S", "hire_date": pd.Timestamp(hire), "leave_date": pd.Timestamp(leave) if leave else pd.NaT,
+    })  # fmt: skip
+
+
+def handled(**per_agent) -> pd.DataFrame:
+    rows = [
+        {"agent_id": a, "channel": "voice", "direction": "inbound", "handled": n}
+        for a, n in per_agent.items()
+    ]
+    return pd.DataFrame(rows, columns=["agent_id", "channel", "direction", "handled"])
+
+
+NONE = handled()
+
+
+def test_base_quota_1000_contacts_gives_10_split_3_real_time_7_post_call():
+    q = base_quotas(
+        pd.Series(["A1", "A2", "A3", "A4"]), handled(A1=1000, A2=150, A3=40), NONE, HOTLINE
+    )
+    q = q.set_index("agent_id")
+    assert q.loc["A1", ["quota", "real_time", "post_call"]].tolist() == [10, 3, 7]
+    assert q.loc["A2", "quota"] == 3  # 1.5 rounds half up to 2, then the minimum of 3
+    assert q.loc["A3", "quota"] == 3  # 0.4 -> 0 -> minimum 3
+    assert (
+        q.loc["A4", "quota"] == 0
+    )  # no contacts last month: no base quota (new hires have their own rule)
+    capped = base_quotas(pd.Series(["A1"]), handled(A1=10_000), NONE, HOTLINE)
+    assert capped["quota"].iloc[0] == 60  # the plan's maximum
+
+
+def test_insurer_percentage_quotas_by_direction_and_channel():
+    current = pd.DataFrame([
+        {"agent_id": "A1", "channel": "voice", "direction": "inbound", "handled": 95},
+        {"agent_id": "A1", "channel": "voice", "direction": "outbound", "handled": 41},
+        {"agent_id": "A1", "channel": "chat", "direction": "inbound", "handled": 30},
+    ])  # fmt: skip
+    q = base_quotas(pd.Series(["A1"]), NONE, current, INSURER)
+    assert q["quota"].tolist() == [10, 3, 3]  # ceil(9.5), ceil(2.05), ceil(3.0)
+
+
+def history(rows: dict[str, list[bool]], months: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"agent_id": a, "month": m, "full_marks": f, "mean_score": 100.0 if f else 90.0}
+            for a, fs in rows.items()
+            for m, f in zip(months, fs, strict=True)
+        ]
+    )
+
+
+def test_perfect_score_exemption_over_a_four_month_timeline():
+    months = ["2026-06", "2026-07", "2026-08", "2026-09"]
+    # A1 full marks every month: exempt in month 3 only, month 4 back to normal, month 5 exempt again
+    # A2 full marks in months 1 and 3 only: never two running, never exempt
+    h = history({"A1": [True, True, True, True], "A2": [True, False, True, True]}, months)
+    ex = exemptions(h, [*months, "2026-10"], HOTLINE).pivot(
+        index="agent_id", columns="month", values="exempt"
+    )
+    assert ex.loc["A1"].tolist() == [False, False, True, False, True]
+    assert ex.loc["A2"].tolist() == [False, False, False, False, True]
+
+
+def test_exempt_agent_gets_5_in_the_third_month_and_the_quota_back_in_the_fourth():
+    h = history({"A1": [True, True]}, ["2026-07", "2026-08"])
+    c = contacts(
+        [
+            {"agent_id": "A1", "start_time": T("2026-09-01 09:00") + pd.Timedelta(hours=3 * i)}
+            for i in range(200)
+        ]
+    )
+    third = draw("2026-09", c, agents("A1"), handled(A1=1000), HOTLINE, seed=1, history=h)
+    s = third.summary.set_index("agent_id")
+    assert s.loc["A1", ["quota", "quota_real_time", "quota_post_call"]].tolist() == [5, 2, 3]
+    assert "exempt" in s.loc["A1", "adjustment"]
+    h4 = pd.concat([h, history({"A1": [True]}, ["2026-09"])])
+    c4 = c.assign(start_time=c["start_time"] + pd.DateOffset(months=1))
+    fourth = draw("2026-10", c4, agents("A1"), handled(A1=1000), HOTLINE, seed=1, history=h4)
+    assert fourth.summary.set_index("agent_id").loc["A1", "quota"] == 10
+
+
+def test_poor_agent_gets_more():
+    h = pd.DataFrame(
+        [{"agent_id": "A1", "month": "2026-08", "full_marks": False, "mean_score": 72.0}]
+    )
+    c = contacts(
+        [
+            {"agent_id": "A1", "start_time": T("2026-09-01 09:00") + pd.Timedelta(hours=3 * i)}
+            for i in range(200)
+        ]
+    )
+    s = draw("2026-09", c, agents("A1"), handled(A1=1000), HOTLINE, seed=1, history=h).summary.iloc[
+        0
+    ]
+    assert s["quota"] == 15 and s["adjustment"] == "poor: 2026-08 mean 72.0 < 80"
+
+
+def test_new_hire_first_week():
+    # hired Monday 2026-10-05; contacts on days 1-9 of the job, 8 a day (fewer on day 3)
+    rows = []
+    for d in range(9):
+        for k in range(3 if d == 2 else 8):
+            rows.append(
+                {
+                    "agent_id": "N1",
+                    "start_time": T("2026-10-05 09:00") + pd.Timedelta(days=d, minutes=20 * k),
+                }
+            )
+    c = contacts(rows)
+    s = draw("2026-10", c, agents("N1", hire="2026-10-05"), NONE, HOTLINE, seed=3)
+    nh = s.contacts[s.contacts["reasons"].str.contains("new_hire")]
+    per_day = nh.groupby(nh["start_time"].dt.day).size()
+    assert per_day.to_dict() == {
+        5: 5,
+        6: 5,
+        7: 3,
+        8: 5,
+        9: 5,
+        10: 5,
+        11: 5,
+    }  # 7 days, 5 a day, all 3 on day 3
+    assert nh["details"].iloc[0].startswith("day 1 of 7 since hire on 2026-10-05")
+    assert s.summary.iloc[0]["quota"] == 0  # no previous month: no base quota
+
+
+def sl(rows):
+    return pd.DataFrame(rows, columns=["interval_start", "channel", "service_level"])
+
+
+def test_long_call_in_a_missed_service_level_interval_is_picked_and_one_in_a_good_interval_not():
+    c = contacts([
+        {"agent_id": "A1", "start_time": T("2026-10-05 10:05"), "talk_s": 320.0, "contact_id": "LONG_BAD"},
+        {"agent_id": "A1", "start_time": T("2026-10-05 14:10"), "talk_s": 320.0, "contact_id": "LONG_GOOD"},
+        {"agent_id": "A1", "start_time": T("2026-10-05 10:20"), "talk_s": 150.0, "contact_id": "SHORTER_BAD"},
+    ])  # fmt: skip
+    levels = sl([(T("2026-10-05 10:00"), "voice", 0.62), (T("2026-10-05 14:00"), "voice", 0.91)])
+    got = long_contacts(c, levels, HOTLINE, seed=1)
+    assert got["contact_id"].tolist() == ["LONG_BAD"]
+    assert got["detail"].iloc[0] == "talk 320 s > 200 s in 10:00-10:30, service level 62% < 80%"
+
+
+def test_short_complaint_and_repeat_rules_with_caps():
+    c = contacts(
+        [{"agent_id": "A1", "start_time": T("2026-10-05 09:00") + pd.Timedelta(minutes=i), "talk_s": 8.0} for i in range(5)]
+        + [{"agent_id": "A1", "start_time": T("2026-10-06 09:00"), "contact_id": "UPHELD"},
+           {"agent_id": "A1", "start_time": T("2026-10-06 10:00"), "contact_id": "OPEN"},
+           {"agent_id": "A1", "start_time": T("2026-10-06 11:00"), "contact_id": "REJECTED"},
+           {"agent_id": "A1", "start_time": T("2026-10-07 11:00"), "contact_id": "AGAIN"}]
+    )  # fmt: skip
+    complaints = pd.DataFrame({"complaint_id": ["T1", "T2", "T3"], "contact_id": ["UPHELD", "OPEN", "REJECTED"],
+                               "agent_id": "A1", "received_at": T("2026-10-07"), "category": "business",
+                               "upheld": pd.array([True, None, False], dtype="boolean")})  # fmt: skip
+    repeats = pd.DataFrame(
+        {"contact_id": ["AGAIN"], "previous_contact_id": ["REJECTED"], "hours_since": [24.0]}
+    )
+    s = draw(
+        "2026-10", c, agents("A1"), NONE, HOTLINE, seed=2, complaints=complaints, repeats=repeats
+    ).contacts
+    by = (
+        s.assign(r=s["reasons"].str.split(";"))
+        .explode("r")
+        .groupby("r")["contact_id"]
+        .apply(sorted)
+        .to_dict()
+    )
+    assert len(by["short"]) == 3  # five short calls, capped at 3 per agent
+    assert by["complaint"] == ["OPEN", "UPHELD"]
+    assert by["repeat"] == ["AGAIN"]
+
+
+def test_neighbours_of_a_faulty_contact_are_the_same_agents_calls_before_and_after():
+    c = contacts(
+        [{"agent_id": "A1", "start_time": T("2026-10-05 09:00") + pd.Timedelta(minutes=10 * i), "contact_id": f"A1-{i}"} for i in range(5)]
+        + [{"agent_id": "B1", "start_time": T("2026-10-05 09:15"), "contact_id": "B1-0"}]
+    )  # fmt: skip
+    nb = neighbours(
+        c, pd.DataFrame({"contact_id": ["A1-2", "A1-0"], "score": [65.0, 70.0]}), HOTLINE
+    )
+    assert sorted(nb["contact_id"]) == [
+        "A1-1",
+        "A1-1",
+        "A1-3",
+    ]  # A1-1 is after A1-0 and before A1-2
+    assert "before A1-2 (score 65)" in set(nb["detail"])
+
+
+def test_draws_spread_over_days_and_shifts():
+    rows = [
+        {"agent_id": "A1", "start_time": T("2026-10-01") + pd.Timedelta(days=d, hours=h)}
+        for d in range(10)
+        for h in (2, 3, 9, 10, 18, 19)
+    ]
+    c = contacts(rows)
+    want = pd.Series({"A1": 12})
+    picked = spread_pick(c, want, random_key(c["contact_id"], 5), HOTLINE)
+    strata = picked["start_time"].dt.strftime("%d") + picked["start_time"].dt.hour.map(
+        lambda h: "N" if h < 8 else ("E" if h < 16 else "L")
+    )
+    assert len(picked) == 12 and strata.nunique() == 12  # twelve picks, twelve (day, shift) strata
+
+
+def test_exclusions_already_evaluated_on_leave_and_too_short():
+    rows = [
+        {
+            "agent_id": "A1",
+            "start_time": T("2026-10-05 09:00") + pd.Timedelta(hours=i),
+            "talk_s": 5.0 if i < 3 else 100.0,
+        }
+        for i in range(40)
+    ]
+    rows += [{"agent_id": "GONE", "start_time": T("2026-10-05 09:00")}]
+    c = contacts(rows)
+    roster = pd.concat([agents("A1"), agents("GONE", leave="2026-09-20")])
+    evaluated = set(c["contact_id"].iloc[3:30])
+    s = draw(
+        "2026-10", c, roster, handled(A1=1000, GONE=1000), HOTLINE, seed=1, evaluated=evaluated
+    )
+    base = s.contacts[s.contacts["reasons"].str.contains("base_post_call")]
+    assert not base["contact_id"].isin(evaluated).any()
+    assert (base["talk_s"] >= 10).all()
+    assert "GONE" not in set(s.summary["agent_id"]) and s.summary.attrs["excluded_agents"] == [
+        "GONE"
+    ]
+    row = s.summary.set_index("agent_id").loc["A1"]
+    assert row["quota_post_call"] == 7 and row["n_base_post_call"] == 7
+    few = draw(
+        "2026-10", c.iloc[:35], roster, handled(A1=1000), HOTLINE, seed=1, evaluated=evaluated
+    ).summary.iloc[0]
+    assert few["shortfall"] == 2 and "only 5 eligible contacts" in few["why_short"]
+
+
+def test_same_inputs_and_seed_same_sample_in_any_row_order():
+    rows = [
+        {
+            "agent_id": a,
+            "start_time": T("2026-10-01") + pd.Timedelta(hours=5 * i),
+            "talk_s": 30.0 + i,
+        }
+        for a in ("A1", "A2")
+        for i in range(120)
+    ]
+    c = contacts(rows)
+    args = (agents("A1", "A2"), handled(A1=900, A2=500), HOTLINE)
+    a = draw("2026-10", c, *args, seed=11).contacts
+    b = draw("2026-10", c.sample(frac=1, random_state=4), *args, seed=11).contacts
+    pd.testing.assert_frame_equal(a, b)
+    other = draw("2026-10", c, *args, seed=12).contacts
+    assert set(a["contact_id"]) != set(other["contact_id"])
+    assert (a["seed"] == 11).all() and (a["plan"] == "hotline v1.0").all()
+
+
+def test_every_sampled_contact_has_a_reason_and_real_time_slots_fill_the_quota():
+    rows = [
+        {"agent_id": "A1", "start_time": T("2026-10-01 09:00") + pd.Timedelta(hours=7 * i)}
+        for i in range(100)
+    ]
+    s = draw("2026-10", contacts(rows), agents("A1"), handled(A1=1000), HOTLINE, seed=1)
+    assert (
+        s.contacts["reasons"].str.len().gt(0).all() and s.contacts["details"].str.len().gt(0).all()
+    )
+    assert len(s.slots) == 3 and set(s.slots["reason"]) == {"base_real_time"}
+    assert s.slots["date"].nunique() == 3  # spread over different days
+
+
+def test_insurer_weekly_live_monitoring_slots():
+    rows = [
+        {"agent_id": "A1", "start_time": T("2026-10-05 09:00") + pd.Timedelta(days=d)}
+        for d in range(14)
+    ]  # two full weeks
+    s = draw("2026-10", contacts(rows), agents("A1"), NONE, INSURER, seed=1)
+    counts = s.slots["reason"].value_counts().to_dict()
+    assert counts == {"live_random": 4, "side_by_side": 2}
+
+
+def test_allocation_balances_workload_and_keeps_team_leads_off_their_own_team():
+    items = pd.DataFrame({"contact_id": [f"C{i}" for i in range(60)], "agent_id": [f"A{i % 6}" for i in range(60)],
+                          "team": ["T1", "T2", "T3"] * 20, "talk_s": [100.0 + 10 * (i % 7) for i in range(60)]})  # fmt: skip
+    evs = pd.DataFrame({"evaluator_id": ["Q1", "Q2", "Q3", "L1", "L2"], "role": ["qa", "qa", "qa", "team_lead", "team_lead"],
+                        "team": [None, None, None, "T1", "T2"]})  # fmt: skip
+    out = allocate(items, evs, INSURER, seed=1)
+    assert out["evaluator_id"].notna().all()
+    qa = out[out["role"] == "qa"].groupby("evaluator_id")["workload_s"].sum()
+    assert qa.max() - qa.min() <= out["workload_s"].max()  # greedy LPT: within one evaluation
+    leads = out[out["role"] == "team_lead"].merge(
+        evs[["evaluator_id", "team"]], on="evaluator_id", suffixes=("", "_lead")
+    )
+    assert len(leads) > 0 and (leads["team"] != leads["team_lead"]).all()
+
+
+def test_completion_planned_against_done():
+    planned = pd.DataFrame({"contact_id": ["C1", "C2", "C3", None], "agent_id": ["A1", "A1", "A2", "A2"],
+                            "evaluator_id": ["Q1", "Q1", "Q2", "Q2"], "due": ["2026-10-07", "2026-10-07", "2026-10-07", "2026-10-09"]})  # fmt: skip
+    evaluations = pd.DataFrame({"contact_id": ["C1", "C3", "X9"], "agent_id": ["A1", "A2", "A2"],
+                                "mode": ["post_call", "post_call", "real_time"],
+                                "evaluated_at": [T("2026-10-06"), T("2026-10-09"), T("2026-10-08")]})  # fmt: skip
+    by_eval, by_agent = completion(planned, evaluations)
+    e = by_eval.set_index("evaluator_id")
+    assert e.loc["Q1", ["planned", "done", "late"]].tolist() == [2, 1, 0]
+    assert e.loc["Q2", ["planned", "done", "late"]].tolist() == [
+        2,
+        2,
+        1,
+    ]  # C3 late; the live slot done by X9
+    assert by_agent.set_index("agent_id").loc["A1", "completion"] == 0.5
+
+
+def test_plan_errors_name_file_and_key(tmp_path):
+    text = HOTLINE_PATH.read_text(encoding="utf-8")
+    bad = tmp_path / "plan.yaml"
+    bad.write_text(text.replace("rate: 0.01", "rate: 1.5"), encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_plan(bad)
+    assert str(bad) in str(e.value) and "quotas.0.rate" in str(e.value)
+    bad.write_text(text.replace("晚班: [16, 24]", "晚班: [16, 23]"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="cover the 24 hours"):
+        load_plan(bad)
