@@ -41,13 +41,13 @@ def _q(s: str) -> str:
 
 
 def handled_per_agent(
-    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, table: str = "contacts"
 ) -> pd.DataFrame:
     """Answered contacts per agent in [start, end): columns agent_id, channel, direction, handled."""
     return con.execute(
-        """
+        f"""
         SELECT agent_id, channel, direction, count(*) AS handled
-        FROM contacts
+        FROM {table}
         WHERE start_time >= ? AND start_time < ? AND answered AND agent_id IS NOT NULL
         GROUP BY agent_id, channel, direction
         ORDER BY agent_id, channel, direction
@@ -63,6 +63,7 @@ def service_level_by_interval(
     *,
     interval_min: int = 30,
     answer_within_s: float = 20.0,
+    table: str = "contacts",
 ) -> pd.DataFrame:
     """Service level per interval: offered, answered within ``answer_within_s`` s, and the share.
 
@@ -76,7 +77,7 @@ def service_level_by_interval(
                count(*) AS offered,
                count(*) FILTER (WHERE answered AND queue_wait_s <= ?) AS answered_in_time,
                count(*) FILTER (WHERE answered AND queue_wait_s <= ?) / count(*) AS service_level
-        FROM contacts
+        FROM {table}
         WHERE start_time >= ? AND start_time < ?
         GROUP BY 1, 2
         ORDER BY 1, 2
@@ -135,19 +136,23 @@ def month_contacts(
 
 
 def repeat_contacts(
-    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, within_hours: float
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    within_hours: float,
+    table: str = "contacts",
 ) -> pd.DataFrame:
     """Answered contacts in [start, end) whose customer also called within ``within_hours`` before.
 
     Columns: contact_id, previous_contact_id, hours_since (the gap, hours).
     """
     return con.execute(
-        """
+        f"""
         WITH c AS (
             SELECT contact_id, customer_id, start_time,
                    lag(contact_id) OVER w AS previous_contact_id,
                    lag(start_time) OVER w AS previous_start
-            FROM contacts
+            FROM {table}
             WHERE start_time >= ? - to_hours(CAST(ceil(?) AS BIGINT)) AND start_time < ?
               AND answered AND customer_id IS NOT NULL
             WINDOW w AS (PARTITION BY customer_id ORDER BY start_time)
@@ -160,4 +165,159 @@ def repeat_contacts(
         ORDER BY contact_id
         """,
         [start, within_hours, end, start, within_hours],
+    ).df()
+
+
+RULE_COLUMNS = (
+    "contact_id",
+    "agent_id",
+    "start_time",
+    "channel",
+    "direction",
+    "answered",
+    "talk_s",
+)
+
+
+def contact_columns(
+    con: duckdb.DuckDBPyConnection,
+    ids: pd.Series,
+    columns: tuple[str, ...],
+    table: str = "contacts",
+) -> pd.DataFrame:
+    """The named columns of the contacts whose ids are given (a join, not a month scan into pandas)."""
+    wanted = pd.DataFrame({"contact_id": ids.astype(str).unique()})
+    con.register("_wanted", wanted)
+    try:
+        cols = ", ".join(f"c.{c}" for c in columns)
+        return con.execute(
+            f"SELECT c.contact_id, {cols} FROM {table} c JOIN _wanted w USING (contact_id)"
+        ).df()
+    finally:
+        con.unregister("_wanted")
+
+
+def top_per_agent(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    want: pd.DataFrame,
+    seed: int,
+    where: str = "TRUE",
+    params: list | None = None,
+    columns: tuple[str, ...] = SAMPLING_COLUMNS,
+    table: str = "contacts",
+) -> pd.DataFrame:
+    """Per agent, the ``want.k`` contacts of [start, end) with the smallest seeded hash that meet
+    ``where`` (a SQL condition on contacts' columns): an exact random pool, chosen without
+    bringing the month into memory. ``want`` has agent_id and k."""
+    con.register("_want", want[["agent_id", "k"]])
+    try:
+        cols = ", ".join(f"c.{c}" for c in columns)
+        return con.execute(
+            f"""
+            SELECT {cols} FROM (
+                SELECT c.*, w.k,
+                       row_number() OVER (PARTITION BY c.agent_id ORDER BY hash(c.contact_id || ':' || ?)) AS r
+                FROM {table} c JOIN _want w USING (agent_id)
+                WHERE c.start_time >= ? AND c.start_time < ? AND ({where})
+            ) c
+            WHERE r <= k
+            """,
+            [str(seed), start, end, *(params or [])],
+        ).df()
+    finally:
+        con.unregister("_want")
+
+
+def contacts_where(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    where: str,
+    params: list | None = None,
+    columns: tuple[str, ...] = SAMPLING_COLUMNS,
+    table: str = "contacts",
+) -> pd.DataFrame:
+    """The contacts of [start, end) that meet ``where`` (a SQL condition on ``t``), named columns only."""
+    cols = ", ".join(f"t.{c}" for c in columns)
+    return con.execute(
+        f"SELECT {cols} FROM {table} t WHERE t.start_time >= ? AND t.start_time < ? AND ({where})",
+        [start, end, *(params or [])],
+    ).df()
+
+
+def handled_by_day_and_shift(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    shifts: dict[str, tuple[int, int]],
+    table: str = "contacts",
+) -> pd.DataFrame:
+    """Answered contacts per agent, day and shift (columns agent_id, date, shift, n)."""
+    case = " ".join(
+        f"WHEN hour(start_time) >= {a} AND hour(start_time) < {b} THEN '{n}'"
+        for n, (a, b) in shifts.items()
+    )
+    return con.execute(
+        f"""
+        SELECT agent_id, CAST(date_trunc('day', start_time) AS TIMESTAMP) AS date,
+               CASE {case} END AS shift, count(*) AS n
+        FROM {table}
+        WHERE start_time >= ? AND start_time < ? AND answered AND agent_id IS NOT NULL
+        GROUP BY 1, 2, 3
+        """,
+        [start, end],
+    ).df()
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    start: datetime,
+    end: datetime,
+    columns: tuple[str, ...],
+) -> str:
+    """Decode the named columns of [start, end) from Parquet once into an in-memory table
+    ``name``, for several queries over the same month; returns ``name``."""
+    cols = ", ".join(columns)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} FROM contacts "
+        "WHERE start_time >= ? AND start_time < ?",
+        [start, end],
+    )
+    return name
+
+
+def capped_per_agent(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    where: str,
+    params: list,
+    share: float,
+    cap: int | None,
+    seed: str,
+    columns: tuple[str, ...],
+    table: str = "contacts",
+) -> pd.DataFrame:
+    """Per agent, ceil(share x n) (at most ``cap``) of the n contacts meeting ``where``, chosen by
+    a seeded hash; the result carries ``_n`` (the agent's flagged count) for the rule's audit."""
+    cols = ", ".join(f"t.{c}" for c in columns)
+    limit = (
+        f"least(ceil(n * {share} - 1e-9), {cap})"
+        if cap is not None
+        else f"ceil(n * {share} - 1e-9)"
+    )
+    return con.execute(
+        f"""
+        SELECT {", ".join(columns)}, n AS _n FROM (
+            SELECT {cols},
+                   count(*) OVER (PARTITION BY t.agent_id) AS n,
+                   row_number() OVER (PARTITION BY t.agent_id ORDER BY hash(t.contact_id || ':' || ?)) AS r
+            FROM {table} t
+            WHERE t.start_time >= ? AND t.start_time < ? AND ({where})
+        ) WHERE r <= {limit}
+        """,
+        [seed, start, end, *params],
     ).df()

@@ -172,13 +172,22 @@ def spread_pick(
 
     Round-robin over (day, shift) strata in random order: everyone's first
     pick comes from a different stratum before any stratum gives a second.
+    The candidates are a random pool of about 8x the wanted count per agent
+    (the contacts with the smallest keys), so a month of millions is never
+    sorted whole; an agent whose pool falls short gets all its contacts.
     """
     if cand.empty:
         return cand.assign(_key=pd.Series(dtype=float))
-    c = cand.assign(_key=key, _want=cand["agent_id"].map(want).fillna(0).to_numpy())
-    c = c[c["_want"] > 0]
-    c = c.sort_values(["agent_id", "_key"], kind="stable")
-    # a random pool of 4x the wanted count keeps the stratification cheap
+    codes, names = pd.factorize(cand["agent_id"])
+    w = want.reindex(names).fillna(0).to_numpy()
+    n = np.bincount(codes, minlength=len(names))
+    frac = np.minimum(1.0, 8 * w / np.maximum(n, 1))
+    pool = key < frac[codes]
+    got = np.bincount(codes[pool], minlength=len(names))
+    short = (got < np.minimum(4 * w, n)) & (w > 0)
+    pool |= short[codes]
+    c = cand.loc[pool].assign(_key=key[pool], _want=w[codes[pool]])
+    c = c[c["_want"] > 0].sort_values(["agent_id", "_key"], kind="stable")
     c = c[c.groupby("agent_id").cumcount() < 4 * c["_want"]]
     stratum = c["start_time"].dt.strftime("%Y-%m-%d") + "|" + shift_of(c["start_time"], plan)
     c = c.assign(_round=c.groupby(["agent_id", stratum]).cumcount())
@@ -196,6 +205,10 @@ def base_draw(
     picks = []
     for k, q in enumerate(plan.quotas):
         cand = contacts.loc[eligible.to_numpy() & _matches(contacts, q)]
+        if (
+            f"_pool_{k}" in cand
+        ):  # engine path: the base draw picks only from its uniform random pool
+            cand = cand[cand[f"_pool_{k}"].fillna(False).astype(bool)]
         want = quotas[quotas["quota_rule"] == k].set_index("agent_id")["post_call"]
         p = spread_pick(cand, want, random_key(cand["contact_id"], seed + k), plan)
         picks.append(
@@ -207,25 +220,42 @@ def base_draw(
     return pd.concat(picks, ignore_index=True)
 
 
-def _targeted(flagged: pd.DataFrame, rule: Targeted, reason: str, seed: int) -> pd.DataFrame:
-    """Apply a targeted rule's share and per-agent cap to the flagged contacts (random choice)."""
+def _targeted(
+    flagged: pd.DataFrame, rule: Targeted, reason: str, seed: int, explain=None
+) -> pd.DataFrame:
+    """Apply a targeted rule's share and per-agent cap to the flagged contacts (random choice);
+    ``explain(picked)`` then writes the detail of the picked rows only."""
     if flagged.empty:
-        return flagged.assign(reason=pd.Series(dtype=str))
+        return flagged.assign(reason=pd.Series(dtype=str), detail=pd.Series(dtype=str))
+    sel = f"_sel_{reason}"
+    if sel in flagged:  # engine path: the engine chose among all flagged; n is their count
+        flagged = flagged[flagged[sel].fillna(False).astype(bool)]
     f = flagged.assign(_key=random_key(flagged["contact_id"], seed))
     f = f.sort_values(["agent_id", "_key"], kind="stable")
-    n = f.groupby("agent_id")["contact_id"].transform("size")
+    if sel in f:
+        n = f[f"_n_{reason}"].astype(float)
+    else:
+        n = f.groupby("agent_id")["contact_id"].transform("size")
     take = np.ceil(n * rule.share - 1e-9)
     if rule.max_per_agent is not None:
         take = np.minimum(take, rule.max_per_agent)
-    return f[f.groupby("agent_id").cumcount() < take].assign(reason=reason)
+    picked = f[f.groupby("agent_id").cumcount() < take].assign(reason=reason)
+    if explain is not None:
+        picked = picked.assign(detail=explain(picked) if len(picked) else pd.Series(dtype=str))
+    return picked
 
 
 def short_contacts(contacts: pd.DataFrame, plan: SamplingPlan, seed: int) -> pd.DataFrame:
     """Answered contacts shorter than ``max_talk_s`` (possible hang-ups, refusals to serve)."""
     r = plan.short_contacts
     f = contacts[contacts["answered"].astype(bool) & (contacts["talk_s"] < r.max_talk_s)]
-    f = f.assign(detail=f["talk_s"].map(lambda s: f"talk {s:.0f} s < {r.max_talk_s:g} s"))
-    return _targeted(f, r, "short", seed + 101)
+    return _targeted(
+        f,
+        r,
+        "short",
+        seed + 101,
+        lambda p: [f"talk {t:.0f} s < {r.max_talk_s:g} s" for t in p["talk_s"]],
+    )
 
 
 def long_contacts(
@@ -236,22 +266,28 @@ def long_contacts(
     r = plan.long_contacts
     f = contacts[contacts["answered"].astype(bool) & (contacts["talk_s"] > r.min_talk_s)]
     if not r.only_missed_intervals:
-        f = f.assign(detail=f["talk_s"].map(lambda s: f"talk {s:.0f} s > {r.min_talk_s:g} s"))
-        return _targeted(f, r, "long", seed + 102)
+        return _targeted(
+            f,
+            r,
+            "long",
+            seed + 102,
+            lambda p: [f"talk {t:.0f} s > {r.min_talk_s:g} s" for t in p["talk_s"]],
+        )
     width = pd.Timedelta(minutes=r.interval_min)
     f = f.assign(interval_start=f["start_time"].dt.floor(width))
     sl = service_level[["interval_start", "channel", "service_level"]]
     f = f.merge(sl, on=["interval_start", "channel"], how="inner")
     f = f[f["service_level"] < r.target]
-    f = f.assign(
-        detail=[
-            f"talk {t:.0f} s > {r.min_talk_s:g} s in {i:%H:%M}-{i + width:%H:%M}, service level {s:.0%} < {r.target:.0%}"
-            for t, i, s in zip(f["talk_s"], f["interval_start"], f["service_level"], strict=True)
+
+    def explain(p: pd.DataFrame) -> list[str]:
+        return [
+            f"talk {t:.0f} s > {r.min_talk_s:g} s in {i:%H:%M}-{i + width:%H:%M}, "
+            f"service level {v:.0%} < {r.target:.0%}"
+            for t, i, v in zip(p["talk_s"], p["interval_start"], p["service_level"], strict=True)
         ]
-    )
-    return _targeted(
-        f.drop(columns=["interval_start", "service_level"]), r, "long_missed_sl", seed + 103
-    )
+
+    picked = _targeted(f, r, "long_missed_sl", seed + 103, explain)
+    return picked.drop(columns=["interval_start", "service_level"])
 
 
 def complaint_contacts(
@@ -294,8 +330,18 @@ def new_hire_contacts(
 ) -> pd.DataFrame:
     """At least ``per_working_day`` contacts on each working day of a new hire's first days."""
     r = plan.new_hires
-    a = agents.set_index("agent_id")["hire_date"]
-    hired = contacts["agent_id"].map(a)
+    if contacts.empty:
+        return contacts.assign(reason=pd.Series(dtype=str), detail=pd.Series(dtype=str))
+    first_day, last_day = contacts["start_time"].min().normalize(), contacts["start_time"].max()
+    recent = agents[
+        (agents["hire_date"] + pd.Timedelta(days=r.first_days) > first_day)
+        & (agents["hire_date"] <= last_day)
+    ]
+    a = recent.set_index("agent_id")["hire_date"]
+    contacts = contacts[contacts["agent_id"].isin(a.index)]
+    if contacts.empty:
+        return contacts.assign(reason=pd.Series(dtype=str), detail=pd.Series(dtype=str))
+    hired = contacts["agent_id"].map(a).astype("datetime64[us]")
     day = contacts["start_time"].dt.normalize()
     first = (
         (day >= hired)
@@ -342,34 +388,38 @@ def neighbours(contacts: pd.DataFrame, faulty: pd.DataFrame, plan: SamplingPlan)
 
 
 def slots(
-    agents_q: pd.DataFrame, contacts: pd.DataFrame, month: str, plan: SamplingPlan, seed: int
+    agents_q: pd.DataFrame,
+    contacts: pd.DataFrame,
+    month: str,
+    plan: SamplingPlan,
+    seed: int,
+    worked: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Live-monitoring slots (no contact yet): base real-time quota spread over the agent's
     working days and shifts, and the plan's weekly random and side-by-side listening."""
     period = pd.Period(month, "M")
-    worked = contacts[contacts["answered"].astype(bool)].assign(
-        date=contacts["start_time"].dt.normalize(), shift=shift_of(contacts["start_time"], plan)
-    )
-    worked = worked.groupby(["agent_id", "date", "shift"]).size().rename("n").reset_index()
+    if worked is None:  # answered contacts per agent, day and shift
+        answered = contacts[contacts["answered"].astype(bool)]
+        worked = (
+            pd.DataFrame({"agent_id": answered["agent_id"], "date": answered["start_time"].dt.normalize(),
+                          "shift": shift_of(answered["start_time"], plan)})
+            .groupby(["agent_id", "date", "shift"]).size().rename("n").reset_index()
+        )  # fmt: skip
     worked = worked.sort_values(["agent_id", "date", "n"], ascending=[True, True, False])
     days = worked.drop_duplicates(["agent_id", "date"])  # each working day with its main shift
+    by_agent = {
+        a: (d["date"].to_numpy(), d["shift"].to_numpy())
+        for a, d in days.groupby("agent_id", sort=False)
+    }
     rows = []
     rt = agents_q.groupby("agent_id")["real_time"].sum()
     for agent, n in rt[rt > 0].items():
-        d = days[days["agent_id"] == agent]
-        if d.empty:
+        if agent not in by_agent:
             continue
-        pick = np.linspace(0, len(d) - 1, n).round().astype(int)  # evenly over the month
-        for i in pick:
+        dates, shifts = by_agent[agent]
+        for i in np.linspace(0, len(dates) - 1, n).round().astype(int):  # evenly over the month
             rows.append(
-                (
-                    agent,
-                    d.iloc[i]["date"],
-                    d.iloc[i]["shift"],
-                    "real_time",
-                    "base_real_time",
-                    "live listening slot",
-                )
+                (agent, dates[i], shifts[i], "real_time", "base_real_time", "live listening slot")
             )
     lm = plan.live_monitoring
     if lm.random_per_week or lm.side_by_side_per_week:
@@ -377,30 +427,27 @@ def slots(
             pd.date_range(period.start_time, period.end_time, freq="D").to_period("W-SUN").unique()
         )
         for agent in agents_q["agent_id"].unique():
-            d = days[days["agent_id"] == agent]
+            if agent not in by_agent:
+                continue
+            dates, shifts = by_agent[agent]
             for w in weeks:
-                dw = d[(d["date"] >= w.start_time) & (d["date"] <= w.end_time)]
-                if dw.empty:
+                idx = np.flatnonzero(
+                    (dates >= w.start_time.to_datetime64()) & (dates <= w.end_time.to_datetime64())
+                )
+                if not len(idx):
                     continue
-                for mode, reason, k in (
-                    ("real_time", "live_random", lm.random_per_week),
-                    ("side_by_side", "side_by_side", lm.side_by_side_per_week),
-                ):
-                    key = random_key(
-                        dw["agent_id"] + dw["date"].dt.strftime("%F") + reason, seed + 107
+                for mode, reason, k in (("real_time", "live_random", lm.random_per_week),
+                                        ("side_by_side", "side_by_side", lm.side_by_side_per_week)):  # fmt: skip
+                    labels = pd.Series(
+                        [f"{agent}|{pd.Timestamp(dates[i]):%F}|{reason}" for i in idx]
                     )
-                    for j in np.argsort(key)[:k]:
+                    for j in idx[np.argsort(random_key(labels, seed + 107))[:k]]:
                         rows.append(
-                            (
-                                agent,
-                                dw.iloc[j]["date"],
-                                dw.iloc[j]["shift"],
-                                mode,
-                                reason,
-                                f"week {w.start_time:%m-%d}",
-                            )
+                            (agent, dates[j], shifts[j], mode, reason, f"week {w.start_time:%m-%d}")
                         )
-    return pd.DataFrame(rows, columns=["agent_id", "date", "shift", "mode", "reason", "detail"])
+    out = pd.DataFrame(rows, columns=["agent_id", "date", "shift", "mode", "reason", "detail"])
+    out["date"] = pd.to_datetime(out["date"])
+    return out
 
 
 @dataclass
@@ -431,6 +478,8 @@ def draw(
     history: pd.DataFrame | None = None,
     faulty: pd.DataFrame | None = None,
     score_sd: float | None = None,
+    current_handled: pd.DataFrame | None = None,
+    worked: pd.DataFrame | None = None,
 ) -> Sample:
     """Draw the month's sample: every rule of the plan, each contact with its reasons.
 
@@ -453,11 +502,15 @@ def draw(
     if evaluated and plan.exclusions.already_evaluated:
         c = c_all[~c_all["contact_id"].isin(evaluated)]
     current = (
-        c[c["answered"].astype(bool)]
-        .groupby(["agent_id", "channel", "direction"])
-        .size()
-        .rename("handled")
-        .reset_index()
+        current_handled
+        if current_handled is not None
+        else (
+            c_all[c_all["answered"].astype(bool)]  # every handled contact, evaluated or not
+            .groupby(["agent_id", "channel", "direction"])
+            .size()
+            .rename("handled")
+            .reset_index()
+        )
     )
     q = base_quotas(roster["agent_id"], previous_handled, current, plan)
     q = adjust_quotas(q, history if history is not None else pd.DataFrame(), month, plan)
@@ -477,9 +530,9 @@ def draw(
         picks.append(nb[nb["contact_id"].isin(c["contact_id"])])
     picked = pd.concat([p for p in picks if not p.empty], ignore_index=True)
     sample = _combine(picked, roster, plan, seed, month)
-    sl = slots(q, c, month, plan, seed)
+    sl = slots(q, c, month, plan, seed, worked)
     summary = _summary(
-        q, sample, sl, roster, c, plan, score_sd or plan.score_sd, expected_half_width
+        q, sample, sl, roster, current, plan, score_sd or plan.score_sd, expected_half_width
     )
     summary.attrs["score_sd"] = score_sd or plan.score_sd
     if excluded_agents:
@@ -491,13 +544,19 @@ def _combine(
     picked: pd.DataFrame, roster: pd.DataFrame, plan: SamplingPlan, seed: int, month: str
 ) -> pd.DataFrame:
     cols = [c for c in picked.columns if c not in ("reason", "detail", "_key")]
-    g = picked.groupby("contact_id", sort=False)
-    first = g[cols].first()
-    first["reasons"] = g["reason"].agg(lambda r: ";".join(dict.fromkeys(r)))
-    first["details"] = g["detail"].agg(
-        lambda d: "; ".join(dict.fromkeys(x for x in d if isinstance(x, str)))
+    picked = picked.assign(detail=picked["detail"].fillna("").astype(str))
+    dup = picked["contact_id"].duplicated(keep=False).to_numpy()
+    single = picked.loc[~dup, cols].assign(
+        reasons=picked.loc[~dup, "reason"], details=picked.loc[~dup, "detail"]
     )
-    out = first.reset_index(drop=True)
+    many = picked.loc[dup]
+    if len(many):
+        g = many.groupby("contact_id", sort=False)
+        joined = g[cols].first()
+        joined["reasons"] = g["reason"].agg(lambda r: ";".join(dict.fromkeys(r)))
+        joined["details"] = g["detail"].agg(lambda d: "; ".join(dict.fromkeys(x for x in d if x)))
+        single = pd.concat([single, joined.reset_index(drop=True)], ignore_index=True)
+    out = single
     out = out.merge(roster[["agent_id", "name", "team"]], on="agent_id", how="left")
     out["mode"] = "post_call"
     out["due"] = (
@@ -512,7 +571,7 @@ def _combine(
     return out[[k for k in keep if k in out.columns]]
 
 
-def _summary(q, sample, sl, roster, contacts, plan, sd, ehw) -> pd.DataFrame:
+def _summary(q, sample, sl, roster, current, plan, sd, ehw) -> pd.DataFrame:
     per = q.groupby("agent_id").agg(
         basis=("basis", "sum"), quota=("quota", "sum"), quota_real_time=("real_time", "sum"),
         quota_post_call=("post_call", "sum"), adjustment=("adjustment", "first"),
@@ -524,12 +583,7 @@ def _summary(q, sample, sl, roster, contacts, plan, sd, ehw) -> pd.DataFrame:
     counts.columns = [f"n_{c}" for c in counts.columns]
     slot_n = sl.groupby("agent_id").size().rename("live_slots")
     contacts_n = sample.groupby("agent_id").size().rename("contacts")
-    answered = (
-        contacts[contacts["answered"].astype(bool)]
-        .groupby("agent_id")
-        .size()
-        .rename("handled_this_month")
-    )
+    answered = current.groupby("agent_id")["handled"].sum().rename("handled_this_month")
     out = (
         roster[["agent_id", "name", "team"]]
         .set_index("agent_id")

@@ -156,7 +156,7 @@ def test_sample_neighbours_and_completion_on_the_demo_center(tmp_path, small_dir
     added = after[after["reasons"] == "neighbour"]
     assert len(after) == len(planned) + len(added)
     if len(added):
-        assert added["details"].str.contains(r"(before|after) C\d+ \(score \d+\)").all()
+        assert added["details"].str.contains(r"(?:before|after) C\d+ \(score \d+\)").all()
 
     r = qaw("completion", "--month", "2026-06", "--data", str(small_dir), "--out", str(out))
     assert r.returncode == 0, r.stderr

@@ -352,3 +352,45 @@ def test_plan_errors_name_file_and_key(tmp_path):
     bad.write_text(text.replace("晚班: [16, 24]", "晚班: [16, 23]"), encoding="utf-8")
     with pytest.raises(ConfigError, match="cover the 24 hours"):
         load_plan(bad)
+
+
+def test_engine_path_agrees_with_the_in_memory_rules(small_dir, small_tables):
+    """sample_month (DuckDB picks the candidates) against draw on the whole month in memory:
+    the same count per agent and reason, and every pick meets its rule."""
+    from qaworkbench import engine
+    from qaworkbench.jobs import agent_history, sample_month
+    from qaworkbench.load import load_center
+
+    month, start, end = "2026-06", T("2026-06-01"), T("2026-07-01")
+    got = sample_month(small_dir, month, HOTLINE, seed=5)
+    small = load_center(
+        small_dir,
+        tables=("agents", "evaluators", "evaluations", "evaluation_items", "complaints", "appeals"),
+    )
+    con = engine.connect(small_dir)
+    c = small_tables["contacts"]
+    c = c[(c["start_time"] >= start) & (c["start_time"] < end)]
+    history, _ = agent_history(small, until=start)
+    ref = draw(
+        month, c, small.agents, engine.handled_per_agent(con, T("2026-05-01"), start), HOTLINE, 5,
+        service_level=engine.service_level_by_interval(con, start, end),
+        complaints=small.complaints, repeats=engine.repeat_contacts(con, start, end, 24),
+        evaluated=set(small.evaluations["contact_id"]), history=history[history["month"] < month],
+    )  # fmt: skip
+
+    def per_reason(s):
+        return (
+            s.contacts.assign(r=s.contacts["reasons"].str.split(";"))
+            .explode("r")
+            .groupby(["agent_id", "r"])
+            .size()
+        )
+
+    pd.testing.assert_series_equal(per_reason(got), per_reason(ref))
+    cols = ["quota", "quota_post_call", "quota_real_time", "shortfall", "handled_this_month"]
+    pd.testing.assert_frame_equal(got.summary[cols], ref.summary[cols])
+    picked = got.contacts.merge(c[["contact_id", "answered"]], on="contact_id")
+    short = picked[picked["reasons"].str.contains("short")]
+    assert (short["talk_s"] < 20).all() and short["answered"].all()
+    assert not picked["contact_id"].isin(small.evaluations["contact_id"]).any()
+    assert got.contacts["customer_id"].notna().all() and got.contacts["recording_ref"].notna().all()
