@@ -31,9 +31,11 @@ $(DEMO_STAMP): $(ENV_STAMP) qaworkbench/demo.py templates/scorecards/hotline_voi
 
 demo: $(DEMO_STAMP) ## Build the demo center into data/demo (if missing or outdated)
 
-report: $(DEMO_STAMP) ## Set up, build the demo center, validate and summarise it
+report: $(DEMO_STAMP) ## Set up, build the demo center, validate, summarise, score and sample it
 	$(BIN)/qaw validate $(DEMO)
 	$(BIN)/qaw summary $(DEMO)
+	$(BIN)/qaw score --month 2026-10 --data $(DEMO)
+	$(BIN)/qaw sample --month 2026-10 --plan hotline --data $(DEMO)
 
 test: $(DEMO_STAMP) ## Set up and run the whole test suite
 	$(BIN)/ruff check .

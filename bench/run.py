@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATA = ROOT / "data" / "bench"
 MONTH = BENCH_DATA / "month"  # 2,000 agents, one month (2026-05), ~3.6 M contacts
+TWO = BENCH_DATA / "two_months"  # 2,000 agents, 2026-04 and 2026-05 (quotas from April)
 PY = sys.executable
 
 CASES: dict[str, tuple[str, str]] = {
@@ -40,6 +41,28 @@ CASES: dict[str, tuple[str, str]] = {
         "iv = stats.score_intervals(sc, ['agent_id', 'month']); pp = stats.partial_pooling(sc); "
         "print('INPROC', time.perf_counter() - t, len(sc), len(iv))",
     ),
+    "sample_month": (
+        "sample a 2,000-agent month (3.55 M contacts; April's volumes for quotas, history for "
+        "the adaptive rule), hotline plan",
+        "import time; from qaworkbench import jobs; from qaworkbench.plan import load_plan; "
+        "t = time.perf_counter(); "
+        f"s = jobs.sample_month({str(TWO)!r}, '2026-05', load_plan('hotline'), 1); "
+        "print('INPROC', time.perf_counter() - t, len(s.contacts))",
+    ),
+    "groupby_two_months": (
+        "floor: plain per-agent count of May's contacts on the same data (DuckDB over Parquet)",
+        "import time; from datetime import datetime; from qaworkbench import engine; t = time.perf_counter(); "
+        f"con = engine.connect({str(TWO)!r}); "
+        "d = engine.handled_per_agent(con, datetime(2026, 5, 1), datetime(2026, 6, 1)); "
+        "print('INPROC', time.perf_counter() - t, len(d))",
+    ),
+    "groupby_pandas_two_months": (
+        "floor: plain per-agent count of May's contacts on the same data (pandas, Parquet)",
+        "import time; import pandas as pd; t = time.perf_counter(); "
+        f"d = pd.read_parquet({str(TWO / 'contacts.parquet')!r}, columns=['agent_id', 'start_time'], "
+        "filters=[('start_time', '>=', pd.Timestamp('2026-05-01')), ('start_time', '<', pd.Timestamp('2026-06-01'))]); "
+        "print('INPROC', time.perf_counter() - t, d.groupby('agent_id').size().size)",
+    ),
     "groupby_floor": (
         "floor: read contacts' agent_id from Parquet and count per agent (pandas)",
         f"import pandas as pd; d = pd.read_parquet({str(MONTH / 'contacts.parquet')!r}, "
@@ -49,6 +72,13 @@ CASES: dict[str, tuple[str, str]] = {
 
 
 def ensure_data() -> None:
+    if not (TWO / "contacts.parquet").exists():
+        subprocess.run(
+            [PY, "-m", "qaworkbench.cli", "demo", "--out", str(TWO), "--agents", "2000",
+             "--teams", "134", "--chat-teams", "20", "--months", "2", "--start", "2026-04-01",
+             "--contacts-per-day", "97", "--evaluators", "40", "--force"],
+            check=True,
+        )  # fmt: skip
     if not (MONTH / "contacts.parquet").exists():
         subprocess.run(
             [PY, "-m", "qaworkbench.cli", "demo", "--out", str(MONTH), "--agents", "2000",
