@@ -31,11 +31,12 @@ $(DEMO_STAMP): $(ENV_STAMP) qaworkbench/demo.py templates/scorecards/hotline_voi
 
 demo: $(DEMO_STAMP) ## Build the demo center into data/demo (if missing or outdated)
 
-report: $(DEMO_STAMP) ## Set up, build the demo center, validate, summarise, score and sample it
+report: $(DEMO_STAMP) ## Set up, build the demo center, then its latest weekly and monthly reports
 	$(BIN)/qaw validate $(DEMO)
-	$(BIN)/qaw summary $(DEMO)
-	$(BIN)/qaw score --month 2026-10 --data $(DEMO)
 	$(BIN)/qaw sample --month 2026-10 --plan hotline --data $(DEMO)
+	$(BIN)/qaw score --month 2026-10 --data $(DEMO)
+	$(BIN)/qaw report weekly --period 2026-W43 --data $(DEMO)
+	$(BIN)/qaw report monthly --period 2026-10 --data $(DEMO)
 
 test: $(DEMO_STAMP) ## Set up and run the whole test suite
 	$(BIN)/ruff check .

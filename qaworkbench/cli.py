@@ -423,6 +423,98 @@ def completion(month: str, data: str, out: Path | None) -> None:
 
 
 @main.command()
+@click.argument("kind", type=click.Choice(["weekly", "monthly", "agent"]))
+@click.option(
+    "--period", required=True, help="ISO week (2026-W43) for weekly; month (2026-10) otherwise."
+)
+@click.option(
+    "--data", default=str(DEMO_DIR), show_default=True, help="Data folder or database URL."
+)
+@click.option("--team", default="", help="One team (班组); every team when left out.")
+@click.option("--language", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--agent",
+    "agent_id",
+    default="",
+    help="Agent archive: one agent; without it, every agent of --team.",
+)
+@click.option(
+    "--reports-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where reports are published [default: reports/].",
+)
+def report(
+    kind: str,
+    period: str,
+    data: str,
+    team: str,
+    language: str,
+    agent_id: str,
+    reports_dir: Path | None,
+) -> None:
+    """Run a report notebook with papermill and publish it only if it is whole.
+
+    A failed run (a cell error, a traceback or a raw phone number in the page)
+    publishes nothing and leaves the previous report in place; exit code 1.
+    """
+    from tqdm import tqdm
+
+    from .config import REPORTS_DIR
+    from .load import load_center
+    from .runner import ReportFailed, run_report
+
+    out = reports_dir or REPORTS_DIR
+    try:
+        if kind == "agent" and not agent_id:
+            if not team:
+                raise QAWError("an agent batch needs --team (or give --agent)")
+            center = load_center(data)
+            agents = center.agents.loc[center.agents["team"] == team, "agent_id"].tolist()
+            if not agents:
+                raise QAWError(f"team {team!r} has no agents")
+            failed = []
+            for a in tqdm(agents, desc=f"个人质检档案 {team}", unit="agent"):
+                try:
+                    run_report(
+                        kind,
+                        period,
+                        data=data,
+                        team=team,
+                        language=language,
+                        agent_id=a,
+                        reports_dir=out,
+                        center=center,
+                    )
+                except ReportFailed as e:
+                    failed.append(f"{a}: {e}")
+            click.echo(
+                f"{len(agents) - len(failed)} of {len(agents)} archives published under {out}/agent/{period}/"
+            )
+            if failed:
+                click.echo("\n".join(failed), err=True)
+                sys.exit(1)
+            return
+        p = run_report(
+            kind,
+            period,
+            data=data,
+            team=team,
+            language=language,
+            agent_id=agent_id,
+            reports_dir=out,
+        )
+    except (QAWError, ConfigError) as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
+    t = p.log["timings_s"]
+    click.echo(
+        f"published {p.html} (compute {t['compute']} s, execute {t['execute']} s, render {t['render']} s)"
+    )
+    click.echo(f"index: {out / 'index.html'}")
+
+
+@main.command()
 def schema() -> None:
     """Print the canonical data model (tables, columns, kinds) as Markdown."""
     from .schema import markdown

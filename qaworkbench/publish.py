@@ -17,14 +17,14 @@ def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
     """Mask customer ids and phone numbers, and neutralise text cells a spreadsheet would run
     as formulas (prefix an apostrophe, the OWASP advice)."""
     out = masked(df)
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            s = out[col]
-            hit = s.str.startswith(FORMULA_START, na=False) & ~s.str.fullmatch(
-                r"[-+]?\d+(\.\d+)?", na=False
-            )
+    for j in range(out.shape[1]):  # by position: robust to repeated column names
+        s = out.iloc[:, j]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            text = s.astype("str")
+            number = text.str.fullmatch(r"[-+]?\d+(\.\d+)?", na=False)
+            hit = text.str.startswith(FORMULA_START, na=False) & ~number
             if hit.any():
-                out[col] = s.where(~hit, "'" + s.astype(str))
+                out.iloc[:, j] = s.where(~hit, "'" + text)
     return out
 
 

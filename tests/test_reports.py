@@ -1,0 +1,135 @@
+"""Reports end to end: papermill runs of every template, checks, atomic publishing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+
+import nbformat
+import pandas as pd
+import pytest
+from filelock import FileLock
+
+from qaworkbench import ConfigError, QAWError
+from qaworkbench.privacy import find_unmasked
+from qaworkbench.runner import NOTEBOOKS, ReportFailed, check_html, run_report
+
+CASES = [("weekly", "2026-W24", ""), ("monthly", "2026-06", ""), ("agent", "2026-06", "A0003")]
+TITLES = {("weekly", "zh"): "班组得分", ("weekly", "en"): "Team scores", ("monthly", "zh"): "班组共性问题",
+          ("monthly", "en"): "Common problems per team", ("agent", "zh"): "得分历史", ("agent", "en"): "Score history"}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize(("kind", "period", "agent"), CASES)
+def test_every_template_runs_end_to_end(tmp_path, small_dir, kind, period, agent, language):
+    out = tmp_path / "reports"
+    p = run_report(
+        kind, period, data=str(small_dir), language=language, agent_id=agent, reports_dir=out
+    )
+    page = p.html.read_text(encoding="utf-8")
+    assert TITLES[(kind, language)] in page
+    assert 'class="qaw-toc"><ol><li>' in page  # a table of contents
+    assert find_unmasked(page) == [] and "Traceback" not in page
+    assert "<script src=" not in page  # self-contained: no CDN scripts
+    assert "data:image/png;base64" in page  # charts rendered
+    run = json.loads((p.path / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "published" and run["parameters"]["language"] == language
+    assert {"python", "pandas", "papermill", "nbconvert"} <= set(run["versions"])
+    assert (p.path / "report.ipynb").exists()  # the executed notebook is the audit record
+    sheets = pd.read_excel(p.path / "appendix.xlsx", sheet_name=None)
+    assert len(sheets) >= 3
+    assert find_unmasked(" ".join(df.to_csv() for df in sheets.values())) == []
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert str(p.path.relative_to(out)) in index
+
+
+def failing_copy(tmp_path, code: str):
+    """The weekly template with one more cell that runs ``code``, sidecar included."""
+    d = tmp_path / "nb"
+    d.mkdir(exist_ok=True)
+    nb = nbformat.read(NOTEBOOKS / "weekly.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(code))
+    nbformat.write(nb, d / "weekly.ipynb")
+    shutil.copy(NOTEBOOKS / "weekly.yaml", d / "weekly.yaml")
+    return d / "weekly.ipynb"
+
+
+@pytest.mark.slow
+def test_a_failing_cell_publishes_nothing_and_the_previous_report_survives(tmp_path, small_dir):
+    out = tmp_path / "reports"
+    good = run_report("weekly", "2026-W24", data=str(small_dir), reports_dir=out)
+    before = good.html.read_text(encoding="utf-8")
+    target = good.path.resolve()
+    bad = failing_copy(tmp_path, "raise ValueError('a data problem in a cell')")
+    with pytest.raises(ReportFailed, match=r"cell .* raised ValueError") as e:
+        run_report("weekly", "2026-W24", data=str(small_dir), reports_dir=out, notebook=bad)
+    assert e.value.log["attempts"] == 1  # data errors are never retried
+    assert good.path.resolve() == target and good.html.read_text(encoding="utf-8") == before
+    runs = [json.loads(x) for x in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["status"] for r in runs] == ["published", "failed"]
+    assert (out / ".failed").exists() and not any((out / ".staging").iterdir())
+
+
+@pytest.mark.slow
+def test_a_dead_kernel_is_retried_then_reported_as_infrastructure(tmp_path, small_dir):
+    out = tmp_path / "reports"
+    dying = failing_copy(tmp_path, "import os\nos._exit(1)")
+    with pytest.raises(ReportFailed, match="infrastructure") as e:
+        run_report(
+            "weekly", "2026-W24", data=str(small_dir), reports_dir=out, notebook=dying, retries=1
+        )
+    assert e.value.log["attempts"] == 2 and len(e.value.log["retried"]) == 1
+    assert not (out / "weekly" / "2026-W24").exists()
+
+
+def test_page_checks_catch_phone_numbers_and_tracebacks(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x")]
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    assert check_html("<p>客户 13812345678</p>", path) == ["1 unmasked phone number(s), e.g. 138…"]
+    assert check_html("<pre>Traceback (most recent call last):</pre>", path) == [
+        "the page shows a traceback"
+    ]
+    assert check_html("<p>客户 138****5678</p>", path) == []
+    nb.cells[0].outputs = [nbformat.v4.new_output("error", ename="E", evalue="v", traceback=[])]
+    nbformat.write(nb, path)
+    assert check_html("<p>ok</p>", path) == ["1 cell(s) produced an error"]
+
+
+def test_parameters_are_checked_against_the_sidecar(tmp_path, small_dir):
+    with pytest.raises(
+        ConfigError, match=r"weekly.yaml: parameter language: expected one of \['zh', 'en'\]"
+    ):
+        run_report("weekly", "2026-W24", data=str(small_dir), language="fr", reports_dir=tmp_path)
+    with pytest.raises(ConfigError, match="parameter period"):
+        run_report("weekly", "2026-06", data=str(small_dir), reports_dir=tmp_path)
+
+
+def test_runs_cannot_overlap(tmp_path, small_dir):
+    tmp_path.mkdir(exist_ok=True)
+    with FileLock(tmp_path / ".qaw-report.lock"), pytest.raises(QAWError, match="cannot overlap"):
+        run_report("weekly", "2026-W24", data=str(small_dir), reports_dir=tmp_path)
+
+
+def test_chinese_renders_with_a_real_cjk_font():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    from qaworkbench.plotting import cjk_font_path, use_cjk_font
+
+    assert use_cjk_font() == "Noto Sans CJK SC"
+    used = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
+    assert used == str(cjk_font_path())
+    fig, ax = plt.subplots()
+    ax.set_title("质检周报：班组共性问题")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    assert not [w for w in caught if "missing from font" in str(w.message)]  # every glyph found
+    plt.close(fig)
