@@ -461,7 +461,7 @@ def report(
     from tqdm import tqdm
 
     from .config import REPORTS_DIR
-    from .load import load_center
+    from .reports import report_center
     from .runner import ReportFailed, run_report
 
     out = reports_dir or REPORTS_DIR
@@ -469,7 +469,7 @@ def report(
         if kind == "agent" and not agent_id:
             if not team:
                 raise QAWError("an agent batch needs --team (or give --agent)")
-            center = load_center(data)
+            center = report_center(data)
             agents = center.agents.loc[center.agents["team"] == team, "agent_id"].tolist()
             if not agents:
                 raise QAWError(f"team {team!r} has no agents")

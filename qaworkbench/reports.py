@@ -21,6 +21,7 @@ from .config import REPORTS_DIR
 from .load import Center, load_center
 from .periods import Period, ScoreTables, parse_period, score_period
 from .privacy import masked
+from .problems import QAWError
 from .scorecard import scorecard_versions
 
 KINDS = ("weekly", "monthly", "agent")
@@ -72,7 +73,7 @@ def build(
         raise ValueError(f"a weekly report needs an ISO week like 2026-W43, not {period!r}")
     if kind != "weekly" and p.kind != "month":
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
-    center = center or load_center(source)
+    center = center or report_center(source)
     st = score_period(center, p)
     teams = sorted(st.agents["team"].dropna().unique())
     if team and team not in teams:
@@ -86,6 +87,32 @@ def build(
         ctx.tables = _agent(center, st, p, agent_id, language)
     ctx.tables = {k: masked(v) for k, v in ctx.tables.items()}
     return ctx
+
+
+QA_TABLES = ("agents", "evaluators", "evaluations", "evaluation_items", "complaints", "appeals")
+
+
+def report_center(source: str | Path) -> Center:
+    """The tables a report reads: the roster and QA tables, loaded and validated, and of the
+    contacts only the evaluated ones (id, customer, recording) — a month of millions of
+    contacts is never loaded for a report. A database URL is loaded whole."""
+    from . import engine
+    from .readers import is_url
+
+    if is_url(source):
+        return load_center(source)
+    center = load_center(source, tables=QA_TABLES)
+    con = engine.connect(source)
+    contacts = engine.contact_columns(
+        con, center.evaluations["contact_id"], ("customer_id", "recording_ref")
+    )
+    missing = set(center.evaluations["contact_id"]) - set(contacts["contact_id"])
+    if missing:
+        raise QAWError(
+            f"{len(missing)} evaluation(s) of contacts not in {source}/contacts, e.g. {sorted(missing)[0]}"
+        )
+    center.tables["contacts"] = contacts
+    return center
 
 
 def _scope(df: pd.DataFrame, team: str) -> pd.DataFrame:
@@ -244,7 +271,17 @@ def _actions(center: Center, p: Period, team: str) -> pd.DataFrame:
     """Each team's top problem of the previous month: its fail rate then and now, with the 95%
     interval of the change — did the improvement work?"""
     prev = parse_period(str(pd.Period(p.month, "M") - 1))
-    before, now = score_period(center, prev), score_period(center, p)
+    try:
+        before = score_period(center, prev)
+    except QAWError:  # no previous month to compare with
+        return pd.DataFrame(
+            {
+                "note": [
+                    f"no evaluations in {prev.label} to compare with / {prev.label} 无质检数据可对比"
+                ]
+            }
+        )
+    now = score_period(center, p)
     top = (
         before.pareto[(before.pareto["team"] != "(center)")]
         .groupby("team")
