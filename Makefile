@@ -19,8 +19,9 @@ help: ## Show this help
 $(ENV_STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q qaworkbench
 	@touch $@
 
 env: $(ENV_STAMP) ## Create .venv and install the locked environment
@@ -38,7 +39,12 @@ report: $(DEMO_STAMP) ## Set up, build the demo center, then its latest weekly a
 	$(BIN)/qaw report weekly --period 2026-W43 --data $(DEMO)
 	$(BIN)/qaw report monthly --period 2026-10 --data $(DEMO)
 
-test: $(DEMO_STAMP) ## Set up and run the whole test suite
+browser: ## Install Debian's Chromium and a CJK font for the dashboard tests (root, apt)
+	@command -v chromium >/dev/null && fc-list | grep -qi "wenquanyi" || { \
+	  if [ "$$(id -u)" != 0 ]; then echo "run 'sudo make browser' (needs apt-get for chromium, fonts-wqy-microhei)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+
+test: $(DEMO_STAMP) browser ## Set up and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

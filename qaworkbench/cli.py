@@ -515,6 +515,37 @@ def report(
 
 
 @main.command()
+@click.argument("name", type=click.Choice(["coaching", "meeting"]))
+@click.option("--data", default=str(DEMO_DIR), show_default=True, help="Data folder.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (localhost by default; put a reverse proxy in front to share it).",
+)
+@click.option("--port", default=8866, show_default=True)
+@click.option("--token", default="", help="Require this token (?token=...) to open the dashboard.")
+@click.option(
+    "--coaching-db",
+    default="",
+    help="SQLAlchemy URL of the coaching store [default: sqlite data/coaching.db].",
+)
+def dashboard(name: str, data: str, host: str, port: int, token: str, coaching_db: str) -> None:
+    """Serve a Voila dashboard: coaching (one agent) or meeting (teams, common problems)."""
+    import os
+    import subprocess
+
+    from .dashboard import voila_command
+
+    env = dict(os.environ, QAW_DASHBOARD_DATA=str(Path(data).resolve()))
+    if coaching_db:
+        env["QAW_COACHING_DB"] = coaching_db
+    cmd = voila_command(name, host=host, port=port, token=token)
+    click.echo(f"serving {name} on http://{host}:{port}/ (Ctrl-C to stop)")
+    sys.exit(subprocess.call(cmd, env=env))
+
+
+@main.command()
 def schema() -> None:
     """Print the canonical data model (tables, columns, kinds) as Markdown."""
     from .schema import markdown

@@ -35,6 +35,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "history": ("得分历史", "Score history"),
     "recurring": ("反复出现的扣分项", "Recurring deductions"),
     "notes": ("评语与辅导记录", "Evaluator comments and coaching notes"),
+    "coaching": ("辅导措施及效果", "Coaching actions and whether they worked"),
     "none": ("无", "none"),
     "no_plan": (
         "本月尚未生成抽样计划（qaw sample）",

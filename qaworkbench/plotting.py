@@ -65,9 +65,13 @@ def control_chart(control: pd.DataFrame, team: str, lang: str) -> plt.Figure:
     return fig
 
 
-def interval_plot(df: pd.DataFrame, label: str, lang: str, title: str) -> plt.Figure:
-    """Means with their 95% intervals as horizontal bars, one row per ``label`` (n in the label)."""
-    d = df.sort_values("mean").reset_index(drop=True)
+def interval_plot(
+    df: pd.DataFrame, label: str, lang: str, title: str, sort: bool = True
+) -> plt.Figure:
+    """Means with their 95% intervals as horizontal bars, one row per ``label`` (n in the label);
+    sorted by mean, or in the given order (top to bottom) with ``sort=False``."""
+    d = df.sort_values("mean") if sort else df.iloc[::-1]
+    d = d.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.32 * len(d) + 1)))
     y = range(len(d))
     ax.errorbar(d["mean"], y, xerr=[d["mean"] - d["lo"], d["hi"] - d["mean"]], fmt="o", capsize=3)

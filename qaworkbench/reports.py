@@ -384,7 +384,26 @@ def _agent(
     )
     notes = notes.sort_values("evaluated_at", ascending=False, kind="stable").head(20)
     this = st.agents[st.agents["agent_id"] == agent_id]
+    from . import coaching
+
+    store = coaching.connect()
+    acts = coaching.actions(store, agent_id)
+    acts = acts[acts["created_at"] < p.end] if len(acts) else acts
+    results = center.evaluation_items.merge(
+        scored[["evaluation_id", "agent_id", "evaluated_at"]], on="evaluation_id"
+    )[["agent_id", "item_id", "result", "evaluated_at"]]
+    results = results[results["evaluated_at"] < p.end]
+    follow = coaching.follow_up(acts, results) if len(acts) else pd.DataFrame()
+    coached = (
+        acts[["action_id", "created_at", "created_by", "item_ids", "agreed", "due"]].merge(follow, on="action_id")
+        if len(acts) else pd.DataFrame()
+    )  # fmt: skip
     return {
+        "coaching": coached.round(
+            {c: 3 for c in ("before", "after", "change", "change_lo", "change_hi")}
+        )
+        if len(coached)
+        else coached,
         "agent_scores": this[
             [
                 "team",
@@ -429,7 +448,7 @@ SECTION_TITLES = {
     "deductions": "deductions", "critical": "critical", "completion": "completion", "coach": "coach",
     "control": "trend", "pareto": "pareto", "calibration": "calibration", "appeals": "appeals",
     "status": "status", "actions": "actions", "recordings": "recordings", "history": "history",
-    "recurring": "recurring", "notes": "notes",
+    "recurring": "recurring", "notes": "notes", "coaching": "coaching",
 }  # fmt: skip
 
 
@@ -469,7 +488,9 @@ def section(ctx: ReportContext, key: str) -> None:
         display(HTML(f'<p class="qaw-note">{i18n.t("interval_note", lang)}</p>'))
         fig = plotting.interval_plot(tables[key], "team", lang, i18n.t("team_scores", lang))
     elif key == "history" and not tables[key].empty:
-        fig = plotting.interval_plot(tables[key], "month", lang, i18n.t("history", lang))
+        fig = plotting.interval_plot(
+            tables[key], "month", lang, i18n.t("history", lang), sort=False
+        )
     elif key == "control" and not tables[key].empty:
         signals = tables[key][tables[key]["signal"] != ""]["team"].unique().tolist()
         for team in [ctx.team] if ctx.team else signals[:4] or ctx.teams[:1]:

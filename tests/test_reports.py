@@ -133,3 +133,31 @@ def test_chinese_renders_with_a_real_cjk_font():
         fig.canvas.draw()
     assert not [w for w in caught if "missing from font" in str(w.message)]  # every glyph found
     plt.close(fig)
+
+
+@pytest.mark.slow
+def test_coaching_actions_appear_in_the_agent_archive(
+    tmp_path, small_dir, small_tables, monkeypatch
+):
+    from datetime import date, datetime
+
+    from qaworkbench import coaching
+
+    url = f"sqlite:///{tmp_path / 'coaching.db'}"
+    monkeypatch.setenv("QAW_COACHING_DB", url)  # the runner and its kernel read the same store
+    store = coaching.connect(url)
+    coaching.add_action(store, "A0003", ["SKL02"], "复习资费口径，每周抽听两通", date(2026, 6, 30), "李班长",
+                        created_at=datetime(2026, 6, 5, 10, 0), today=date(2026, 6, 5))  # fmt: skip
+    coaching.add_action(store, "A0003", ["NRM01"], "七月才约定的措施", date(2026, 7, 30), "李班长",
+                        created_at=datetime(2026, 7, 2, 10, 0), today=date(2026, 7, 2))  # fmt: skip
+    p = run_report(
+        "agent", "2026-06", data=str(small_dir), agent_id="A0003", reports_dir=tmp_path / "r"
+    )
+    page = p.html.read_text(encoding="utf-8")
+    assert "辅导措施及效果" in page and "复习资费口径，每周抽听两通" in page and "李班长" in page
+    assert "七月才约定的措施" not in page  # agreed after the archive's month
+    sheets = pd.read_excel(p.path / "appendix.xlsx", sheet_name=None)
+    coached = sheets["coaching"]
+    assert (
+        len(coached) == 1 and coached.iloc[0, 0] == 1
+    )  # action 1, with its before/after fail rates

@@ -162,3 +162,32 @@ def test_demo_center_scores(small_tables):
     assert scored["score"].between(0, 100).all()
     assert (scored["score"] >= scored["raw_score"]).all()  # appeals only ever restore points
     assert 80 < scored["score"].mean() < 97
+
+
+def test_coaching_store_refuses_bad_input_and_reads_back(tmp_path):
+    from datetime import date, datetime
+
+    from qaworkbench import coaching
+
+    store = coaching.connect(f"sqlite:///{tmp_path / 'c.db'}")
+    with pytest.raises(QAWError) as e:
+        coaching.add_action(store, "A0001", [], "", date(2020, 1, 1), "", today=date(2026, 6, 1))
+    msg = str(e.value)
+    assert "at least one scorecard item" in msg and "write what was agreed" in msg
+    assert "in the past" in msg and "who recorded" in msg
+    with pytest.raises(QAWError, match="must not start with"):
+        coaching.add_action(
+            store, "A0001", ["SKL02"], "=HYPERLINK()", date(2026, 7, 1), "L", today=date(2026, 6, 1)
+        )
+    a = coaching.add_action(store, "A0001", ["SKL02", "NRM01"], "复习口径", date(2026, 7, 1), "L",
+                            today=date(2026, 6, 1), created_at=datetime(2026, 6, 1, 9))  # fmt: skip
+    got = coaching.actions(store, "A0001")
+    assert got["action_id"].tolist() == [a] and got.loc[0, "item_ids"] == "SKL02,NRM01"
+    results = pd.DataFrame({
+        "agent_id": "A0001", "item_id": "SKL02", "result": ["fail"] * 4 + ["pass"] * 6 + ["pass"] * 20,
+        "evaluated_at": [pd.Timestamp("2026-05-15")] * 10 + [pd.Timestamp("2026-06-15")] * 20,
+    })  # fmt: skip
+    f = coaching.follow_up(got, results).set_index("item_id")
+    assert (f.loc["SKL02", "before"], f.loc["SKL02", "after"]) == (0.4, 0.0)
+    assert f.loc["SKL02", "verdict"] == "improved 已改善"  # 4/10 failed before, 0/20 since
+    assert f.loc["NRM01", "verdict"] == "no evaluations since 尚无评估"
