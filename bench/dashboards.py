@@ -1,0 +1,95 @@
+"""Dashboard timings in a real browser: first render and selection change, median of runs.
+
+Usage: python bench/dashboards.py DATA_DIR [--runs N]. Serves the coaching dashboard on
+DATA_DIR (its session cache built first, as after any first visit) and a bare one-widget
+Voila notebook, and drives both with headless Chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def serve(notebook: Path, data: str) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(
+        os.environ, QAW_DASHBOARD_DATA=data, QAW_COACHING_DB="sqlite:////tmp/qaw-bench-coaching.db"
+    )
+    cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+           "--Voila.ip=127.0.0.1", "--Voila.token="]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "api/status", timeout=1)
+            break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            time.sleep(0.5)
+    return proc, url
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    from qaworkbench.dashboard import DashboardData
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data")
+    ap.add_argument("--runs", type=int, default=3)
+    a = ap.parse_args()
+    a.data = str(Path(a.data).resolve())  # kernels run in the notebook's folder
+    t = time.perf_counter()
+    DashboardData.cached(a.data)
+    print(f"session cache built in {time.perf_counter() - t:.1f} s")
+    coach, coach_url = serve(ROOT / "notebooks" / "dashboards" / "coaching.ipynb", a.data)
+    bare, bare_url = serve(ROOT / "bench" / "bare_voila.ipynb", a.data)
+    first, bare_first, change = [], [], []
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            for _ in range(a.runs):
+                for url, sink in ((bare_url, bare_first), (coach_url, first)):
+                    page = b.new_page()
+                    t = time.perf_counter()
+                    page.goto(url, timeout=120_000)
+                    page.wait_for_selector("#agent-title", timeout=120_000)
+                    sink.append(time.perf_counter() - t)
+                    if url == coach_url:
+                        agent = page.locator("select").nth(1)
+                        for label in agent.locator("option").all_inner_texts()[1:4]:
+                            t = time.perf_counter()
+                            agent.select_option(label=label)
+                            page.wait_for_function(
+                                "(a) => document.querySelector('#agent-title').innerText.startsWith(a)",
+                                arg=label.split()[0], timeout=60_000,
+                            )  # fmt: skip
+                            change.append(time.perf_counter() - t)
+                    page.close()
+            b.close()
+    finally:
+        coach.terminate()
+        bare.terminate()
+    md = statistics.median
+    print(f"| {a.data} | {md(first):.2f} ({min(first):.2f}–{max(first):.2f}) | {md(change) * 1000:.0f} ms "
+          f"({min(change) * 1000:.0f}–{max(change) * 1000:.0f}) | {md(bare_first):.2f} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
