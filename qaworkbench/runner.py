@@ -232,6 +232,7 @@ def render_html(executed: Path, title: str, subtitle: str) -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     nb = nbformat.read(executed, as_version=4)
+    nb.cells = [c for c in nb.cells if "remove-cell" not in c.get("metadata", {}).get("tags", [])]
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(
         nb, resources={"qaw": {"title": title, "subtitle": subtitle}}

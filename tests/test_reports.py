@@ -31,6 +31,7 @@ def test_every_template_runs_end_to_end(tmp_path, small_dir, kind, period, agent
     page = p.html.read_text(encoding="utf-8")
     assert TITLES[(kind, language)] in page
     assert 'class="qaw-toc"><ol><li>' in page  # a table of contents
+    assert "Parameters are described" not in page  # the analyst's note is not published
     assert find_unmasked(page) == [] and "Traceback" not in page
     assert "<script src=" not in page  # self-contained: no CDN scripts
     assert "data:image/png;base64" in page  # charts rendered
