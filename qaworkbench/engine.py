@@ -122,19 +122,6 @@ SAMPLING_COLUMNS = (
 )  # fmt: skip
 
 
-def month_contacts(
-    con: duckdb.DuckDBPyConnection,
-    start: datetime,
-    end: datetime,
-    columns: tuple[str, ...] = SAMPLING_COLUMNS,
-) -> pd.DataFrame:
-    """The contacts offered in [start, end), only the named columns (projection pushed to Parquet)."""
-    cols = ", ".join(columns)
-    return con.execute(
-        f"SELECT {cols} FROM contacts WHERE start_time >= ? AND start_time < ?", [start, end]
-    ).df()
-
-
 def repeat_contacts(
     con: duckdb.DuckDBPyConnection,
     start: datetime,

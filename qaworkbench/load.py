@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import validate
 from .mapping import Mapping, apply_mapping, canonical, load_mapping
-from .problems import Problem, QAWError, ValidationError
+from .problems import QAWError, ValidationError
 from .readers import detect_format, is_url, read_raw
 from .schema import LOAD_ORDER, TABLES, table
 
@@ -293,8 +293,3 @@ def save_center(tables: dict[str, pd.DataFrame], dest: str | Path) -> list[str]:
         tmp.replace(folder / f"{name}.parquet")
         written.append(str(folder / f"{name}.parquet"))
     return written
-
-
-def problem_lines(problems: list[Problem]) -> list[str]:
-    """One line per problem, for printing."""
-    return [str(p) for p in problems]

@@ -149,15 +149,6 @@ def load_scorecard(path: str | Path) -> Scorecard:
     return load_model(p, Scorecard)
 
 
-def available_scorecards(folder: str | Path = SCORECARDS_DIR) -> dict[str, Scorecard]:
-    """The newest version of every scorecard in ``folder``, by id."""
-    out: dict[str, Scorecard] = {}
-    for c in scorecard_versions(folder).values():
-        if c.id not in out or _version_key(c.version) > _version_key(out[c.id].version):
-            out[c.id] = c
-    return out
-
-
 def scorecard_versions(folder: str | Path = SCORECARDS_DIR) -> dict[tuple[str, str], Scorecard]:
     """Every scorecard version in ``folder`` (``*.yaml``), keyed by (id, version)."""
     out: dict[tuple[str, str], Scorecard] = {}
