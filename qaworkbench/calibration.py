@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .problems import QAWError
-from .stats import t_quantile
+from .stats import t_half_width
 
 
 def calibration_scores(scored: pd.DataFrame, evaluators: pd.DataFrame) -> pd.DataFrame:
@@ -44,8 +44,7 @@ def evaluator_deviation(
     out = g.agg(n="size", mean_deviation="mean", sd="std").reset_index()
     out["mean_abs_deviation"] = g.apply(lambda d: d.abs().mean()).to_numpy()
     out["within_tolerance"] = g.apply(lambda d: (d.abs() <= tolerance).mean()).to_numpy()
-    tq = t_quantile(0.975, (out["n"] - 1).where(out["n"] > 1))
-    hw = tq * out["sd"] / np.sqrt(out["n"])
+    hw = t_half_width(out["sd"], out["n"])
     out["lo"], out["hi"] = out["mean_deviation"] - hw, out["mean_deviation"] + hw
     return out
 
@@ -137,8 +136,7 @@ def leniency(scored: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     j["diff"] = j["score"] - j["others_mean"]
     g = j.dropna(subset=["diff"]).groupby(["evaluator_id", "period"])["diff"]
     out = g.agg(n="size", leniency="mean", sd="std").reset_index()
-    tq = t_quantile(0.975, (out["n"] - 1).where(out["n"] > 1))
-    hw = tq * out["sd"] / np.sqrt(out["n"])
+    hw = t_half_width(out["sd"], out["n"])
     out["lo"], out["hi"] = out["leniency"] - hw, out["leniency"] + hw
     return out
 

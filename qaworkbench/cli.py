@@ -1,4 +1,4 @@
-"""The ``qaw`` command line: build the demo center, validate data, and (later) sample, score, report."""
+"""The ``qaw`` command line: demo data, validation, sampling, scoring, reports and dashboards."""
 
 from __future__ import annotations
 
@@ -12,6 +12,17 @@ import click
 from . import __version__
 from .config import DEMO_DIR
 from .problems import ConfigError, QAWError, ValidationError
+
+DATA_OPTION = click.option(
+    "--data",
+    default=str(DEMO_DIR),
+    show_default=True,
+    help="Data folder (or database URL where supported).",
+)
+SAMPLE_DIR_OPTION = click.option(
+    "--out", type=click.Path(path_type=Path), default=None,
+    help="The sample's folder [default: reports/samples/<month>].",
+)  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -182,9 +193,7 @@ def summary(folder: Path) -> None:
 
 @main.command()
 @click.option("--month", "period", required=True, help="Month (2026-10) or ISO week (2026-W43).")
-@click.option(
-    "--data", "data", default=str(DEMO_DIR), show_default=True, help="Data folder or database URL."
-)
+@DATA_OPTION
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -248,7 +257,7 @@ def _sample_dir(out: Path | None, month: str) -> Path:
     show_default=True,
     help="Sampling plan (YAML path or name in templates/sampling).",
 )
-@click.option("--data", default=str(DEMO_DIR), show_default=True, help="Data folder.")
+@DATA_OPTION
 @click.option(
     "--seed",
     type=int,
@@ -343,13 +352,8 @@ def sample(
 @main.command()
 @click.option("--month", required=True, help="Month of the sample (2026-10).")
 @click.option("--plan", "plan_name", default="hotline", show_default=True, help="Sampling plan.")
-@click.option("--data", default=str(DEMO_DIR), show_default=True, help="Data folder.")
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The sample's folder [default: reports/samples/<month>].",
-)
+@DATA_OPTION
+@SAMPLE_DIR_OPTION
 def neighbours(month: str, plan_name: str, data: str, out: Path | None) -> None:
     """Add to a month's sample the same agent's contacts just before and after each faulty one."""
     import pandas as pd
@@ -389,13 +393,8 @@ def neighbours(month: str, plan_name: str, data: str, out: Path | None) -> None:
 
 @main.command()
 @click.option("--month", required=True, help="Month of the sample (2026-10).")
-@click.option("--data", default=str(DEMO_DIR), show_default=True, help="Data folder.")
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The sample's folder [default: reports/samples/<month>].",
-)
+@DATA_OPTION
+@SAMPLE_DIR_OPTION
 def completion(month: str, data: str, out: Path | None) -> None:
     """Planned against done (from the evaluations table), per evaluator and per agent."""
     import pandas as pd
@@ -427,9 +426,7 @@ def completion(month: str, data: str, out: Path | None) -> None:
 @click.option(
     "--period", required=True, help="ISO week (2026-W43) for weekly; month (2026-10) otherwise."
 )
-@click.option(
-    "--data", default=str(DEMO_DIR), show_default=True, help="Data folder or database URL."
-)
+@DATA_OPTION
 @click.option("--team", default="", help="One team (班组); every team when left out.")
 @click.option("--language", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option(
@@ -516,7 +513,7 @@ def report(
 
 @main.command()
 @click.argument("name", type=click.Choice(["coaching", "meeting"]))
-@click.option("--data", default=str(DEMO_DIR), show_default=True, help="Data folder.")
+@DATA_OPTION
 @click.option(
     "--host",
     default="127.0.0.1",

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from .config import DATA_DIR
 from .problems import QAWError
+from .stats import rate_change
 
 metadata = sa.MetaData()
 actions_table = sa.Table(
@@ -130,24 +130,8 @@ def follow_up(actions_df: pd.DataFrame, item_results: pd.DataFrame) -> pd.DataFr
             after = r[r["evaluated_at"] >= a.created_at]
             f0, n0 = int((before["result"] == "fail").sum()), len(before)
             f1, n1 = int((after["result"] == "fail").sum()), len(after)
-            p0 = f0 / n0 if n0 else np.nan
-            p1 = f1 / n1 if n1 else np.nan
-            se = (
-                np.sqrt(p0 * (1 - p0) / max(n0, 1) + p1 * (1 - p1) / max(n1, 1))
-                if n0 and n1
-                else np.nan
+            change = rate_change(f0, n0, f1, n1)
+            rows.append(
+                {"action_id": a.action_id, "item_id": item, "n_before": n0, "n_after": n1} | change
             )
-            change = p1 - p0
-            lo, hi = change - 1.96 * se, change + 1.96 * se
-            if not n1:
-                verdict = "no evaluations since 尚无评估"
-            elif hi < 0:
-                verdict = "improved 已改善"
-            elif lo > 0:
-                verdict = "worse 变差"
-            else:
-                verdict = "no clear change 无显著变化"
-            rows.append({"action_id": a.action_id, "item_id": item, "before": p0, "n_before": n0,
-                         "after": p1, "n_after": n1, "change": change, "change_lo": lo, "change_hi": hi,
-                         "verdict": verdict})  # fmt: skip
     return pd.DataFrame(rows)

@@ -11,7 +11,6 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
@@ -23,8 +22,11 @@ from .periods import Period, ScoreTables, parse_period, score_period
 from .privacy import masked
 from .problems import QAWError
 from .scorecard import scorecard_versions
+from .stats import rate_change
 
 KINDS = ("weekly", "monthly", "agent")
+# An agent score as reports show it: n, mean, 95% interval, pooled score and its rank.
+AGENT_SCORE_COLUMNS = ["team", "agent_id", "name", "n", "mean", "lo", "hi", "pooled", "rank_pooled"]
 
 
 @dataclass
@@ -145,19 +147,7 @@ def _items(center: Center, st: ScoreTables) -> pd.DataFrame:
 
 
 def _agents_table(st: ScoreTables, team: str) -> pd.DataFrame:
-    cols = [
-        "team",
-        "agent_id",
-        "name",
-        "n",
-        "mean",
-        "lo",
-        "hi",
-        "pooled",
-        "rank_pooled",
-        "rank_raw",
-        "status",
-    ]
+    cols = [*AGENT_SCORE_COLUMNS, "rank_raw", "status"]
     return (
         _scope(st.agents, team)[cols]
         .sort_values(["team", "rank_pooled"], kind="stable")
@@ -262,12 +252,12 @@ def _monthly(center, st, p, team, lang, samples_dir) -> dict[str, pd.DataFrame]:
     out["status"] = out["status"][out["status"]["status"] != "normal"][
         ["team", "agent_id", "name", "status", "penalty_points", "evidence"]
     ]
-    out["actions"] = _actions(center, p, team)
+    out["actions"] = _actions(center, p, team, st)
     out["recordings"] = _recordings(center, st, team)
     return out
 
 
-def _actions(center: Center, p: Period, team: str) -> pd.DataFrame:
+def _actions(center: Center, p: Period, team: str, now: ScoreTables) -> pd.DataFrame:
     """Each team's top problem of the previous month: its fail rate then and now, with the 95%
     interval of the change — did the improvement work?"""
     prev = parse_period(str(pd.Period(p.month, "M") - 1))
@@ -281,7 +271,6 @@ def _actions(center: Center, p: Period, team: str) -> pd.DataFrame:
                 ]
             }
         )
-    now = score_period(center, p)
     top = (
         before.pareto[(before.pareto["team"] != "(center)")]
         .groupby("team")
@@ -300,17 +289,19 @@ def _actions(center: Center, p: Period, team: str) -> pd.DataFrame:
             applicable = it[it["result"] != "na"]
             rates.append(((applicable["result"] == "fail").sum(), len(applicable)))
         (f0, n0), (f1, n1) = rates
-        p0, p1 = f0 / max(n0, 1), f1 / max(n1, 1)
-        se = np.sqrt(p0 * (1 - p0) / max(n0, 1) + p1 * (1 - p1) / max(n1, 1))
-        lo, hi = p1 - p0 - 1.96 * se, p1 - p0 + 1.96 * se
-        verdict = (
-            "improved 改善"
-            if hi < 0
-            else ("worse 恶化" if lo > 0 else "no clear change 无显著变化")
+        rows.append(
+            {
+                "team": r.team,
+                "item_id": r.item_id,
+                "item": r.item,
+                "item_en": r.item_en,
+                "n": f"{n0} → {n1}",
+            }
+            | {
+                k: (round(v, 3) if isinstance(v, float) else v)
+                for k, v in rate_change(f0, n0, f1, n1).items()
+            }
         )
-        rows.append({"team": r.team, "item_id": r.item_id, "item": r.item, "item_en": r.item_en,
-                     "before": round(p0, 3), "after": round(p1, 3), "change": round(p1 - p0, 3),
-                     "change_lo": round(lo, 3), "change_hi": round(hi, 3), "n": f"{n0} → {n1}", "verdict": verdict})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -404,21 +395,7 @@ def _agent(
         )
         if len(coached)
         else coached,
-        "agent_scores": this[
-            [
-                "team",
-                "agent_id",
-                "name",
-                "n",
-                "mean",
-                "lo",
-                "hi",
-                "pooled",
-                "rank_pooled",
-                "status",
-                "evidence",
-            ]
-        ].round(2),
+        "agent_scores": this[[*AGENT_SCORE_COLUMNS, "status", "evidence"]].round(2),
         "history": history,
         "recurring": recurring[["item_id", "item", "months", "fails", "correct_handling"]],
         "notes": notes[

@@ -131,29 +131,19 @@ def _sections(it: pd.DataFrame) -> pd.DataFrame:
         deducted_raw=("deduction_raw", "sum"),
         applicable=("applicable", "sum"),
     ).reset_index()
-    earned = out["applicable"] - out["deducted"]
-    deduction_shape = out["shape"] == "deduction"
-    out["section_score"] = np.where(
-        deduction_shape,
-        (out["section_max"] - out["deducted"]).clip(lower=0),
-        np.where(
-            out["applicable"] > 0,
-            out["section_max"] * earned / out["applicable"].where(out["applicable"] > 0, 1),
-            out["section_max"],
-        ),
-    )
-    out["section_score_raw"] = np.where(
-        deduction_shape,
-        (out["section_max"] - out["deducted_raw"]).clip(lower=0),
-        np.where(
-            out["applicable"] > 0,
-            out["section_max"]
-            * (out["applicable"] - out["deducted_raw"])
-            / out["applicable"].where(out["applicable"] > 0, 1),
-            out["section_max"],
-        ),
-    )
+    for suffix in ("", "_raw"):  # after appeals, and as first scored
+        out[f"section_score{suffix}"] = _section_score(out, out[f"deducted{suffix}"])
     return out
+
+
+def _section_score(sec: pd.DataFrame, deducted: pd.Series) -> np.ndarray:
+    """Deduction shape: the maximum less the deductions, floored at zero; checklist: the
+    maximum times the share of applicable points earned (the maximum when all are N/A)."""
+    applicable = sec["applicable"]
+    floored = (sec["section_max"] - deducted).clip(lower=0)
+    rescaled = sec["section_max"] * (applicable - deducted) / applicable.where(applicable > 0, 1)
+    checklist = np.where(applicable > 0, rescaled, sec["section_max"])
+    return np.where(sec["shape"] == "deduction", floored, checklist)
 
 
 def _evaluation_scores(it: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:

@@ -48,8 +48,7 @@ def score_intervals(
         tq = t_quantile(0.5 + level / 2, dof) if dof > 0 else np.nan
         hw = tq * sp / np.sqrt(out["n"])
     elif method == "t":
-        tq = t_quantile(0.5 + level / 2, (out["n"] - 1).where(out["n"] > 1))
-        hw = tq * out["sd"] / np.sqrt(out["n"])
+        hw = t_half_width(out["sd"], out["n"], level)
     else:
         raise ValueError(f"method must be 'pooled' or 't', not {method!r}")
     out["half_width"] = hw
@@ -218,3 +217,41 @@ def t_quantile(p: float, df: float | np.ndarray | pd.Series) -> np.ndarray:
     """Quantile ``p`` of Student's t with ``df`` degrees of freedom (NaN where df < 1)."""
     df = np.asarray(df, dtype=float)
     return np.where(df >= 1, stdtrit(np.maximum(df, 1), p), np.nan)
+
+
+def t_half_width(sd: pd.Series, n: pd.Series, level: float = 0.95) -> pd.Series:
+    """Half-width of a ``level`` t-interval on a mean of n values with SD ``sd`` (NaN below n = 2)."""
+    return t_quantile(0.5 + level / 2, (n - 1).where(n > 1)) * sd / np.sqrt(n)
+
+
+def rate_change(
+    fails_before: int, n_before: int, fails_after: int, n_after: int, level: float = 0.95
+) -> dict:
+    """A fail rate before and after (shares), the change with its ``level`` interval (Wald,
+    unpooled) and a verdict: improved only when the whole interval is below zero."""
+    p0 = fails_before / n_before if n_before else np.nan
+    p1 = fails_after / n_after if n_after else np.nan
+    change = p1 - p0
+    se = (
+        np.sqrt(p0 * (1 - p0) / n_before + p1 * (1 - p1) / n_after)
+        if n_before and n_after
+        else np.nan
+    )
+    z = ndtri(0.5 + level / 2)
+    lo, hi = change - z * se, change + z * se
+    if not n_after:
+        verdict = "no evaluations since 尚无评估"
+    elif hi < 0:
+        verdict = "improved 已改善"
+    elif lo > 0:
+        verdict = "worse 变差"
+    else:
+        verdict = "no clear change 无显著变化"
+    return {
+        "before": p0,
+        "after": p1,
+        "change": change,
+        "change_lo": lo,
+        "change_hi": hi,
+        "verdict": verdict,
+    }
