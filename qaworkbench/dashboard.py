@@ -93,35 +93,27 @@ class DashboardData:
         package version and the language; building once validates and scores, later
         sessions open in a fraction of the time.
         """
-        import hashlib
         import pickle
 
-        from . import __version__
-        from .config import DATA_DIR
+        from .cache import cache_dir, stamp, write_atomic
         from .plotting import use_cjk_font
         from .readers import is_url
 
         if is_url(source):
             return cls(source, language)
         folder = Path(source)
-        stamp = [str(folder.resolve()), __version__, language]
-        for f in sorted(folder.iterdir()):
-            if f.is_file() and f.suffix in (".parquet", ".csv", ".xlsx"):
-                st = f.stat()
-                stamp.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
-        key = hashlib.sha256("|".join(stamp).encode()).hexdigest()[:16]
-        cache_dir = folder / ".qaw-cache" if os.access(folder, os.W_OK) else DATA_DIR / ".qaw-cache"
-        path = cache_dir / f"dashboard-{key}.pkl"
+        files = sorted(
+            f for f in folder.iterdir() if f.is_file() and f.suffix in (".parquet", ".csv", ".xlsx")
+        )
+        key = stamp(files, str(folder.resolve()), language)
+        path = cache_dir(folder) / f"dashboard-{key}.pkl"
         if path.exists():
             use_cjk_font()
             return pickle.loads(path.read_bytes())
         data = cls(source, language)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob("dashboard-*.pkl"):
+        for old in cache_dir(folder).glob("dashboard-*.pkl"):
             old.unlink(missing_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(data))
-        os.replace(tmp, path)
+        write_atomic(path, pickle.dumps(data))
         return data
 
     def agents_of(self, team: str) -> list[tuple[str, str]]:

@@ -8,32 +8,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import engine, penalties, sampling, scoring
 from .allocation import allocate
-from .load import load_center
+from .load import find_table_file, load_center
+from .parse import isin
 from .periods import parse_period
 from .plan import SamplingPlan
 from .sampling import Sample, draw
-from .stats import pooled_sd
 
-SMALL_TABLES = ("agents", "evaluators", "evaluations", "evaluation_items", "complaints", "appeals")
+HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints")
+CHECKED = ("evaluations", "complaints")  # what the rules check contacts against
+HISTORY_COLUMNS = ["agent_id", "month", "full_marks", "mean_score", "n", "ss"]
 
 
 def agent_history(
     center_small, code: str = "cloud_service", until: pd.Timestamp | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per agent and month: full_marks and mean_score; and the scored evaluations (before ``until``)."""
+    """Per agent and month: full_marks, mean_score (points), n evaluations and ss, the sum of
+    squared deviations from the agent-month mean (points²); and the scored evaluations
+    (before ``until``)."""
     ev = center_small.evaluations
     items = center_small.evaluation_items
     if until is not None:
         ev = ev[ev["evaluated_at"] < until]
-        items = items[items["evaluation_id"].isin(ev["evaluation_id"])]
+        items = items[isin(items["evaluation_id"], ev["evaluation_id"])]
     scored, _ = scoring.score_evaluations(ev, items, center_small.appeals)
     regular = scored[scored["mode"] != "calibration"]
     if regular.empty:
-        return pd.DataFrame(columns=["agent_id", "month", "full_marks", "mean_score"]), scored
+        return pd.DataFrame(columns=HISTORY_COLUMNS), scored
     pen = penalties.load_penalty_code(code)
     cases = penalties.most_severe(
         penalties.penalty_events(
@@ -41,21 +46,44 @@ def agent_history(
         ),
         pen,
     )
-    months = sorted(regular["evaluated_at"].dt.strftime("%Y-%m").unique())
-    frames = []
-    for m in months:
-        st = penalties.agent_status(cases, scored, pen, m)
-        mean = (
-            regular[regular["evaluated_at"].dt.strftime("%Y-%m") == m]
-            .groupby("agent_id")["score"]
-            .mean()
-        )
-        frames.append(
-            st.assign(full_marks=st["status"] == "full_marks", mean_score=st["agent_id"].map(mean))[
-                ["agent_id", "month", "full_marks", "mean_score"]
-            ]
-        )
-    return pd.concat(frames, ignore_index=True), scored
+    month = regular["evaluated_at"].dt.strftime("%Y-%m")
+    g = regular["score"].groupby([regular["agent_id"], month.rename("month")])
+    spread = pd.DataFrame({"mean_score": g.mean(), "n": g.size(), "ss": g.var(ddof=0) * g.size()})
+    frames = [penalties.agent_status(cases, scored, pen, m) for m in sorted(month.unique())]
+    st = pd.concat(frames, ignore_index=True)
+    out = st.assign(full_marks=st["status"] == "full_marks").join(spread, on=["agent_id", "month"])
+    out["n"] = out["n"].fillna(0).astype(int)
+    return out[HISTORY_COLUMNS], scored
+
+
+def history_before(
+    source: str | Path, until: pd.Timestamp, code: str = "cloud_service"
+) -> pd.DataFrame:
+    """``agent_history`` of the evaluations before ``until``, kept in the data folder's cache
+    (keyed by the QA tables, the scorecards, the penalty code and ``until``): closed months
+    are scored once, not at every sampling run."""
+    from .cache import cached_frame, stamp
+    from .config import SCORECARDS_DIR, TEMPLATES_DIR
+    from .readers import is_url
+
+    def build() -> pd.DataFrame:
+        return agent_history(load_center(source, tables=HISTORY_TABLES), code, until)[0]
+
+    if is_url(source):
+        return build()
+    folder = Path(source)
+    files = [find_table_file(folder, n) or folder / n for n in HISTORY_TABLES]
+    files += [SCORECARDS_DIR, TEMPLATES_DIR / "penalties"]
+    return cached_frame(folder, "history", stamp(files, code, str(until)), build)
+
+
+def pooled_history_sd(history: pd.DataFrame) -> tuple[float, int]:
+    """The within-agent-month score SD (points) pooled over the history, and its degrees of
+    freedom: the spread a monthly score's interval is built from."""
+    dof = int((history["n"] - 1).clip(lower=0).sum())
+    if dof == 0:
+        return float("nan"), 0
+    return float(np.sqrt(history["ss"].sum() / dof)), dof
 
 
 def sample_month(
@@ -67,12 +95,16 @@ def sample_month(
     could take (per agent a uniform random pool of 4x the base quota, ranked
     by a seeded hash; the short, long, complaint, repeat and new-hire
     contacts) and the month's counts; the rules then run on those rows.
-    The roster and QA tables are loaded and validated.
+    The roster and QA tables are loaded and validated; the adaptive rule's
+    history of closed months comes from the data folder's cache when the QA
+    tables have not changed since it was scored (``history_before``).
     """
     p = parse_period(month)
     if p.kind != "month":
         raise ValueError(f"sampling plans are monthly; got {month!r}")
-    small = load_center(source, tables=SMALL_TABLES)
+    small = load_center(
+        source, tables=("agents", *HISTORY_TABLES) if with_neighbours else ("agents", *CHECKED)
+    )
     con = engine.connect(source)
     start, end = p.start.to_pydatetime(), p.end.to_pydatetime()
     previous = engine.handled_per_agent(
@@ -81,41 +113,41 @@ def sample_month(
     lookback = pd.Timedelta(
         hours=plan.repeat_contacts.within_hours if plan.repeat_contacts.enabled else 0
     )
-    cols = (*engine.SAMPLING_COLUMNS, "queue_wait_s")
-    month_t = engine.stage(con, "_month", (p.start - lookback).to_pydatetime(), end, cols)
+    staged = (*engine.RULE_COLUMNS, "queue_wait_s", "customer_id", "recording_ref")
+    evaluated = pd.DataFrame({"contact_id": small.evaluations["contact_id"].unique()})
+    engine.keep_table(con, "_evaluated", evaluated)
+    month_t = engine.stage(
+        con, "_month", (p.start - lookback).to_pydatetime(), end, staged, seed, "_evaluated"
+    )
     current = engine.handled_per_agent(con, start, end, month_t)
-    history, scored = agent_history(small, until=p.end if with_neighbours else p.start)
+    if with_neighbours:  # this month's evaluations too: the faulty ones have neighbours
+        history, scored = agent_history(small, until=p.end)
+        regular = scored[scored["mode"] != "calibration"]
+    else:
+        history = history_before(source, p.start)
+    sd, dof = pooled_history_sd(history)
+    sd = sd if dof > 10 else plan.score_sd
     history = history[history["month"] < month]
-    regular = scored[scored["mode"] != "calibration"]
-    sd = pooled_sd(regular)[0] if len(regular) > 10 else plan.score_sd
 
     roster = small.agents
     q = sampling.adjust_quotas(
         sampling.base_quotas(roster["agent_id"], previous, current, plan), history, month, plan
     )
-    evaluated = pd.DataFrame({"contact_id": small.evaluations["contact_id"].unique()})
-    con.register("_evaluated", evaluated)
+    not_evaluated = "NOT t._done"
+    cols = engine.RULE_COLUMNS
     parts = []
     for k, rule in enumerate(plan.quotas):
         want = q[q["quota_rule"] == k].assign(k=lambda d: 4 * d["post_call"])
-        where = "c.answered AND c.talk_s >= ? AND c.contact_id NOT IN (SELECT contact_id FROM _evaluated)"
+        where = f"t.answered AND t.talk_s >= ? AND {not_evaluated}"
         params: list = [plan.exclusions.min_talk_s]
         for col in ("channel", "direction"):
             if getattr(rule, col):
-                where += f" AND c.{col} = ?"
+                where += f" AND t.{col} = ?"
                 params.append(getattr(rule, col))
-        pool = engine.top_per_agent(
-            con,
-            start,
-            end,
-            want[want["k"] > 0],
-            seed + k,
-            where,
-            params,
-            engine.RULE_COLUMNS,
-            month_t,
+        pool = engine.smallest_per_agent(
+            con, start, end, where, params, f"pool{k}", cols, month_t, want=want[want["k"] > 0]
         )
-        parts.append(pool.assign(**{f"_pool_{k}": True}))
+        parts.append(pool.drop(columns="_n").assign(**{f"_pool_{k}": True}))
     r = plan.long_contacts
     sl = engine.service_level_by_interval(
         con,
@@ -125,23 +157,13 @@ def sample_month(
         answer_within_s=r.answer_within_s,
         table=month_t,
     )
-    cols = engine.RULE_COLUMNS
 
     def capped(reason: str, rule, where: str, params: list) -> None:
         """The engine picks the rule's share/cap among all flagged; the rule re-checks them."""
-        where = f"({where}) AND t.contact_id NOT IN (SELECT contact_id FROM _evaluated)"
-        got = engine.capped_per_agent(
-            con,
-            start,
-            end,
-            where,
-            params,
-            rule.share,
-            rule.max_per_agent,
-            f"{seed}:{reason}",
-            cols,
-            month_t,
-        )
+        got = engine.smallest_per_agent(
+            con, start, end, f"({where}) AND {not_evaluated}", params, reason, cols, month_t,
+            share=rule.share, cap=rule.max_per_agent,
+        )  # fmt: skip
         parts.append(got.rename(columns={"_n": f"_n_{reason}"}).assign(**{f"_sel_{reason}": True}))
 
     if plan.short_contacts.enabled:
@@ -157,40 +179,29 @@ def sample_month(
             con.register(
                 "_missed", sl.loc[sl["service_level"] < r.target, ["interval_start", "channel"]]
             )
-            w = r.interval_min * 60
-            cond += (
-                f" AND (to_timestamp(floor(epoch(t.start_time) / {w}) * {w})::TIMESTAMP, t.channel)"
-                " IN (SELECT (interval_start, channel) FROM _missed)"
-            )
+            cond += " AND " + engine.in_interval("t.start_time", r.interval_min, "_missed")
         capped("long_missed_sl" if r.only_missed_intervals else "long", r, cond, [r.min_talk_s])
     if plan.complaints.enabled and len(small.complaints):
         kept = small.complaints[
             small.complaints["upheld"].fillna(plan.complaints.include_open).astype(bool)
         ]
-        con.register("_complained", kept[["contact_id"]])
+        engine.keep_table(con, "_complained", kept[["contact_id"]])
         capped(
             "complaint", plan.complaints, "t.contact_id IN (SELECT contact_id FROM _complained)", []
         )
-    repeats = None
     if plan.repeat_contacts.enabled:
-        repeats = engine.repeat_contacts(
-            con, start, end, plan.repeat_contacts.within_hours, month_t
+        engine.stage_repeat_contacts(
+            con, "_repeats", start, end, plan.repeat_contacts.within_hours, month_t
         )
-        con.register("_repeats", repeats[["contact_id"]])
         capped(
             "repeat", plan.repeat_contacts, "t.contact_id IN (SELECT contact_id FROM _repeats)", []
         )
     if plan.new_hires.enabled:
         first_days = pd.Timedelta(days=plan.new_hires.first_days)
-        con.register(
-            "_hires",
-            roster.loc[roster["hire_date"] + first_days > p.start, ["agent_id", "hire_date"]],
+        hires = roster.loc[roster["hire_date"] + first_days > p.start, ["agent_id", "hire_date"]]
+        parts.append(
+            engine.first_days_contacts(con, start, end, hires, first_days.days, cols, month_t)
         )
-        where = (
-            f"t.contact_id IN (SELECT c.contact_id FROM {month_t} c JOIN _hires h USING (agent_id) "
-            f"WHERE c.start_time >= h.hire_date AND c.start_time < h.hire_date + INTERVAL {first_days.days} DAY)"
-        )  # uncorrelated: a hash join, not a lookup per row
-        parts.append(engine.contacts_where(con, start, end, where, [], cols, month_t))
     faulty = None
     if with_neighbours:
         in_month = regular[
@@ -204,11 +215,16 @@ def sample_month(
         where = "t.agent_id IN (SELECT agent_id FROM _faulty_agents)"
         parts.append(engine.contacts_where(con, start, end, where, [], cols, month_t))
     candidates = _merge_candidates(parts)
+    repeats = (
+        engine.rows_for(con, "_repeats", candidates["contact_id"])
+        if plan.repeat_contacts.enabled
+        else None
+    )
     worked = engine.handled_by_day_and_shift(con, start, end, plan.shifts, month_t)
     s = draw(
         month, candidates, roster, previous, plan, seed,
         service_level=sl, complaints=small.complaints, repeats=repeats,
-        evaluated=set(evaluated["contact_id"]), history=history, faulty=faulty, score_sd=sd,
+        evaluated=evaluated["contact_id"], history=history, faulty=faulty, score_sd=sd,
         current_handled=current, worked=worked,
     )  # fmt: skip
     extra = engine.contact_columns(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .parse import isin
 from .plan import Quota, SamplingPlan, Targeted
 
 REASONS = {
@@ -303,7 +304,7 @@ def complaint_contacts(
         .groupby(c["contact_id"])
         .agg("; ".join)
     )
-    f = contacts[contacts["contact_id"].isin(c["contact_id"])]
+    f = contacts[isin(contacts["contact_id"], c["contact_id"])]
     f = f.assign(detail="complaint " + f["contact_id"].map(detail))
     return _targeted(f, r, "complaint", seed + 104)
 
@@ -407,47 +408,44 @@ def slots(
         )  # fmt: skip
     worked = worked.sort_values(["agent_id", "date", "n"], ascending=[True, True, False])
     days = worked.drop_duplicates(["agent_id", "date"])  # each working day with its main shift
-    by_agent = {
-        a: (d["date"].to_numpy(), d["shift"].to_numpy())
-        for a, d in days.groupby("agent_id", sort=False)
-    }
+    agent = days["agent_id"].to_numpy(dtype=object)
+    dates, shifts = days["date"].to_numpy(), days["shift"].to_numpy(dtype=object)
+    names, first, count = np.unique(agent, return_index=True, return_counts=True)
+    span = dict(zip(names, zip(first, count, strict=True), strict=True))  # agent: its days' rows
     rows = []
     rt = agents_q.groupby("agent_id")["real_time"].sum()
-    for agent, n in rt[rt > 0].items():
-        if agent not in by_agent:
+    for a, n in rt[rt > 0].items():
+        if a not in span:
             continue
-        dates, shifts = by_agent[agent]
-        for i in np.linspace(0, len(dates) - 1, n).round().astype(int):  # evenly over the month
+        f, k = span[a]
+        for i in f + np.linspace(0, k - 1, n).round().astype(int):  # evenly over the month
             rows.append(
-                (agent, dates[i], shifts[i], "real_time", "base_real_time", "live listening slot")
+                (a, dates[i], shifts[i], "real_time", "base_real_time", "live listening slot")
             )
     lm = plan.live_monitoring
     if lm.random_per_week or lm.side_by_side_per_week:
-        weeks = (
-            pd.date_range(period.start_time, period.end_time, freq="D").to_period("W-SUN").unique()
-        )
-        for agent in agents_q["agent_id"].unique():
-            if agent not in by_agent:
+        mine = np.isin(agent, agents_q["agent_id"].unique())
+        d = days.loc[mine, ["agent_id", "date", "shift"]]
+        d = d[(d["date"] >= period.start_time) & (d["date"] <= period.end_time)]
+        d = d.assign(week=d["date"].dt.to_period("W-SUN").dt.start_time)
+        for mode, reason, k in (("real_time", "live_random", lm.random_per_week),
+                                ("side_by_side", "side_by_side", lm.side_by_side_per_week)):  # fmt: skip
+            if not k or d.empty:
                 continue
-            dates, shifts = by_agent[agent]
-            for w in weeks:
-                idx = np.flatnonzero(
-                    (dates >= w.start_time.to_datetime64()) & (dates <= w.end_time.to_datetime64())
+            labels = d["agent_id"] + "|" + d["date"].dt.strftime("%F") + "|" + reason
+            w = d.assign(_key=random_key(labels, seed + 107)).sort_values(
+                ["agent_id", "week", "_key"], kind="stable"
+            )
+            w = w[w.groupby(["agent_id", "week"]).cumcount() < k]
+            rows.extend(
+                (a, dt.to_datetime64(), sh, mode, reason, f"week {wk:%m-%d}")
+                for a, dt, sh, wk in zip(
+                    w["agent_id"], w["date"], w["shift"], w["week"], strict=True
                 )
-                if not len(idx):
-                    continue
-                for mode, reason, k in (("real_time", "live_random", lm.random_per_week),
-                                        ("side_by_side", "side_by_side", lm.side_by_side_per_week)):  # fmt: skip
-                    labels = pd.Series(
-                        [f"{agent}|{pd.Timestamp(dates[i]):%F}|{reason}" for i in idx]
-                    )
-                    for j in idx[np.argsort(random_key(labels, seed + 107))[:k]]:
-                        rows.append(
-                            (agent, dates[j], shifts[j], mode, reason, f"week {w.start_time:%m-%d}")
-                        )
+            )
     out = pd.DataFrame(rows, columns=["agent_id", "date", "shift", "mode", "reason", "detail"])
     out["date"] = pd.to_datetime(out["date"])
-    return out
+    return out.sort_values(["agent_id", "date", "reason"], kind="stable", ignore_index=True)
 
 
 @dataclass
@@ -474,7 +472,7 @@ def draw(
     service_level: pd.DataFrame | None = None,
     complaints: pd.DataFrame | None = None,
     repeats: pd.DataFrame | None = None,
-    evaluated: set[str] | None = None,
+    evaluated: pd.Series | set[str] | None = None,
     history: pd.DataFrame | None = None,
     faulty: pd.DataFrame | None = None,
     score_sd: float | None = None,
@@ -497,10 +495,11 @@ def draw(
         roster = roster[roster["leave_date"].isna() | (roster["leave_date"] >= period.start_time)]
     roster = roster[roster["hire_date"] <= period.end_time]
     excluded_agents = set(agents["agent_id"]) - set(roster["agent_id"])
-    c_all = contacts[contacts["agent_id"].isin(roster["agent_id"])]
+    c_all = contacts[isin(contacts["agent_id"], roster["agent_id"])]
     c = c_all
-    if evaluated and plan.exclusions.already_evaluated:
-        c = c_all[~c_all["contact_id"].isin(evaluated)]
+    if evaluated is not None and len(evaluated) and plan.exclusions.already_evaluated:
+        done = evaluated if isinstance(evaluated, pd.Series) else pd.Series(sorted(evaluated))
+        c = c_all[~isin(c_all["contact_id"], done)]
     current = (
         current_handled
         if current_handled is not None
@@ -527,7 +526,7 @@ def draw(
         picks.append(new_hire_contacts(c, roster, plan, seed))
     if plan.neighbours.enabled and faulty is not None and not faulty.empty:
         nb = neighbours(c_all, faulty, plan)  # faulty contacts are evaluated: find them in all
-        picks.append(nb[nb["contact_id"].isin(c["contact_id"])])
+        picks.append(nb[isin(nb["contact_id"], c["contact_id"])])
     picked = pd.concat([p for p in picks if not p.empty], ignore_index=True)
     sample = _combine(picked, roster, plan, seed, month)
     sl = slots(q, c, month, plan, seed, worked)

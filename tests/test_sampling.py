@@ -394,3 +394,55 @@ def test_engine_path_agrees_with_the_in_memory_rules(small_dir, small_tables):
     assert (short["talk_s"] < 20).all() and short["answered"].all()
     assert not picked["contact_id"].isin(small.evaluations["contact_id"]).any()
     assert got.contacts["customer_id"].notna().all() and got.contacts["recording_ref"].notna().all()
+
+
+def test_history_is_cached_beside_the_data_and_rescored_when_the_qa_tables_change(
+    small_dir, tmp_path, monkeypatch
+):
+    """history_before scores closed months once; a changed evaluations file is scored again."""
+    import shutil
+
+    from qaworkbench import jobs
+    from qaworkbench.jobs import agent_history, history_before, pooled_history_sd
+    from qaworkbench.load import load_center
+    from qaworkbench.stats import pooled_sd
+
+    d = tmp_path / "center"
+    shutil.copytree(small_dir, d)
+    until = T("2026-06-01")
+    first = history_before(d, until)
+    cached = list((d / ".qaw-cache").glob("history-*.parquet"))
+    assert len(cached) == 1
+    small = load_center(
+        d, tables=("agents", "evaluations", "evaluation_items", "appeals", "complaints")
+    )
+    fresh, scored = agent_history(small, until=until)
+    pd.testing.assert_frame_equal(first, fresh, check_dtype=False)
+    regular = scored[scored["mode"] != "calibration"].assign(
+        month=lambda s: s["evaluated_at"].dt.strftime("%Y-%m")
+    )
+    assert pooled_history_sd(first)[0] == pytest.approx(
+        pooled_sd(regular, ["agent_id", "month"])[0]
+    )
+
+    def no_scoring(*args, **kwargs):
+        raise AssertionError("scored again although the QA tables did not change")
+
+    monkeypatch.setattr(jobs, "agent_history", no_scoring)
+    pd.testing.assert_frame_equal(history_before(d, until), first)
+    cached[0].write_bytes(b"not parquet")  # a damaged entry is rebuilt, not an error
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(history_before(d, until), first, check_dtype=False)
+    assert pd.read_parquet(cached[0]).shape == first.shape
+    ev = pd.read_parquet(d / "evaluations.parquet")
+    ev = ev[ev["evaluated_at"] >= T("2026-05-15")]  # fewer evaluations: another history
+    ev.to_parquet(d / "evaluations.parquet", index=False)
+    items = pd.read_parquet(d / "evaluation_items.parquet")
+    items[items["evaluation_id"].isin(ev["evaluation_id"])].to_parquet(
+        d / "evaluation_items.parquet", index=False
+    )
+    ap = pd.read_parquet(d / "appeals.parquet")
+    ap[ap["evaluation_id"].isin(ev["evaluation_id"])].to_parquet(d / "appeals.parquet", index=False)
+    again = history_before(d, until)
+    assert again["n"].sum() < first["n"].sum()
+    assert len(list((d / ".qaw-cache").glob("history-*.parquet"))) == 1  # the old entry went
