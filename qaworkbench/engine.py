@@ -150,7 +150,8 @@ def repeat_contacts(
     """
     name = stage_repeat_contacts(con, "_repeat_contacts", start, end, within_hours, table)
     try:
-        return con.execute(f"SELECT * FROM {name} ORDER BY contact_id").df()
+        out = con.execute(f"SELECT * FROM {name} ORDER BY contact_id").df()
+        return out.drop(columns="_r", errors="ignore")
     finally:
         con.execute(f"DROP TABLE {name}")
 
@@ -166,28 +167,29 @@ def stage_repeat_contacts(
     """``repeat_contacts`` into the temporary table ``name``, kept in DuckDB; returns ``name``.
 
     A staged table's customer hash ``_c`` finds the customers seen twice (a collision only
-    lets an extra customer through to the exact check by customer_id)."""
+    lets an extra customer through to the exact check by customer_id); from a staged table
+    the rows also carry ``_r``, the contact's row id there."""
     has_c = "_c" in con.execute(f"SELECT * FROM {table} LIMIT 0").df().columns
     c = "_c" if has_c else "customer_id"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {name} AS
         WITH a AS (
-            SELECT contact_id, customer_id, start_time{", _c" if c == "_c" else ""}
+            SELECT contact_id, customer_id, start_time{", _c, rowid AS _r" if has_c else ""}
             FROM {table}
             WHERE start_time >= ? - to_hours(CAST(ceil(?) AS BIGINT)) AND start_time < ?
               AND answered AND customer_id IS NOT NULL
         ),
         again AS (SELECT {c} FROM a GROUP BY {c} HAVING count(*) > 1),
         c AS (  -- only customers seen twice need ordering: a hash join, then a smaller window
-            SELECT contact_id, customer_id, start_time,
+            SELECT contact_id, customer_id, start_time{", _r" if has_c else ""},
                    lag(contact_id) OVER w AS previous_contact_id,
                    lag(start_time) OVER w AS previous_start
             FROM a SEMI JOIN again USING ({c})
             WINDOW w AS (PARTITION BY customer_id ORDER BY start_time)
         )
         SELECT contact_id, previous_contact_id,
-               (epoch(start_time) - epoch(previous_start)) / 3600.0 AS hours_since
+               (epoch(start_time) - epoch(previous_start)) / 3600.0 AS hours_since{", _r" if has_c else ""}
         FROM c
         WHERE start_time >= ? AND previous_start IS NOT NULL
           AND epoch(start_time) - epoch(previous_start) <= ? * 3600
@@ -327,23 +329,24 @@ def stage(
     end: datetime,
     columns: tuple[str, ...],
     seed: int | None = None,
-    evaluated: str | None = None,
+    marks: dict[str, str] | None = None,
 ) -> str:
     """Decode the named columns of [start, end) from Parquet once into an in-memory table
     ``name``, for several queries over the same month; returns ``name``.
 
     With ``seed`` the table also gets ``_h``, a 64-bit hash of (contact_id, seed): the
     contact's random key, fixed by the id and the seed whatever order the export arrives
-    in; and ``_c``, a hash of customer_id (to find customers seen twice quickly). With
-    ``evaluated`` (a table with contact_id) it gets ``_done``: already evaluated.
+    in; and ``_c``, a hash of customer_id (to find customers seen twice quickly).
+    ``marks`` adds a flag column per entry: {"_done": "_evaluated"} flags the contacts
+    whose contact_id is in the table ``_evaluated``.
     """
     cols = ", ".join(f"c.{c}" for c in columns)
     params: list = []
     if seed is not None:
         cols += ", hash(c.contact_id, ?) AS _h, hash(c.customer_id) AS _c"
         params.append(str(seed))
-    if evaluated is not None:
-        cols += f", c.contact_id IN (SELECT contact_id FROM {evaluated}) AS _done"
+    for flag, ids in (marks or {}).items():
+        cols += f", c.contact_id IN (SELECT contact_id FROM {ids}) AS {flag}"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {cols} FROM contacts c "
         "WHERE c.start_time >= ? AND c.start_time < ?",

@@ -116,8 +116,13 @@ def sample_month(
     staged = (*engine.RULE_COLUMNS, "queue_wait_s", "customer_id", "recording_ref")
     evaluated = pd.DataFrame({"contact_id": small.evaluations["contact_id"].unique()})
     engine.keep_table(con, "_evaluated", evaluated)
+    kept = small.complaints[
+        small.complaints["upheld"].fillna(plan.complaints.include_open).astype(bool)
+    ]
+    engine.keep_table(con, "_complained", kept[["contact_id"]])
+    marks = {"_done": "_evaluated", "_complained": "_complained"}
     month_t = engine.stage(
-        con, "_month", (p.start - lookback).to_pydatetime(), end, staged, seed, "_evaluated"
+        con, "_month", (p.start - lookback).to_pydatetime(), end, staged, seed, marks
     )
     current = engine.handled_per_agent(con, start, end, month_t)
     if with_neighbours:  # this month's evaluations too: the faulty ones have neighbours
@@ -182,25 +187,19 @@ def sample_month(
             cond += " AND " + engine.in_interval("t.start_time", r.interval_min, "_missed")
         capped("long_missed_sl" if r.only_missed_intervals else "long", r, cond, [r.min_talk_s])
     if plan.complaints.enabled and len(small.complaints):
-        kept = small.complaints[
-            small.complaints["upheld"].fillna(plan.complaints.include_open).astype(bool)
-        ]
-        engine.keep_table(con, "_complained", kept[["contact_id"]])
-        capped(
-            "complaint", plan.complaints, "t.contact_id IN (SELECT contact_id FROM _complained)", []
-        )
+        capped("complaint", plan.complaints, "t._complained", [])
     if plan.repeat_contacts.enabled:
         engine.stage_repeat_contacts(
             con, "_repeats", start, end, plan.repeat_contacts.within_hours, month_t
         )
-        capped(
-            "repeat", plan.repeat_contacts, "t.contact_id IN (SELECT contact_id FROM _repeats)", []
-        )
+        capped("repeat", plan.repeat_contacts, "t.rowid IN (SELECT _r FROM _repeats)", [])
     if plan.new_hires.enabled:
         first_days = pd.Timedelta(days=plan.new_hires.first_days)
         hires = roster.loc[roster["hire_date"] + first_days > p.start, ["agent_id", "hire_date"]]
         parts.append(
-            engine.first_days_contacts(con, start, end, hires, first_days.days, cols, month_t)
+            engine.first_days_contacts(
+                con, start, end, hires, first_days.days, cols, month_t
+            ).assign(_hire=True)
         )
     faulty = None
     if with_neighbours:
@@ -216,7 +215,7 @@ def sample_month(
         parts.append(engine.contacts_where(con, start, end, where, [], cols, month_t))
     candidates = _merge_candidates(parts)
     repeats = (
-        engine.rows_for(con, "_repeats", candidates["contact_id"])
+        engine.rows_for(con, "_repeats", candidates["contact_id"]).drop(columns="_r")
         if plan.repeat_contacts.enabled
         else None
     )
@@ -237,7 +236,7 @@ def sample_month(
 def _merge_candidates(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per contact, keeping every rule's marks (``_pool_k``, ``_sel_*``, ``_n_*``)."""
     both = pd.concat(parts, ignore_index=True)
-    marks = [c for c in both.columns if c.startswith(("_pool_", "_sel_", "_n_"))]
+    marks = [c for c in both.columns if c.startswith(("_pool_", "_sel_", "_n_", "_hire"))]
     data = both.drop(columns=marks).drop_duplicates("contact_id", keep="first")
     if not marks:
         return data

@@ -513,17 +513,19 @@ def draw(
     )
     q = base_quotas(roster["agent_id"], previous_handled, current, plan)
     q = adjust_quotas(q, history if history is not None else pd.DataFrame(), month, plan)
-    picks = [base_draw(c, q, plan, seed)]
+    pools = [f"_pool_{k}" for k in range(len(plan.quotas))]
+    picks = [base_draw(_marked(c, *pools), q, plan, seed)]
     if plan.short_contacts.enabled:
-        picks.append(short_contacts(c, plan, seed))
+        picks.append(short_contacts(_marked(c, "_sel_short"), plan, seed))
     if plan.long_contacts.enabled and service_level is not None:
-        picks.append(long_contacts(c, service_level, plan, seed))
+        long_c = _marked(c, "_sel_long", "_sel_long_missed_sl")
+        picks.append(long_contacts(long_c, service_level, plan, seed))
     if plan.complaints.enabled and complaints is not None:
-        picks.append(complaint_contacts(c, complaints, plan, seed))
+        picks.append(complaint_contacts(_marked(c, "_sel_complaint"), complaints, plan, seed))
     if plan.repeat_contacts.enabled and repeats is not None:
-        picks.append(repeat_contacts(c, repeats, plan, seed))
+        picks.append(repeat_contacts(_marked(c, "_sel_repeat"), repeats, plan, seed))
     if plan.new_hires.enabled:
-        picks.append(new_hire_contacts(c, roster, plan, seed))
+        picks.append(new_hire_contacts(_marked(c, "_hire"), roster, plan, seed))
     if plan.neighbours.enabled and faulty is not None and not faulty.empty:
         nb = neighbours(c_all, faulty, plan)  # faulty contacts are evaluated: find them in all
         picks.append(nb[isin(nb["contact_id"], c["contact_id"])])
@@ -537,6 +539,15 @@ def draw(
     if excluded_agents:
         summary.attrs["excluded_agents"] = sorted(excluded_agents)
     return Sample(sample, sl, summary, plan.id, plan.version, month, seed)
+
+
+def _marked(contacts: pd.DataFrame, *marks: str) -> pd.DataFrame:
+    """The rows the engine fetched for a rule (marked by any of ``marks``), or all rows when
+    the contacts carry no marks (the whole month in memory); the rule still checks each."""
+    cols = [m for m in marks if m in contacts]
+    if not cols:
+        return contacts
+    return contacts[(contacts[cols].fillna(0).to_numpy() > 0).any(axis=1)]
 
 
 def _combine(
