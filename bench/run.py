@@ -43,7 +43,16 @@ CASES: dict[str, tuple[str, str]] = {
     ),
     "sample_month": (
         "sample a 2,000-agent month (3.55 M contacts; April's volumes for quotas, history for "
-        "the adaptive rule), hotline plan",
+        "the adaptive rule from the cache), hotline plan",
+        "import time; from qaworkbench import jobs; from qaworkbench.plan import load_plan; "
+        "t = time.perf_counter(); "
+        f"s = jobs.sample_month({str(TWO)!r}, '2026-05', load_plan('hotline'), 1); "
+        "print('INPROC', time.perf_counter() - t, len(s.contacts))",
+    ),
+    "sample_month_cold": (
+        "the same, first run after the QA tables changed: closed months' history scored "
+        "(1.2 M item rows) and cached",
+        f"import shutil; shutil.rmtree({str(TWO / '.qaw-cache')!r}, ignore_errors=True); "
         "import time; from qaworkbench import jobs; from qaworkbench.plan import load_plan; "
         "t = time.perf_counter(); "
         f"s = jobs.sample_month({str(TWO)!r}, '2026-05', load_plan('hotline'), 1); "
@@ -102,6 +111,8 @@ def ensure_data() -> None:
              "--contacts-per-day", "97", "--evaluators", "40", "--force"],
             check=True,
         )  # fmt: skip
+    warm = f"import pandas as pd; from qaworkbench import jobs; jobs.history_before({str(TWO)!r}, pd.Timestamp('2026-05-01'))"
+    subprocess.run([PY, "-c", warm], check=True)  # "sample_month" measures a warm history cache
     if not (MONTH / "contacts.parquet").exists():
         subprocess.run(
             [PY, "-m", "qaworkbench.cli", "demo", "--out", str(MONTH), "--agents", "2000",

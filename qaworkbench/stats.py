@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri, stdtrit  # t and normal quantiles; scipy.stats costs 1 s to import
 
 
 def pooled_sd(
@@ -89,7 +88,7 @@ def partial_pooling(
     raw["tau2"] = max(between - float(raw["se2"].mean()), 0.0)
     raw["reliability"] = raw["tau2"] / (raw["tau2"] + raw["se2"])
     raw["pooled"] = raw["team_mean"] + raw["reliability"] * (raw["mean"] - raw["team_mean"])
-    z = ndtri(0.5 + level / 2)
+    z = _ndtri(0.5 + level / 2)
     post_sd = np.sqrt(raw["reliability"] * raw["se2"])
     raw["pooled_lo"] = raw["pooled"] - z * post_sd
     raw["pooled_hi"] = raw["pooled"] + z * post_sd
@@ -216,6 +215,8 @@ def clustered_intervals(
 def t_quantile(p: float, df: float | np.ndarray | pd.Series) -> np.ndarray:
     """Quantile ``p`` of Student's t with ``df`` degrees of freedom (NaN where df < 1)."""
     df = np.asarray(df, dtype=float)
+    from scipy.special import stdtrit  # scipy.special on first use (0.1 s to import)
+
     return np.where(df >= 1, stdtrit(np.maximum(df, 1), p), np.nan)
 
 
@@ -237,7 +238,7 @@ def rate_change(
         if n_before and n_after
         else np.nan
     )
-    z = ndtri(0.5 + level / 2)
+    z = _ndtri(0.5 + level / 2)
     lo, hi = change - z * se, change + z * se
     if not n_after:
         verdict = "no evaluations since 尚无评估"
@@ -255,3 +256,10 @@ def rate_change(
         "change_hi": hi,
         "verdict": verdict,
     }
+
+
+def _ndtri(p: float) -> float:
+    """The standard normal quantile (scipy.special on first use: scipy.stats costs 1 s)."""
+    from scipy.special import ndtri
+
+    return float(ndtri(p))
