@@ -73,7 +73,7 @@ def history_before(
         return build()
     folder = Path(source)
     files = [find_table_file(folder, n) or folder / n for n in HISTORY_TABLES]
-    files += [SCORECARDS_DIR, TEMPLATES_DIR / "penalties"]
+    files += [SCORECARDS_DIR, TEMPLATES_DIR / "penalties", Path(code)]  # code: a name or a path
     return cached_frame(folder, "history", stamp(files, code, str(until)), build)
 
 
@@ -138,7 +138,7 @@ def sample_month(
     q = sampling.adjust_quotas(
         sampling.base_quotas(roster["agent_id"], previous, current, plan), history, month, plan
     )
-    not_evaluated = "NOT t._done"
+    not_evaluated = "NOT t._done" if plan.exclusions.already_evaluated else "TRUE"
     cols = engine.RULE_COLUMNS
     parts = []
     for k, rule in enumerate(plan.quotas):

@@ -446,3 +446,25 @@ def test_history_is_cached_beside_the_data_and_rescored_when_the_qa_tables_chang
     again = history_before(d, until)
     assert again["n"].sum() < first["n"].sum()
     assert len(list((d / ".qaw-cache").glob("history-*.parquet"))) == 1  # the old entry went
+
+
+def test_engine_path_keeps_evaluated_contacts_when_the_plan_allows_them(small_dir, small_tables):
+    """exclusions.already_evaluated: false lets the engine fetch evaluated contacts too."""
+    from qaworkbench.jobs import sample_month
+
+    plan = HOTLINE.model_copy(
+        update={
+            "exclusions": HOTLINE.exclusions.model_copy(update={"already_evaluated": False}),
+            "short_contacts": HOTLINE.short_contacts.model_copy(
+                update={"share": 1.0, "max_per_agent": None}
+            ),
+        }
+    )
+    c = small_tables["contacts"]
+    june = c[(c["start_time"] >= T("2026-06-01")) & (c["start_time"] < T("2026-07-01"))]
+    short = june[june["answered"].fillna(False) & (june["talk_s"] < 20)]
+    evaluated = set(small_tables["evaluations"]["contact_id"])
+    assert short["contact_id"].isin(evaluated).any()  # the case this test is about exists
+    got = sample_month(small_dir, "2026-06", plan, seed=5).contacts
+    picked = got.loc[got["reasons"].str.contains("short"), "contact_id"]
+    assert sorted(picked) == sorted(short["contact_id"])
