@@ -9,6 +9,7 @@ to a temporary file and moved into place, so a crash never leaves half a file.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -67,8 +68,6 @@ def cached_frame(
             pass
     df = build()
     try:
-        import io
-
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)
         for old in d.glob(f"{name}-*.parquet"):

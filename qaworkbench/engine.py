@@ -209,17 +209,6 @@ def keep_table(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame) -> s
     return name
 
 
-def rows_for(
-    con: duckdb.DuckDBPyConnection, table: str, ids: pd.Series, key: str = "contact_id"
-) -> pd.DataFrame:
-    """The rows of ``table`` whose ``key`` is among ``ids``."""
-    con.register("_ids", pd.DataFrame({key: ids.astype(str).unique()}))
-    try:
-        return con.execute(f"SELECT t.* FROM {table} t SEMI JOIN _ids USING ({key})").df()
-    finally:
-        con.unregister("_ids")
-
-
 RULE_COLUMNS = (
     "contact_id",
     "agent_id",
@@ -236,20 +225,14 @@ def contact_columns(
     ids: pd.Series,
     columns: tuple[str, ...],
     table: str = "contacts",
-    between: tuple[datetime, datetime] | None = None,
 ) -> pd.DataFrame:
-    """The named columns of the contacts whose ids are given (a join, not a month scan into
-    pandas); ``between`` (start, end) lets the scan skip the Parquet row groups outside it."""
+    """The named columns of the contacts whose ids are given (a join, not a month scan into pandas)."""
     wanted = pd.DataFrame({"contact_id": ids.astype(str).unique()})
     con.register("_wanted", wanted)
     try:
         cols = ", ".join(f"c.{c}" for c in columns)
-        where, params = (
-            ("WHERE c.start_time >= ? AND c.start_time < ?", list(between)) if between else ("", [])
-        )
         return con.execute(
-            f"SELECT c.contact_id, {cols} FROM {table} c JOIN _wanted w USING (contact_id) {where}",
-            params,
+            f"SELECT c.contact_id, {cols} FROM {table} c JOIN _wanted w USING (contact_id)"
         ).df()
     finally:
         con.unregister("_wanted")

@@ -215,7 +215,9 @@ def sample_month(
         parts.append(engine.contacts_where(con, start, end, where, [], cols, month_t))
     candidates = _merge_candidates(parts)
     repeats = (
-        engine.rows_for(con, "_repeats", candidates["contact_id"]).drop(columns="_r")
+        engine.contact_columns(
+            con, candidates["contact_id"], ("previous_contact_id", "hours_since"), "_repeats"
+        )
         if plan.repeat_contacts.enabled
         else None
     )
