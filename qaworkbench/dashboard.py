@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pandas as pd
-from IPython.display import HTML, display
+from IPython.display import HTML
 
 from . import calibration, coaching, penalties, scoring
 from .config import DEMO_DIR, REPORTS_DIR
@@ -128,29 +128,61 @@ class DashboardData:
         return self.item_names.at[item_id, "item" if self.language == "zh" else "item_en"]
 
 
+def _output(part) -> dict:
+    """One Output-widget output (nbformat ``display_data``) for an HTML object or a matplotlib
+    figure (rendered to PNG at the figure's dpi, then closed)."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    if isinstance(part, Figure):
+        buf = io.BytesIO()
+        part.savefig(buf, format="png", bbox_inches="tight")
+        plt.close(part)
+        data = {
+            "image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+            "text/plain": "<Figure>",
+        }
+    else:
+        data = {"text/html": part.data, "text/plain": "<HTML>"}
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
+def show(out, parts: list) -> None:
+    """Make the ``out`` Output widget show ``parts`` (HTML objects, figures), in one state update.
+
+    Never ``with out: display(...)``: under Voila that capture makes the server's notebook client
+    write to the kernel's shell socket while it awaits the cell's reply, and about one page load
+    in ten then hangs until the cell timeout (nbclient's output-widget sync racing pyzmq's poll).
+    """
+    out.outputs = tuple(_output(p) for p in parts)
+
+
+def clear(out) -> None:
+    """Empty an Output widget (see ``show`` for why not ``out.clear_output()``)."""
+    out.outputs = ()
+
+
 def guarded(view):
-    """Run a view; on any failure show a clear message in its Output instead of a traceback
-    (the traceback goes to the server's log)."""
+    """Run a view that appends what it shows to a list, then show that list in its Output; on any
+    failure show a clear message instead of a traceback (the traceback goes to the server's log)."""
     import functools
     import logging
 
     @functools.wraps(view)
     def run(out, *args, **kwargs):
+        parts: list = []
         try:
-            return view(out, *args, **kwargs)
+            result = view(parts, *args, **kwargs)
         except Exception as e:  # a dashboard must never show a traceback
             logging.getLogger("qaworkbench.dashboard").exception("view %s failed", view.__name__)
-            out.clear_output()
-            with out:
-                display(
-                    HTML(
-                        message(
-                            f"could not show this view / 无法显示: {type(e).__name__}: {e}",
-                            ok=False,
-                        )
-                    )
-                )
+            text = f"could not show this view / 无法显示: {type(e).__name__}: {e}"
+            show(out, [HTML(message(text, ok=False))])
             return []
+        show(out, parts)
+        return result
 
     return run
 
@@ -208,56 +240,52 @@ def strengths(ded: pd.DataFrame) -> pd.DataFrame:
 
 
 @guarded
-def show_agent(out, d: DashboardData, agent_id: str, month: str, store) -> None:
-    """Draw the coaching view of one agent and month into the ``out`` widget."""
-    import matplotlib.pyplot as plt
+def show_agent(parts: list, d: DashboardData, agent_id: str, month: str, store) -> None:
+    """The coaching view of one agent and month; called as ``show_agent(out, d, ...)``."""
 
     from . import plotting
 
     lang = d.language
-    with out:
-        out.clear_output(wait=True)
-        if agent_id not in d.roster.index:
-            display(
-                HTML(message(f"agent {agent_id!r} is not in the roster / 工号不存在", ok=False))
-            )
-            return
-        name, team = d.roster.at[agent_id, "name"], d.roster.at[agent_id, "team"]
-        display(
-            HTML(
-                f'<h2 id="agent-title">{_html.escape(agent_id)} {_html.escape(name)} · {_html.escape(team)} · {month}</h2>'
+    if agent_id not in d.roster.index:
+        parts.append(
+            HTML(message(f"agent {agent_id!r} is not in the roster / 工号不存在", ok=False))
+        )
+        return
+    name, team = d.roster.at[agent_id, "name"], d.roster.at[agent_id, "team"]
+    parts.append(
+        HTML(
+            f'<h2 id="agent-title">{_html.escape(agent_id)} {_html.escape(name)} · {_html.escape(team)} · {month}</h2>'
+        )
+    )
+    trend = d.agent_month[d.agent_month["agent_id"] == agent_id]
+    if trend.empty:
+        parts.append(HTML(message("no evaluations yet / 暂无质检记录", ok=False)))
+    else:
+        fig = plotting.interval_plot(trend, "month", lang, t("history", lang), sort=False)
+        parts.append(fig)
+        parts.append(table(trend[["month", "n", "mean", "lo", "hi"]].round(1), lang))
+    ded = agent_deductions(d, agent_id, month)
+    parts.append(_h("扣分项（与班组对比）/ Deductions against the team"))
+    parts.append(table(ded[ded["fails"] > 0], lang))
+    parts.append(_h("优势 / Strengths"))
+    parts.append(table(strengths(ded), lang))
+    parts.append(_h("本月质检记录 / Evaluated contacts"))
+    parts.append(table(agent_contacts(d, agent_id, month), lang))
+    parts.append(_h("辅导记录与效果 / Coaching actions and whether they worked"))
+    acts = coaching.actions(store, agent_id)
+    if acts.empty:
+        parts.append(HTML(f"<p><em>{t('none', lang)}</em></p>"))
+    else:
+        parts.append(
+            table(
+                acts[["action_id", "created_at", "created_by", "item_ids", "agreed", "due"]],
+                lang,
             )
         )
-        trend = d.agent_month[d.agent_month["agent_id"] == agent_id]
-        if trend.empty:
-            display(HTML(message("no evaluations yet / 暂无质检记录", ok=False)))
-        else:
-            fig = plotting.interval_plot(trend, "month", lang, t("history", lang), sort=False)
-            display(fig)
-            plt.close(fig)
-            display(table(trend[["month", "n", "mean", "lo", "hi"]].round(1), lang))
-        ded = agent_deductions(d, agent_id, month)
-        display(_h("扣分项（与班组对比）/ Deductions against the team"))
-        display(table(ded[ded["fails"] > 0], lang))
-        display(_h("优势 / Strengths"))
-        display(table(strengths(ded), lang))
-        display(_h("本月质检记录 / Evaluated contacts"))
-        display(table(agent_contacts(d, agent_id, month), lang))
-        display(_h("辅导记录与效果 / Coaching actions and whether they worked"))
-        acts = coaching.actions(store, agent_id)
-        if acts.empty:
-            display(HTML(f"<p><em>{t('none', lang)}</em></p>"))
-        else:
-            display(
-                table(
-                    acts[["action_id", "created_at", "created_by", "item_ids", "agreed", "due"]],
-                    lang,
-                )
-            )
-            follow = coaching.follow_up(
-                acts, d.items[["agent_id", "item_id", "result", "evaluated_at"]]
-            )
-            display(table(follow.round(3), lang))
+        follow = coaching.follow_up(
+            acts, d.items[["agent_id", "item_id", "result", "evaluated_at"]]
+        )
+        parts.append(table(follow.round(3), lang))
 
 
 def save_action(
@@ -277,62 +305,59 @@ def save_action(
 
 
 @guarded
-def show_meeting(out, d: DashboardData, month: str) -> None:
-    """Team comparison, Pareto, calibration, flagged agents and plan completion for a month."""
-    import matplotlib.pyplot as plt
+def show_meeting(parts: list, d: DashboardData, month: str) -> None:
+    """Team comparison, calibration, flagged agents and plan completion for a month; called as
+    ``show_meeting(out, d, month)``."""
 
     from . import plotting
 
     lang = d.language
     reg = d.regular[d.regular["month"] == month]
-    with out:
-        out.clear_output(wait=True)
-        if reg.empty:
-            display(HTML(message(f"no evaluations in {month} / 本月无质检数据", ok=False)))
-            return
-        teams = clustered_intervals(reg, "team")
-        display(HTML(f'<h2 id="meeting-title">{t("comparison", lang)} · {month}</h2>'))
-        fig = plotting.interval_plot(teams, "team", lang, t("team_scores", lang))
-        display(fig)
-        plt.close(fig)
-        display(table(teams.round(2), lang))
-        display(_h(t("calibration", lang)))
-        cal = d.scored[(d.scored["month"] == month) & (d.scored["mode"] == "calibration")]
-        if cal.empty:
-            display(HTML(f"<p><em>{t('none', lang)}</em></p>"))
-        else:
-            display(
-                table(
-                    calibration.evaluator_deviation(
-                        calibration.calibration_scores(cal, d.center.evaluators)
-                    ).round(2),
-                    lang,
-                )
+    if reg.empty:
+        parts.append(HTML(message(f"no evaluations in {month} / 本月无质检数据", ok=False)))
+        return
+    teams = clustered_intervals(reg, "team")
+    parts.append(HTML(f'<h2 id="meeting-title">{t("comparison", lang)} · {month}</h2>'))
+    fig = plotting.interval_plot(teams, "team", lang, t("team_scores", lang))
+    parts.append(fig)
+    parts.append(table(teams.round(2), lang))
+    parts.append(_h(t("calibration", lang)))
+    cal = d.scored[(d.scored["month"] == month) & (d.scored["mode"] == "calibration")]
+    if cal.empty:
+        parts.append(HTML(f"<p><em>{t('none', lang)}</em></p>"))
+    else:
+        parts.append(
+            table(
+                calibration.evaluator_deviation(
+                    calibration.calibration_scores(cal, d.center.evaluators)
+                ).round(2),
+                lang,
             )
-        display(_h(t("status", lang)))
-        pen = penalties.load_penalty_code()
-        cases = penalties.most_severe(
-            penalties.penalty_events(pen, d.center.complaints, d.scored, d.center.evaluation_items),
-            pen,
         )
-        st = penalties.agent_status(cases, d.scored, pen, month)
-        st = st[st["status"] != "normal"].merge(
-            d.center.agents[["agent_id", "name", "team"]], on="agent_id"
-        )
-        display(
-            table(st[["team", "agent_id", "name", "status", "penalty_points", "evidence"]], lang)
-        )
-        display(_h(t("completion", lang)))
-        path = REPORTS_DIR / "samples" / month / "sample.csv"
-        if path.exists():
-            from .allocation import completion
+    parts.append(_h(t("status", lang)))
+    pen = penalties.load_penalty_code()
+    cases = penalties.most_severe(
+        penalties.penalty_events(pen, d.center.complaints, d.scored, d.center.evaluation_items),
+        pen,
+    )
+    st = penalties.agent_status(cases, d.scored, pen, month)
+    st = st[st["status"] != "normal"].merge(
+        d.center.agents[["agent_id", "name", "team"]], on="agent_id"
+    )
+    parts.append(
+        table(st[["team", "agent_id", "name", "status", "penalty_points", "evidence"]], lang)
+    )
+    parts.append(_h(t("completion", lang)))
+    path = REPORTS_DIR / "samples" / month / "sample.csv"
+    if path.exists():
+        from .allocation import completion
 
-            planned = pd.read_csv(
-                path, dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig"
-            )
-            display(table(completion(planned, d.center.evaluations)[0], lang))
-        else:
-            display(HTML(f"<p><em>{t('no_plan', lang)}</em></p>"))
+        planned = pd.read_csv(
+            path, dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig"
+        )
+        parts.append(table(completion(planned, d.center.evaluations)[0], lang))
+    else:
+        parts.append(HTML(f"<p><em>{t('no_plan', lang)}</em></p>"))
 
 
 def team_pareto(d: DashboardData, month: str, team: str) -> pd.DataFrame:
@@ -347,45 +372,41 @@ def team_pareto(d: DashboardData, month: str, team: str) -> pd.DataFrame:
 
 
 @guarded
-def show_pareto(out, d: DashboardData, month: str, team: str) -> list[str]:
-    """Draw a team's Pareto; returns its item ids for the drill-down selector."""
-    import matplotlib.pyplot as plt
+def show_pareto(parts: list, d: DashboardData, month: str, team: str) -> list[str]:
+    """A team's Pareto, called as ``show_pareto(out, d, month, team)``; returns its item ids for
+    the drill-down selector."""
 
     from . import plotting
 
     p = team_pareto(d, month, team)
-    with out:
-        out.clear_output(wait=True)
-        display(
-            HTML(
-                f'<h3 id="pareto-title">{t("pareto", d.language)} · {_html.escape(team or "(center)")} · {month}</h3>'
+    parts.append(
+        HTML(
+            f'<h3 id="pareto-title">{t("pareto", d.language)} · {_html.escape(team or "(center)")} · {month}</h3>'
+        )
+    )
+    if p.empty:
+        parts.append(HTML(f"<p><em>{t('none', d.language)}</em></p>"))
+        return []
+    fig = plotting.pareto_chart(
+        p.assign(
+            item_en=p["item_id"].map(
+                lambda i: d.item_names.at[i, "item_en"] if i in d.item_names.index else i
             )
-        )
-        if p.empty:
-            display(HTML(f"<p><em>{t('none', d.language)}</em></p>"))
-            return []
-        fig = plotting.pareto_chart(
-            p.assign(
-                item_en=p["item_id"].map(
-                    lambda i: d.item_names.at[i, "item_en"] if i in d.item_names.index else i
-                )
-            ),
-            team or "(center)",
-            d.language,
-        )
-        display(fig)
-        plt.close(fig)
-        display(
-            table(
-                p[["item_id", "item", "fails", "points", "share", "cum_share"]].round(3), d.language
-            )
-        )
+        ),
+        team or "(center)",
+        d.language,
+    )
+    parts.append(fig)
+    parts.append(
+        table(p[["item_id", "item", "fails", "points", "share", "cum_share"]].round(3), d.language)
+    )
     return p["item_id"].tolist()
 
 
 @guarded
-def drill(out, d: DashboardData, month: str, team: str, item_id: str) -> None:
-    """The contacts behind one item of the Pareto (customer masked, with evaluator comments)."""
+def drill(parts: list, d: DashboardData, month: str, team: str, item_id: str) -> None:
+    """The contacts behind one item of the Pareto (customer masked, with evaluator comments);
+    called as ``drill(out, d, month, team, item_id)``."""
     it = d.items[
         (d.items["month"] == month)
         & (d.items["result"] == "fail")
@@ -395,29 +416,27 @@ def drill(out, d: DashboardData, month: str, team: str, item_id: str) -> None:
         it = it[it["team"] == team]
     it = it.join(d.contacts[["customer_id", "recording_ref"]], on="contact_id")
     it = it.merge(d.center.agents[["agent_id", "name"]], on="agent_id")
-    with out:
-        out.clear_output(wait=True)
-        display(
-            HTML(f'<h3 id="drill-title">{_html.escape(d.item_label(item_id))} · {len(it)}</h3>')
+    parts.append(
+        HTML(f'<h3 id="drill-title">{_html.escape(d.item_label(item_id))} · {len(it)}</h3>')
+    )
+    parts.append(
+        table(
+            it[
+                [
+                    "evaluated_at",
+                    "team",
+                    "agent_id",
+                    "name",
+                    "contact_id",
+                    "customer_id",
+                    "score",
+                    "comment",
+                    "recording_ref",
+                ]
+            ],
+            d.language,
         )
-        display(
-            table(
-                it[
-                    [
-                        "evaluated_at",
-                        "team",
-                        "agent_id",
-                        "name",
-                        "contact_id",
-                        "customer_id",
-                        "score",
-                        "comment",
-                        "recording_ref",
-                    ]
-                ],
-                d.language,
-            )
-        )
+    )
 
 
 def today() -> date:
