@@ -139,7 +139,8 @@ def sample_month(
         sampling.base_quotas(roster["agent_id"], previous, current, plan), history, month, plan
     )
     not_evaluated = "NOT t._done" if plan.exclusions.already_evaluated else "TRUE"
-    cols = engine.RULE_COLUMNS
+    # the picks' own columns, and the staged row id that merges them (an int, not the id)
+    cols = (*engine.RULE_COLUMNS, "customer_id", "recording_ref", "rowid")
     parts = []
     for k, rule in enumerate(plan.quotas):
         want = q[q["quota_rule"] == k].assign(k=lambda d: 4 * d["post_call"])
@@ -228,25 +229,22 @@ def sample_month(
         evaluated=evaluated["contact_id"], history=history, faulty=faulty, score_sd=sd,
         current_handled=current, worked=worked,
     )  # fmt: skip
-    extra = engine.contact_columns(
-        con, s.contacts["contact_id"], ("customer_id", "recording_ref"), month_t
-    )
-    s.contacts = s.contacts.merge(extra, on="contact_id", how="left")[_ORDER]
+    s.contacts = s.contacts[_ORDER]
     return s
 
 
 def _merge_candidates(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """One row per contact, keeping every rule's marks (``_pool_k``, ``_sel_*``, ``_n_*``)."""
+    """One row per staged contact (``rowid``), keeping every rule's marks (``_pool_k``,
+    ``_sel_*``, ``_n_*``, ``_hire``)."""
     both = pd.concat(parts, ignore_index=True)
     marks = [c for c in both.columns if c.startswith(("_pool_", "_sel_", "_n_", "_hire"))]
-    data = both.drop(columns=marks).drop_duplicates("contact_id", keep="first")
+    row = both["rowid"].to_numpy()
+    data = both.drop(columns=marks)[~pd.Series(row).duplicated().to_numpy()]
     if not marks:
         return data
-    flags = both[["contact_id", *marks]].copy()
-    for m in marks:  # numeric, so the group-by runs in C
-        flags[m] = flags[m].fillna(0).astype(float)
-    flags = flags.groupby("contact_id", sort=False).max()
-    return data.join(flags, on="contact_id")
+    flags = pd.DataFrame({m: both[m].fillna(0).to_numpy(dtype=float) for m in marks})
+    flags = flags.groupby(row, sort=False).max()  # numeric on an int key: runs in C
+    return data.join(flags, on="rowid")
 
 
 _ORDER = ["contact_id", "agent_id", "name", "team", "start_time", "channel", "direction", "talk_s",

@@ -166,6 +166,14 @@ def shift_of(start: pd.Series, plan: SamplingPlan) -> pd.Series:
     return pd.Series(names[hour], index=start.index, dtype="str")
 
 
+def _shift_codes(plan: SamplingPlan) -> np.ndarray:
+    """The shift number of each hour 0-23 (hours in no shift get -1)."""
+    codes = np.full(24, -1)
+    for i, (a, b) in enumerate(plan.shifts.values()):
+        codes[a:b] = i
+    return codes
+
+
 def spread_pick(
     cand: pd.DataFrame, want: pd.Series, key: np.ndarray, plan: SamplingPlan
 ) -> pd.DataFrame:
@@ -190,8 +198,9 @@ def spread_pick(
     c = cand.loc[pool].assign(_key=key[pool], _want=w[codes[pool]])
     c = c[c["_want"] > 0].sort_values(["agent_id", "_key"], kind="stable")
     c = c[c.groupby("agent_id").cumcount() < 4 * c["_want"]]
-    stratum = c["start_time"].dt.strftime("%Y-%m-%d") + "|" + shift_of(c["start_time"], plan)
-    c = c.assign(_round=c.groupby(["agent_id", stratum]).cumcount())
+    day = c["start_time"].dt.normalize()
+    shift = pd.Series(_shift_codes(plan)[c["start_time"].dt.hour.to_numpy()], index=c.index)
+    c = c.assign(_round=c.groupby(["agent_id", day, shift]).cumcount())
     c = c.sort_values(["agent_id", "_round", "_key"], kind="stable")
     return c[c.groupby("agent_id").cumcount() < c["_want"]].drop(columns=["_want", "_round"])
 
@@ -280,12 +289,14 @@ def long_contacts(
     f = f.merge(sl, on=["interval_start", "channel"], how="inner")
     f = f[f["service_level"] < r.target]
 
-    def explain(p: pd.DataFrame) -> list[str]:
-        return [
-            f"talk {t:.0f} s > {r.min_talk_s:g} s in {i:%H:%M}-{i + width:%H:%M}, "
-            f"service level {v:.0%} < {r.target:.0%}"
-            for t, i, v in zip(p["talk_s"], p["interval_start"], p["service_level"], strict=True)
-        ]
+    def explain(p: pd.DataFrame) -> pd.Series:
+        i = p["interval_start"]
+        return (
+            "talk " + p["talk_s"].round().astype(int).astype(str) + f" s > {r.min_talk_s:g} s in "
+            + i.dt.strftime("%H:%M") + "-" + (i + width).dt.strftime("%H:%M")
+            + ", service level " + (p["service_level"] * 100).round().astype(int).astype(str)
+            + f"% < {r.target:.0%}"
+        )  # fmt: skip
 
     picked = _targeted(f, r, "long_missed_sl", seed + 103, explain)
     return picked.drop(columns=["interval_start", "service_level"])
@@ -298,13 +309,14 @@ def complaint_contacts(
     r = plan.complaints
     keep = complaints["upheld"].fillna(r.include_open).astype(bool)
     c = complaints[keep.to_numpy()]
+    f = contacts[isin(contacts["contact_id"], c["contact_id"])]
+    c = c[isin(c["contact_id"], f["contact_id"])]  # detail only for the contacts at hand
     status = c["upheld"].map({True: "upheld", False: "rejected"}).fillna("open")
     detail = (
         (c["complaint_id"] + " " + c["category"] + ", " + status)
         .groupby(c["contact_id"])
         .agg("; ".join)
     )
-    f = contacts[isin(contacts["contact_id"], c["contact_id"])]
     f = f.assign(detail="complaint " + f["contact_id"].map(detail))
     return _targeted(f, r, "complaint", seed + 104)
 
@@ -560,11 +572,13 @@ def _combine(
         reasons=picked.loc[~dup, "reason"], details=picked.loc[~dup, "detail"]
     )
     many = picked.loc[dup]
-    if len(many):
-        g = many.groupby("contact_id", sort=False)
-        joined = g[cols].first()
-        joined["reasons"] = g["reason"].agg(lambda r: ";".join(dict.fromkeys(r)))
-        joined["details"] = g["detail"].agg(lambda d: "; ".join(dict.fromkeys(x for x in d if x)))
+    if len(many):  # one row per contact; its reasons and details in order, each once
+        joined = many.drop_duplicates("contact_id")[cols].set_index("contact_id", drop=False)
+        r = many.drop_duplicates(["contact_id", "reason"])
+        joined["reasons"] = r.groupby("contact_id", sort=False)["reason"].agg(";".join)
+        d = many[many["detail"] != ""].drop_duplicates(["contact_id", "detail"])
+        details = d.groupby("contact_id", sort=False)["detail"].agg("; ".join)
+        joined["details"] = details.reindex(joined.index, fill_value="")
         single = pd.concat([single, joined.reset_index(drop=True)], ignore_index=True)
     out = single
     out = out.merge(roster[["agent_id", "name", "team"]], on="agent_id", how="left")
