@@ -1,8 +1,10 @@
 """Dashboard timings in a real browser: first render and selection change, median of runs.
 
-Usage: python bench/dashboards.py DATA_DIR [--runs N]. Serves the coaching dashboard on
-DATA_DIR (its session cache built first, as after any first visit) and a bare one-widget
-Voila notebook, and drives both with headless Chromium.
+Usage: python bench/dashboards.py DATA_DIR [--runs N] [--loads M]. Serves the coaching
+dashboard on DATA_DIR (its session cache built first, as after any first visit) and a bare
+one-widget Voila notebook, and drives both with headless Chromium. With ``--loads M`` it
+instead opens the coaching page M times in a row and counts the loads that never complete
+within 45 s (the stall fixed by ``dashboard.show``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,30 @@ def serve(notebook: Path, data: str) -> tuple[subprocess.Popen, str]:
     return proc, url
 
 
+def repeated_loads(url: str, loads: int) -> None:
+    """Open the page ``loads`` times; print the median load and the loads that never complete."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    done, stalled = [], 0
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for _ in range(loads):
+            page = b.new_page()
+            t = time.perf_counter()
+            try:
+                page.goto(url + "?agent=A0005", timeout=45_000)
+                page.wait_for_selector("#agent-title", timeout=45_000)
+                done.append(time.perf_counter() - t)
+            except PlaywrightTimeout:
+                stalled += 1
+            page.close()
+        b.close()
+    md = statistics.median(done) if done else float("nan")
+    print(f"{loads} loads: {stalled} never completed within 45 s; the others median {md:.2f} s "
+          f"({min(done):.2f}–{max(done):.2f})")  # fmt: skip
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -53,12 +79,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--loads", type=int, default=0)
     a = ap.parse_args()
     a.data = str(Path(a.data).resolve())  # kernels run in the notebook's folder
     t = time.perf_counter()
     DashboardData.cached(a.data)
     print(f"session cache built in {time.perf_counter() - t:.1f} s")
     coach, coach_url = serve(ROOT / "notebooks" / "dashboards" / "coaching.ipynb", a.data)
+    if a.loads:
+        try:
+            repeated_loads(coach_url, a.loads)
+        finally:
+            coach.terminate()
+        return
     bare, bare_url = serve(ROOT / "bench" / "bare_voila.ipynb", a.data)
     first, bare_first, change = [], [], []
     try:
