@@ -154,8 +154,8 @@ def show(out, parts: list) -> None:
     """Make the ``out`` Output widget show ``parts`` (HTML objects, figures), in one state update.
 
     Never ``with out: display(...)``: under Voila that capture makes the server's notebook client
-    write to the kernel's shell socket while it awaits the cell's reply, and about one page load
-    in ten then hangs until the cell timeout (nbclient's output-widget sync racing pyzmq's poll).
+    write to the kernel's shell socket while it awaits the cell's reply, and a page load now and
+    then hangs until the cell timeout (nbclient's output-widget sync racing pyzmq's poll).
     """
     out.outputs = tuple(_output(p) for p in parts)
 
