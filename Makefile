@@ -34,7 +34,7 @@ demo: $(DEMO_STAMP) ## Build the demo center into data/demo (if missing or outda
 
 report: $(DEMO_STAMP) ## Set up, build the demo center, then its latest weekly and monthly reports
 	$(BIN)/qaw validate $(DEMO)
-	$(BIN)/qaw sample --month 2026-10 --plan hotline --data $(DEMO)
+	$(BIN)/qaw sample --month 2026-10 --plan hotline --data $(DEMO) --force  # the demo may have been rebuilt
 	$(BIN)/qaw score --month 2026-10 --data $(DEMO)
 	$(BIN)/qaw report weekly --period 2026-W43 --data $(DEMO)
 	$(BIN)/qaw report monthly --period 2026-10 --data $(DEMO)

@@ -276,6 +276,9 @@ def _sample_dir(out: Path | None, month: str) -> Path:
     default=None,
     help="Also say how many evaluations give a ± this many points interval.",
 )
+@click.option(
+    "--force", is_flag=True, help="Replace a different sample already written for the month."
+)
 def sample(
     month: str,
     plan_name: str,
@@ -283,16 +286,19 @@ def sample(
     seed: int | None,
     out: Path | None,
     precision: float | None,
+    force: bool,
 ) -> None:
     """Draw the month's QA sample by the plan's rules; every contact says why it was picked.
 
     Writes sample.csv, summary.csv and an Excel workbook (a sheet per evaluator,
-    customer numbers masked) and prints the per-reason counts and shortfalls.
+    customer numbers masked) and prints the per-reason counts and shortfalls. A sample
+    already written for the month is replaced only when it is the same (same inputs and
+    seed) or with --force: staff may already be working from it.
     """
     from .jobs import allocate_sample, sample_month
     from .load import load_center
     from .plan import load_plan
-    from .publish import write_csv, write_excel
+    from .publish import csv_bytes, write_csv, write_excel
     from .sampling import REASONS
     from .stats import required_n
 
@@ -306,6 +312,13 @@ def sample(
         click.echo(str(e), err=True)
         sys.exit(1)
     out = _sample_dir(out, month)
+    old = out / "sample.csv"
+    if old.exists() and not force and old.read_bytes() != csv_bytes(planned):
+        raise click.ClickException(
+            f"{old} already holds a different sample for {month} (other data, seed or plan, or "
+            "neighbours added since); it was left as it is. Pass --force to replace it, or "
+            "--out to write the new one elsewhere."
+        )
     write_csv(planned, out / "sample.csv")
     write_csv(s.summary, out / "summary.csv")
     sheets = {"summary 汇总": s.summary}

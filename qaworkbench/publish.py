@@ -28,11 +28,15 @@ def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The bytes ``write_csv`` writes: UTF-8 with BOM, spreadsheet-safe cells, no index."""
+    return safe_for_spreadsheet(df).to_csv(index=False).encode("utf-8-sig")
+
+
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """CSV in UTF-8 with BOM (Excel opens Chinese correctly), written atomically."""
     path = Path(path)
-    data = safe_for_spreadsheet(df).to_csv(index=False).encode("utf-8-sig")
-    _atomic_write(path, data)
+    _atomic_write(path, csv_bytes(df))
     return path
 
 

@@ -108,6 +108,21 @@ def test_score_a_month_without_evaluations_fails_clearly(small_dir):
     assert r.returncode == 1 and "expected a month like 2026-10" in r.stderr
 
 
+def test_a_different_sample_is_not_written_over_one_staff_work_from(tmp_path, small_dir):
+    out = tmp_path / "sample"
+    args = ["sample", "--month", "2026-06", "--data", str(small_dir), "--out", str(out)]
+    assert qaw(*args, "--seed", "7").returncode == 0
+    first = (out / "sample.csv").read_bytes()
+    assert qaw(*args, "--seed", "7").returncode == 0  # the same sample again: fine
+    r = qaw(*args, "--seed", "8")
+    assert r.returncode == 1
+    assert f"{out / 'sample.csv'} already holds a different sample for 2026-06" in r.stderr
+    assert "--force" in r.stderr and (out / "sample.csv").read_bytes() == first
+    r = qaw(*args, "--seed", "8", "--force")
+    assert r.returncode == 0, r.stderr
+    assert (out / "sample.csv").read_bytes() != first
+
+
 def test_sample_neighbours_and_completion_on_the_demo_center(tmp_path, small_dir):
     import pandas as pd
 
