@@ -178,6 +178,11 @@ def guarded(view):
             result = view(parts, *args, **kwargs)
         except Exception as e:  # a dashboard must never show a traceback
             logging.getLogger("qaworkbench.dashboard").exception("view %s failed", view.__name__)
+            import matplotlib.pyplot as plt
+
+            for p in parts:  # figures drawn before the failure: free them (long-lived kernel)
+                if not isinstance(p, HTML):
+                    plt.close(p)
             text = f"could not show this view / 无法显示: {type(e).__name__}: {e}"
             show(out, [HTML(message(text, ok=False))])
             return []

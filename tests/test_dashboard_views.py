@@ -73,8 +73,12 @@ def test_meeting_pareto_and_drill_fill_their_widgets(data):
 
 
 def test_a_failing_view_shows_a_message_not_a_traceback(data, store, caplog):
+    import matplotlib.pyplot as plt
+
     out = w.Output()
+    open_figures = len(plt.get_fignums())
     dashboard.show_agent(out, data, data.roster.index[0], "not-a-month", store=None)
     text = html_of(out)
     assert "qaw-msg" in text and "无法显示" in text and "Traceback" not in text
     assert any("view show_agent failed" in r.message for r in caplog.records)
+    assert len(plt.get_fignums()) == open_figures  # the chart drawn before the failure is freed
