@@ -25,15 +25,22 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
-def serve(notebook: Path, data: str) -> tuple[subprocess.Popen, str]:
+def serve(notebook: Path | str, data: str) -> tuple[subprocess.Popen, str]:
+    """Serve a dashboard by name as ``qaw dashboard`` does, or a notebook file with Voila's
+    defaults."""
+    from qaworkbench.dashboard import voila_command
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(
         os.environ, QAW_DASHBOARD_DATA=data, QAW_COACHING_DB="sqlite:////tmp/qaw-bench-coaching.db"
     )
-    cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-           "--Voila.ip=127.0.0.1", "--Voila.token="]  # fmt: skip
+    if isinstance(notebook, str):
+        cmd = voila_command(notebook, port=port)
+    else:
+        cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+               "--Voila.ip=127.0.0.1", "--Voila.token="]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     for _ in range(120):
@@ -85,7 +92,7 @@ def main() -> None:
     t = time.perf_counter()
     DashboardData.cached(a.data)
     print(f"session cache built in {time.perf_counter() - t:.1f} s")
-    coach, coach_url = serve(ROOT / "notebooks" / "dashboards" / "coaching.ipynb", a.data)
+    coach, coach_url = serve("coaching", a.data)  # with the production flags
     if a.loads:
         try:
             repeated_loads(coach_url, a.loads)
