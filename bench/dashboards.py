@@ -73,9 +73,9 @@ def repeated_loads(url: str, loads: int) -> None:
                 stalled += 1
             page.close()
         b.close()
-    md = statistics.median(done) if done else float("nan")
-    print(f"{loads} loads: {stalled} never completed within 45 s; the others median {md:.2f} s "
-          f"({min(done):.2f}–{max(done):.2f})")  # fmt: skip
+    rest = (f"; the others median {statistics.median(done):.2f} s "
+            f"({min(done):.2f}–{max(done):.2f})" if done else "")  # fmt: skip
+    print(f"{loads} loads: {stalled} never completed within 45 s{rest}")
 
 
 def main() -> None:

@@ -146,7 +146,8 @@ def repeat_contacts(
 ) -> pd.DataFrame:
     """Answered contacts in [start, end) whose customer also called within ``within_hours`` before.
 
-    Columns: contact_id, previous_contact_id, hours_since (the gap, hours).
+    Columns: contact_id, previous_contact_id, hours_since (the gap, hours). Two contacts of a
+    customer at the same second are ordered by contact id, so the result never varies.
     """
     name = stage_repeat_contacts(con, "_repeat_contacts", start, end, within_hours, table)
     try:
@@ -186,7 +187,7 @@ def stage_repeat_contacts(
                    lag(contact_id) OVER w AS previous_contact_id,
                    lag(start_time) OVER w AS previous_start
             FROM a SEMI JOIN again USING ({c})
-            WINDOW w AS (PARTITION BY customer_id ORDER BY start_time)
+            WINDOW w AS (PARTITION BY customer_id ORDER BY start_time, contact_id)
         )
         SELECT contact_id, previous_contact_id,
                (epoch(start_time) - epoch(previous_start)) / 3600.0 AS hours_since{", _r" if has_c else ""}

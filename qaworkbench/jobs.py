@@ -229,7 +229,6 @@ def sample_month(
         evaluated=evaluated["contact_id"], history=history, faulty=faulty, score_sd=sd,
         current_handled=current, worked=worked,
     )  # fmt: skip
-    s.contacts = s.contacts[_ORDER]
     return s
 
 
@@ -245,10 +244,6 @@ def _merge_candidates(parts: list[pd.DataFrame]) -> pd.DataFrame:
     flags = pd.DataFrame({m: both[m].fillna(0).to_numpy(dtype=float) for m in marks})
     flags = flags.groupby(row, sort=False).max()  # numeric on an int key: runs in C
     return data.join(flags, on="rowid")
-
-
-_ORDER = ["contact_id", "agent_id", "name", "team", "start_time", "channel", "direction", "talk_s",
-          "customer_id", "recording_ref", "reasons", "details", "mode", "due", "plan", "seed", "month"]  # fmt: skip
 
 
 def allocate_sample(sample: Sample, evaluators: pd.DataFrame, plan: SamplingPlan) -> pd.DataFrame:

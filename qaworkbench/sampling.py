@@ -159,11 +159,8 @@ def adjust_quotas(
 
 def shift_of(start: pd.Series, plan: SamplingPlan) -> pd.Series:
     """The shift (band of hours) each start time falls in."""
-    hour = start.dt.hour.to_numpy()
-    names = np.empty(24, dtype=object)
-    for name, (a, b) in plan.shifts.items():
-        names[a:b] = name
-    return pd.Series(names[hour], index=start.index, dtype="str")
+    names = np.array([*plan.shifts, None], dtype=object)[_shift_codes(plan)]  # -1: no shift
+    return pd.Series(names[start.dt.hour.to_numpy()], index=start.index, dtype="str")
 
 
 def _shift_codes(plan: SamplingPlan) -> np.ndarray:

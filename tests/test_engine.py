@@ -106,3 +106,25 @@ def test_repeat_contacts_match_a_pandas_scan(small_dir, small_tables):
     assert (
         sorted(plain["contact_id"]) == sorted(staged["contact_id"]) == sorted(expect["contact_id"])
     )
+
+
+def test_repeat_contacts_at_the_same_second_are_ordered_by_contact_id():
+    """Ties in start time used to take whichever order the window met them in, so the same
+    inputs could explain a repeat contact differently from run to run."""
+    import duckdb
+
+    t = pd.Timestamp("2026-06-02 10:00:00")
+    contacts = pd.DataFrame(
+        {
+            "contact_id": ["C9", "C2", "C1"],  # the later id first in the file
+            "customer_id": ["13800000000"] * 3,
+            "start_time": [t, t, t - pd.Timedelta(hours=30)],
+            "answered": [True, True, True],
+        }
+    )
+    con = duckdb.connect()
+    con.register("contacts", contacts)
+    got = engine.repeat_contacts(con, datetime(2026, 6, 1), datetime(2026, 7, 1), 24)
+    assert got[["contact_id", "previous_contact_id", "hours_since"]].values.tolist() == [
+        ["C9", "C2", 0.0]
+    ]
