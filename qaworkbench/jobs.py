@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import engine, penalties, sampling, scoring
+from . import engine, monthscan, penalties, sampling, scoring
 from .allocation import allocate
 from .load import find_table_file, load_center
 from .parse import isin
@@ -113,18 +113,16 @@ def sample_month(
     lookback = pd.Timedelta(
         hours=plan.repeat_contacts.within_hours if plan.repeat_contacts.enabled else 0
     )
-    staged = (*engine.RULE_COLUMNS, "queue_wait_s", "customer_id", "recording_ref")
-    evaluated = pd.DataFrame({"contact_id": small.evaluations["contact_id"].unique()})
-    engine.keep_table(con, "_evaluated", evaluated)
+    roster = small.agents
+    evaluated = small.evaluations["contact_id"]
     kept = small.complaints[
         small.complaints["upheld"].fillna(plan.complaints.include_open).astype(bool)
     ]
-    engine.keep_table(con, "_complained", kept[["contact_id"]])
-    marks = {"_done": "_evaluated", "_complained": "_complained"}
-    month_t = engine.stage(
-        con, "_month", (p.start - lookback).to_pydatetime(), end, staged, seed, marks
-    )
-    current = engine.handled_per_agent(con, start, end, month_t)
+    m = monthscan.scan_month(
+        con, start, end, lookback=lookback, agents=roster["agent_id"], seed=seed,
+        evaluated=evaluated, complained=kept["contact_id"],
+    )  # fmt: skip
+    current = monthscan.handled(m)
     if with_neighbours:  # this month's evaluations too: the faulty ones have neighbours
         history, scored = agent_history(small, until=p.end)
         regular = scored[scored["mode"] != "calibration"]
@@ -134,75 +132,16 @@ def sample_month(
     sd = sd if dof > 10 else plan.score_sd
     history = history[history["month"] < month]
 
-    roster = small.agents
     q = sampling.adjust_quotas(
         sampling.base_quotas(roster["agent_id"], previous, current, plan), history, month, plan
     )
-    not_evaluated = "NOT t._done" if plan.exclusions.already_evaluated else "TRUE"
-    # the picks' own columns, and the staged row id that merges them (an int, not the id)
-    cols = (*engine.RULE_COLUMNS, "customer_id", "recording_ref", "rowid")
-    parts = []
-    for k, rule in enumerate(plan.quotas):
-        want = q[q["quota_rule"] == k].assign(k=lambda d: 4 * d["post_call"])
-        where = f"t.answered AND t.talk_s >= ? AND {not_evaluated}"
-        params: list = [plan.exclusions.min_talk_s]
-        for col in ("channel", "direction"):
-            if getattr(rule, col):
-                where += f" AND t.{col} = ?"
-                params.append(getattr(rule, col))
-        pool = engine.smallest_per_agent(
-            con, start, end, where, params, f"pool{k}", cols, month_t, want=want[want["k"] > 0]
-        )
-        parts.append(pool.drop(columns="_n").assign(**{f"_pool_{k}": True}))
     r = plan.long_contacts
-    sl = engine.service_level_by_interval(
-        con,
-        start,
-        end,
-        interval_min=r.interval_min,
-        answer_within_s=r.answer_within_s,
-        table=month_t,
-    )
-
-    def capped(reason: str, rule, where: str, params: list) -> None:
-        """The engine picks the rule's share/cap among all flagged; the rule re-checks them."""
-        got = engine.smallest_per_agent(
-            con, start, end, f"({where}) AND {not_evaluated}", params, reason, cols, month_t,
-            share=rule.share, cap=rule.max_per_agent,
-        )  # fmt: skip
-        parts.append(got.rename(columns={"_n": f"_n_{reason}"}).assign(**{f"_sel_{reason}": True}))
-
-    if plan.short_contacts.enabled:
-        capped(
-            "short",
-            plan.short_contacts,
-            "t.answered AND t.talk_s < ?",
-            [plan.short_contacts.max_talk_s],
-        )
-    if r.enabled:
-        cond = "t.answered AND t.talk_s > ?"
-        if r.only_missed_intervals:
-            con.register(
-                "_missed", sl.loc[sl["service_level"] < r.target, ["interval_start", "channel"]]
-            )
-            cond += " AND " + engine.in_interval("t.start_time", r.interval_min, "_missed")
-        capped("long_missed_sl" if r.only_missed_intervals else "long", r, cond, [r.min_talk_s])
-    if plan.complaints.enabled and len(small.complaints):
-        capped("complaint", plan.complaints, "t._complained", [])
-    if plan.repeat_contacts.enabled:
-        engine.stage_repeat_contacts(
-            con, "_repeats", start, end, plan.repeat_contacts.within_hours, month_t
-        )
-        capped("repeat", plan.repeat_contacts, "t.rowid IN (SELECT _r FROM _repeats)", [])
+    sl = monthscan.service_level(m, r.interval_min, r.answer_within_s)
+    hires = None
     if plan.new_hires.enabled:
         first_days = pd.Timedelta(days=plan.new_hires.first_days)
         hires = roster.loc[roster["hire_date"] + first_days > p.start, ["agent_id", "hire_date"]]
-        parts.append(
-            engine.first_days_contacts(
-                con, start, end, hires, first_days.days, cols, month_t
-            ).assign(_hire=True)
-        )
-    faulty = None
+    faulty = faulty_agents = None
     if with_neighbours:
         in_month = regular[
             regular["evaluated_at"] >= p.start - pd.Timedelta(days=plan.deadline_days + 1)
@@ -210,40 +149,18 @@ def sample_month(
         bad = in_month[
             (in_month["score"] < plan.neighbours.faulty_below) | in_month["critical_failed"]
         ]
-        faulty = bad[["contact_id", "score"]]
-        con.register("_faulty_agents", bad[["agent_id"]].drop_duplicates())
-        where = "t.agent_id IN (SELECT agent_id FROM _faulty_agents)"
-        parts.append(engine.contacts_where(con, start, end, where, [], cols, month_t))
-    candidates = _merge_candidates(parts)
-    repeats = (
-        engine.contact_columns(
-            con, candidates["contact_id"], ("previous_contact_id", "hours_since"), "_repeats"
-        )
-        if plan.repeat_contacts.enabled
-        else None
+        faulty, faulty_agents = bad[["contact_id", "score"]], bad["agent_id"]
+    candidates, repeats = monthscan.candidates(
+        m, q, plan, service_level=sl, hires=hires, faulty_agents=faulty_agents
     )
-    worked = engine.handled_by_day_and_shift(con, start, end, plan.shifts, month_t)
+    worked = monthscan.worked(m, plan.shifts)
     s = draw(
         month, candidates, roster, previous, plan, seed,
         service_level=sl, complaints=small.complaints, repeats=repeats,
-        evaluated=evaluated["contact_id"], history=history, faulty=faulty, score_sd=sd,
+        evaluated=evaluated, history=history, faulty=faulty, score_sd=sd,
         current_handled=current, worked=worked,
     )  # fmt: skip
     return s
-
-
-def _merge_candidates(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """One row per staged contact (``rowid``), keeping every rule's marks (``_pool_k``,
-    ``_sel_*``, ``_n_*``, ``_hire``)."""
-    both = pd.concat(parts, ignore_index=True)
-    marks = [c for c in both.columns if c.startswith(("_pool_", "_sel_", "_n_", "_hire"))]
-    row = both["rowid"].to_numpy()
-    data = both.drop(columns=marks)[~pd.Series(row).duplicated().to_numpy()]
-    if not marks:
-        return data
-    flags = pd.DataFrame({m: both[m].fillna(0).to_numpy(dtype=float) for m in marks})
-    flags = flags.groupby(row, sort=False).max()  # numeric on an int key: runs in C
-    return data.join(flags, on="rowid")
 
 
 def allocate_sample(sample: Sample, evaluators: pd.DataFrame, plan: SamplingPlan) -> pd.DataFrame:

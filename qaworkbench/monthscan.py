@@ -1,0 +1,461 @@
+"""The sampling month as arrays from one Parquet scan, and the engine's picks on them.
+
+``scan_month`` reads the month once through DuckDB (decode, hash the ids, code the
+agent, channel and direction) into numpy arrays plus three Arrow string columns;
+``smallest_per_agent`` and ``repeat_rows`` then work on those arrays without a
+Python object per contact. Only the candidates any rule could take (about four
+times the quota per agent, and the flagged contacts) become a DataFrame
+(``frame``) for the rules in sampling.py, which decide and explain the sample.
+
+Random keys: DuckDB's ``hash(contact_id, seed)`` (``Month.h``), mixed with a salt
+per rule by splitmix64 (``keys``): fixed by the id and the seed, whatever order
+the export arrives in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .plan import SamplingPlan
+from .schema import CHANNELS, DIRECTIONS
+
+US_PER_HOUR = 3_600_000_000
+US_PER_DAY = 24 * US_PER_HOUR
+
+
+@dataclass
+class Month:
+    """A month's contacts (and the look-back before it) as arrays, one entry per contact.
+
+    ``a`` is the agent's position in ``agents`` (-1: no agent, or not on the roster);
+    ``channel``/``direction`` positions in schema.CHANNELS/DIRECTIONS (-1: other or
+    missing); ``t`` start time in µs since 1970 (naive, as exported); ``h`` the
+    contact's random key; ``c`` a hash of customer_id; ``done`` already evaluated;
+    ``complained`` has a complaint the plan counts. ``text`` holds contact_id,
+    customer_id and recording_ref in the same order.
+    """
+
+    agents: np.ndarray
+    start_us: int
+    end_us: int
+    a: np.ndarray
+    t: np.ndarray
+    channel: np.ndarray
+    direction: np.ndarray
+    answered: np.ndarray
+    talk_s: np.ndarray
+    queue_wait_s: np.ndarray
+    h: np.ndarray
+    c: np.ndarray
+    has_customer: np.ndarray
+    done: np.ndarray
+    complained: np.ndarray
+    text: pa.Table
+
+    @property
+    def in_month(self) -> np.ndarray:
+        """Rows in [start, end), not in the look-back."""
+        return self.t >= self.start_us
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+def _us(d: datetime | pd.Timestamp) -> int:
+    return int(np.datetime64(pd.Timestamp(d).to_datetime64(), "us").astype(np.int64))
+
+
+def scan_month(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    *,
+    lookback: pd.Timedelta,
+    agents: pd.Series,
+    seed: int,
+    evaluated: pd.Series,
+    complained: pd.Series,
+    table: str = "contacts",
+) -> Month:
+    """Read [start - lookback, end) of ``table`` once into a ``Month``.
+
+    ``agents`` is the roster (its order gives the codes); ``evaluated`` and
+    ``complained`` are contact ids to flag.
+    """
+    roster = pd.DataFrame({"agent_id": agents.astype(str).to_numpy()})
+    roster["_a"] = np.arange(len(roster), dtype=np.int32)
+    frames = {
+        "_scan_roster": roster,
+        "_scan_done": pd.DataFrame({"contact_id": evaluated.astype(str).unique()}),
+        "_scan_complained": pd.DataFrame({"contact_id": complained.astype(str).unique()}),
+    }
+    for name, df in frames.items():
+        con.register(name, df)
+    try:
+        t = con.sql(
+            f"""
+            SELECT coalesce(r._a, -1)::INTEGER AS a, epoch_us(c.start_time) AS t,
+                   (coalesce(list_position(?, c.channel), 0) - 1)::TINYINT AS channel,
+                   (coalesce(list_position(?, c.direction), 0) - 1)::TINYINT AS direction,
+                   coalesce(c.answered, false) AS answered, c.talk_s, c.queue_wait_s,
+                   hash(c.contact_id, ?) AS h, hash(c.customer_id) AS c,
+                   c.customer_id IS NOT NULL AS has_customer,
+                   c.contact_id IN (SELECT contact_id FROM _scan_done) AS done,
+                   c.contact_id IN (SELECT contact_id FROM _scan_complained) AS complained,
+                   c.contact_id, c.customer_id, c.recording_ref
+            FROM {table} c LEFT JOIN _scan_roster r USING (agent_id)
+            WHERE c.start_time >= ? AND c.start_time < ?
+            """,
+            params=[list(CHANNELS), list(DIRECTIONS), str(seed), start - lookback, end],
+        ).to_arrow_table()
+    finally:
+        for name in frames:
+            con.unregister(name)
+
+    def col(name: str, fill=None) -> np.ndarray:
+        x = t.column(name)
+        if fill is not None and x.null_count:
+            x = pc.fill_null(x, fill)
+        return x.to_numpy()
+
+    return Month(
+        agents=roster["agent_id"].to_numpy(dtype=object),
+        start_us=_us(start),
+        end_us=_us(end),
+        a=col("a"),
+        t=col("t"),
+        channel=col("channel"),
+        direction=col("direction"),
+        answered=col("answered"),
+        talk_s=col("talk_s", np.nan),
+        queue_wait_s=col("queue_wait_s", np.nan),
+        h=col("h"),
+        c=col("c"),
+        has_customer=col("has_customer"),
+        done=col("done", False),
+        complained=col("complained", False),
+        text=t.select(["contact_id", "customer_id", "recording_ref"]).combine_chunks(),
+    )
+
+
+def keys(h: np.ndarray, salt: str) -> np.ndarray:
+    """Each contact's random key for one rule: its key ``h`` mixed with ``salt`` (splitmix64)."""
+    s = np.uint64(int.from_bytes(hashlib.blake2b(salt.encode(), digest_size=8).digest(), "little"))
+    z = h ^ s
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+KEY_MARGIN = (4.0, 10.0)  # a pre-filter keeps about k + 4 sqrt(k) + 10 rows per agent
+
+
+def smallest_per_agent(
+    rows: np.ndarray, agent: np.ndarray, key: np.ndarray, take: np.ndarray
+) -> np.ndarray:
+    """Of the ``rows`` (with their agent codes and keys), each agent's ``take[agent]`` rows with
+    the smallest keys (all of them when it has fewer), in agent then key order.
+
+    Exact without sorting them all: a first pass keeps each agent's rows whose key is
+    below a quantile expected to hold about k + 4 sqrt(k) + 10 of them; an agent left
+    with fewer than k is kept whole.
+    """
+    n = np.bincount(agent, minlength=len(take))
+    k = np.minimum(take, n).astype(float)
+    a, b = KEY_MARGIN
+    m = k + a * np.sqrt(k) + b
+    thr = np.where(k <= 0, 0.0, np.where(m >= n, np.inf, m / np.maximum(n, 1) * 2.0**64))
+    keep = key.astype(np.float64) < thr[agent]  # a prefix of each agent's key order
+    short = np.bincount(agent[keep], minlength=len(take)) < k
+    if short.any():
+        keep |= short[agent]
+    r, g, kk = rows[keep], agent[keep], key[keep]
+    order = np.lexsort((kk, g))
+    r, g = r[order], g[order]
+    first = np.searchsorted(g, g, side="left")
+    rank = np.arange(len(g)) - first
+    return r[rank < k[g]]
+
+
+def repeat_rows(m: Month, within_hours: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Answered contacts of the month whose customer also had an answered contact within
+    ``within_hours`` before: their rows, the previous contact's rows, and the gaps (hours).
+
+    Two contacts of a customer at the same second are ordered by contact id. The
+    customer hash groups the contacts; every pair found is checked against the
+    customer ids, and the rare hash collision is redone on the ids themselves.
+    """
+    sel = np.flatnonzero(m.answered & m.has_customer)
+    got = _repeats(m, sel, m.c[sel], within_hours, hashed=True)
+    cust = m.text.column("customer_id")
+    same = pc.equal(cust.take(got[0]), cust.take(got[1])).to_numpy(zero_copy_only=False)
+    if not same.all():  # two customers with one hash: group by the ids themselves
+        codes = pc.dictionary_encode(cust.take(sel)).combine_chunks().indices
+        got = _repeats(m, sel, codes.to_numpy().astype(np.uint64), within_hours, hashed=False)
+    return got
+
+
+def _repeats(
+    m: Month, sel: np.ndarray, group: np.ndarray, within_hours: float, *, hashed: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``repeat_rows`` with ``group`` the customer of each row in ``sel``."""
+    rows, g = sel, group
+    # only customers seen twice need ordering: bucket counts rule most others out
+    for shift in (42, 20) if hashed else (None,):
+        bucket = (g >> np.uint64(shift)).astype(np.intp) if shift else g.astype(np.intp)
+        if shift:
+            bucket &= (1 << 22) - 1
+        twice = np.bincount(bucket)[bucket] > 1
+        rows, g = rows[twice], g[twice]
+    if not len(rows):
+        return rows, rows, np.empty(0)
+    o = np.argsort(g)  # by customer, then by time within each customer's run
+    rows, g = rows[o], g[o]
+    run = np.r_[0, np.cumsum(g[1:] != g[:-1])].astype(np.int64)
+    t = m.t[rows]
+    t0 = int(t.min())
+    bits = (int(t.max()) - t0).bit_length()
+    if bits + int(run[-1]).bit_length() <= 63:  # one int64 key: a fast sort
+        o = np.argsort((run << bits) | (t - t0))
+    else:
+        o = np.argsort(t, kind="stable")
+        o = o[np.argsort(run[o], kind="stable")]
+    rows, g, t = rows[o], g[o], t[o]
+    tie = (g[1:] == g[:-1]) & (t[1:] == t[:-1])
+    if tie.any():  # same customer, same second: contact id order
+        ids = m.text.column("contact_id")
+        starts = np.flatnonzero(tie & ~np.r_[False, tie[:-1]])
+        for s in starts:
+            e = s + 1
+            while e < len(tie) and tie[e]:
+                e += 1
+            span = rows[s : e + 1]
+            names = ids.take(span).to_pylist()
+            rows[s : e + 1] = span[np.argsort(names, kind="stable")]
+    gap = t[1:] - t[:-1]
+    hit = (g[1:] == g[:-1]) & (gap <= within_hours * US_PER_HOUR) & (t[1:] >= m.start_us)
+    return rows[1:][hit], rows[:-1][hit], gap[hit] / US_PER_HOUR
+
+
+def frame(m: Month, rows: np.ndarray) -> pd.DataFrame:
+    """The named rows as the contacts DataFrame the rules take (``rowid``: the row here)."""
+    text = m.text.take(rows)
+    a = m.a[rows]
+    return pd.DataFrame(
+        {
+            "contact_id": pd.array(text.column("contact_id"), dtype="str"),
+            "agent_id": pd.array(np.where(a >= 0, m.agents[a], None), dtype="str"),
+            "start_time": m.t[rows].astype("datetime64[us]"),
+            "channel": pd.array(_CHANNELS[m.channel[rows] + 1], dtype="str"),
+            "direction": pd.array(_DIRECTIONS[m.direction[rows] + 1], dtype="str"),
+            "answered": m.answered[rows],
+            "talk_s": m.talk_s[rows],
+            "customer_id": pd.array(text.column("customer_id"), dtype="str"),
+            "recording_ref": pd.array(text.column("recording_ref"), dtype="str"),
+            "rowid": rows,
+        }
+    )
+
+
+def _count(code: np.ndarray, size: int, weights: np.ndarray | None = None):
+    """Codes present in ``code`` (0 <= code < size), their counts (and weight sums)."""
+    n = np.bincount(code, minlength=size)
+    present = np.flatnonzero(n)
+    if weights is None:
+        return present, n[present]
+    return present, n[present], np.bincount(code, weights, minlength=size)[present]
+
+
+_CHANNELS = np.array([None, *CHANNELS], dtype=object)  # code + 1 -> name
+_DIRECTIONS = np.array([None, *DIRECTIONS], dtype=object)
+
+
+def handled(m: Month) -> pd.DataFrame:
+    """Answered contacts of the month per agent (roster agents), channel and direction:
+    columns agent_id, channel, direction, handled."""
+    ok = m.in_month & m.answered & (m.a >= 0)
+    nc, nd = len(_CHANNELS), len(_DIRECTIONS)
+    code = (m.a[ok].astype(np.intp) * nc + (m.channel[ok] + 1)) * nd + (m.direction[ok] + 1)
+    u, n = _count(code, len(m.agents) * nc * nd)
+    a, rest = np.divmod(u, nc * nd)
+    ch, dr = np.divmod(rest, nd)
+    return pd.DataFrame(
+        {"agent_id": m.agents[a], "channel": _CHANNELS[ch], "direction": _DIRECTIONS[dr],
+         "handled": n}
+    )  # fmt: skip
+
+
+def service_level(m: Month, interval_min: int, answer_within_s: float) -> pd.DataFrame:
+    """Per interval of ``interval_min`` minutes and channel of the month: offered, answered
+    within ``answer_within_s`` s, and the share (as engine.service_level_by_interval)."""
+    ok = m.in_month
+    w = round(interval_min * 60 * 1_000_000)
+    i = m.t[ok] // w
+    i0, nc = (int(i.min()) if len(i) else 0), len(_CHANNELS)
+    code = (i - i0) * nc + (m.channel[ok] + 1)
+    in_time = m.answered[ok] & (m.queue_wait_s[ok] <= answer_within_s)
+    u, offered, n_in = _count(code, int(code.max()) + 1 if len(code) else 0, in_time)
+    interval, ch = np.divmod(u, nc)
+    return pd.DataFrame(
+        {
+            "interval_start": ((interval + i0) * w).astype("datetime64[us]"),
+            "channel": _CHANNELS[ch],
+            "offered": offered,
+            "answered_in_time": n_in.astype(np.int64),
+            "service_level": n_in / offered,
+        }
+    )
+
+
+def interval_rows(m: Month, intervals: pd.DataFrame, interval_min: int) -> np.ndarray:
+    """Which rows of the month fall in one of ``intervals``' (interval_start, channel)."""
+    w = round(interval_min * 60 * 1_000_000)
+    nc = len(_CHANNELS)
+    ch = intervals["channel"].map({c: i + 1 for i, c in enumerate(CHANNELS)}).fillna(0)
+    start = intervals["interval_start"].to_numpy().astype("datetime64[us]").astype(np.int64)
+    wanted = (start // w - m.start_us // w) * nc + ch.to_numpy(dtype=np.int64)
+    mine = (m.t // w - m.start_us // w) * nc + (m.channel + 1)
+    size = int(max(mine.max(initial=0), wanted.max(initial=0))) + 1
+    hit = np.zeros(size, dtype=bool)
+    hit[wanted[wanted >= 0]] = True
+    return m.in_month & (m.channel >= 0) & hit[np.maximum(mine, 0)]
+
+
+def worked(m: Month, shifts: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """Answered contacts per roster agent, day and shift (columns agent_id, date, shift, n)."""
+    ok = m.in_month & m.answered & (m.a >= 0)
+    t = m.t[ok]
+    d0 = m.start_us // US_PER_DAY
+    days = (m.end_us - 1) // US_PER_DAY - d0 + 1
+    shift = np.full(24, len(shifts))
+    for i, (a, b) in enumerate(shifts.values()):
+        shift[a:b] = i
+    ns = len(shifts) + 1
+    code = (m.a[ok].astype(np.intp) * days + (t // US_PER_DAY - d0)) * ns
+    code += shift[(t // US_PER_HOUR) % 24]
+    u, n = _count(code, len(m.agents) * days * ns)
+    rest, sh = np.divmod(u, ns)
+    a, d = np.divmod(rest, days)
+    return pd.DataFrame(
+        {
+            "agent_id": m.agents[a],
+            "date": ((d + d0) * US_PER_DAY).astype("datetime64[us]"),
+            "shift": np.array([*shifts, None], dtype=object)[sh],
+            "n": n,
+        }
+    )
+
+
+def _per_agent(m: Month, table: pd.DataFrame, column: str) -> np.ndarray:
+    """``table[column]`` (one row per agent_id) as an array indexed by agent code (0 if absent)."""
+    s = table.groupby("agent_id")[column].sum()
+    return s.reindex(m.agents, fill_value=0).to_numpy()
+
+
+def candidates(
+    m: Month,
+    quotas: pd.DataFrame,
+    plan: SamplingPlan,
+    *,
+    service_level: pd.DataFrame,
+    hires: pd.DataFrame | None = None,
+    faulty_agents: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The contacts any rule could take, as a DataFrame for sampling.draw, and the repeat
+    contacts among them (contact_id, previous_contact_id, hours_since) when the rule is on.
+
+    Per quota rule, each agent's 4 x post-call quota contacts with the smallest keys
+    among the eligible (``_pool_k``); per targeted rule, the share and cap of each
+    agent's flagged contacts, smallest keys first (``_sel_<reason>``, with ``_n_<reason>``
+    the agent's flagged count); new hires' first days (``_hire``); every contact of the
+    agents with a faulty evaluation (for neighbours). Only roster agents' contacts.
+    """
+    mine = m.in_month & (m.a >= 0)
+    open_ = mine & ~m.done if plan.exclusions.already_evaluated else mine
+    marks: dict[str, np.ndarray] = {}
+    counts: dict[str, np.ndarray] = {}
+
+    def pick(name: str, mask: np.ndarray, take: np.ndarray, salt: str) -> None:
+        rows = np.flatnonzero(mask)
+        marks[name] = smallest_per_agent(rows, m.a[rows], keys(m.h[rows], salt), take)
+
+    for k, rule in enumerate(plan.quotas):
+        mask = open_ & m.answered & (m.talk_s >= plan.exclusions.min_talk_s)
+        if rule.channel:
+            mask &= m.channel == CHANNELS.index(rule.channel)
+        if rule.direction:
+            mask &= m.direction == DIRECTIONS.index(rule.direction)
+        want = 4 * _per_agent(m, quotas[quotas["quota_rule"] == k], "post_call")
+        pick(f"_pool_{k}", mask, want, f"pool{k}")
+
+    def capped(reason: str, rule, mask: np.ndarray) -> None:
+        mask = mask & open_
+        n = np.bincount(m.a[mask], minlength=len(m.agents))
+        take = np.ceil(n * rule.share - 1e-9)
+        if rule.max_per_agent is not None:
+            take = np.minimum(take, rule.max_per_agent)
+        pick(f"_sel_{reason}", mask, take, reason)
+        counts[f"_n_{reason}"] = n
+
+    r = plan.short_contacts
+    if r.enabled:
+        capped("short", r, m.answered & (m.talk_s < r.max_talk_s))
+    r = plan.long_contacts
+    if r.enabled:
+        mask = m.answered & (m.talk_s > r.min_talk_s)
+        if r.only_missed_intervals:
+            missed = service_level[service_level["service_level"] < r.target]
+            mask &= interval_rows(m, missed, r.interval_min)
+        capped("long_missed_sl" if r.only_missed_intervals else "long", r, mask)
+    if plan.complaints.enabled and m.complained.any():
+        capped("complaint", plan.complaints, m.complained)
+    repeats = None
+    if plan.repeat_contacts.enabled:
+        repeats = repeat_rows(m, plan.repeat_contacts.within_hours)
+        flagged = np.zeros(len(m), dtype=bool)
+        flagged[repeats[0]] = True
+        capped("repeat", plan.repeat_contacts, flagged)
+    if hires is not None and len(hires):
+        hired = np.full(len(m.agents), np.iinfo(np.int64).min // 2)
+        at = pd.Index(m.agents).get_indexer(hires["agent_id"])
+        hired[at[at >= 0]] = hires["hire_date"].to_numpy()[at >= 0].astype("datetime64[us]").astype(
+            np.int64
+        )
+        since = m.t - hired[np.maximum(m.a, 0)]
+        days = plan.new_hires.first_days * US_PER_DAY
+        marks["_hire"] = np.flatnonzero(mine & (since >= 0) & (since < days))
+    extra = []
+    if faulty_agents is not None and len(faulty_agents):
+        codes = pd.Index(m.agents).get_indexer(pd.unique(faulty_agents))
+        extra.append(np.flatnonzero(mine & np.isin(m.a, codes[codes >= 0])))
+
+    rows = np.unique(np.concatenate([*marks.values(), *extra, np.empty(0, dtype=np.int64)]))
+    out = frame(m, rows)
+    scratch = np.zeros(len(m), dtype=bool)
+    for name, picked in marks.items():
+        scratch[picked] = True
+        out[name] = scratch[rows]
+        scratch[picked] = False
+        if name.startswith("_sel_"):
+            n = counts["_n_" + name.removeprefix("_sel_")]
+            out["_n_" + name.removeprefix("_sel_")] = np.where(out[name], n[m.a[rows]], np.nan)
+    if repeats is None:
+        return out, None
+    again, before, hours = repeats
+    kept = np.isin(again, rows)
+    ids = m.text.column("contact_id")
+    return out, pd.DataFrame(
+        {
+            "contact_id": pd.array(ids.take(again[kept]), dtype="str"),
+            "previous_contact_id": pd.array(ids.take(before[kept]), dtype="str"),
+            "hours_since": hours[kept],
+        }
+    )
