@@ -122,7 +122,7 @@ def sample_month(
         con, start, end, lookback=lookback, agents=roster["agent_id"], seed=seed,
         evaluated=evaluated, complained=kept["contact_id"],
     )  # fmt: skip
-    current = monthscan.handled(m)
+    current = monthscan.handled_per_agent(m)
     if with_neighbours:  # this month's evaluations too: the faulty ones have neighbours
         history, scored = agent_history(small, until=p.end)
         regular = scored[scored["mode"] != "calibration"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 import duckdb
@@ -60,10 +61,15 @@ class Month:
     complained: np.ndarray
     text: pa.Table
 
-    @property
+    @cached_property
     def in_month(self) -> np.ndarray:
         """Rows in [start, end), not in the look-back."""
         return self.t >= self.start_us
+
+    @cached_property
+    def handled_rows(self) -> np.ndarray:
+        """Answered contacts of the month by roster agents."""
+        return self.in_month & self.answered & (self.a >= 0)
 
     def __len__(self) -> int:
         return len(self.t)
@@ -105,26 +111,32 @@ def scan_month(
             SELECT coalesce(r._a, -1)::INTEGER AS a, epoch_us(c.start_time) AS t,
                    (coalesce(list_position(?, c.channel), 0) - 1)::TINYINT AS channel,
                    (coalesce(list_position(?, c.direction), 0) - 1)::TINYINT AS direction,
-                   coalesce(c.answered, false) AS answered, c.talk_s, c.queue_wait_s,
+                   coalesce(c.answered, false)::UTINYINT AS answered,
+                   coalesce(c.talk_s, 'NaN'::DOUBLE) AS talk_s,
+                   coalesce(c.queue_wait_s, 'NaN'::DOUBLE) AS queue_wait_s,
                    hash(c.contact_id, ?) AS h, hash(c.customer_id) AS c,
-                   c.customer_id IS NOT NULL AS has_customer,
-                   c.contact_id IN (SELECT contact_id FROM _scan_done) AS done,
-                   c.contact_id IN (SELECT contact_id FROM _scan_complained) AS complained,
+                   (c.customer_id IS NOT NULL)::UTINYINT AS has_customer,
+                   coalesce(c.contact_id IN (SELECT contact_id FROM _scan_done), false)::UTINYINT
+                       AS done,
+                   coalesce(c.contact_id IN (SELECT contact_id FROM _scan_complained), false)
+                       ::UTINYINT AS complained,
                    c.contact_id, c.customer_id, c.recording_ref
             FROM {table} c LEFT JOIN _scan_roster r USING (agent_id)
             WHERE c.start_time >= ? AND c.start_time < ?
             """,
             params=[list(CHANNELS), list(DIRECTIONS), str(seed), start - lookback, end],
-        ).to_arrow_table()
+        ).to_arrow_table(batch_size=1 << 40)  # one chunk: columns become arrays without copies
     finally:
         for name in frames:
             con.unregister(name)
 
-    def col(name: str, fill=None) -> np.ndarray:
+    def col(name: str) -> np.ndarray:
         x = t.column(name)
-        if fill is not None and x.null_count:
-            x = pc.fill_null(x, fill)
-        return x.to_numpy()
+        x = x.chunk(0) if x.num_chunks == 1 else x.combine_chunks()
+        return x.to_numpy(zero_copy_only=False)
+
+    def flag(name: str) -> np.ndarray:
+        return col(name).view(bool)
 
     return Month(
         agents=roster["agent_id"].to_numpy(dtype=object),
@@ -134,14 +146,14 @@ def scan_month(
         t=col("t"),
         channel=col("channel"),
         direction=col("direction"),
-        answered=col("answered"),
-        talk_s=col("talk_s", np.nan),
-        queue_wait_s=col("queue_wait_s", np.nan),
+        answered=flag("answered"),
+        talk_s=col("talk_s"),
+        queue_wait_s=col("queue_wait_s"),
         h=col("h"),
         c=col("c"),
-        has_customer=col("has_customer"),
-        done=col("done", False),
-        complained=col("complained", False),
+        has_customer=flag("has_customer"),
+        done=flag("done"),
+        complained=flag("complained"),
         text=t.select(["contact_id", "customer_id", "recording_ref"]).combine_chunks(),
     )
 
@@ -231,15 +243,15 @@ def _repeats(
     rows, g, t = rows[o], g[o], t[o]
     tie = (g[1:] == g[:-1]) & (t[1:] == t[:-1])
     if tie.any():  # same customer, same second: contact id order
-        ids = m.text.column("contact_id")
-        starts = np.flatnonzero(tie & ~np.r_[False, tie[:-1]])
-        for s in starts:
-            e = s + 1
-            while e < len(tie) and tie[e]:
-                e += 1
-            span = rows[s : e + 1]
-            names = ids.take(span).to_pylist()
-            rows[s : e + 1] = span[np.argsort(names, kind="stable")]
+        first = np.flatnonzero(tie & ~np.r_[False, tie[:-1]])
+        last = np.flatnonzero(tie & ~np.r_[tie[1:], False]) + 1
+        spans = [np.arange(a, b + 1) for a, b in zip(first, last, strict=True)]
+        ids = m.text.column("contact_id").take(rows[np.concatenate(spans)]).to_pylist()
+        k = 0
+        for span in spans:
+            names = ids[k : k + len(span)]
+            rows[span] = rows[span][np.argsort(names, kind="stable")]
+            k += len(span)
     gap = t[1:] - t[:-1]
     hit = (g[1:] == g[:-1]) & (gap <= within_hours * US_PER_HOUR) & (t[1:] >= m.start_us)
     return rows[1:][hit], rows[:-1][hit], gap[hit] / US_PER_HOUR
@@ -278,10 +290,10 @@ _CHANNELS = np.array([None, *CHANNELS], dtype=object)  # code + 1 -> name
 _DIRECTIONS = np.array([None, *DIRECTIONS], dtype=object)
 
 
-def handled(m: Month) -> pd.DataFrame:
+def handled_per_agent(m: Month) -> pd.DataFrame:
     """Answered contacts of the month per agent (roster agents), channel and direction:
     columns agent_id, channel, direction, handled."""
-    ok = m.in_month & m.answered & (m.a >= 0)
+    ok = m.handled_rows
     nc, nd = len(_CHANNELS), len(_DIRECTIONS)
     code = (m.a[ok].astype(np.intp) * nc + (m.channel[ok] + 1)) * nd + (m.direction[ok] + 1)
     u, n = _count(code, len(m.agents) * nc * nd)
@@ -331,7 +343,7 @@ def interval_rows(m: Month, intervals: pd.DataFrame, interval_min: int) -> np.nd
 
 def worked(m: Month, shifts: dict[str, tuple[int, int]]) -> pd.DataFrame:
     """Answered contacts per roster agent, day and shift (columns agent_id, date, shift, n)."""
-    ok = m.in_month & m.answered & (m.a >= 0)
+    ok = m.handled_rows
     t = m.t[ok]
     d0 = m.start_us // US_PER_DAY
     days = (m.end_us - 1) // US_PER_DAY - d0 + 1
