@@ -6,6 +6,7 @@ pure (sampling, scoring, statistics).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -102,14 +103,20 @@ def sample_month(
     p = parse_period(month)
     if p.kind != "month":
         raise ValueError(f"sampling plans are monthly; got {month!r}")
-    small = load_center(
-        source, tables=("agents", *HISTORY_TABLES) if with_neighbours else ("agents", *CHECKED)
-    )
     con = engine.connect(source)
     start, end = p.start.to_pydatetime(), p.end.to_pydatetime()
-    previous = engine.handled_per_agent(
-        con, (p.start - pd.DateOffset(months=1)).to_pydatetime(), start
-    )
+    with ThreadPoolExecutor(1) as pool:  # DuckDB counts last month while pandas loads tables
+        counting = pool.submit(
+            engine.handled_per_agent,
+            con.cursor(),
+            (p.start - pd.DateOffset(months=1)).to_pydatetime(),
+            start,
+        )
+        small = load_center(
+            source,
+            tables=("agents", *HISTORY_TABLES) if with_neighbours else ("agents", *CHECKED),
+        )
+        previous = counting.result()
     lookback = pd.Timedelta(
         hours=plan.repeat_contacts.within_hours if plan.repeat_contacts.enabled else 0
     )

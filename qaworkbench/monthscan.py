@@ -109,8 +109,8 @@ def scan_month(
         t = con.sql(
             f"""
             SELECT coalesce(r._a, -1)::INTEGER AS a, epoch_us(c.start_time) AS t,
-                   (coalesce(list_position(?, c.channel), 0) - 1)::TINYINT AS channel,
-                   (coalesce(list_position(?, c.direction), 0) - 1)::TINYINT AS direction,
+                   {_code("c.channel", CHANNELS)} AS channel,
+                   {_code("c.direction", DIRECTIONS)} AS direction,
                    coalesce(c.answered, false)::UTINYINT AS answered,
                    coalesce(c.talk_s, 'NaN'::DOUBLE) AS talk_s,
                    coalesce(c.queue_wait_s, 'NaN'::DOUBLE) AS queue_wait_s,
@@ -124,7 +124,7 @@ def scan_month(
             FROM {table} c LEFT JOIN _scan_roster r USING (agent_id)
             WHERE c.start_time >= ? AND c.start_time < ?
             """,
-            params=[list(CHANNELS), list(DIRECTIONS), str(seed), start - lookback, end],
+            params=[str(seed), start - lookback, end],
         ).to_arrow_table(batch_size=1 << 40)  # one chunk: columns become arrays without copies
     finally:
         for name in frames:
@@ -156,6 +156,12 @@ def scan_month(
         complained=flag("complained"),
         text=t.select(["contact_id", "customer_id", "recording_ref"]).combine_chunks(),
     )
+
+
+def _code(column: str, values: tuple[str, ...]) -> str:
+    """SQL: the position of ``column`` in ``values`` (0-based; -1 when other or missing)."""
+    whens = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
+    return f"(CASE {column} {whens} ELSE -1 END)::TINYINT"
 
 
 def keys(h: np.ndarray, salt: str) -> np.ndarray:

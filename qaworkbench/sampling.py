@@ -184,7 +184,7 @@ def spread_pick(
     """
     if cand.empty:
         return cand.assign(_key=pd.Series(dtype=float))
-    codes, names = pd.factorize(cand["agent_id"])
+    codes, names = pd.factorize(cand["agent_id"], sort=True)
     w = want.reindex(names).fillna(0).to_numpy()
     n = np.bincount(codes, minlength=len(names))
     frac = np.minimum(1.0, 8 * w / np.maximum(n, 1))
@@ -192,14 +192,27 @@ def spread_pick(
     got = np.bincount(codes[pool], minlength=len(names))
     short = (got < np.minimum(4 * w, n)) & (w > 0)
     pool |= short[codes]
-    c = cand.loc[pool].assign(_key=key[pool], _want=w[codes[pool]])
-    c = c[c["_want"] > 0].sort_values(["agent_id", "_key"], kind="stable")
-    c = c[c.groupby("agent_id").cumcount() < 4 * c["_want"]]
-    day = c["start_time"].dt.normalize()
-    shift = pd.Series(_shift_codes(plan)[c["start_time"].dt.hour.to_numpy()], index=c.index)
-    c = c.assign(_round=c.groupby(["agent_id", day, shift]).cumcount())
-    c = c.sort_values(["agent_id", "_round", "_key"], kind="stable")
-    return c[c.groupby("agent_id").cumcount() < c["_want"]].drop(columns=["_want", "_round"])
+    i = np.flatnonzero(pool & (w[codes] > 0))
+    i = i[np.lexsort((key[i], codes[i]))]  # each agent's pool, smallest keys first
+    i = i[_rank(codes[i]) < 4 * w[codes[i]]]
+    us = cand["start_time"].to_numpy().astype("datetime64[us]").astype(np.int64)[i]
+    day, hour = us // 86_400_000_000, us // 3_600_000_000 % 24
+    shift = _shift_codes(plan)[hour]
+    by = np.lexsort((key[i], shift, day, codes[i]))  # round: the pick's turn in its stratum
+    turn = np.empty(len(i), dtype=np.int64)
+    stratum = np.r_[True, np.diff(codes[i][by]) != 0] | np.r_[True, np.diff(day[by]) != 0]
+    stratum |= np.r_[True, np.diff(shift[by]) != 0]
+    turn[by] = np.arange(len(by)) - np.maximum.accumulate(np.where(stratum, np.arange(len(by)), 0))
+    i = i[np.lexsort((key[i], turn, codes[i]))]
+    i = i[_rank(codes[i]) < w[codes[i]]]
+    return cand.iloc[i].assign(_key=key[i])
+
+
+def _rank(sorted_codes: np.ndarray) -> np.ndarray:
+    """Each row's position within its run of equal codes (the codes sorted)."""
+    starts = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
+    at = np.arange(len(sorted_codes))
+    return at - np.maximum.accumulate(np.where(starts, at, 0))
 
 
 def base_draw(
