@@ -158,7 +158,7 @@ def sample_month(
         ]
         faulty, faulty_agents = bad[["contact_id", "score"]], bad["agent_id"]
     candidates, repeats = monthscan.candidates(
-        m, q, plan, service_level=sl, hires=hires, faulty_agents=faulty_agents
+        m, q, plan, seed, service_level=sl, hires=hires, faulty_agents=faulty_agents
     )
     worked = monthscan.worked(m, plan.shifts)
     s = draw(

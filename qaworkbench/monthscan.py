@@ -15,6 +15,7 @@ the export arrives in.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import datetime
@@ -382,6 +383,7 @@ def candidates(
     m: Month,
     quotas: pd.DataFrame,
     plan: SamplingPlan,
+    seed: int,
     *,
     service_level: pd.DataFrame,
     hires: pd.DataFrame | None = None,
@@ -396,6 +398,32 @@ def candidates(
     the agent's flagged count); new hires' first days (``_hire``); every contact of the
     agents with a faulty evaluation (for neighbours). Only roster agents' contacts.
     """
+    with ThreadPoolExecutor(1) as pool:  # numpy's sorts free the GIL: two cores at work
+        searching = (
+            pool.submit(repeat_rows, m, plan.repeat_contacts.within_hours)
+            if plan.repeat_contacts.enabled
+            else None
+        )
+        return _candidates(m, quotas, plan, seed, service_level, hires, faulty_agents, searching)
+
+
+def _spread(m: Month, pool: np.ndarray, want: pd.Series, seed: int, plan: SamplingPlan):
+    """The rows sampling.spread_pick takes from an agent's random pool (so only they become
+    candidates: the rules' draw, given them, takes them all)."""
+    from .sampling import random_key, spread_pick
+
+    cand = pd.DataFrame(
+        {
+            "agent_id": m.agents[m.a[pool]],
+            "start_time": m.t[pool].astype("datetime64[us]"),
+            "contact_id": pd.array(m.text.column("contact_id").take(pool), dtype="str"),
+            "rowid": pool,
+        }
+    )
+    return spread_pick(cand, want, random_key(cand["contact_id"], seed), plan)["rowid"].to_numpy()
+
+
+def _candidates(m, quotas, plan, seed, service_level, hires, faulty_agents, searching):
     mine = m.in_month & (m.a >= 0)
     open_ = mine & ~m.done if plan.exclusions.already_evaluated else mine
     marks: dict[str, np.ndarray] = {}
@@ -411,8 +439,9 @@ def candidates(
             mask &= m.channel == CHANNELS.index(rule.channel)
         if rule.direction:
             mask &= m.direction == DIRECTIONS.index(rule.direction)
-        want = 4 * _per_agent(m, quotas[quotas["quota_rule"] == k], "post_call")
-        pick(f"_pool_{k}", mask, want, f"pool{k}")
+        want = quotas[quotas["quota_rule"] == k].groupby("agent_id")["post_call"].sum()
+        pick(f"_pool_{k}", mask, 4 * want.reindex(m.agents, fill_value=0).to_numpy(), f"pool{k}")
+        marks[f"_pool_{k}"] = _spread(m, marks[f"_pool_{k}"], want, seed + k, plan)
 
     def capped(reason: str, rule, mask: np.ndarray) -> None:
         mask = mask & open_
@@ -436,8 +465,8 @@ def candidates(
     if plan.complaints.enabled and m.complained.any():
         capped("complaint", plan.complaints, m.complained)
     repeats = None
-    if plan.repeat_contacts.enabled:
-        repeats = repeat_rows(m, plan.repeat_contacts.within_hours)
+    if searching is not None:
+        repeats = searching.result()
         flagged = np.zeros(len(m), dtype=bool)
         flagged[repeats[0]] = True
         capped("repeat", plan.repeat_contacts, flagged)
