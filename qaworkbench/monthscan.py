@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 import duckdb
 import numpy as np
@@ -31,6 +31,8 @@ from .schema import CHANNELS, DIRECTIONS
 
 US_PER_HOUR = 3_600_000_000
 US_PER_DAY = 24 * US_PER_HOUR
+_CHANNELS = np.array([None, *CHANNELS], dtype=object)  # code + 1 -> name
+_DIRECTIONS = np.array([None, *DIRECTIONS], dtype=object)
 
 
 @dataclass
@@ -293,10 +295,6 @@ def _count(code: np.ndarray, size: int, weights: np.ndarray | None = None):
     return present, n[present], np.bincount(code, weights, minlength=size)[present]
 
 
-_CHANNELS = np.array([None, *CHANNELS], dtype=object)  # code + 1 -> name
-_DIRECTIONS = np.array([None, *DIRECTIONS], dtype=object)
-
-
 def handled_per_agent(m: Month) -> pd.DataFrame:
     """Answered contacts of the month per agent (roster agents), channel and direction:
     columns agent_id, channel, direction, handled."""
@@ -371,12 +369,6 @@ def worked(m: Month, shifts: dict[str, tuple[int, int]]) -> pd.DataFrame:
             "n": n,
         }
     )
-
-
-def _per_agent(m: Month, table: pd.DataFrame, column: str) -> np.ndarray:
-    """``table[column]`` (one row per agent_id) as an array indexed by agent code (0 if absent)."""
-    s = table.groupby("agent_id")[column].sum()
-    return s.reindex(m.agents, fill_value=0).to_numpy()
 
 
 def candidates(
@@ -473,8 +465,8 @@ def _candidates(m, quotas, plan, seed, service_level, hires, faulty_agents, sear
     if hires is not None and len(hires):
         hired = np.full(len(m.agents), np.iinfo(np.int64).min // 2)
         at = pd.Index(m.agents).get_indexer(hires["agent_id"])
-        hired[at[at >= 0]] = hires["hire_date"].to_numpy()[at >= 0].astype("datetime64[us]").astype(
-            np.int64
+        hired[at[at >= 0]] = (
+            hires["hire_date"].to_numpy()[at >= 0].astype("datetime64[us]").astype(np.int64)
         )
         since = m.t - hired[np.maximum(m.a, 0)]
         days = plan.new_hires.first_days * US_PER_DAY
