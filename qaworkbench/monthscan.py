@@ -157,7 +157,7 @@ def scan_month(
         has_customer=flag("has_customer"),
         done=flag("done"),
         complained=flag("complained"),
-        text=t.select(["contact_id", "customer_id", "recording_ref"]).combine_chunks(),
+        text=t.select(["contact_id", "customer_id", "recording_ref"]),
     )
 
 

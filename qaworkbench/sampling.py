@@ -610,9 +610,10 @@ def _summary(q, sample, sl, roster, current, plan, sd, ehw) -> pd.DataFrame:
         basis=("basis", "sum"), quota=("quota", "sum"), quota_real_time=("real_time", "sum"),
         quota_post_call=("post_call", "sum"), adjustment=("adjustment", "first"),
     )  # fmt: skip
-    reasons = sample.assign(reason=sample["reasons"].str.split(";")).explode("reason")
+    combos = sample.groupby(["agent_id", "reasons"]).size().rename("n").reset_index()
+    reasons = combos.assign(reason=combos["reasons"].str.split(";")).explode("reason")
     counts = reasons.pivot_table(
-        index="agent_id", columns="reason", values="contact_id", aggfunc="size", fill_value=0
+        index="agent_id", columns="reason", values="n", aggfunc="sum", fill_value=0
     )
     counts.columns = [f"n_{c}" for c in counts.columns]
     slot_n = sl.groupby("agent_id").size().rename("live_slots")
