@@ -16,6 +16,12 @@ from .config import PSEUDONYM_KEY_ENV
 
 # A mainland mobile number (11 digits starting 13-19) not inside a longer number.
 PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# Machine identifiers (UUIDs, 32-hex tokens: kernel, session and widget ids on a page) are
+# random hex, and one in a few thousand holds 11 digits in a row that look like a number.
+_HEX_ID_RE = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|[0-9a-f]{32})(?![0-9A-Za-z])"
+)
 _DEMO_KEY = b"qaworkbench-demo-key"
 
 
@@ -42,8 +48,9 @@ def mask_text(text: str) -> str:
 
 
 def find_unmasked(text: str) -> list[str]:
-    """Raw mobile numbers in ``text``; empty when the text is safe to publish."""
-    return PHONE_RE.findall(text)
+    """Raw mobile numbers in ``text``; empty when the text is safe to publish. Digits inside
+    a UUID or a 32-hex token (a kernel's or widget's id) are not a number."""
+    return PHONE_RE.findall(_HEX_ID_RE.sub(" ", text))
 
 
 def pseudonym(value: object, key: bytes | None = None) -> object:

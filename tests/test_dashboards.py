@@ -96,8 +96,10 @@ def open_page(browser, url: str, ready: str):
 
 
 def safe(page) -> None:
-    text = page.content()
-    assert find_unmasked(re.sub(r"data:image/[^\"']+", "", text)) == []
+    text = re.sub(r"data:image/[^\"']+", "", page.content())
+    found = find_unmasked(text)
+    where = [text[max(0, text.find(n) - 60) : text.find(n) + 30] for n in found]
+    assert found == [], where  # the context says what on the page held the number
     assert "Traceback" not in page.inner_text("body")
 
 

@@ -34,3 +34,14 @@ def test_masked_frame_and_free_text():
 
 def test_mask_text_leaves_longer_numbers_alone():
     assert mask_text("工单 202605011381234567890") == "工单 202605011381234567890"
+
+
+def test_digits_inside_a_machine_id_are_not_a_phone_number():
+    """A dashboard page failed its privacy check once: a random id on the page held
+    11 digits in a row. UUIDs and 32-hex ids are skipped; a number beside them is not."""
+    page = (
+        'kernel "7ed2008b-282f-479b-91a7-a15444201926" model 0f3c15444201926e8d1b2c3d4e5f6a7b '
+        "客户13812345678 7ed2008b-282f-479b-91a7-17ee86b75056"
+    )
+    assert find_unmasked(page) == ["13812345678"]
+    assert find_unmasked("a15444201926") == ["15444201926"]  # not an id: still caught
