@@ -92,10 +92,11 @@ def sample_month(
 ) -> Sample:
     """Draw a month's sample from a data folder.
 
-    The month is never loaded whole: DuckDB picks the candidates any rule
-    could take (per agent a uniform random pool of 4x the base quota, ranked
-    by a seeded hash; the short, long, complaint, repeat and new-hire
-    contacts) and the month's counts; the rules then run on those rows.
+    DuckDB reads the month once into arrays (``monthscan.scan_month``: codes,
+    keys and flags; the text columns stay in Arrow), the candidates any rule
+    could take are chosen there (each agent's spread base picks, the short,
+    long, complaint, repeat and new-hire contacts) with the month's counts, and
+    only those rows become a DataFrame for the rules.
     The roster and QA tables are loaded and validated; the adaptive rule's
     history of closed months comes from the data folder's cache when the QA
     tables have not changed since it was scored (``history_before``).
@@ -160,7 +161,7 @@ def sample_month(
     candidates, repeats = monthscan.candidates(
         m, q, plan, seed, service_level=sl, hires=hires, faulty_agents=faulty_agents
     )
-    worked = monthscan.worked(m, plan.shifts)
+    worked = monthscan.worked(m, plan)
     s = draw(
         month, candidates, roster, previous, plan, seed,
         service_level=sl, complaints=small.complaints, repeats=repeats,

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .plan import SamplingPlan
+from .sampling import _rank, _shift_codes, random_key, spread_pick
 from .schema import CHANNELS, DIRECTIONS
 
 US_PER_HOUR = 3_600_000_000
@@ -128,7 +129,7 @@ def scan_month(
             WHERE c.start_time >= ? AND c.start_time < ?
             """,
             params=[str(seed), start - lookback, end],
-        ).to_arrow_table(batch_size=1 << 40)  # one chunk: columns become arrays without copies
+        ).to_arrow_table(batch_size=1 << 40)  # few chunks (one per thread): few copies
     finally:
         for name in frames:
             con.unregister(name)
@@ -201,9 +202,7 @@ def smallest_per_agent(
     r, g, kk = rows[keep], agent[keep], key[keep]
     order = np.lexsort((kk, g))
     r, g = r[order], g[order]
-    first = np.searchsorted(g, g, side="left")
-    rank = np.arange(len(g)) - first
-    return r[rank < k[g]]
+    return r[_rank(g) < k[g]]
 
 
 def repeat_rows(m: Month, within_hours: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -346,15 +345,15 @@ def interval_rows(m: Month, intervals: pd.DataFrame, interval_min: int) -> np.nd
     return m.in_month & (m.channel >= 0) & hit[np.maximum(mine, 0)]
 
 
-def worked(m: Month, shifts: dict[str, tuple[int, int]]) -> pd.DataFrame:
+def worked(m: Month, plan: SamplingPlan) -> pd.DataFrame:
     """Answered contacts per roster agent, day and shift (columns agent_id, date, shift, n)."""
     ok = m.handled_rows
     t = m.t[ok]
     d0 = m.start_us // US_PER_DAY
     days = (m.end_us - 1) // US_PER_DAY - d0 + 1
-    shift = np.full(24, len(shifts))
-    for i, (a, b) in enumerate(shifts.values()):
-        shift[a:b] = i
+    shifts = plan.shifts
+    shift = _shift_codes(plan)
+    shift[shift < 0] = len(shifts)  # hours in no shift: their own code, named None
     ns = len(shifts) + 1
     code = (m.a[ok].astype(np.intp) * days + (t // US_PER_DAY - d0)) * ns
     code += shift[(t // US_PER_HOUR) % 24]
@@ -402,8 +401,6 @@ def candidates(
 def _spread(m: Month, pool: np.ndarray, want: pd.Series, seed: int, plan: SamplingPlan):
     """The rows sampling.spread_pick takes from an agent's random pool (so only they become
     candidates: the rules' draw, given them, takes them all)."""
-    from .sampling import random_key, spread_pick
-
     cand = pd.DataFrame(
         {
             "agent_id": m.agents[m.a[pool]],

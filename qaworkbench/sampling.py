@@ -227,7 +227,7 @@ def base_draw(
         cand = contacts.loc[eligible.to_numpy() & _matches(contacts, q)]
         if (
             f"_pool_{k}" in cand
-        ):  # engine path: the base draw picks only from its uniform random pool
+        ):  # engine path: the engine already spread-picked from its random pool
             cand = cand[cand[f"_pool_{k}"].fillna(False).astype(bool)]
         want = quotas[quotas["quota_rule"] == k].set_index("agent_id")["post_call"]
         p = spread_pick(cand, want, random_key(cand["contact_id"], seed + k), plan)

@@ -62,7 +62,7 @@ def test_month_arrays_and_counts_agree_with_sql_and_pandas(small_dir, small_tabl
     assert hit.sum() > 0 and (hit == expect).all()
 
     shifts = HOTLINE.shifts
-    got = by(monthscan.worked(m, shifts), ["agent_id", "date", "shift"])
+    got = by(monthscan.worked(m, HOTLINE), ["agent_id", "date", "shift"])
     answered = june[june["answered"].fillna(False)]
     hour = answered["start_time"].dt.hour
     shift = np.select([(hour >= a) & (hour < b) for a, b in shifts.values()], list(shifts), "")
