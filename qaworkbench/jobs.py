@@ -130,45 +130,50 @@ def sample_month(
         con, start, end, lookback=lookback, agents=roster["agent_id"], seed=seed,
         evaluated=evaluated, complained=kept["contact_id"],
     )  # fmt: skip
-    current = monthscan.handled_per_agent(m)
-    if with_neighbours:  # this month's evaluations too: the faulty ones have neighbours
-        history, scored = agent_history(small, until=p.end)
-        regular = scored[scored["mode"] != "calibration"]
-    else:
-        history = history_before(source, p.start)
-    sd, dof = pooled_history_sd(history)
-    sd = sd if dof > 10 else plan.score_sd
-    history = history[history["month"] < month]
+    repeats = None
+    with ThreadPoolExecutor(1) as pool:  # repeat callers on the second core (numpy sorts)
+        if plan.repeat_contacts.enabled:
+            repeats = pool.submit(monthscan.repeat_rows, m, plan.repeat_contacts.within_hours)
+        current = monthscan.handled_per_agent(m)
+        if with_neighbours:  # this month's evaluations too: the faulty ones have neighbours
+            history, scored = agent_history(small, until=p.end)
+            regular = scored[scored["mode"] != "calibration"]
+        else:
+            history = history_before(source, p.start)
+        sd, dof = pooled_history_sd(history)
+        sd = sd if dof > 10 else plan.score_sd
+        history = history[history["month"] < month]
 
-    q = sampling.adjust_quotas(
-        sampling.base_quotas(roster["agent_id"], previous, current, plan), history, month, plan
-    )
-    r = plan.long_contacts
-    sl = monthscan.service_level(m, r.interval_min, r.answer_within_s)
-    hires = None
-    if plan.new_hires.enabled:
-        first_days = pd.Timedelta(days=plan.new_hires.first_days)
-        hires = roster.loc[roster["hire_date"] + first_days > p.start, ["agent_id", "hire_date"]]
-    faulty = faulty_agents = None
-    if with_neighbours:
-        in_month = regular[
-            regular["evaluated_at"] >= p.start - pd.Timedelta(days=plan.deadline_days + 1)
-        ]
-        bad = in_month[
-            (in_month["score"] < plan.neighbours.faulty_below) | in_month["critical_failed"]
-        ]
-        faulty, faulty_agents = bad[["contact_id", "score"]], bad["agent_id"]
-    candidates, repeats = monthscan.candidates(
-        m, q, plan, seed, service_level=sl, hires=hires, faulty_agents=faulty_agents
-    )
-    worked = monthscan.worked(m, plan)
-    s = draw(
+        q = sampling.adjust_quotas(
+            sampling.base_quotas(roster["agent_id"], previous, current, plan), history, month, plan
+        )
+        r = plan.long_contacts
+        sl = monthscan.service_level(m, r.interval_min, r.answer_within_s)
+        hires = None
+        if plan.new_hires.enabled:
+            first_days = pd.Timedelta(days=plan.new_hires.first_days)
+            hires = roster.loc[
+                roster["hire_date"] + first_days > p.start, ["agent_id", "hire_date"]
+            ]
+        faulty = faulty_agents = None
+        if with_neighbours:
+            in_month = regular[
+                regular["evaluated_at"] >= p.start - pd.Timedelta(days=plan.deadline_days + 1)
+            ]
+            bad = in_month[
+                (in_month["score"] < plan.neighbours.faulty_below) | in_month["critical_failed"]
+            ]
+            faulty, faulty_agents = bad[["contact_id", "score"]], bad["agent_id"]
+        worked = monthscan.worked(m, plan)
+        candidates, repeats = monthscan.candidates(
+            m, q, plan, service_level=sl, hires=hires, faulty_agents=faulty_agents, repeats=repeats
+        )
+    return draw(
         month, candidates, roster, previous, plan, seed,
         service_level=sl, complaints=small.complaints, repeats=repeats,
         evaluated=evaluated, history=history, faulty=faulty, score_sd=sd,
         current_handled=current, worked=worked,
     )  # fmt: skip
-    return s
 
 
 def allocate_sample(sample: Sample, evaluators: pd.DataFrame, plan: SamplingPlan) -> pd.DataFrame:

@@ -15,7 +15,7 @@ the export arrives in.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -27,10 +27,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .plan import SamplingPlan
-from .sampling import _rank, _shift_codes, random_key, spread_pick
+from .sampling import _rank, _shift_codes, spread_rows
 from .schema import CHANNELS, DIRECTIONS
 
-US_PER_HOUR = 3_600_000_000
+US_PER_MINUTE = 60_000_000
+US_PER_HOUR = 60 * US_PER_MINUTE
 US_PER_DAY = 24 * US_PER_HOUR
 _CHANNELS = np.array([None, *CHANNELS], dtype=object)  # code + 1 -> name
 _DIRECTIONS = np.array([None, *DIRECTIONS], dtype=object)
@@ -74,6 +75,19 @@ class Month:
     def handled_rows(self) -> np.ndarray:
         """Answered contacts of the month by roster agents."""
         return self.in_month & self.answered & (self.a >= 0)
+
+    @cached_property
+    def minute(self) -> np.ndarray:
+        """Each contact's start in whole minutes since 1970 minus the month start's (int32;
+        negative in the look-back)."""
+        return (self.t // US_PER_MINUTE - self.start_us // US_PER_MINUTE).astype(np.int32)
+
+    def interval(self, interval_min: int) -> tuple[np.ndarray, int]:
+        """Each contact's interval of ``interval_min`` minutes (counted from 1970, as the
+        SQL engine's buckets) as a number from the month's first interval, and that first
+        interval's number since 1970."""
+        m0 = self.start_us // US_PER_MINUTE
+        return (self.minute + m0 % interval_min) // interval_min, m0 // interval_min
 
     def __len__(self) -> int:
         return len(self.t)
@@ -285,22 +299,20 @@ def frame(m: Month, rows: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _count(code: np.ndarray, size: int, weights: np.ndarray | None = None):
-    """Codes present in ``code`` (0 <= code < size), their counts (and weight sums)."""
-    n = np.bincount(code, minlength=size)
+def _tally(code: np.ndarray, rows: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (0 <= code < size) present among ``rows`` (a mask) and their counts; one pass,
+    no copy of the selected rows."""
+    n = np.bincount(np.where(rows, code, size), minlength=size + 1)[:size]
     present = np.flatnonzero(n)
-    if weights is None:
-        return present, n[present]
-    return present, n[present], np.bincount(code, weights, minlength=size)[present]
+    return present, n[present]
 
 
 def handled_per_agent(m: Month) -> pd.DataFrame:
     """Answered contacts of the month per agent (roster agents), channel and direction:
     columns agent_id, channel, direction, handled."""
-    ok = m.handled_rows
     nc, nd = len(_CHANNELS), len(_DIRECTIONS)
-    code = (m.a[ok].astype(np.intp) * nc + (m.channel[ok] + 1)) * nd + (m.direction[ok] + 1)
-    u, n = _count(code, len(m.agents) * nc * nd)
+    code = (m.a * nc + (m.channel + 1)) * nd + (m.direction + 1)
+    u, n = _tally(code, m.handled_rows, len(m.agents) * nc * nd)
     a, rest = np.divmod(u, nc * nd)
     ch, dr = np.divmod(rest, nd)
     return pd.DataFrame(
@@ -309,55 +321,67 @@ def handled_per_agent(m: Month) -> pd.DataFrame:
     )  # fmt: skip
 
 
+def _interval_code(m: Month, interval_min: int) -> tuple[np.ndarray, int, int]:
+    """(interval, channel) of each contact as one code, the codes' range, and the month's
+    first interval's number since 1970."""
+    i, i0 = m.interval(interval_min)
+    last = (m.end_us - 1) // US_PER_MINUTE // interval_min - i0
+    return i * len(_CHANNELS) + (m.channel + 1), (last + 1) * len(_CHANNELS), i0
+
+
 def service_level(m: Month, interval_min: int, answer_within_s: float) -> pd.DataFrame:
     """Per interval of ``interval_min`` minutes and channel of the month: offered, answered
     within ``answer_within_s`` s, and the share (as engine.service_level_by_interval)."""
-    ok = m.in_month
-    w = round(interval_min * 60 * 1_000_000)
-    i = m.t[ok] // w
-    i0, nc = (int(i.min()) if len(i) else 0), len(_CHANNELS)
-    code = (i - i0) * nc + (m.channel[ok] + 1)
-    in_time = m.answered[ok] & (m.queue_wait_s[ok] <= answer_within_s)
-    u, offered, n_in = _count(code, int(code.max()) + 1 if len(code) else 0, in_time)
-    interval, ch = np.divmod(u, nc)
+    code, size, i0 = _interval_code(m, interval_min)
+    in_time = m.answered & (m.queue_wait_s <= answer_within_s)
+    u, n = _tally(code * 2 + in_time, m.in_month, 2 * size)  # even: late or not answered
+    counts = np.zeros(2 * size, dtype=np.int64)
+    counts[u] = n
+    counts = counts.reshape(-1, 2)
+    offered = counts.sum(axis=1)
+    u = np.flatnonzero(offered)
+    interval, ch = np.divmod(u, len(_CHANNELS))
+    n_in = counts[u, 1]
     return pd.DataFrame(
         {
-            "interval_start": ((interval + i0) * w).astype("datetime64[us]"),
+            "interval_start": ((interval + i0) * interval_min * US_PER_MINUTE).astype(
+                "datetime64[us]"
+            ),
             "channel": _CHANNELS[ch],
-            "offered": offered,
-            "answered_in_time": n_in.astype(np.int64),
-            "service_level": n_in / offered,
+            "offered": offered[u],
+            "answered_in_time": n_in,
+            "service_level": n_in / offered[u],
         }
     )
 
 
 def interval_rows(m: Month, intervals: pd.DataFrame, interval_min: int) -> np.ndarray:
     """Which rows of the month fall in one of ``intervals``' (interval_start, channel)."""
-    w = round(interval_min * 60 * 1_000_000)
-    nc = len(_CHANNELS)
+    code, size, i0 = _interval_code(m, interval_min)
     ch = intervals["channel"].map({c: i + 1 for i, c in enumerate(CHANNELS)}).fillna(0)
     start = intervals["interval_start"].to_numpy().astype("datetime64[us]").astype(np.int64)
-    wanted = (start // w - m.start_us // w) * nc + ch.to_numpy(dtype=np.int64)
-    mine = (m.t // w - m.start_us // w) * nc + (m.channel + 1)
-    size = int(max(mine.max(initial=0), wanted.max(initial=0))) + 1
-    hit = np.zeros(size, dtype=bool)
-    hit[wanted[wanted >= 0]] = True
-    return m.in_month & (m.channel >= 0) & hit[np.maximum(mine, 0)]
+    wanted = (start // (interval_min * US_PER_MINUTE) - i0) * len(_CHANNELS)
+    wanted += ch.to_numpy(dtype=np.int64)
+    hit = np.zeros(size + 1, dtype=bool)  # the last: rows outside the month
+    hit[wanted[(wanted >= 0) & (wanted < size)]] = True
+    ok = m.in_month & (m.channel >= 0)
+    return hit[np.where(ok, code, size)]
 
 
 def worked(m: Month, plan: SamplingPlan) -> pd.DataFrame:
     """Answered contacts per roster agent, day and shift (columns agent_id, date, shift, n)."""
-    ok = m.handled_rows
-    t = m.t[ok]
-    d0 = m.start_us // US_PER_DAY
-    days = (m.end_us - 1) // US_PER_DAY - d0 + 1
+    m0 = m.start_us // US_PER_MINUTE
+    d0, from_midnight = divmod(m0, 24 * 60)
+    minute = m.minute + from_midnight  # minutes since the month's first midnight
+    days = (m.end_us - 1) // US_PER_MINUTE // (24 * 60) - d0 + 1
     shifts = plan.shifts
     shift = _shift_codes(plan)
     shift[shift < 0] = len(shifts)  # hours in no shift: their own code, named None
     ns = len(shifts) + 1
-    code = (m.a[ok].astype(np.intp) * days + (t // US_PER_DAY - d0)) * ns
-    code += shift[(t // US_PER_HOUR) % 24]
-    u, n = _count(code, len(m.agents) * days * ns)
+    day = minute // (24 * 60)  # numpy's // by a constant is fast, its % is not
+    hour = minute // 60 - day * 24
+    code = (m.a * days + day) * ns + shift.astype(np.int32).take(hour)
+    u, n = _tally(code, m.handled_rows, len(m.agents) * days * ns)
     rest, sh = np.divmod(u, ns)
     a, d = np.divmod(rest, days)
     return pd.DataFrame(
@@ -370,57 +394,56 @@ def worked(m: Month, plan: SamplingPlan) -> pd.DataFrame:
     )
 
 
+Repeats = tuple[np.ndarray, np.ndarray, np.ndarray]  # repeat_rows: rows, previous rows, hours
+
+
 def candidates(
     m: Month,
     quotas: pd.DataFrame,
     plan: SamplingPlan,
-    seed: int,
     *,
     service_level: pd.DataFrame,
     hires: pd.DataFrame | None = None,
     faulty_agents: pd.Series | None = None,
+    repeats: Repeats | Future[Repeats] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The contacts any rule could take, as a DataFrame for sampling.draw, and the repeat
     contacts among them (contact_id, previous_contact_id, hours_since) when the rule is on.
 
-    Per quota rule, each agent's 4 x post-call quota contacts with the smallest keys
-    among the eligible (``_pool_k``); per targeted rule, the share and cap of each
-    agent's flagged contacts, smallest keys first (``_sel_<reason>``, with ``_n_<reason>``
-    the agent's flagged count); new hires' first days (``_hire``); every contact of the
-    agents with a faulty evaluation (for neighbours). Only roster agents' contacts.
+    Per quota rule, the spread picks (sampling.spread_rows) from each agent's 4 x
+    post-call quota eligible contacts with the smallest keys (``_pool_k``); per targeted
+    rule, the share and cap of each agent's flagged contacts, smallest keys first
+    (``_sel_<reason>``, with ``_n_<reason>`` the agent's flagged count); new hires' first
+    days (``_hire``); every contact of the agents with a faulty evaluation (for
+    neighbours). Only roster agents' contacts. ``repeats`` is ``repeat_rows``' result (or
+    a Future of it, waited for last); it is computed here when the rule is on and none is
+    given.
     """
-    with ThreadPoolExecutor(1) as pool:  # numpy's sorts free the GIL: two cores at work
-        searching = (
-            pool.submit(repeat_rows, m, plan.repeat_contacts.within_hours)
-            if plan.repeat_contacts.enabled
-            else None
-        )
-        return _candidates(m, quotas, plan, seed, service_level, hires, faulty_agents, searching)
+    if plan.repeat_contacts.enabled and repeats is None:
+        repeats = repeat_rows(m, plan.repeat_contacts.within_hours)
+    if not plan.repeat_contacts.enabled:
+        repeats = None
+    return _candidates(m, quotas, plan, service_level, hires, faulty_agents, repeats)
 
 
-def _spread(m: Month, pool: np.ndarray, want: pd.Series, seed: int, plan: SamplingPlan):
-    """The rows sampling.spread_pick takes from an agent's random pool (so only they become
-    candidates: the rules' draw, given them, takes them all)."""
-    cand = pd.DataFrame(
-        {
-            "agent_id": m.agents[m.a[pool]],
-            "start_time": m.t[pool].astype("datetime64[us]"),
-            "contact_id": pd.array(m.text.column("contact_id").take(pool), dtype="str"),
-            "rowid": pool,
-        }
-    )
-    return spread_pick(cand, want, random_key(cand["contact_id"], seed), plan)["rowid"].to_numpy()
+def _spread(m: Month, pool: np.ndarray, key: np.ndarray, want: np.ndarray, plan: SamplingPlan):
+    """The rows sampling.spread_rows takes from each agent's random ``pool`` (rows, and their
+    keys), ``want`` per agent code: only they become candidates; the rules' draw, given
+    them, takes them all."""
+    u = (key >> np.uint64(11)).astype(np.float64) * 2.0**-53  # [0, 1), as random_key
+    return pool[spread_rows(m.a[pool], want, u, m.t[pool], plan)]
 
 
-def _candidates(m, quotas, plan, seed, service_level, hires, faulty_agents, searching):
+def _candidates(m, quotas, plan, service_level, hires, faulty_agents, repeats):
     mine = m.in_month & (m.a >= 0)
     open_ = mine & ~m.done if plan.exclusions.already_evaluated else mine
     marks: dict[str, np.ndarray] = {}
     counts: dict[str, np.ndarray] = {}
 
-    def pick(name: str, mask: np.ndarray, take: np.ndarray, salt: str) -> None:
+    def pick(name: str, mask: np.ndarray, take: np.ndarray, salt: str) -> np.ndarray:
         rows = np.flatnonzero(mask)
         marks[name] = smallest_per_agent(rows, m.a[rows], keys(m.h[rows], salt), take)
+        return marks[name]
 
     for k, rule in enumerate(plan.quotas):
         mask = open_ & m.answered & (m.talk_s >= plan.exclusions.min_talk_s)
@@ -429,8 +452,9 @@ def _candidates(m, quotas, plan, seed, service_level, hires, faulty_agents, sear
         if rule.direction:
             mask &= m.direction == DIRECTIONS.index(rule.direction)
         want = quotas[quotas["quota_rule"] == k].groupby("agent_id")["post_call"].sum()
-        pick(f"_pool_{k}", mask, 4 * want.reindex(m.agents, fill_value=0).to_numpy(), f"pool{k}")
-        marks[f"_pool_{k}"] = _spread(m, marks[f"_pool_{k}"], want, seed + k, plan)
+        want = want.reindex(m.agents, fill_value=0).to_numpy()
+        pool = pick(f"_pool_{k}", mask, 4 * want, f"pool{k}")
+        marks[f"_pool_{k}"] = _spread(m, pool, keys(m.h[pool], f"pool{k}"), want, plan)
 
     def capped(reason: str, rule, mask: np.ndarray) -> None:
         mask = mask & open_
@@ -453,12 +477,6 @@ def _candidates(m, quotas, plan, seed, service_level, hires, faulty_agents, sear
         capped("long_missed_sl" if r.only_missed_intervals else "long", r, mask)
     if plan.complaints.enabled and m.complained.any():
         capped("complaint", plan.complaints, m.complained)
-    repeats = None
-    if searching is not None:
-        repeats = searching.result()
-        flagged = np.zeros(len(m), dtype=bool)
-        flagged[repeats[0]] = True
-        capped("repeat", plan.repeat_contacts, flagged)
     if hires is not None and len(hires):
         hired = np.full(len(m.agents), np.iinfo(np.int64).min // 2)
         at = pd.Index(m.agents).get_indexer(hires["agent_id"])
@@ -472,6 +490,12 @@ def _candidates(m, quotas, plan, seed, service_level, hires, faulty_agents, sear
     if faulty_agents is not None and len(faulty_agents):
         codes = pd.Index(m.agents).get_indexer(pd.unique(faulty_agents))
         extra.append(np.flatnonzero(mine & np.isin(m.a, codes[codes >= 0])))
+
+    if repeats is not None:  # last: another thread may still be finding them
+        repeats = repeats.result() if isinstance(repeats, Future) else repeats
+        flagged = np.zeros(len(m), dtype=bool)
+        flagged[repeats[0]] = True
+        capped("repeat", plan.repeat_contacts, flagged)
 
     rows = np.unique(np.concatenate([*marks.values(), *extra, np.empty(0, dtype=np.int64)]))
     out = frame(m, rows)

@@ -186,16 +186,27 @@ def spread_pick(
         return cand.assign(_key=pd.Series(dtype=float))
     codes, names = pd.factorize(cand["agent_id"], sort=True)
     w = want.reindex(names).fillna(0).to_numpy()
-    n = np.bincount(codes, minlength=len(names))
+    us = cand["start_time"].to_numpy().astype("datetime64[us]").astype(np.int64)
+    i = spread_rows(codes, w, key, us, plan)
+    return cand.iloc[i].assign(_key=key[i])
+
+
+def spread_rows(
+    codes: np.ndarray, want: np.ndarray, key: np.ndarray, start_us: np.ndarray, plan: SamplingPlan
+) -> np.ndarray:
+    """``spread_pick`` on arrays: the positions picked, given each row's agent code, the
+    wanted count per code, each row's random key in [0, 1) and its start (µs since 1970)."""
+    w = want
+    n = np.bincount(codes, minlength=len(w))
     frac = np.minimum(1.0, 8 * w / np.maximum(n, 1))
     pool = key < frac[codes]
-    got = np.bincount(codes[pool], minlength=len(names))
+    got = np.bincount(codes[pool], minlength=len(w))
     short = (got < np.minimum(4 * w, n)) & (w > 0)
     pool |= short[codes]
     i = np.flatnonzero(pool & (w[codes] > 0))
     i = i[np.lexsort((key[i], codes[i]))]  # each agent's pool, smallest keys first
     i = i[_rank(codes[i]) < 4 * w[codes[i]]]
-    us = cand["start_time"].to_numpy().astype("datetime64[us]").astype(np.int64)[i]
+    us = start_us[i]
     day, hour = us // 86_400_000_000, us // 3_600_000_000 % 24
     shift = _shift_codes(plan)[hour]
     by = np.lexsort((key[i], shift, day, codes[i]))  # round: the pick's turn in its stratum
@@ -204,8 +215,7 @@ def spread_pick(
     stratum |= np.r_[True, np.diff(shift[by]) != 0]
     turn[by] = np.arange(len(by)) - np.maximum.accumulate(np.where(stratum, np.arange(len(by)), 0))
     i = i[np.lexsort((key[i], turn, codes[i]))]
-    i = i[_rank(codes[i]) < w[codes[i]]]
-    return cand.iloc[i].assign(_key=key[i])
+    return i[_rank(codes[i]) < w[codes[i]]]
 
 
 def _rank(sorted_codes: np.ndarray) -> np.ndarray:
