@@ -192,6 +192,18 @@ def keys(h: np.ndarray, salt: str) -> np.ndarray:
 
 
 KEY_MARGIN = (4.0, 10.0)  # a pre-filter keeps about k + 4 sqrt(k) + 10 rows per agent
+_TOP = 2.0**64 - 2048  # the largest float below 2**64
+
+
+def _cut(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Per agent with n rows of which k are wanted: a key (uint64) below which about
+    k + 4 sqrt(k) + 10 of its rows fall (uniform keys), 0 when k is 0, the top when all."""
+    a, b = KEY_MARGIN
+    share = (k + a * np.sqrt(k) + b) / np.maximum(n, 1)
+    cut = np.minimum(share * 2.0**64, _TOP).astype(np.uint64)
+    cut[share >= 1] = np.iinfo(np.uint64).max
+    cut[k <= 0] = 0
+    return cut
 
 
 def smallest_per_agent(
@@ -201,15 +213,12 @@ def smallest_per_agent(
     the smallest keys (all of them when it has fewer), in agent then key order.
 
     Exact without sorting them all: a first pass keeps each agent's rows whose key is
-    below a quantile expected to hold about k + 4 sqrt(k) + 10 of them; an agent left
-    with fewer than k is kept whole.
+    below a cut expected to hold about k + 4 sqrt(k) + 10 of them (a prefix of its key
+    order); an agent left with fewer than k is kept whole.
     """
     n = np.bincount(agent, minlength=len(take))
-    k = np.minimum(take, n).astype(float)
-    a, b = KEY_MARGIN
-    m = k + a * np.sqrt(k) + b
-    thr = np.where(k <= 0, 0.0, np.where(m >= n, np.inf, m / np.maximum(n, 1) * 2.0**64))
-    keep = key.astype(np.float64) < thr[agent]  # a prefix of each agent's key order
+    k = np.minimum(take, n)
+    keep = key < _cut(n, k)[agent]
     short = np.bincount(agent[keep], minlength=len(take)) < k
     if short.any():
         keep |= short[agent]
@@ -217,6 +226,23 @@ def smallest_per_agent(
     order = np.lexsort((kk, g))
     r, g = r[order], g[order]
     return r[_rank(g) < k[g]]
+
+
+def smallest_where(
+    mask: np.ndarray, agent: np.ndarray, key: np.ndarray, take: np.ndarray
+) -> np.ndarray:
+    """``smallest_per_agent`` of the rows in ``mask`` (agent code -1: never taken), for a
+    mask that holds most rows: the cut is applied to whole columns, and only the rows
+    under it are gathered."""
+    mask = mask & (agent >= 0)
+    n = np.bincount(np.where(mask, agent, len(take)), minlength=len(take) + 1)[:-1]
+    cut = np.r_[_cut(n, np.minimum(take, n)), np.uint64(0)]  # code -1: the last, 0
+    keep = mask & (key < cut.take(agent))
+    rows = np.flatnonzero(keep)
+    short = np.bincount(agent[rows], minlength=len(take)) < np.minimum(take, n)
+    if short.any():  # rare: the agent's every row in the mask
+        rows = np.flatnonzero(keep | (mask & np.r_[short, False].take(agent)))
+    return smallest_per_agent(rows, agent[rows], key[rows], take)
 
 
 def repeat_rows(m: Month, within_hours: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -441,8 +467,11 @@ def _candidates(m, quotas, plan, service_level, hires, faulty_agents, repeats):
     counts: dict[str, np.ndarray] = {}
 
     def pick(name: str, mask: np.ndarray, take: np.ndarray, salt: str) -> np.ndarray:
-        rows = np.flatnonzero(mask)
-        marks[name] = smallest_per_agent(rows, m.a[rows], keys(m.h[rows], salt), take)
+        if np.count_nonzero(mask) * 4 > len(m):  # a pool: most rows are eligible
+            marks[name] = smallest_where(mask, m.a, keys(m.h, salt), take)
+        else:
+            rows = np.flatnonzero(mask)
+            marks[name] = smallest_per_agent(rows, m.a[rows], keys(m.h[rows], salt), take)
         return marks[name]
 
     for k, rule in enumerate(plan.quotas):

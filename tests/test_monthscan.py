@@ -92,6 +92,15 @@ def test_smallest_per_agent_is_the_exact_top_k_of_a_full_sort(monkeypatch, margi
         np.bincount(agent[got // 3], minlength=40) == np.minimum(take, np.bincount(agent))
     ).all()
 
+    # the whole-column form: rows where a mask holds, agent -1 never taken
+    mask = rng.random(20_000) < 0.8
+    coded = np.where(rng.random(20_000) < 0.05, -1, agent)
+    got = monthscan.smallest_where(mask, coded, key, take)
+    ref = pd.DataFrame({"row": np.arange(20_000), "agent": coded, "key": key})
+    ref = ref[mask & (coded >= 0)].sort_values("key")
+    ref = ref[ref.groupby("agent").cumcount() < take[ref["agent"]]]
+    assert len(ref) > 2_000 and sorted(got) == sorted(ref["row"])
+
 
 def test_random_keys_depend_on_the_salt_and_look_uniform():
     h = np.arange(100_000, dtype=np.uint64)  # the worst input: consecutive
