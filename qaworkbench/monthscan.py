@@ -97,6 +97,27 @@ def _us(d: datetime | pd.Timestamp) -> int:
     return int(np.datetime64(pd.Timestamp(d).to_datetime64(), "us").astype(np.int64))
 
 
+def take(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """``column[rows]``, in the order of ``rows``. (Arrow's take on a chunked column joins
+    the chunks first, a copy of the whole column; this takes from each chunk.)"""
+    if column.num_chunks == 1:
+        return column.chunk(0).take(rows)
+    ends = np.cumsum([len(c) for c in column.chunks])
+    which = np.searchsorted(ends, rows, side="right").astype(np.uint16)
+    order = np.argsort(which, kind="stable")  # a radix sort: by chunk, in row order
+    bounds = np.searchsorted(which[order], np.arange(len(ends) + 1))
+    parts = [
+        c.take(rows[order[lo:hi]] - (end - len(c)))
+        for c, end, lo, hi in zip(column.chunks, ends, bounds[:-1], bounds[1:], strict=True)
+    ]
+    joined = pa.concat_arrays(parts) if parts else column.chunk(0).slice(0, 0)
+    if (order[1:] > order[:-1]).all():  # rows came chunk by chunk (sorted rows do)
+        return joined
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return joined.take(back)
+
+
 def scan_month(
     con: duckdb.DuckDBPyConnection,
     start: datetime,
@@ -134,16 +155,19 @@ def scan_month(
                    coalesce(c.queue_wait_s, 'NaN'::DOUBLE) AS queue_wait_s,
                    hash(c.contact_id, ?) AS h, hash(c.customer_id) AS c,
                    (c.customer_id IS NOT NULL)::UTINYINT AS has_customer,
-                   coalesce(c.contact_id IN (SELECT contact_id FROM _scan_done), false)::UTINYINT
-                       AS done,
-                   coalesce(c.contact_id IN (SELECT contact_id FROM _scan_complained), false)
-                       ::UTINYINT AS complained,
                    c.contact_id, c.customer_id, c.recording_ref
             FROM {table} c LEFT JOIN _scan_roster r USING (agent_id)
             WHERE c.start_time >= ? AND c.start_time < ?
             """,
             params=[str(seed), start - lookback, end],
         ).to_arrow_table(batch_size=1 << 40)  # few chunks (one per thread): few copies
+        # the flagged ids' keys, found among the month's keys (cheaper than IN in the scan)
+        flagged = {
+            name: con.sql(
+                f"SELECT contact_id, hash(contact_id, ?) AS h FROM {name}", params=[str(seed)]
+            ).to_arrow_table()
+            for name in ("_scan_done", "_scan_complained")
+        }
     finally:
         for name in frames:
             con.unregister(name)
@@ -156,6 +180,11 @@ def scan_month(
     def flag(name: str) -> np.ndarray:
         return col(name).view(bool)
 
+    h = col("h")
+
+    def among(ids: pa.Table) -> np.ndarray:
+        return _among(h, t.column("contact_id"), ids.column("h").to_numpy(), ids.column(0))
+
     return Month(
         agents=roster["agent_id"].to_numpy(dtype=object),
         start_us=_us(start),
@@ -167,13 +196,32 @@ def scan_month(
         answered=flag("answered"),
         talk_s=col("talk_s"),
         queue_wait_s=col("queue_wait_s"),
-        h=col("h"),
+        h=h,
         c=col("c"),
         has_customer=flag("has_customer"),
-        done=flag("done"),
-        complained=flag("complained"),
+        done=among(flagged["_scan_done"]),
+        complained=among(flagged["_scan_complained"]),
         text=t.select(["contact_id", "customer_id", "recording_ref"]),
     )
+
+
+def _among(
+    h: np.ndarray, ids: pa.ChunkedArray, wanted_h: np.ndarray, wanted: pa.ChunkedArray
+) -> np.ndarray:
+    """Which rows (keys ``h``, contact ids ``ids``) have one of the ``wanted`` ids (keys
+    ``wanted_h``): a table of the keys' top 22 bits rules most rows out, the keys
+    then match exactly, and the ids themselves confirm each match."""
+    bits = np.uint64(64 - 22)
+    seen = np.zeros(1 << 22, dtype=bool)
+    seen[(wanted_h >> bits).astype(np.intp)] = True
+    maybe = np.flatnonzero(seen[(h >> bits).astype(np.intp)])
+    hit = maybe[np.isin(h[maybe], wanted_h)]
+    hit = hit[
+        pc.is_in(take(ids, hit), value_set=wanted.combine_chunks()).to_numpy(zero_copy_only=False)
+    ]
+    out = np.zeros(len(h), dtype=bool)
+    out[hit] = True
+    return out
 
 
 def _code(column: str, values: tuple[str, ...]) -> str:
@@ -256,9 +304,9 @@ def repeat_rows(m: Month, within_hours: float) -> tuple[np.ndarray, np.ndarray, 
     sel = np.flatnonzero(m.answered & m.has_customer)
     got = _repeats(m, sel, m.c[sel], within_hours, hashed=True)
     cust = m.text.column("customer_id")
-    same = pc.equal(cust.take(got[0]), cust.take(got[1])).to_numpy(zero_copy_only=False)
+    same = pc.equal(take(cust, got[0]), take(cust, got[1])).to_numpy(zero_copy_only=False)
     if not same.all():  # two customers with one hash: group by the ids themselves
-        codes = pc.dictionary_encode(cust.take(sel)).combine_chunks().indices
+        codes = pc.dictionary_encode(take(cust, sel)).indices
         got = _repeats(m, sel, codes.to_numpy().astype(np.uint64), within_hours, hashed=False)
     return got
 
@@ -294,7 +342,7 @@ def _repeats(
         first = np.flatnonzero(tie & ~np.r_[False, tie[:-1]])
         last = np.flatnonzero(tie & ~np.r_[tie[1:], False]) + 1
         spans = [np.arange(a, b + 1) for a, b in zip(first, last, strict=True)]
-        ids = m.text.column("contact_id").take(rows[np.concatenate(spans)]).to_pylist()
+        ids = take(m.text.column("contact_id"), rows[np.concatenate(spans)]).to_pylist()
         k = 0
         for span in spans:
             names = ids[k : k + len(span)]
@@ -307,19 +355,24 @@ def _repeats(
 
 def frame(m: Month, rows: np.ndarray) -> pd.DataFrame:
     """The named rows as the contacts DataFrame the rules take (``rowid``: the row here)."""
-    text = m.text.take(rows)
-    a = m.a[rows]
+
+    def text(name: str) -> pd.arrays.ArrowStringArray:
+        return pd.array(take(m.text.column(name), rows), dtype="str")
+
+    def named(names, code: np.ndarray) -> pd.arrays.ArrowStringArray:  # code -1: missing
+        return pd.array(pa.array(names).take(pa.array(code, mask=code < 0)), dtype="str")
+
     return pd.DataFrame(
         {
-            "contact_id": pd.array(text.column("contact_id"), dtype="str"),
-            "agent_id": pd.array(np.where(a >= 0, m.agents[a], None), dtype="str"),
+            "contact_id": text("contact_id"),
+            "agent_id": named(m.agents, m.a[rows]),
             "start_time": m.t[rows].astype("datetime64[us]"),
-            "channel": pd.array(_CHANNELS[m.channel[rows] + 1], dtype="str"),
-            "direction": pd.array(_DIRECTIONS[m.direction[rows] + 1], dtype="str"),
+            "channel": named(CHANNELS, m.channel[rows]),
+            "direction": named(DIRECTIONS, m.direction[rows]),
             "answered": m.answered[rows],
             "talk_s": m.talk_s[rows],
-            "customer_id": pd.array(text.column("customer_id"), dtype="str"),
-            "recording_ref": pd.array(text.column("recording_ref"), dtype="str"),
+            "customer_id": text("customer_id"),
+            "recording_ref": text("recording_ref"),
             "rowid": rows,
         }
     )
@@ -539,12 +592,13 @@ def _candidates(m, quotas, plan, service_level, hires, faulty_agents, repeats):
     if repeats is None:
         return out, None
     again, before, hours = repeats
-    kept = np.isin(again, rows)
+    scratch[rows] = True
+    kept = scratch[again]
     ids = m.text.column("contact_id")
     return out, pd.DataFrame(
         {
-            "contact_id": pd.array(ids.take(again[kept]), dtype="str"),
-            "previous_contact_id": pd.array(ids.take(before[kept]), dtype="str"),
+            "contact_id": pd.array(take(ids, again[kept]), dtype="str"),
+            "previous_contact_id": pd.array(take(ids, before[kept]), dtype="str"),
             "hours_since": hours[kept],
         }
     )

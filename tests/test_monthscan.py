@@ -8,6 +8,7 @@ from datetime import datetime
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from qaworkbench import engine, monthscan
@@ -49,9 +50,12 @@ def test_month_arrays_and_counts_agree_with_sql_and_pandas(small_dir, small_tabl
     ref = by(engine.handled_per_agent(con, JUNE, JULY), cols)
     pd.testing.assert_frame_equal(got, ref, check_dtype=False)
 
-    got = by(monthscan.service_level(m, 30, 20), ["interval_start", "channel"])
+    for width in (30, 45, 7):  # 45 and 7 do not divide a day: buckets count from 1970
+        got = by(monthscan.service_level(m, width, 20), ["interval_start", "channel"])
+        ref = engine.service_level_by_interval(con, JUNE, JULY, interval_min=width)
+        ref = by(ref, ["interval_start", "channel"])
+        pd.testing.assert_frame_equal(got, ref, check_dtype=False)
     ref = by(engine.service_level_by_interval(con, JUNE, JULY), ["interval_start", "channel"])
-    pd.testing.assert_frame_equal(got, ref, check_dtype=False)
     missed = ref[ref["service_level"] < 0.9]
     assert len(missed) > 3
     hit = monthscan.interval_rows(m, missed, 30)
@@ -183,3 +187,32 @@ def test_engine_sample_is_the_same_whatever_order_the_export_arrives_in(small_di
     pd.testing.assert_frame_equal(a.contacts, b.contacts)
     pd.testing.assert_frame_equal(a.summary, b.summary)
     assert len(a.contacts) > 50
+
+
+@pytest.mark.parametrize("order", ["sorted", "shuffled", "empty"])
+def test_take_from_a_chunked_column_keeps_the_order_of_the_rows(order):
+    chunks = [[f"c{i}" for i in range(a, b)] for a, b in ((0, 5), (5, 5), (5, 12), (12, 30))]
+    column = pa.chunked_array(chunks, type=pa.string())
+    flat = [v for c in chunks for v in c]
+    rng = np.random.default_rng(3)
+    rows = {
+        "sorted": np.sort(rng.choice(30, 17, replace=False)),
+        "shuffled": rng.choice(30, 40),  # repeats and every chunk in any order
+        "empty": np.empty(0, dtype=np.int64),
+    }[order]
+    got = monthscan.take(column, rows)
+    assert got.to_pylist() == [flat[i] for i in rows]
+
+
+def test_a_flag_needs_the_id_itself_not_only_its_key():
+    h = np.array([1 << 63, 5, 5 << 50, 77], dtype=np.uint64)
+    ids = pa.chunked_array([["a", "b"], ["c", "d"]])
+
+    def among(wanted_h, wanted):
+        return monthscan._among(
+            h, ids, np.array(wanted_h, dtype=np.uint64), pa.chunked_array([wanted])
+        )
+
+    assert among([5, 5 << 50], ["b", "c"]).tolist() == [False, True, True, False]
+    assert not among([5], ["x"]).any()  # the key of "b" for another id: a hash collision
+    assert not among([], pa.array([], pa.string())).any()
