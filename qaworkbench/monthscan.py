@@ -82,13 +82,6 @@ class Month:
         negative in the look-back)."""
         return (self.t // US_PER_MINUTE - self.start_us // US_PER_MINUTE).astype(np.int32)
 
-    def interval(self, interval_min: int) -> tuple[np.ndarray, int]:
-        """Each contact's interval of ``interval_min`` minutes (counted from 1970, as the
-        SQL engine's buckets) as a number from the month's first interval, and that first
-        interval's number since 1970."""
-        m0 = self.start_us // US_PER_MINUTE
-        return (self.minute + m0 % interval_min) // interval_min, m0 // interval_min
-
     def __len__(self) -> int:
         return len(self.t)
 
@@ -400,12 +393,15 @@ def handled_per_agent(m: Month) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def _interval_code(m: Month, interval_min: int) -> tuple[np.ndarray, int, int]:
-    """(interval, channel) of each contact as one code, the codes' range, and the month's
-    first interval's number since 1970."""
-    i, i0 = m.interval(interval_min)
+def _interval_code(m: Month, interval_min: int, rows=slice(None)) -> tuple[np.ndarray, int, int]:
+    """(interval, channel) of each contact (of ``rows``) as one code, the codes' range, and
+    the month's first interval's number since 1970. Intervals of ``interval_min`` minutes
+    count from 1970, as the SQL engine's buckets."""
+    m0 = m.start_us // US_PER_MINUTE
+    i0 = m0 // interval_min
+    i = (m.minute[rows] + m0 % interval_min) // interval_min  # from the month's first
     last = (m.end_us - 1) // US_PER_MINUTE // interval_min - i0
-    return i * len(_CHANNELS) + (m.channel + 1), (last + 1) * len(_CHANNELS), i0
+    return i * len(_CHANNELS) + (m.channel[rows] + 1), (last + 1) * len(_CHANNELS), i0
 
 
 def service_level(m: Month, interval_min: int, answer_within_s: float) -> pd.DataFrame:
@@ -434,16 +430,19 @@ def service_level(m: Month, interval_min: int, answer_within_s: float) -> pd.Dat
     )
 
 
-def interval_rows(m: Month, intervals: pd.DataFrame, interval_min: int) -> np.ndarray:
-    """Which rows of the month fall in one of ``intervals``' (interval_start, channel)."""
-    code, size, i0 = _interval_code(m, interval_min)
+def interval_rows(
+    m: Month, intervals: pd.DataFrame, interval_min: int, rows=slice(None)
+) -> np.ndarray:
+    """Which rows of the month (or of ``rows``) fall in one of ``intervals``'
+    (interval_start, channel)."""
+    code, size, i0 = _interval_code(m, interval_min, rows)
     ch = intervals["channel"].map({c: i + 1 for i, c in enumerate(CHANNELS)}).fillna(0)
     start = intervals["interval_start"].to_numpy().astype("datetime64[us]").astype(np.int64)
     wanted = (start // (interval_min * US_PER_MINUTE) - i0) * len(_CHANNELS)
     wanted += ch.to_numpy(dtype=np.int64)
     hit = np.zeros(size + 1, dtype=bool)  # the last: rows outside the month
     hit[wanted[(wanted >= 0) & (wanted < size)]] = True
-    ok = m.in_month & (m.channel >= 0)
+    ok = m.in_month[rows] & (m.channel[rows] >= 0)
     return hit[np.where(ok, code, size)]
 
 
@@ -555,19 +554,24 @@ def _candidates(m, quotas, plan, service_level, hires, faulty_agents, repeats):
         mask = m.answered & (m.talk_s > r.min_talk_s)
         if r.only_missed_intervals:
             missed = service_level[service_level["service_level"] < r.target]
-            mask &= interval_rows(m, missed, r.interval_min)
+            rows = np.flatnonzero(mask)
+            mask = np.zeros(len(m), dtype=bool)
+            mask[rows[interval_rows(m, missed, r.interval_min, rows)]] = True
         capped("long_missed_sl" if r.only_missed_intervals else "long", r, mask)
     if plan.complaints.enabled and m.complained.any():
         capped("complaint", plan.complaints, m.complained)
     if hires is not None and len(hires):
-        hired = np.full(len(m.agents), np.iinfo(np.int64).min // 2)
+        hired = np.zeros(len(m.agents), dtype=np.int64)
         at = pd.Index(m.agents).get_indexer(hires["agent_id"])
         hired[at[at >= 0]] = (
             hires["hire_date"].to_numpy()[at >= 0].astype("datetime64[us]").astype(np.int64)
         )
-        since = m.t - hired[np.maximum(m.a, 0)]
+        is_hire = np.zeros(len(m.agents) + 1, dtype=bool)  # the last: agent code -1
+        is_hire[at[at >= 0]] = True
+        theirs = np.flatnonzero(mine & is_hire.take(m.a))
+        since = m.t[theirs] - hired[m.a[theirs]]
         days = plan.new_hires.first_days * US_PER_DAY
-        marks["_hire"] = np.flatnonzero(mine & (since >= 0) & (since < days))
+        marks["_hire"] = theirs[(since >= 0) & (since < days)]
     extra = []
     if faulty_agents is not None and len(faulty_agents):
         codes = pd.Index(m.agents).get_indexer(pd.unique(faulty_agents))

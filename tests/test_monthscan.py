@@ -64,6 +64,8 @@ def test_month_arrays_and_counts_agree_with_sql_and_pandas(small_dir, small_tabl
     ch = pd.Series(np.array(["voice", "chat", None], dtype=object)[m.channel])
     expect = pd.MultiIndex.from_arrays([t, ch]).isin(key) & m.in_month
     assert hit.sum() > 0 and (hit == expect).all()
+    some = np.arange(1, len(m), 3)
+    assert (monthscan.interval_rows(m, missed, 30, some) == expect[some]).all()
 
     shifts = HOTLINE.shifts
     got = by(monthscan.worked(m, HOTLINE), ["agent_id", "date", "shift"])
