@@ -393,7 +393,9 @@ def handled_per_agent(m: Month) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def _interval_code(m: Month, interval_min: int, rows=slice(None)) -> tuple[np.ndarray, int, int]:
+def _interval_code(
+    m: Month, interval_min: int, rows: slice | np.ndarray = slice(None)
+) -> tuple[np.ndarray, int, int]:
     """(interval, channel) of each contact (of ``rows``) as one code, the codes' range, and
     the month's first interval's number since 1970. Intervals of ``interval_min`` minutes
     count from 1970, as the SQL engine's buckets."""
@@ -409,10 +411,8 @@ def service_level(m: Month, interval_min: int, answer_within_s: float) -> pd.Dat
     within ``answer_within_s`` s, and the share (as engine.service_level_by_interval)."""
     code, size, i0 = _interval_code(m, interval_min)
     in_time = m.answered & (m.queue_wait_s <= answer_within_s)
-    u, n = _tally(code * 2 + in_time, m.in_month, 2 * size)  # even: late or not answered
-    counts = np.zeros(2 * size, dtype=np.int64)
-    counts[u] = n
-    counts = counts.reshape(-1, 2)
+    code = np.where(m.in_month, code * 2 + in_time, 2 * size)  # odd: answered in time
+    counts = np.bincount(code, minlength=2 * size + 1)[:-1].reshape(-1, 2)
     offered = counts.sum(axis=1)
     u = np.flatnonzero(offered)
     interval, ch = np.divmod(u, len(_CHANNELS))
@@ -431,7 +431,7 @@ def service_level(m: Month, interval_min: int, answer_within_s: float) -> pd.Dat
 
 
 def interval_rows(
-    m: Month, intervals: pd.DataFrame, interval_min: int, rows=slice(None)
+    m: Month, intervals: pd.DataFrame, interval_min: int, rows: slice | np.ndarray = slice(None)
 ) -> np.ndarray:
     """Which rows of the month (or of ``rows``) fall in one of ``intervals``'
     (interval_start, channel)."""
