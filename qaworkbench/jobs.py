@@ -18,6 +18,7 @@ from .load import find_table_file, load_center
 from .parse import isin
 from .periods import parse_period
 from .plan import SamplingPlan
+from .problems import QAWError
 from .sampling import Sample, draw
 
 HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints")
@@ -130,6 +131,8 @@ def sample_month(
         con, start, end, lookback=lookback, agents=roster["agent_id"], seed=seed,
         evaluated=evaluated, complained=kept["contact_id"],
     )  # fmt: skip
+    if not m.in_month.any():
+        raise QAWError(f"{source}: no contacts in {month} (the contacts table has none)")
     repeats = None
     with ThreadPoolExecutor(1) as pool:  # repeat callers on the second core (numpy sorts)
         if plan.repeat_contacts.enabled:

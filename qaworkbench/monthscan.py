@@ -93,8 +93,8 @@ def _us(d: datetime | pd.Timestamp) -> int:
 def take(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
     """``column[rows]``, in the order of ``rows``. (Arrow's take on a chunked column joins
     the chunks first, a copy of the whole column; this takes from each chunk.)"""
-    if column.num_chunks == 1:
-        return column.chunk(0).take(rows)
+    if column.num_chunks <= 1:  # an empty result may come with no chunk at all
+        return column.combine_chunks().take(rows)
     ends = np.cumsum([len(c) for c in column.chunks])
     which = np.searchsorted(ends, rows, side="right").astype(np.uint16)
     order = np.argsort(which, kind="stable")  # a radix sort: by chunk, in row order
@@ -103,7 +103,7 @@ def take(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
         c.take(rows[order[lo:hi]] - (end - len(c)))
         for c, end, lo, hi in zip(column.chunks, ends, bounds[:-1], bounds[1:], strict=True)
     ]
-    joined = pa.concat_arrays(parts) if parts else column.chunk(0).slice(0, 0)
+    joined = pa.concat_arrays(parts)
     if (order[1:] > order[:-1]).all():  # rows came chunk by chunk (sorted rows do)
         return joined
     back = np.empty_like(order)
@@ -276,7 +276,7 @@ def smallest_where(
     mask that holds most rows: the cut is applied to whole columns, and only the rows
     under it are gathered."""
     mask = mask & (agent >= 0)
-    n = np.bincount(np.where(mask, agent, len(take)), minlength=len(take) + 1)[:-1]
+    n = _count_where(agent, mask, len(take))
     cut = np.r_[_cut(n, np.minimum(take, n)), np.uint64(0)]  # code -1: the last, 0
     keep = mask & (key < cut.take(agent))
     rows = np.flatnonzero(keep)
@@ -371,10 +371,15 @@ def frame(m: Month, rows: np.ndarray) -> pd.DataFrame:
     )
 
 
+def _count_where(code: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    """How many of ``rows`` (a mask) have each code 0 <= code < size: one pass, the other
+    rows counted in a spare bin, no copy of the selected rows."""
+    return np.bincount(np.where(rows, code, size), minlength=size + 1)[:size]
+
+
 def _tally(code: np.ndarray, rows: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (0 <= code < size) present among ``rows`` (a mask) and their counts; one pass,
-    no copy of the selected rows."""
-    n = np.bincount(np.where(rows, code, size), minlength=size + 1)[:size]
+    """Codes (0 <= code < size) present among ``rows`` (a mask) and their counts."""
+    n = _count_where(code, rows, size)
     present = np.flatnonzero(n)
     return present, n[present]
 
@@ -411,8 +416,7 @@ def service_level(m: Month, interval_min: int, answer_within_s: float) -> pd.Dat
     within ``answer_within_s`` s, and the share (as engine.service_level_by_interval)."""
     code, size, i0 = _interval_code(m, interval_min)
     in_time = m.answered & (m.queue_wait_s <= answer_within_s)
-    code = np.where(m.in_month, code * 2 + in_time, 2 * size)  # odd: answered in time
-    counts = np.bincount(code, minlength=2 * size + 1)[:-1].reshape(-1, 2)
+    counts = _count_where(code * 2 + in_time, m.in_month, 2 * size).reshape(-1, 2)  # odd: in time
     offered = counts.sum(axis=1)
     u = np.flatnonzero(offered)
     interval, ch = np.divmod(u, len(_CHANNELS))

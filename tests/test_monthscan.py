@@ -191,6 +191,11 @@ def test_engine_sample_is_the_same_whatever_order_the_export_arrives_in(small_di
     assert len(a.contacts) > 50
 
 
+def test_take_from_a_column_with_no_chunks():  # what an empty month can come as
+    column = pa.chunked_array([], type=pa.string())
+    assert monthscan.take(column, np.empty(0, dtype=np.int64)).to_pylist() == []
+
+
 @pytest.mark.parametrize("order", ["sorted", "shuffled", "empty"])
 def test_take_from_a_chunked_column_keeps_the_order_of_the_rows(order):
     chunks = [[f"c{i}" for i in range(a, b)] for a, b in ((0, 5), (5, 5), (5, 12), (12, 30))]
@@ -218,3 +223,11 @@ def test_a_flag_needs_the_id_itself_not_only_its_key():
     assert among([5, 5 << 50], ["b", "c"]).tolist() == [False, True, True, False]
     assert not among([5], ["x"]).any()  # the key of "b" for another id: a hash collision
     assert not among([], pa.array([], pa.string())).any()
+
+
+def test_a_month_without_contacts_is_a_clear_error(small_dir):
+    from qaworkbench.jobs import sample_month
+    from qaworkbench.problems import QAWError
+
+    with pytest.raises(QAWError, match="no contacts in 2030-05"):
+        sample_month(small_dir, "2030-05", HOTLINE, seed=1)
