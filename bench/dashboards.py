@@ -28,7 +28,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 def serve(notebook: Path | str, data: str) -> tuple[subprocess.Popen, str]:
     """Serve a dashboard by name as ``qaw dashboard`` does, or a notebook file with Voila's
     defaults."""
-    from qaworkbench.dashboard import voila_command
+    from qaworkbench.dashboards.server import voila_command
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -81,7 +81,7 @@ def repeated_loads(url: str, loads: int) -> None:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from qaworkbench.dashboard import DashboardData
+    from qaworkbench.dashboards.views import DashboardData
 
     ap = argparse.ArgumentParser()
     ap.add_argument("data")

@@ -44,23 +44,23 @@ CASES: dict[str, tuple[str, str]] = {
     "sample_month": (
         "sample a 2,000-agent month (3.55 M contacts; April's volumes for quotas, history for "
         "the adaptive rule from the cache), hotline plan",
-        "import time; from qaworkbench import jobs; from qaworkbench.plan import load_plan; "
+        "import time; from qaworkbench.sampling import load_plan, sample_month; "
         "t = time.perf_counter(); "
-        f"s = jobs.sample_month({str(TWO)!r}, '2026-05', load_plan('hotline'), 1); "
+        f"s = sample_month({str(TWO)!r}, '2026-05', load_plan('hotline'), 1); "
         "print('INPROC', time.perf_counter() - t, len(s.contacts))",
     ),
     "sample_month_cold": (
         "the same, first run after the QA tables changed: closed months' history scored "
         "(1.2 M item rows) and cached",
         f"import shutil; shutil.rmtree({str(TWO / '.qaw-cache')!r}, ignore_errors=True); "
-        "import time; from qaworkbench import jobs; from qaworkbench.plan import load_plan; "
+        "import time; from qaworkbench.sampling import load_plan, sample_month; "
         "t = time.perf_counter(); "
-        f"s = jobs.sample_month({str(TWO)!r}, '2026-05', load_plan('hotline'), 1); "
+        f"s = sample_month({str(TWO)!r}, '2026-05', load_plan('hotline'), 1); "
         "print('INPROC', time.perf_counter() - t, len(s.contacts))",
     ),
     "groupby_two_months": (
         "floor: plain per-agent count of May's contacts on the same data (DuckDB over Parquet)",
-        "import time; from datetime import datetime; from qaworkbench import engine; t = time.perf_counter(); "
+        "import time; from datetime import datetime; from qaworkbench.data import engine; t = time.perf_counter(); "
         f"con = engine.connect({str(TWO)!r}); "
         "d = engine.handled_per_agent(con, datetime(2026, 5, 1), datetime(2026, 6, 1)); "
         "print('INPROC', time.perf_counter() - t, len(d))",
@@ -75,21 +75,21 @@ CASES: dict[str, tuple[str, str]] = {
     "report_weekly": (
         "weekly report for a 2,000-agent month (2026-W20): compute, papermill, nbconvert, checks, publish",
         f"import sys, time, tempfile; sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "
-        "from qaworkbench.runner import run_report; t = time.perf_counter(); w = ChildPeak().__enter__(); "
+        "from qaworkbench.reporting.runner import run_report; t = time.perf_counter(); w = ChildPeak().__enter__(); "
         f"p = run_report('weekly', '2026-W20', data={str(MONTH)!r}, reports_dir=tempfile.mkdtemp()); w.__exit__(); "
         "print('INPROC', time.perf_counter() - t, p.log['timings_s']); print('KERNEL', w.peak_mib)",
     ),
     "report_monthly": (
         "monthly report for a 2,000-agent month (2026-05): compute, papermill, nbconvert, checks, publish",
         f"import sys, time, tempfile; sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "
-        "from qaworkbench.runner import run_report; t = time.perf_counter(); w = ChildPeak().__enter__(); "
+        "from qaworkbench.reporting.runner import run_report; t = time.perf_counter(); w = ChildPeak().__enter__(); "
         f"p = run_report('monthly', '2026-05', data={str(MONTH)!r}, reports_dir=tempfile.mkdtemp()); w.__exit__(); "
         "print('INPROC', time.perf_counter() - t, p.log['timings_s']); print('KERNEL', w.peak_mib)",
     ),
     "report_floor": (
         "floor: papermill + nbconvert (same template) on a notebook with 6 such charts and tables, no data work",
         f"import sys, time, tempfile, papermill as pm; from pathlib import Path; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
-        "from rss import ChildPeak; from qaworkbench.runner import render_html; t = time.perf_counter(); "
+        "from rss import ChildPeak; from qaworkbench.reporting.runner import render_html; t = time.perf_counter(); "
         "d = Path(tempfile.mkdtemp()); w = ChildPeak().__enter__(); "
         f"pm.execute_notebook({str(ROOT / 'bench' / 'floor_report.ipynb')!r}, str(d / 'o.ipynb'), progress_bar=False, kernel_name='python3'); "
         "w.__exit__(); (d / 'o.html').write_text(render_html(d / 'o.ipynb', 'floor', '')); "
@@ -111,7 +111,7 @@ def ensure_data() -> None:
              "--contacts-per-day", "97", "--evaluators", "40", "--force"],
             check=True,
         )  # fmt: skip
-    warm = f"import pandas as pd; from qaworkbench import jobs; jobs.history_before({str(TWO)!r}, pd.Timestamp('2026-05-01'))"
+    warm = f"import pandas as pd; from qaworkbench.scoring.history import history_before; history_before({str(TWO)!r}, pd.Timestamp('2026-05-01'))"
     subprocess.run([PY, "-c", warm], check=True)  # "sample_month" measures a warm history cache
     if not (MONTH / "contacts.parquet").exists():
         subprocess.run(

@@ -3,11 +3,11 @@
 The public API; everything else is reachable through its module.
 """
 
-from .load import Center, load_center, load_table, save_center
-from .mapping import load_mapping
+from .data.load import Center, load_center, load_table, save_center
+from .data.mapping import load_mapping
+from .errors import ConfigError, Problem, QAWError, ValidationError
 from .privacy import mask_id, masked, pseudonym
-from .problems import ConfigError, Problem, QAWError, ValidationError
-from .scorecard import load_scorecard
+from .scoring.scorecard import load_scorecard
 
 __version__ = "0.1.0"
 

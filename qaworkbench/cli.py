@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 from .config import DEMO_DIR
-from .problems import ConfigError, QAWError, ValidationError
+from .errors import ConfigError, QAWError, ValidationError
 
 DATA_OPTION = click.option(
     "--data",
@@ -69,9 +69,9 @@ def demo(
     force: bool,
 ) -> None:
     """Build the deterministic demo center (a Chinese hotline with QA data)."""
-    from .demo import DemoSpec, build
-    from .load import save_center
-    from .readers import is_url
+    from .data.demo import DemoSpec, build
+    from .data.load import save_center
+    from .data.readers import is_url
 
     target = out
     out_dir = Path(out)
@@ -126,8 +126,8 @@ def validate(
 
     Prints row counts per table; exits 1 listing every problem otherwise.
     """
-    from .load import load_center, load_table
-    from .readers import is_url
+    from .data.load import load_center, load_table
+    from .data.readers import is_url
 
     mode = "lenient" if lenient else "strict"
     try:
@@ -166,7 +166,7 @@ def validate(
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def summary(folder: Path) -> None:
     """Summarise a data folder: contacts, service level and evaluations per month."""
-    from . import engine
+    from .data import engine
 
     con = engine.connect(folder)
     months = engine.monthly_overview(con)
@@ -210,9 +210,10 @@ def summary(folder: Path) -> None:
 def score(period: str, data: str, out: Path | None, penalty_code: str, top: int) -> None:
     """Score a period: agent, team and calibration tables (CSV and Excel), and the top problems."""
     from .config import REPORTS_DIR
-    from .load import load_center
-    from .periods import parse_period, score_period
-    from .publish import write_csv, write_excel
+    from .data.load import load_center
+    from .periods import parse_period
+    from .reporting.publish import write_csv, write_excel
+    from .scoring.period import score_period
 
     try:
         p = parse_period(period)
@@ -295,11 +296,11 @@ def sample(
     already written for the month is replaced only when it is the same (same inputs and
     seed) or with --force: staff may already be working from it.
     """
-    from .jobs import allocate_sample, sample_month
-    from .load import load_center
-    from .plan import load_plan
-    from .publish import csv_bytes, write_csv, write_excel
-    from .sampling import REASONS
+    from .data.load import load_center
+    from .reporting.publish import csv_bytes, write_csv, write_excel
+    from .sampling import REASONS, sample_month
+    from .sampling.allocation import allocate_sample
+    from .sampling.plan import load_plan
     from .stats import required_n
 
     seed = seed if seed is not None else int(month.replace("-", ""))
@@ -371,11 +372,11 @@ def neighbours(month: str, plan_name: str, data: str, out: Path | None) -> None:
     """Add to a month's sample the same agent's contacts just before and after each faulty one."""
     import pandas as pd
 
-    from .allocation import allocate
-    from .jobs import sample_month
-    from .load import load_center
-    from .plan import load_plan
-    from .publish import write_csv
+    from .data.load import load_center
+    from .reporting.publish import write_csv
+    from .sampling import sample_month
+    from .sampling.allocation import allocate
+    from .sampling.plan import load_plan
 
     out = _sample_dir(out, month)
     if not (out / "sample.csv").exists():
@@ -412,9 +413,9 @@ def completion(month: str, data: str, out: Path | None) -> None:
     """Planned against done (from the evaluations table), per evaluator and per agent."""
     import pandas as pd
 
-    from .allocation import completion as track
-    from .load import load_center
-    from .publish import write_csv
+    from .data.load import load_center
+    from .reporting.publish import write_csv
+    from .sampling.allocation import completion as track
 
     out = _sample_dir(out, month)
     if not (out / "sample.csv").exists():
@@ -471,8 +472,8 @@ def report(
     from tqdm import tqdm
 
     from .config import REPORTS_DIR
-    from .reports import report_center
-    from .runner import ReportFailed, run_report
+    from .reporting.contents import report_center
+    from .reporting.runner import ReportFailed, run_report
 
     out = reports_dir or REPORTS_DIR
     try:
@@ -545,7 +546,7 @@ def dashboard(name: str, data: str, host: str, port: int, token: str, coaching_d
     import os
     import subprocess
 
-    from .dashboard import voila_command
+    from .dashboards.server import voila_command
 
     env = dict(os.environ, QAW_DASHBOARD_DATA=str(Path(data).resolve()))
     if coaching_db:
@@ -558,7 +559,7 @@ def dashboard(name: str, data: str, host: str, port: int, token: str, coaching_d
 @main.command()
 def schema() -> None:
     """Print the canonical data model (tables, columns, kinds) as Markdown."""
-    from .schema import markdown
+    from .data.schema import markdown
 
     click.echo(markdown())
 

@@ -1,18 +1,14 @@
-"""Reporting periods and the scoring tables for one period (shared by the CLI and reports)."""
+"""Reporting and sampling periods: a month "2026-10" or an ISO week "2026-W43"."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from . import calibration, penalties, scoring, stats
-from .load import Center
-from .pay import pay_multiplier
-from .problems import QAWError
-from .scorecard import scorecard_versions
+from .errors import QAWError
 
 
 @dataclass(frozen=True)
@@ -39,112 +35,3 @@ def parse_period(label: str) -> Period:
         start = pd.Timestamp(date.fromisocalendar(int(m[1]), int(m[2]), 1))
         return Period(label, start, start + pd.Timedelta(days=7), "week")
     raise QAWError(f"period {label!r}: expected a month like 2026-10 or an ISO week like 2026-W43")
-
-
-@dataclass
-class ScoreTables:
-    """Everything scoring says about one period. Scores are points; intervals 95%."""
-
-    evaluations: pd.DataFrame  # every scored evaluation in the period (calibration included)
-    sections: pd.DataFrame
-    agents: pd.DataFrame
-    teams: pd.DataFrame
-    center: pd.DataFrame
-    pareto: pd.DataFrame
-    control: pd.DataFrame
-    status: pd.DataFrame
-    calibration: pd.DataFrame
-    section_alpha: pd.DataFrame
-    item_agreement: pd.DataFrame
-    leniency: pd.DataFrame
-    appeals: pd.DataFrame
-
-    def sheets(self) -> dict[str, pd.DataFrame]:
-        """The tables to publish, by sheet name."""
-        skip = {"evaluations", "sections"}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
-
-
-def score_period(center: Center, period: Period, code: str = "cloud_service") -> ScoreTables:
-    """Score every evaluation and compute the period's agent, team and calibration tables.
-
-    Control limits use every week available up to the period's end, so the
-    period's weeks are judged against their history.
-    """
-    cards = scorecard_versions()
-    scored_all, sections_all = scoring.score_evaluations(
-        center.evaluations, center.evaluation_items, center.appeals, cards
-    )
-    scored_all = scored_all.merge(
-        center.agents[["agent_id", "name", "team"]], on="agent_id", how="left"
-    )
-    in_p = (scored_all["evaluated_at"] >= period.start) & (scored_all["evaluated_at"] < period.end)
-    scored = scored_all[in_p]
-    regular = scored[scored["mode"] != "calibration"]
-    if regular.empty:
-        raise QAWError(
-            f"no evaluations in {period.label} ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d})"
-        )
-    sections = sections_all[sections_all["evaluation_id"].isin(scored["evaluation_id"])]
-
-    pp = stats.partial_pooling(regular)
-    crit = regular.groupby("agent_id")["critical_failed"].sum().rename("critical_fails")
-    pen = penalties.load_penalty_code(code)
-    cases = penalties.most_severe(
-        penalties.penalty_events(pen, center.complaints, scored_all, center.evaluation_items), pen
-    )
-    status = penalties.agent_status(cases, scored_all, pen, period.month)
-    agents = (
-        pp.merge(center.agents[["agent_id", "name"]], on="agent_id", how="left")
-        .join(crit, on="agent_id")
-        .merge(
-            status[["agent_id", "status", "penalty_points", "evidence"]], on="agent_id", how="left"
-        )
-    )
-    agents["pay_multiplier"] = pay_multiplier(agents["mean"] / 100)
-    agents["pay_multiplier_lo"] = pay_multiplier(agents["lo"].clip(0, 100) / 100)
-    agents["pay_multiplier_hi"] = pay_multiplier(agents["hi"].clip(0, 100) / 100)
-    order = ["agent_id", "name", "team", "n", "mean", "lo", "hi", "half_width", "pooled", "pooled_lo",
-             "pooled_hi", "reliability", "rank_raw", "rank_pooled", "critical_fails", "status",
-             "penalty_points", "evidence", "pay_multiplier", "pay_multiplier_lo", "pay_multiplier_hi"]  # fmt: skip
-    agents = agents[order].sort_values(["team", "agent_id"], kind="stable").reset_index(drop=True)
-
-    items = center.evaluation_items.merge(
-        regular[["evaluation_id", "team", "scorecard_id", "scorecard_version"]], on="evaluation_id"
-    )
-    meta = scoring.item_table(cards)[
-        ["scorecard_id", "scorecard_version", "item_id", "item", "item_en", "points"]
-    ]
-    failed = items[items["result"] == "fail"].merge(
-        meta, on=["scorecard_id", "scorecard_version", "item_id"]
-    )
-    failed["deduction"] = failed["points_deducted"].where(
-        failed["points_deducted"] > 0, failed["points"]
-    )
-    names = meta.drop_duplicates("item_id").set_index("item_id")[["item", "item_en"]]
-    par = stats.pareto(failed, by="team").join(names, on="item_id")
-    par_center = stats.pareto(failed.assign(team="(center)"), by="team").join(names, on="item_id")
-
-    history = scored_all[
-        (scored_all["mode"] != "calibration") & (scored_all["evaluated_at"] < period.end)
-    ]
-    cal = calibration.calibration_scores(scored, center.evaluators)
-    return ScoreTables(
-        evaluations=scored,
-        sections=sections,
-        agents=agents,
-        teams=stats.clustered_intervals(regular, "team"),
-        center=stats.clustered_intervals(regular, None),
-        pareto=pd.concat([par_center, par], ignore_index=True),
-        control=stats.control_limits(history, "team"),
-        status=status,
-        calibration=calibration.evaluator_deviation(cal) if not cal.empty else cal,
-        section_alpha=calibration.section_alpha(sections, scored),
-        item_agreement=calibration.item_agreement(
-            center.evaluation_items, scored, center.evaluators
-        ),
-        leniency=calibration.leniency(regular),
-        appeals=calibration.appeal_outcomes(
-            center.appeals[center.appeals["evaluation_id"].isin(regular["evaluation_id"])], regular
-        ),
-    )

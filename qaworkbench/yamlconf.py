@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from .problems import ConfigError
+from .errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
 

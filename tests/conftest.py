@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qaworkbench.demo import DemoSpec, build
-from qaworkbench.load import save_center
+from qaworkbench.data.demo import DemoSpec, build
+from qaworkbench.data.load import save_center
 
 PWC = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "pwc-call-center"
 PWC_CSV = PWC / "Call-Center-Dataset.csv"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qaworkbench import calibration
+from qaworkbench.scoring import calibration
 
 EVALUATORS = pd.DataFrame(
     {

@@ -15,7 +15,8 @@ import shutil
 import ipywidgets as w
 import pytest
 
-from qaworkbench import coaching, dashboard
+from qaworkbench import coaching
+from qaworkbench.dashboards import views as dashboard
 from qaworkbench.privacy import find_unmasked
 
 

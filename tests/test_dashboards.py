@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from qaworkbench.dashboard import voila_command
+from qaworkbench.dashboards.server import voila_command
 from qaworkbench.privacy import find_unmasked
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -54,7 +54,7 @@ def serve(name: str, data, db: str, tmp_path):
 
 @pytest.fixture(scope="module")
 def center_copy(tmp_path_factory, small_dir):
-    from qaworkbench.dashboard import DashboardData
+    from qaworkbench.dashboards.views import DashboardData
 
     d = tmp_path_factory.mktemp("dash") / "center"
     shutil.copytree(small_dir, d)

@@ -1,5 +1,5 @@
 from qaworkbench.config import PROJ_ROOT
-from qaworkbench.schema import markdown
+from qaworkbench.data.schema import markdown
 
 
 def test_readme_data_model_matches_the_schema():

@@ -5,7 +5,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from qaworkbench import engine
+from qaworkbench.data import engine
 
 
 def test_handled_per_agent_and_service_level_match_pandas(small_dir, small_tables):

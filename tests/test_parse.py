@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qaworkbench import parse
+from qaworkbench import frames
+from qaworkbench.data import parse
 
 
 def S(*vals, dtype=object):
@@ -126,9 +127,9 @@ def test_flags_stored_as_numbers_by_sql_databases():
 def test_isin_either_side_bigger_and_nulls():
     big = pd.Series([f"C{i}" for i in range(1000)], dtype="str")
     small = pd.Series(["C5", "X", None, "C999"], dtype="str")
-    assert parse.isin(small, big).tolist() == [True, False, False, True]
-    assert parse.isin(big, small).sum() == 2
-    assert parse.isin(big, small)[[5, 999]].all()
+    assert frames.isin(small, big).tolist() == [True, False, False, True]
+    assert frames.isin(big, small).sum() == 2
+    assert frames.isin(big, small)[[5, 999]].all()
 
 
 def test_full_width_spaces_are_stripped_from_arrow_strings():

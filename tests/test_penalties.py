@@ -5,8 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qaworkbench.pay import pay_multiplier
-from qaworkbench.penalties import agent_status, load_penalty_code, most_severe, penalty_events
+from qaworkbench.scoring.pay import pay_multiplier
+from qaworkbench.scoring.penalties import (
+    agent_status,
+    load_penalty_code,
+    most_severe,
+    penalty_events,
+)
 
 CODE = load_penalty_code("cloud_service")
 T = pd.Timestamp

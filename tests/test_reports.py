@@ -13,7 +13,7 @@ from filelock import FileLock
 
 from qaworkbench import ConfigError, QAWError
 from qaworkbench.privacy import find_unmasked
-from qaworkbench.runner import NOTEBOOKS, ReportFailed, check_html, run_report
+from qaworkbench.reporting.runner import NOTEBOOKS, ReportFailed, check_html, run_report
 
 CASES = [("weekly", "2026-W24", ""), ("monthly", "2026-06", ""), ("agent", "2026-06", "A0003")]
 TITLES = {("weekly", "zh"): "班组得分", ("weekly", "en"): "Team scores", ("monthly", "zh"): "班组共性问题",
@@ -122,7 +122,7 @@ def test_chinese_renders_with_a_real_cjk_font():
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
-    from qaworkbench.plotting import cjk_font_path, use_cjk_font
+    from qaworkbench.reporting.plotting import cjk_font_path, use_cjk_font
 
     assert use_cjk_font() == "Noto Sans CJK SC"
     used = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))

@@ -6,18 +6,14 @@ import pandas as pd
 import pytest
 
 from qaworkbench import ConfigError
-from qaworkbench.allocation import allocate, completion
 from qaworkbench.config import SAMPLING_DIR
-from qaworkbench.plan import load_plan
-from qaworkbench.sampling import (
-    base_quotas,
-    draw,
-    exemptions,
-    long_contacts,
-    neighbours,
-    random_key,
-    spread_pick,
-)
+from qaworkbench.sampling import draw
+from qaworkbench.sampling.allocation import allocate, completion
+from qaworkbench.sampling.picks import random_key, spread_pick
+from qaworkbench.sampling.plan import load_plan
+from qaworkbench.sampling.quotas import base_quotas, exemptions
+from qaworkbench.sampling.rules.long import long_contacts
+from qaworkbench.sampling.rules.neighbours import neighbours
 
 HOTLINE_PATH = SAMPLING_DIR / "hotline.yaml"
 HOTLINE = load_plan("hotline")
@@ -357,9 +353,10 @@ def test_plan_errors_name_file_and_key(tmp_path):
 def test_engine_path_agrees_with_the_in_memory_rules(small_dir, small_tables):
     """sample_month (DuckDB picks the candidates) against draw on the whole month in memory:
     the same count per agent and reason, and every pick meets its rule."""
-    from qaworkbench import engine
-    from qaworkbench.jobs import agent_history, sample_month
-    from qaworkbench.load import load_center
+    from qaworkbench.data import engine
+    from qaworkbench.data.load import load_center
+    from qaworkbench.sampling import sample_month
+    from qaworkbench.scoring.history import agent_history
 
     month, start, end = "2026-06", T("2026-06-01"), T("2026-07-01")
     got = sample_month(small_dir, month, HOTLINE, seed=5)
@@ -402,9 +399,9 @@ def test_history_is_cached_beside_the_data_and_rescored_when_the_qa_tables_chang
     """history_before scores closed months once; a changed evaluations file is scored again."""
     import shutil
 
-    from qaworkbench import jobs
-    from qaworkbench.jobs import agent_history, history_before, pooled_history_sd
-    from qaworkbench.load import load_center
+    from qaworkbench.data.load import load_center
+    from qaworkbench.scoring import history
+    from qaworkbench.scoring.history import agent_history, history_before, pooled_history_sd
     from qaworkbench.stats import pooled_sd
 
     d = tmp_path / "center"
@@ -428,7 +425,7 @@ def test_history_is_cached_beside_the_data_and_rescored_when_the_qa_tables_chang
     def no_scoring(*args, **kwargs):
         raise AssertionError("scored again although the QA tables did not change")
 
-    monkeypatch.setattr(jobs, "agent_history", no_scoring)
+    monkeypatch.setattr(history, "agent_history", no_scoring)
     pd.testing.assert_frame_equal(history_before(d, until), first)
     cached[0].write_bytes(b"not parquet")  # a damaged entry is rebuilt, not an error
     monkeypatch.undo()
@@ -450,7 +447,7 @@ def test_history_is_cached_beside_the_data_and_rescored_when_the_qa_tables_chang
 
 def test_engine_path_keeps_evaluated_contacts_when_the_plan_allows_them(small_dir, small_tables):
     """exclusions.already_evaluated: false lets the engine fetch evaluated contacts too."""
-    from qaworkbench.jobs import sample_month
+    from qaworkbench.sampling import sample_month
 
     plan = HOTLINE.model_copy(
         update={

@@ -1,0 +1,1 @@
+"""Meet: the Voila dashboards' views for coaching sessions and quality meetings, and the server."""

@@ -1,0 +1,78 @@
+"""Derived tables cached beside the data, keyed by what they were computed from.
+
+A cache entry is valid while its inputs are unchanged: the key hashes each
+input file's path, size and modification time, the package version, and any
+extra words the caller adds (settings, a cut-off date). An entry is written
+to a temporary file and moved into place, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__
+
+
+def stamp(files: Iterable[Path], *extra: str) -> str:
+    """A 16-hex-digit key for ``files`` (name, size, mtime; absent files count) and ``extra``."""
+    parts = [__version__, *extra]
+    for f in files:
+        f = Path(f)
+        if f.is_dir():
+            members = sorted(p for p in f.rglob("*") if p.is_file())
+            parts += [f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in members]
+        elif f.exists():
+            st = f.stat()
+            parts.append(f"{f.resolve()}:{st.st_size}:{st.st_mtime_ns}")
+        else:
+            parts.append(f"{f}:absent")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def cache_dir(folder: Path) -> Path:
+    """``folder/.qaw-cache`` when the data folder is writable, else one under the data dir."""
+    from ..config import DATA_DIR
+
+    if os.access(folder, os.W_OK):
+        return folder / ".qaw-cache"
+    return DATA_DIR / ".qaw-cache" / hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def cached_frame(
+    folder: Path, name: str, key: str, build: Callable[[], pd.DataFrame]
+) -> pd.DataFrame:
+    """The table ``name`` for ``key`` from the cache, or ``build()`` and keep it (Parquet).
+
+    Older entries of the same name are removed when a new one is written.
+    """
+    d = cache_dir(folder)
+    path = d / f"{name}-{key}.parquet"
+    if path.exists():
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError):  # damaged (a disk filled up, a copy cut short): rebuild
+            pass
+    df = build()
+    try:
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        for old in d.glob(f"{name}-*.parquet"):
+            old.unlink(missing_ok=True)
+        write_atomic(path, buf.getvalue())
+    except OSError:  # a read-only place: the table is still right, just not kept
+        pass
+    return df

@@ -1,0 +1,599 @@
+"""A deterministic demo contact center: a Chinese hotline with QA data.
+
+About 300 agents in 20 teams over 6 months: shifts, intraday and weekday
+volume curves with service-level dips at peaks, new hires and leavers,
+lasting skill differences, evaluators with their own leniency, calibration
+sessions, complaints, appeals and chat conversations. Same seed, same center.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..scoring.scorecard import Scorecard, load_scorecard
+
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = list(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏建飞鑫波宁琳晨晓雪婷欣怡佳然浩宇轩涵梓子睿博文俊凯嘉瑶颖倩慧蕾璐雯琪"
+)
+TOPICS = [
+    ("话费查询", 0.22),
+    ("套餐变更", 0.14),
+    ("宽带故障报修", 0.12),
+    ("账单异议", 0.09),
+    ("业务办理", 0.11),
+    ("流量咨询", 0.10),
+    ("停复机", 0.05),
+    ("投诉建议", 0.04),
+    ("携号转网", 0.03),
+    ("积分兑换", 0.05),
+    ("其他咨询", 0.05),
+]
+SHIFTS = {"早班": (8, 16), "中班": (11, 19), "晚班": (16, 24), "夜班": (0, 8)}
+SHIFT_WEIGHTS = np.array([0.36, 0.34, 0.22, 0.08])
+WEEKDAY_FACTOR = np.array([1.18, 1.06, 1.0, 0.98, 1.02, 0.82, 0.76])  # Mon..Sun
+# Arrivals per half hour of the day (relative): a morning and an afternoon peak.
+_h = np.arange(48) / 2.0
+INTRADAY = (
+    0.08
+    + 1.0 * np.exp(-0.5 * ((_h - 10.0) / 1.3) ** 2)
+    + 0.85 * np.exp(-0.5 * ((_h - 15.0) / 1.6) ** 2)
+    + 0.35 * np.exp(-0.5 * ((_h - 20.0) / 1.5) ** 2)
+)
+COMMENTS = {
+    "ATT01": ["语气生硬，缺乏耐心", "客户情绪激动时未先安抚"],
+    "ATT02": ["客户未说完即结束通话", "多次催促客户“还有别的事吗”"],
+    "ATT03": ["客户重复说明问题两次", "未认真倾听，反复询问已提供的信息"],
+    "ATT04": ["使用服务禁语“不清楚”", "反问客户“您没看短信吗？”"],
+    "NRM01": ["未使用标准开头语"],
+    "NRM02": ["未使用标准结束语"],
+    "NRM03": ["称呼客户为“你”", "未使用“请、谢谢”"],
+    "NRM04": ["办理业务前未核实身份"],
+    "NRM05": ["保留前未征得客户同意", "保留时间过长未致歉"],
+    "NRM06": ["转接前未告知客户原因"],
+    "SKL01": ["未准确理解客户诉求"],
+    "SKL02": ["业务解答错误：套餐资费说明有误", "解答与知识库口径不一致"],
+    "SKL03": ["未给出解决方案即结束", "未按规定派发工单"],
+    "SKL04": ["使用“我只能……”“我没有权利”"],
+    "SKL05": ["工单记录不完整", "未记录处理结果"],
+    "CRT01": ["与客户发生争吵"],
+    "CRT02": ["未核实身份即告知账户信息"],
+    "CH01": ["首次响应超过30秒"],
+    "CH02": ["平均响应超过40秒"],
+    "CH03": ["查询后超过2分钟未回复"],
+    "CH04": ["未使用标准问候语"],
+    "CH05": ["未使用标准结束语"],
+    "CH06": ["称呼客户为“你”"],
+    "CH07": ["使用服务禁语“不知道”"],
+    "CH08": ["反问客户"],
+    "CH09": ["客户重复提问，未主动跟进"],
+    "CH10": ["未提供方案即结束会话"],
+    "CH11": ["泄露客户信息"],
+}
+# Base failure log-odds per item: common problems are common.
+ITEM_DIFFICULTY = {
+    "ATT01": -3.2, "ATT02": -3.6, "ATT03": -3.0, "ATT04": -3.4,
+    "NRM01": -3.9, "NRM02": -3.1, "NRM03": -3.3, "NRM04": -3.0, "NRM05": -2.8, "NRM06": -3.2,
+    "SKL01": -3.1, "SKL02": -2.5, "SKL03": -2.7, "SKL04": -3.3, "SKL05": -2.4,
+    "CRT01": -8.2, "CRT02": -8.0,
+    "CH01": -2.6, "CH02": -2.9, "CH03": -2.5, "CH04": -3.8, "CH05": -3.0, "CH06": -3.2,
+    "CH07": -3.0, "CH08": -3.5, "CH09": -3.0, "CH10": -2.9, "CH11": -8.5,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """Size and seed of a demo center."""
+
+    agents: int = 300
+    teams: int = 20
+    chat_teams: int = 3
+    start: str = "2026-05-01"
+    months: int = 6
+    contacts_per_day: float = 50.0  # per voice agent per working day; chat agents 70% of it
+    evaluators: int = 8
+    seed: int = 20261121
+    qa_rate: float = 0.01  # share of an agent's contacts evaluated per month
+    full_messages: bool = False  # messages for every chat, not only those QA reads
+
+
+def build(spec: DemoSpec = DemoSpec()) -> dict[str, pd.DataFrame]:
+    """Generate every canonical table of a demo center (pure, deterministic)."""
+    rng = np.random.default_rng(spec.seed)
+    start = pd.Timestamp(spec.start)
+    end = start + pd.DateOffset(months=spec.months)
+    agents, latent = _agents(rng, spec, start, end)
+    evaluators = _evaluators(rng, spec, agents)
+    contacts = _contacts(rng, spec, agents, latent, start, end)
+    cards = {"voice": load_scorecard("hotline_voice"), "chat": load_scorecard("online_chat")}
+    evaluations, items = _evaluations(rng, spec, contacts, latent, evaluators, cards, start, end)
+    complaints = _complaints(rng, contacts, end)
+    appeals = _appeals(rng, evaluations, items, end)
+    messages = _messages(rng, spec, contacts, evaluations, items)
+    return {
+        "agents": agents,
+        "evaluators": evaluators,
+        "contacts": contacts,
+        "evaluations": evaluations,
+        "evaluation_items": items,
+        "complaints": complaints,
+        "appeals": appeals,
+        "chat_messages": messages,
+    }
+
+
+def _names(rng: np.random.Generator, n: int) -> list[str]:
+    sur = rng.choice(SURNAMES, n)
+    g1 = rng.choice(GIVEN, n)
+    g2 = rng.choice(GIVEN, n)
+    two = rng.random(n) < 0.7
+    return [s + a + (b if t else "") for s, a, b, t in zip(sur, g1, g2, two, strict=True)]
+
+
+def _cn_number(i: int) -> str:
+    """1..99 in Chinese numerals (一, 十一, 二十三)."""
+    if i >= 100:
+        return str(i)
+    digits = "一二三四五六七八九"
+    tens, ones = divmod(i, 10)
+    t = "" if tens == 0 else ("十" if tens == 1 else digits[tens - 1] + "十")
+    return t + (digits[ones - 1] if ones else "")
+
+
+def _team_names(spec: DemoSpec) -> list[str]:
+    voice = spec.teams - spec.chat_teams
+    return [f"话务{_cn_number(i + 1)}组" for i in range(voice)] + [
+        f"在线{_cn_number(i + 1)}组" for i in range(spec.chat_teams)
+    ]
+
+
+def _agents(rng, spec: DemoSpec, start, end) -> tuple[pd.DataFrame, pd.DataFrame]:
+    n = spec.agents
+    teams = _team_names(spec)
+    leads = _names(rng, len(teams))
+    team_idx = np.arange(n) % len(teams)
+    days = (end - start).days
+    new = rng.random(n) < 0.12
+    tenure_days = rng.integers(60, 6 * 365, n)
+    hire = np.where(
+        new,
+        (start + pd.to_timedelta(rng.integers(5, days - 20, n), unit="D")).to_numpy(),
+        (start - pd.to_timedelta(tenure_days, unit="D")).to_numpy(),
+    )
+    leaves = (rng.random(n) < 0.09) & ~new
+    leave = np.where(
+        leaves,
+        (start + pd.to_timedelta(rng.integers(20, days - 5, n), unit="D")).to_numpy(),
+        np.datetime64("NaT"),
+    )
+    ids = [f"A{i + 1:04d}" for i in range(n)]
+    site = np.where(team_idx < len(teams) // 2, "广州", "成都")
+    agents = pd.DataFrame(
+        {
+            "agent_id": pd.array(ids, dtype="str"),
+            "name": pd.array(_names(rng, n), dtype="str"),
+            "team": pd.array([teams[i] for i in team_idx], dtype="str"),
+            "team_lead": pd.array([leads[i] for i in team_idx], dtype="str"),
+            "site": pd.array(site, dtype="str"),
+            "hire_date": pd.to_datetime(hire).astype("datetime64[us]").normalize(),
+            "leave_date": pd.to_datetime(leave).astype("datetime64[us]").normalize(),
+        }
+    )
+    # Lasting differences: quality skill (higher = fewer faults), speed, short-call habit.
+    latent = pd.DataFrame(
+        {
+            "agent_id": ids,
+            "skill": rng.normal(0, 0.75, n) - 0.6 * new,
+            "speed": rng.lognormal(0, 0.18, n),
+            "short_habit": rng.beta(1.2, 40, n),
+            "chat": team_idx >= len(teams) - spec.chat_teams,
+            "new": new,
+        }
+    )
+    latent.loc[rng.choice(n, max(2, n // 60), replace=False), "skill"] = 3.5  # a few stars
+    return agents, latent
+
+
+def _evaluators(rng, spec: DemoSpec, agents: pd.DataFrame) -> pd.DataFrame:
+    qa = pd.DataFrame(
+        {
+            "evaluator_id": [f"Q{i:02d}" for i in range(spec.evaluators + 1)],
+            "name": _names(rng, spec.evaluators + 1),
+            "role": ["qa_lead"] + ["qa"] * spec.evaluators,
+            "team": [None] * (spec.evaluators + 1),
+        }
+    )
+    leads = agents.drop_duplicates("team")[["team", "team_lead"]].reset_index(drop=True)
+    tl = pd.DataFrame(
+        {
+            "evaluator_id": [f"T{i + 1:02d}" for i in range(len(leads))],
+            "name": leads["team_lead"],
+            "role": "team_lead",
+            "team": leads["team"],
+        }
+    )
+    out = pd.concat([qa, tl], ignore_index=True)
+    return out.astype({"evaluator_id": "str", "name": "str", "role": "str", "team": "str"})
+
+
+def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
+    days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
+    n_ag, n_day = len(agents), len(days)
+    hire = agents["hire_date"].to_numpy()
+    leave = agents["leave_date"].to_numpy()
+    dvals = days.to_numpy()
+    active = (dvals[None, :] >= hire[:, None]) & (
+        np.isnat(leave)[:, None] | (dvals[None, :] <= leave[:, None])
+    )
+    # Two days off a week, rotating by agent; a shift per agent-week.
+    dow = days.day_of_week.to_numpy()
+    off1 = np.arange(n_ag) % 7
+    works = active & (dow[None, :] != off1[:, None]) & (dow[None, :] != ((off1 + 1) % 7)[:, None])
+    week = ((dvals - dvals[0]) // np.timedelta64(7, "D")).astype(int)
+    shift_of_week = rng.choice(4, size=(n_ag, week.max() + 1), p=SHIFT_WEIGHTS)
+    shift = shift_of_week[:, week]
+    ai, di = np.nonzero(works)
+    sh = shift[ai, di]
+    chat = latent["chat"].to_numpy()[ai]
+    lam = spec.contacts_per_day * WEEKDAY_FACTOR[dow[di]] * np.where(chat, 0.7, 1.0)
+    lam *= np.where(sh == 3, 0.35, 1.0)  # few contacts at night
+    counts = rng.poisson(lam)
+    ai, di, sh, chat = (np.repeat(x, counts) for x in (ai, di, sh, chat))
+    n = len(ai)
+    # Start times: a half hour drawn by the intraday curve within the shift.
+    bounds = np.array(list(SHIFTS.values()))
+    lo, hi = bounds[sh, 0] * 2, bounds[sh, 1] * 2
+    slot = np.empty(n, dtype=int)
+    for s in range(4):
+        m = sh == s
+        w = INTRADAY[lo[m][0] : hi[m][0]] if m.any() else None
+        if w is not None:
+            slot[m] = lo[m][0] + rng.choice(len(w), m.sum(), p=w / w.sum())
+    start_ts = dvals[di] + (slot * 1800 + rng.integers(0, 1800, n)).astype("timedelta64[s]")
+    # Load per interval -> waits: service level dips at the peaks.
+    key = di * 48 + slot
+    offered = np.bincount(key, minlength=n_day * 48)
+    staff = np.zeros(n_day * 48)
+    for s, (h0, h1) in enumerate(SHIFTS.values()):
+        on = (works & (shift == s)).sum(axis=0)
+        for half in range(h0 * 2, h1 * 2):
+            staff[np.arange(n_day) * 48 + half] += on
+    load = offered / np.maximum(staff, 1)
+    ref = np.median(load[offered > 0])
+    mean_wait = 6.0 * np.exp(1.25 * (load[key] / ref - 1.0))
+    wait = rng.exponential(np.clip(mean_wait, 2, 240)).round()
+    abandon = rng.random(n) < np.clip((wait - 25) / 300, 0, 0.5)
+    speed = latent["speed"].to_numpy()[ai]
+    short = rng.random(n) < latent["short_habit"].to_numpy()[ai] + 0.01
+    talk = (
+        np.where(chat, rng.lognormal(np.log(420), 0.5, n), rng.lognormal(np.log(185), 0.6, n))
+        * speed
+    )
+    talk = np.where(short, rng.integers(4, 20, n), talk).round()
+    hold = np.where(rng.random(n) < 0.25, rng.exponential(40, n), 0).round()
+    wrap = (15 + rng.exponential(20, n)).round()
+    direction = np.where(~chat & (rng.random(n) < 0.08), "outbound", "inbound")
+    wait = np.where(direction == "outbound", 0, wait)
+    abandon &= direction == "inbound"
+    order = np.argsort(start_ts, kind="stable")
+    ai, chat, start_ts, wait, talk, hold, wrap, abandon, direction = (
+        x[order] for x in (ai, chat, start_ts, wait, talk, hold, wrap, abandon, direction)
+    )
+    skill = latent["skill"].to_numpy()[ai]
+    talk_f = np.where(abandon, np.nan, talk)
+    hold_f = np.where(abandon, np.nan, hold)
+    wrap_f = np.where(abandon, np.nan, wrap)
+    end_ts = start_ts + (wait + np.nan_to_num(talk_f) + np.nan_to_num(hold_f)).astype(
+        "timedelta64[s]"
+    )
+    # Customers: a pool where a few call often (repeat callers).
+    pool = max(2 * n, 10_000)
+    frequent = rng.random(n) < 0.12  # 12% of contacts come from a small set of frequent callers
+    cust = np.where(
+        frequent, (2000 * rng.random(n) ** 1.5).astype(np.int64), rng.integers(2000, pool, n)
+    ).astype(np.int64)
+    prefixes = np.array([130, 131, 132, 135, 136, 137, 138, 139, 150, 151, 158, 159, 186, 188, 189])
+    perm = np.random.default_rng(spec.seed + 1).permutation(pool)
+    cust_num = prefixes[perm[cust] % len(prefixes)] * 10**8 + (perm[cust] * 7919) % 10**8
+    topic_names = [t for t, _ in TOPICS]
+    topic_p = np.array([p for _, p in TOPICS])
+    topic = rng.choice(len(topic_names), n, p=topic_p / topic_p.sum())
+    complaint = (rng.random(n) < 0.00025 * np.exp(-0.9 * skill) * (1 + wait / 60)) & ~abandon
+    ids = np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 8))
+    agent_ids = agents["agent_id"].to_numpy()[ai]
+    date_path = pd.DatetimeIndex(start_ts).strftime("%Y/%m/%d").to_numpy().astype(str)
+    rec = np.where(
+        chat,
+        np.char.add("chat/", ids),
+        np.char.add(np.char.add(np.char.add("rec/", date_path), "/"), np.char.add(ids, ".wav")),
+    )
+    sat = np.where(
+        abandon | (rng.random(n) < 0.6),
+        np.nan,
+        np.clip(np.round(4 + 0.5 * skill + rng.normal(0, 0.8, n)), 1, 5),
+    )
+    return pd.DataFrame(
+        {
+            "contact_id": pd.array(ids, dtype="str"),
+            "agent_id": pd.array(np.where(abandon, None, agent_ids), dtype="str"),
+            "start_time": pd.to_datetime(start_ts).astype("datetime64[us]"),
+            "end_time": pd.to_datetime(end_ts).astype("datetime64[us]"),
+            "channel": pd.array(np.where(chat, "chat", "voice"), dtype="str"),
+            "direction": pd.array(direction, dtype="str"),
+            "answered": pd.array(~abandon, dtype="boolean"),
+            "queue_wait_s": wait.astype("float64"),
+            "talk_s": talk_f,
+            "hold_s": hold_f,
+            "wrap_s": wrap_f,
+            "customer_id": pd.array(cust_num.astype(str), dtype="str"),
+            "topic": pd.array(np.array(topic_names)[topic], dtype="str"),
+            "complaint": pd.array(complaint, dtype="boolean"),
+            "resolved": pd.array(
+                np.where(abandon, None, rng.random(n) < 0.8 + 0.05 * np.clip(skill, -2, 2)),
+                dtype="boolean",
+            ),
+            "satisfaction": sat,
+            "recording_ref": pd.array(rec, dtype="str"),
+        }
+    )
+
+
+def _evaluations(rng, spec: DemoSpec, contacts, latent, evaluators, cards, start, end):
+    answered = contacts[contacts["answered"].fillna(False).to_numpy(bool)]
+    month = answered["start_time"].dt.to_period("M")
+    pick = rng.random(len(answered)) < spec.qa_rate
+    pick |= answered["complaint"].fillna(False).to_numpy(bool) & (rng.random(len(answered)) < 0.6)
+    # Team leads listen side by side about once per agent per month.
+    per_am = answered.groupby([answered["agent_id"], month]).cumcount().to_numpy()
+    side = (per_am == 7) & (answered["channel"] == "voice").to_numpy()
+    pick |= side
+    ev = answered.loc[pick, ["contact_id", "agent_id", "channel", "start_time", "end_time"]].copy()
+    ev["side"] = side[pick]
+    qa_ids = evaluators.loc[evaluators["role"] == "qa", "evaluator_id"].to_numpy()
+    latent.set_index("agent_id")
+    team_lead_of = dict(
+        zip(
+            evaluators["team"].dropna(),
+            evaluators["evaluator_id"][evaluators["team"].notna()],
+            strict=False,
+        )
+    )
+    n = len(ev)
+    ev["evaluator_id"] = rng.choice(qa_ids, n)
+    from_roster = _roster_team(latent, spec)
+    ev.loc[ev["side"], "evaluator_id"] = [
+        team_lead_of.get(from_roster[a], qa_ids[0]) for a in ev.loc[ev["side"], "agent_id"]
+    ]
+    mode = np.where(rng.random(n) < 0.3, "real_time", "post_call")
+    mode = np.where(ev["side"], "side_by_side", mode)
+    mode = np.where(ev["channel"] == "chat", "post_call", mode)
+    ev["mode"] = mode
+    delay = np.where(mode == "post_call", rng.exponential(0.8, n) + 0.05, rng.uniform(0, 0.02, n))
+    ev["evaluated_at"] = (ev["end_time"] + pd.to_timedelta(delay * 86400, unit="s")).dt.floor("s")
+    ev["calibration_session"] = None
+    # Calibration: each month a handful of voice contacts scored by every QA evaluator and the lead.
+    cal_rows = []
+    for p in pd.period_range(start, end - pd.Timedelta(days=1), freq="M"):
+        when = p.end_time.floor("D") - pd.Timedelta(days=2) + pd.Timedelta(hours=14)
+        pool = answered[
+            (month == p).to_numpy()
+            & (answered["channel"] == "voice").to_numpy()
+            & (answered["end_time"] < when - pd.Timedelta(days=1)).to_numpy()
+        ]
+        chosen = pool.iloc[rng.choice(len(pool), min(5, len(pool)), replace=False)]
+        for who in evaluators.loc[evaluators["role"].isin(["qa", "qa_lead"]), "evaluator_id"]:
+            c = chosen[["contact_id", "agent_id", "channel", "start_time", "end_time"]].copy()
+            c["side"] = False
+            c["evaluator_id"] = who
+            c["mode"] = "calibration"
+            c["evaluated_at"] = when
+            c["calibration_session"] = f"CAL-{p}"
+            cal_rows.append(c)
+    ev = pd.concat([ev, *cal_rows], ignore_index=True).sort_values("evaluated_at", kind="stable")
+    ev = ev.reset_index(drop=True)
+    ev["evaluation_id"] = [f"E{i + 1:07d}" for i in range(len(ev))]
+    ev["scorecard_id"] = np.where(ev["channel"] == "chat", "online_chat", "hotline_voice")
+    ev["scorecard_version"] = np.where(
+        ev["channel"] == "chat", cards["chat"].version, cards["voice"].version
+    )
+    items = _items(rng, ev, latent, evaluators, cards, start)
+    cols = ["evaluation_id", "contact_id", "agent_id", "evaluator_id", "evaluated_at", "mode",
+            "scorecard_id", "scorecard_version", "calibration_session"]  # fmt: skip
+    out = ev[cols].astype(
+        {c: "str" for c in cols if c != "evaluated_at"} | {"evaluated_at": "datetime64[us]"}
+    )
+    return out, items
+
+
+def _roster_team(latent: pd.DataFrame, spec: DemoSpec) -> dict[str, str]:
+    teams = _team_names(spec)
+    return {a: teams[i % len(teams)] for i, a in enumerate(latent["agent_id"])}
+
+
+def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> pd.DataFrame:
+    lat = latent.set_index("agent_id")
+    leniency = dict(
+        zip(evaluators["evaluator_id"], rng.normal(0, 0.35, len(evaluators)), strict=True)
+    )
+    leniency["Q00"] = 0.0  # the QA lead is the reference
+    accuracy = dict(
+        zip(evaluators["evaluator_id"], rng.uniform(0.005, 0.03, len(evaluators)), strict=True)
+    )
+    accuracy["Q00"] = 0.0
+    frames = []
+    for channel, card in cards.items():
+        sub = ev[ev["channel"] == channel]
+        if sub.empty:
+            continue
+        meta = card.items()
+        n_ev, n_it = len(sub), len(meta)
+        skill = lat.loc[sub["agent_id"], "skill"].to_numpy()
+        # New hires improve over their first months; everyone improves a little after coaching.
+        months_in = ((sub["start_time"] - pd.Timestamp(start)).dt.days / 30.0).to_numpy()
+        is_new = lat.loc[sub["agent_id"], "new"].to_numpy()
+        skill = skill + 0.05 * months_in + np.where(is_new, 0.15 * months_in, 0)
+        len_ = np.array([leniency[e] for e in sub["evaluator_id"]])
+        diff = np.array([ITEM_DIFFICULTY[i] for i in meta["item_id"]])
+        # The contact's "true" faults come from the contact; evaluators flip some.
+        seeds = sub["contact_id"].str.slice(1).astype(int).to_numpy()
+        u = _contact_uniform(seeds, n_it)
+        logit = diff[None, :] - 1.1 * skill[:, None]
+        p_true = 1 / (1 + np.exp(-logit))
+        true_fail = u < p_true
+        acc = np.array([accuracy[e] for e in sub["evaluator_id"]])
+        flip = rng.random((n_ev, n_it)) < acc[:, None]
+        harsh = rng.random((n_ev, n_it)) < np.clip(-len_, 0, None)[:, None] * 0.08
+        soft = rng.random((n_ev, n_it)) < np.clip(len_, 0, None)[:, None] * 0.6
+        crit = meta["critical"].to_numpy()[None, :]
+        fail = (true_fail ^ (flip & ~crit)) | (harsh & ~crit)  # nobody mis-marks a bottom line
+        fail &= ~(soft & true_fail & ~crit)
+        na = meta["na_allowed"].to_numpy()[None, :] & (_contact_uniform(seeds + 7, n_it) < 0.35)
+        fail &= ~na
+        result = np.where(na, "na", np.where(fail, "fail", "pass"))
+        pts = np.where(fail, meta["points"].to_numpy()[None, :], 0.0)
+        item_ids = np.tile(meta["item_id"].to_numpy(), n_ev)
+        flat_fail = fail.ravel()
+        comment = np.full(n_ev * n_it, None, dtype=object)
+        fi = np.flatnonzero(flat_fail)
+        choice = rng.random(len(fi))
+        comment[fi] = [
+            COMMENTS[item_ids[k]][int(c * len(COMMENTS[item_ids[k]]))]
+            for k, c in zip(fi, choice, strict=True)
+        ]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "evaluation_id": np.repeat(sub["evaluation_id"].to_numpy(), n_it),
+                    "item_id": item_ids,
+                    "result": result.ravel(),
+                    "points_deducted": pts.ravel().astype("float64"),
+                    "comment": comment,
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out = out.sort_values(["evaluation_id", "item_id"], kind="stable", ignore_index=True)
+    return out.astype({"evaluation_id": "str", "item_id": "str", "result": "str", "comment": "str"})
+
+
+def _contact_uniform(seeds: np.ndarray, k: int) -> np.ndarray:
+    """Uniforms fixed by the contact (the same for every evaluator of it)."""
+    x = (
+        seeds.astype(np.uint64)[:, None] * np.uint64(2654435761)
+        + np.arange(k, dtype=np.uint64)[None, :] * np.uint64(40503)
+    ) % np.uint64(2**32)
+    x = (x ^ (x >> np.uint64(13))) * np.uint64(1274126177) % np.uint64(2**32)
+    return x.astype(np.float64) / 2**32
+
+
+def _complaints(rng, contacts, end) -> pd.DataFrame:
+    c = contacts[contacts["complaint"].fillna(False).to_numpy(bool)]
+    n = len(c)
+    received = (c["end_time"] + pd.to_timedelta(rng.uniform(0.5, 48, n), unit="h")).dt.floor("s")
+    recent = received > (end - pd.Timedelta(days=14))
+    upheld = np.where(rng.random(n) < 0.62, True, False).astype(object)
+    upheld[recent.to_numpy() & (rng.random(n) < 0.5)] = None
+    return pd.DataFrame(
+        {
+            "complaint_id": pd.array([f"TS{i + 1:06d}" for i in range(n)], dtype="str"),
+            "contact_id": c["contact_id"].to_numpy(),
+            "agent_id": c["agent_id"].to_numpy(),
+            "received_at": received.to_numpy(),
+            "category": pd.array(
+                np.where(rng.random(n) < 0.4, "attitude", "business"), dtype="str"
+            ),
+            "upheld": pd.array(upheld, dtype="boolean"),
+        }
+    ).astype({"contact_id": "str", "agent_id": "str", "received_at": "datetime64[us]"})
+
+
+def _appeals(rng, evaluations, items, end) -> pd.DataFrame:
+    failed = items[(items["result"] == "fail").to_numpy()]
+    ev = evaluations.set_index("evaluation_id")
+    not_cal = ev.loc[failed["evaluation_id"], "mode"].to_numpy() != "calibration"
+    failed = failed[not_cal]
+    first = failed.drop_duplicates("evaluation_id")
+    pick = first[rng.random(len(first)) < 0.05]
+    n = len(pick)
+    filed = (
+        ev.loc[pick["evaluation_id"], "evaluated_at"].to_numpy()
+        + pd.to_timedelta(rng.uniform(2, 72, n), unit="h").to_numpy()
+    )
+    filed = pd.to_datetime(filed).floor("s")
+    decision = np.where(rng.random(n) < 0.3, "upheld", "rejected")
+    decision = np.where(filed > end - pd.Timedelta(days=5), "pending", decision)
+    return pd.DataFrame(
+        {
+            "evaluation_id": pick["evaluation_id"].to_numpy(),
+            "item_id": pick["item_id"].to_numpy(),
+            "filed_at": filed.astype("datetime64[us]"),
+            "decision": decision,
+        }
+    ).astype({"evaluation_id": "str", "item_id": "str", "decision": "str"})
+
+
+_GREET = "您好，很高兴为您服务！请问有什么可以帮您？"
+_CLOSE = "感谢您的耐心等待，请问还有其他可以帮您的吗？祝您生活愉快！"
+_CUSTOMER = [
+    "你好，我想查一下这个月的话费",
+    "我的宽带从昨天开始就上不了网",
+    "我想换一个便宜点的套餐",
+    "为什么这个月多扣了二十块钱？",
+    "积分怎么兑换流量？",
+    "我要办理停机保号",
+]
+_AGENT = [
+    "好的，请您提供一下机主姓名和身份证后四位，我帮您核实。",
+    "已为您查询到，本月话费为{}元，其中套餐费{}元。",
+    "我帮您查询一下，请稍等。",
+    "已为您提交报修工单，师傅会在24小时内联系您。",
+    "这边为您推荐几款适合您的套餐。",
+]
+_FORBIDDEN = "这个我不清楚，你自己去营业厅问吧。"
+
+
+def _messages(rng, spec: DemoSpec, contacts, evaluations, items) -> pd.DataFrame:
+    chats = contacts[
+        (contacts["channel"] == "chat").to_numpy()
+        & contacts["answered"].fillna(False).to_numpy(bool)
+    ]
+    if not spec.full_messages:  # the chats QA reads: evaluated or complained about
+        keep = chats["contact_id"].isin(evaluations["contact_id"]) | chats["complaint"].fillna(
+            False
+        )
+        chats = chats[keep.to_numpy(bool)]
+    forbidden = set(
+        evaluations.loc[
+            evaluations["evaluation_id"].isin(
+                items.loc[
+                    (items["item_id"] == "CH07") & (items["result"] == "fail"), "evaluation_id"
+                ]
+            ),
+            "contact_id",
+        ]
+    )
+    rows = []
+    for cid, t0, talk in zip(
+        chats["contact_id"], chats["start_time"], chats["talk_s"], strict=True
+    ):
+        k = int(rng.integers(3, 7))
+        gaps = np.cumsum(rng.uniform(5, 60, 2 * k + 2))
+        gaps = gaps / gaps[-1] * max(float(talk), 60.0)
+        texts = [("customer", _CUSTOMER[int(rng.integers(len(_CUSTOMER)))]), ("agent", _GREET)]
+        for _ in range(k):
+            line = _AGENT[int(rng.integers(len(_AGENT)))].format(int(rng.integers(30, 200)), 58)
+            texts += [("customer", "好的"), ("agent", line)]
+        if cid in forbidden:
+            texts.insert(3, ("agent", _FORBIDDEN))
+        texts.append(("agent", _CLOSE))
+        for seq, (sender, text) in enumerate(texts[: len(gaps)], start=1):
+            rows.append((cid, seq, sender, t0 + pd.Timedelta(seconds=float(gaps[seq - 1])), text))
+    out = pd.DataFrame(rows, columns=["conversation_id", "seq", "sender", "timestamp", "text"])
+    out["timestamp"] = out["timestamp"].astype("datetime64[us]").dt.floor("s")
+    out["seq"] = out["seq"].astype("float64")
+    return out.astype({"conversation_id": "str", "sender": "str", "text": "str"})

@@ -1,0 +1,295 @@
+"""Load tables and whole centers: read, map, validate, and say what happened.
+
+``strict`` stops at the first table with errors and lists all of them;
+``lenient`` keeps the good rows, writes the rejected ones with their reasons
+to a CSV, and reports the count. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import QAWError, ValidationError
+from . import validate
+from .mapping import Mapping, apply_mapping, canonical, load_mapping
+from .readers import detect_format, is_url, read_raw
+from .schema import LOAD_ORDER, TABLES, table
+
+Mode = Literal["strict", "lenient"]
+REQUIRED_TABLES = ("contacts",)
+
+
+@dataclass
+class TableReport:
+    """What loading one table did: rows read, kept and rejected, and notes."""
+
+    table: str
+    file: str
+    rows_read: int
+    rows_kept: int
+    rejects_path: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        """Rows left out (lenient mode), all of them written to ``rejects_path``."""
+        return self.rows_read - self.rows_kept
+
+
+@dataclass
+class Center:
+    """A contact center's canonical tables, as loaded, with the load report."""
+
+    tables: dict[str, pd.DataFrame]
+    reports: list[TableReport]
+    source: str
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def summary(self) -> pd.DataFrame:
+        """Rows per table: read, kept, rejected, and where the rejects went."""
+        return pd.DataFrame(
+            [
+                {
+                    "table": r.table,
+                    "file": r.file,
+                    "rows_read": r.rows_read,
+                    "rows_kept": r.rows_kept,
+                    "rejected": r.rejected,
+                    "rejects": r.rejects_path or "",
+                }
+                for r in self.reports
+            ]
+        )
+
+
+def load_table(
+    path: str | Path,
+    table_name: str | None = None,
+    mapping: Mapping | str | Path | None = None,
+    *,
+    mode: Mode = "strict",
+    rejects_dir: str | Path | None = None,
+    allow_empty: bool = False,
+) -> tuple[pd.DataFrame, TableReport]:
+    """Load one file (or a SQL table, with a URL) into the canonical ``table_name``.
+
+    Without a mapping the file must already use canonical column names. In
+    strict mode a ``ValidationError`` lists every problem; in lenient mode
+    rejected rows go to ``rejects_dir/<table>.rejected.csv``.
+    """
+    if mapping is not None and not isinstance(mapping, Mapping):
+        mapping = load_mapping(mapping)
+    if mapping is None:
+        if table_name is None:
+            table_name = Path(str(path)).stem if not is_url(path) else None
+        if table_name not in TABLES:
+            raise QAWError(
+                f"{path}: say which table this is (one of {', '.join(TABLES)}) or give a mapping"
+            )
+        mapping = canonical(table(table_name))
+        is_canonical = True
+    else:
+        is_canonical = False
+    t = table(mapping.table)
+    src = mapping.source
+    fmt = src.format or detect_format(path)
+    raw = read_raw(
+        path,
+        fmt,
+        encoding=src.encoding,
+        delimiter=src.delimiter,
+        sheet=src.sheet,
+        query=src.query,
+        sql_table=t.name if fmt == "sql" else None,
+        allow_empty=allow_empty,
+    )
+    if raw.fatal:
+        raise ValidationError(t.name, raw.name, raw.fatal)
+    applied = apply_mapping(
+        raw.frame, mapping, file=raw.name, row_offset=raw.row_offset, lenient_columns=is_canonical
+    )
+    if applied.fatal:
+        raise ValidationError(t.name, raw.name, applied.fatal)
+    df = applied.frame
+    findings = [
+        validate.Finding(col, expected, mask, applied.raw[col])
+        for col, (mask, expected) in applied.bad.items()
+    ]
+    unparsed = {col: mask for col, (mask, _) in applied.bad.items()}
+    findings += [_not_unparsed(f, unparsed) for f in validate.row_checks(df, t)]
+    findings = [f for f in findings if f.mask.any()]
+    rows = np.arange(len(df)) + raw.row_offset
+    report = TableReport(t.name, raw.name, len(df), len(df), notes=raw.notes + applied.notes)
+    df = _settle(df, findings, rows, raw.frame, t.name, raw.name, mode, rejects_dir, report)
+    return df, report
+
+
+def _not_unparsed(f: validate.Finding, unparsed: dict[str, np.ndarray]) -> validate.Finding:
+    """An unparseable cell is reported once, as unparseable, not again as empty."""
+    if f.column in unparsed and f.expected.endswith("the cell is empty"):
+        f.mask = f.mask & ~unparsed[f.column]
+    return f
+
+
+def _settle(
+    df: pd.DataFrame,
+    findings: list[validate.Finding],
+    rows: np.ndarray,
+    source_rows: pd.DataFrame,
+    table_name: str,
+    file: str,
+    mode: Mode,
+    rejects_dir: str | Path | None,
+    report: TableReport,
+) -> pd.DataFrame:
+    """Raise (strict) or split off and write the rejected rows (lenient)."""
+    if not findings:
+        return df
+    if mode == "strict":
+        raise ValidationError(
+            table_name, file, validate.problems(findings, rows, file), validate.count(findings)
+        )
+    bad = validate.bad_rows(findings, len(df))
+    rejected = source_rows.loc[bad].copy()
+    rejected.insert(0, "_row", rows[bad])
+    rejected["_reasons"] = validate.reasons(findings, len(df))[bad].to_numpy()
+    path = _write_rejects(rejected, table_name, rejects_dir)
+    report.rows_kept -= int(bad.sum())
+    report.rejects_path = str(path)
+    report.notes.append(f"{int(bad.sum())} row(s) rejected, written to {path}")
+    return df.loc[~bad].reset_index(drop=True)
+
+
+def _write_rejects(rejected: pd.DataFrame, table_name: str, rejects_dir: str | Path | None) -> Path:
+    d = Path(rejects_dir or "rejects")
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / f"{table_name}.rejected.csv"
+    if path.exists():  # append to the rejects of an earlier step of this load
+        old = pd.read_csv(path, dtype=str, keep_default_na=False)
+        rejected = pd.concat([old, rejected.astype(str)], ignore_index=True)
+    rejected.to_csv(path, index=False, encoding="utf-8-sig")  # BOM: Excel shows Chinese
+    return path
+
+
+def find_table_file(folder: Path, name: str) -> Path | None:
+    """The file holding ``name`` in a data folder: Parquet, a Parquet folder, CSV or Excel."""
+    for cand in (f"{name}.parquet", name, f"{name}.csv", f"{name}.xlsx"):
+        p = folder / cand
+        if p.exists():
+            return p
+    return None
+
+
+def load_center(
+    source: str | Path,
+    *,
+    mode: Mode = "strict",
+    rejects_dir: str | Path | None = None,
+    tables: tuple[str, ...] | None = None,
+) -> Center:
+    """Load every canonical table from a data folder or a SQL database URL, then cross-check.
+
+    Cross-checks: unknown agents, evaluations of missing contacts, items of
+    missing evaluations, and the like. Missing optional tables load empty.
+    """
+    wanted = [n for n in LOAD_ORDER if tables is None or n in tables]
+    if rejects_dir is not None:
+        for n in wanted:  # a fresh load starts fresh reject files
+            (Path(rejects_dir) / f"{n}.rejected.csv").unlink(missing_ok=True)
+    present = _present_tables(source)
+    missing = [n for n in REQUIRED_TABLES if n in wanted and n not in present]
+    if missing:
+        raise QAWError(
+            f"{source}: no {missing[0]} table (looked for {missing[0]}.parquet/.csv/.xlsx)"
+        )
+    # Tables load independently (the big one beside the small ones); cross-checks come after.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            n: pool.submit(
+                load_table,
+                present[n],
+                n,
+                mode=mode,
+                rejects_dir=rejects_dir,
+                allow_empty=n not in REQUIRED_TABLES,
+            )
+            for n in sorted((n for n in wanted if n in present), key=lambda n: n != "contacts")
+        }
+    loaded: dict[str, pd.DataFrame] = {}
+    reports: list[TableReport] = []
+    for name in wanted:  # in load order, so strict mode reports the first bad table
+        if name in futures:
+            df, rep = futures[name].result()
+        else:
+            df = apply_mapping(
+                pd.DataFrame(), canonical(table(name)), file="", row_offset=1, lenient_columns=True
+            ).frame
+            rep = TableReport(name, "(absent)", 0, 0, notes=["table not present"])
+        loaded[name] = df
+        reports.append(rep)
+    by_name = {r.table: r for r in reports}
+    for name in wanted:
+        t = table(name)
+        others = {k: v for k, v in loaded.items() if k != name and by_name[k].file != "(absent)"}
+        findings = validate.reference_checks(loaded[name], t, others)
+        if not findings:
+            continue
+        rep = by_name[name]
+        rows = np.arange(len(loaded[name])) + 2
+        rep.notes.append("row numbers of cross-table problems count kept rows")
+        loaded[name] = _settle(
+            loaded[name], findings, rows, loaded[name], name, rep.file, mode, rejects_dir, rep
+        )
+    return Center(loaded, reports, str(source))
+
+
+def _present_tables(source: str | Path) -> dict[str, str | Path]:
+    if is_url(source):
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(str(source))
+        try:
+            names = set(sa.inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+        return {n: str(source) for n in TABLES if n in names}
+    folder = Path(source)
+    if not folder.is_dir():
+        raise QAWError(f"{source}: not a data folder (nor a database URL such as sqlite:///x.db)")
+    return {n: p for n in TABLES if (p := find_table_file(folder, n)) is not None}
+
+
+def save_center(tables: dict[str, pd.DataFrame], dest: str | Path) -> list[str]:
+    """Write canonical tables to a folder (Parquet) or a SQL database URL; returns what was written."""
+    written = []
+    if is_url(dest):
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(str(dest))
+        try:
+            with engine.begin() as conn:
+                for name, df in tables.items():
+                    df.to_sql(name, conn, if_exists="replace", index=False, chunksize=50_000)
+                    written.append(f"{dest}:{name}")
+        finally:
+            engine.dispose()
+        return written
+    folder = Path(dest)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        tmp = folder / f".{name}.parquet.tmp"
+        df.to_parquet(tmp, index=False)
+        tmp.replace(folder / f"{name}.parquet")
+        written.append(str(folder / f"{name}.parquet"))
+    return written

@@ -1,0 +1,276 @@
+"""Column mappings: how a foreign export becomes a canonical table.
+
+A mapping is versioned YAML under ``templates/mappings/``. Each canonical
+column says where it comes from (``from``, one or two source columns) or a
+constant (``value``), and how to parse it. Applying a mapping is pure.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..config import MAPPINGS_DIR
+from ..errors import ConfigError, Problem
+from ..yamlconf import load_model
+from . import parse
+from .schema import Column, Table, table
+
+ParseKind = Literal["id", "text", "datetime", "date", "duration", "number", "flag", "category"]
+
+
+class ColumnRule(BaseModel):
+    """Where one canonical column comes from and how it is read."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str | list[str] | None = Field(default=None, alias="from")
+    value: str | float | int | bool | None = None
+    parse: ParseKind | None = None
+    format: str | None = Field(default=None, description="strftime format of the date part")
+    dayfirst: bool | None = None
+    unit: Literal["s", "min", "h", "day"] = "s"
+    values: dict[str, str] | None = Field(default=None, description="export word -> canonical")
+    true: list[str] | None = None
+    false: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ColumnRule:
+        if (self.from_ is None) == (self.value is None):
+            raise ValueError("give exactly one of `from` (source column) or `value` (constant)")
+        if isinstance(self.from_, list) and len(self.from_) != 2:
+            raise ValueError("`from` as a list takes exactly two columns: [date, time]")
+        return self
+
+    @property
+    def sources(self) -> list[str]:
+        """The source columns this rule reads."""
+        if self.from_ is None:
+            return []
+        return [self.from_] if isinstance(self.from_, str) else list(self.from_)
+
+
+class Source(BaseModel):
+    """How to read the file itself; everything is detected when left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["csv", "excel", "parquet", "sql"] | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | int | None = None
+    query: str | None = None
+
+
+class Mapping(BaseModel):
+    """A column mapping file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    name: str
+    description: str = ""
+    table: str
+    source: Source = Source()
+    columns: dict[str, ColumnRule]
+    ignore: list[str] = []
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        # `agent_id: 工号` is short for `agent_id: {from: 工号}`
+        if isinstance(v, dict):
+            return {k: ({"from": r} if isinstance(r, (str, list)) else r) for k, r in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _fits_table(self) -> Mapping:
+        t = table(self.table)
+        unknown = [c for c in self.columns if c not in t.names]
+        if unknown:
+            raise ValueError(
+                f"columns {unknown} are not in table {t.name!r}; it has {', '.join(t.names)}"
+            )
+        missing = [
+            c.name
+            for c in t.columns
+            if c.required and c.name not in self.columns and c.name not in DERIVED
+        ]
+        if missing:
+            raise ValueError(f"required columns of {t.name!r} not mapped: {', '.join(missing)}")
+        return self
+
+
+# Canonical columns that can be derived when a mapping leaves them out.
+DERIVED = {"answered"}
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and validate a mapping YAML; a bare name is looked up in templates/mappings/."""
+    p = Path(path)
+    if not p.exists() and not p.suffix:
+        p = MAPPINGS_DIR / f"{p.name}.yaml"
+    return load_model(p, Mapping)
+
+
+def canonical(t: Table) -> Mapping:
+    """The identity mapping for files already in canonical form."""
+    cols = {c.name: ColumnRule(**{"from": c.name}) for c in t.columns}
+    return Mapping.model_construct(
+        version=1,
+        name=f"canonical-{t.name}",
+        table=t.name,
+        source=Source(),
+        columns=cols,
+        ignore=[],
+    )
+
+
+@dataclass
+class Applied:
+    """A mapped frame with its row problems and notes for the load report."""
+
+    frame: pd.DataFrame
+    bad: dict[str, tuple[np.ndarray, str]] = field(
+        default_factory=dict
+    )  # column -> (mask, expected)
+    raw: dict[str, pd.Series] = field(default_factory=dict)  # column -> source cells, for messages
+    fatal: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def apply_mapping(
+    raw: pd.DataFrame, m: Mapping, *, file: str, row_offset: int, lenient_columns: bool = False
+) -> Applied:
+    """Turn ``raw`` (as read) into the canonical columns of ``m.table``.
+
+    ``row_offset`` turns a 0-based position into the row number a user sees.
+    With ``lenient_columns`` (canonical files) optional columns may be absent.
+    """
+    t = table(m.table)
+    res = Applied(frame=pd.DataFrame(index=raw.index))
+    have = set(raw.columns)
+    ready: dict[str, ColumnRule] = {}
+    for name, rule in m.columns.items():
+        missing = [s for s in rule.sources if s not in have]
+        if not missing:
+            ready[name] = rule
+            continue
+        col = t.column(name)
+        if lenient_columns and not col.required:
+            res.frame[name] = _empty(col, len(raw))
+            continue
+        res.fatal.append(
+            Problem(
+                file,
+                None,
+                ", ".join(missing),
+                f"a column named {', '.join(missing)!s} (mapped to {name}); "
+                f"the file has: {', '.join(map(str, raw.columns))}",
+                fatal=True,
+            )
+        )
+
+    def run(name: str) -> tuple[parse.Parsed, pd.Series]:
+        return _apply_rule(raw, ready[name], t.column(name))
+
+    # Columns parse independently; pyarrow kernels release the GIL, so use both cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(run, name) for name in ready}
+    for name, fut in futures.items():
+        try:
+            parsed, src = fut.result()
+        except parse.AmbiguousFormat as e:
+            res.fatal.append(
+                Problem(
+                    file,
+                    e.position + row_offset,
+                    ready[name].sources[0],
+                    str(e),
+                    e.value,
+                    fatal=True,
+                )
+            )
+            continue
+        res.frame[name] = parsed.values.set_axis(res.frame.index)
+        if parsed.bad.any():
+            res.bad[name] = (parsed.bad, parsed.expected)
+            res.raw[name] = src
+    if res.fatal:
+        return res
+    for col in t.columns:
+        if col.name not in m.columns and col.name not in DERIVED:
+            res.frame[col.name] = _empty(col, len(raw))
+    if "answered" in t.names and "answered" not in m.columns:
+        talk = res.frame.get("talk_s")
+        res.frame["answered"] = (
+            (talk.fillna(0) > 0).astype("boolean")
+            if talk is not None
+            else res.frame["agent_id"].notna().astype("boolean")
+        )
+        res.notes.append("answered: derived from talk_s > 0 (not in the export)")
+    used = {s for r in m.columns.values() for s in r.sources} | set(m.ignore)
+    unused = [c for c in raw.columns if c not in used and not str(c).startswith("_")]
+    if unused:
+        res.notes.append(f"source columns not used: {', '.join(map(str, unused))}")
+    res.frame = res.frame[t.names]
+    return res
+
+
+def _empty(col: Column, n: int) -> pd.Series:
+    dtype = {
+        "datetime": "datetime64[us]",
+        "date": "datetime64[us]",
+        "duration": "float64",
+        "number": "float64",
+        "flag": "boolean",
+    }.get(col.kind, "str")
+    return pd.Series([None] * n, dtype=dtype)
+
+
+def _apply_rule(raw: pd.DataFrame, rule: ColumnRule, col: Column) -> tuple[parse.Parsed, pd.Series]:
+    kind = rule.parse or col.kind
+    if rule.value is not None:
+        s = pd.Series([rule.value] * len(raw), index=raw.index, dtype=object)
+        src = s
+    elif len(rule.sources) == 2:
+        date_p = parse.parse_datetime(
+            raw[rule.sources[0]], rule.format, rule.dayfirst, date_only=True
+        )
+        tod = parse.parse_time_of_day(raw[rule.sources[1]])
+        values = date_p.values + pd.to_timedelta(tod.values.fillna(0), unit="s")
+        bad = date_p.bad | tod.bad
+        src = raw[rule.sources[0]].astype("str") + " " + raw[rule.sources[1]].astype("str")
+        return parse.Parsed(values, bad, f"{date_p.expected} and a time of day"), src
+    else:
+        s = raw[rule.sources[0]]
+        src = s
+    return _parse_as(s, kind, rule, col), src
+
+
+def _parse_as(s: pd.Series, kind: str, rule: ColumnRule, col: Column) -> parse.Parsed:
+    if kind == "id":
+        return parse.parse_id(s)
+    if kind == "text":
+        return parse.parse_text(s)
+    if kind in ("datetime", "date"):
+        return parse.parse_datetime(s, rule.format, rule.dayfirst, date_only=kind == "date")
+    if kind == "duration":
+        return parse.parse_duration(s, rule.unit)
+    if kind == "number":
+        return parse.parse_number(s)
+    if kind == "flag":
+        if rule.true or rule.false:
+            return parse.parse_flag(
+                s, tuple(rule.true or parse.TRUE_WORDS), tuple(rule.false or parse.FALSE_WORDS)
+            )
+        return parse.parse_flag(s)
+    if kind == "category":
+        return parse.parse_category(s, col.values, rule.values)
+    raise ConfigError(f"unknown parse kind {kind!r}")

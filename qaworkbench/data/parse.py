@@ -1,0 +1,331 @@
+"""Turn raw export cells into canonical values.
+
+Each parser takes a Series as read (strings from CSV, mixed objects from
+Excel, typed columns from Parquet/SQL) and returns ``Parsed``: the canonical
+values and a mask of non-empty cells it could not parse. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..frames import arrow
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+TRUE_WORDS = ("y", "yes", "true", "t", "1", "是", "有", "对", "√", "已解决", "成立")
+FALSE_WORDS = ("n", "no", "false", "f", "0", "否", "无", "不", "×", "未解决", "不成立")
+
+
+@dataclass
+class Parsed:
+    """Parsed values, the mask of cells that failed, and what was expected there."""
+
+    values: pd.Series
+    bad: np.ndarray
+    expected: str
+
+
+class AmbiguousFormat(ValueError):
+    """A whole column cannot be read without a choice the user must make."""
+
+    def __init__(self, message: str, position: int, value: object):
+        super().__init__(message)
+        self.position = position
+        self.value = value
+
+
+def _is_arrow_str(s: pd.Series) -> bool:
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+
+
+def _clean_text(s: pd.Series) -> bool:
+    """True when an arrow string column has no blank cells and nothing to strip (fast path)."""
+    if not _is_arrow_str(s):
+        return False
+    arr = arrow(s)
+    length = pc.binary_length(arr)
+    trimmed = pc.binary_length(pc.utf8_trim_whitespace(arr))  # incl. full-width U+3000
+    return (
+        not pc.any(pc.not_equal(trimmed, length)).as_py()
+        and not pc.any(pc.equal(length, 0)).as_py()
+    )
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Strings, stripped, with empty or white-space cells as NA."""
+    if _clean_text(s):
+        return s
+    out = s if isinstance(s.dtype, pd.StringDtype) else s.astype("str")
+    out = out.str.strip()
+    return out.mask(out.eq("").fillna(False).to_numpy(dtype=bool))
+
+
+def _map_distinct(s: pd.Series, lut: dict) -> pd.Series:
+    """``s.map(lut)`` computed once per distinct value (fast for low-cardinality columns)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    mapped = np.array([lut.get(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=s.index)
+
+
+def _regex_mask(s: pd.Series, pattern: str) -> np.ndarray:
+    """Fast regex test over a string Series through pyarrow; NA counts as no match."""
+    arr = arrow(s if _is_arrow_str(s) else s.astype("str"))
+    return pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_numpy(
+        zero_copy_only=False
+    )
+
+
+def parse_text(s: pd.Series) -> Parsed:
+    """Free text: stripped, empty cells become NA."""
+    out = _as_text(s)
+    return Parsed(out, np.zeros(len(s), dtype=bool), "text")
+
+
+_MANGLED = r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$|^\d+\.\d*$"
+
+
+def parse_id(s: pd.Series) -> Parsed:
+    """Identifiers kept as text; numbers mangled into floats or 1.38E+10 are refused."""
+    expected = "an identifier stored as text (this looks like a number a spreadsheet turned into a float or scientific notation, so digits may be lost)"
+    if pd.api.types.is_float_dtype(s.dtype):
+        bad = s.notna().to_numpy()
+        out = s.astype("str").mask(s.isna())
+        return Parsed(out, bad, expected)
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return Parsed(s.astype("str").mask(s.isna()), np.zeros(len(s), dtype=bool), expected)
+    if s.dtype == object:
+        is_float = s.map(lambda v: isinstance(v, float) and not np.isnan(v)).to_numpy(dtype=bool)
+        s = s.map(lambda v: str(int(v)) if isinstance(v, (int, np.integer)) else v)
+    else:
+        is_float = np.zeros(len(s), dtype=bool)
+    out = _as_text(s)
+    bad = is_float | _regex_mask(out, _MANGLED)
+    return Parsed(out, bad, expected)
+
+
+def parse_number(s: pd.Series) -> Parsed:
+    """Numbers; text that is not a number is refused."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return Parsed(s.astype("float64"), np.zeros(len(s), dtype=bool), "a number")
+    txt = _as_text(s)
+    out = pd.to_numeric(txt.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+    bad = out.isna().to_numpy() & txt.notna().to_numpy()
+    return Parsed(out, bad, "a number")
+
+
+_HMS = re.compile(r"^\s*(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?\s*([AaPp][Mm])?\s*$")
+_UNIT_S = {"s": 1.0, "min": 60.0, "h": 3600.0, "day": 86400.0}
+
+
+def parse_duration(s: pd.Series, unit: str = "s") -> Parsed:
+    """Durations in seconds from numbers (in ``unit``), "mm:ss", "hh:mm:ss" or a clock time.
+
+    A clock time such as "12:02:23 AM" is read as the time since midnight
+    (2 min 23 s); an Excel time cell (day fraction) is read with unit "day".
+    """
+    expected = 'a duration: seconds, "mm:ss", "hh:mm:ss" or a clock time'
+    factor = _UNIT_S[unit]
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return Parsed(s.astype("float64") * factor, np.zeros(len(s), dtype=bool), expected)
+    if pd.api.types.is_timedelta64_dtype(s.dtype):
+        return Parsed(s.dt.total_seconds(), np.zeros(len(s), dtype=bool), expected)
+    if s.dtype == object:  # Excel: time cells arrive as datetime.time
+        s = s.map(_time_cell_to_text)
+    txt = _as_text(s)
+    num = pd.to_numeric(txt, errors="coerce").astype("float64") * factor
+    parts = txt.str.extract(_HMS.pattern)
+    a = pd.to_numeric(parts[0], errors="coerce")
+    b = pd.to_numeric(parts[1], errors="coerce")
+    c = pd.to_numeric(parts[2], errors="coerce")
+    ampm = parts[3].str.lower()
+    has_c = c.notna()
+    # a:b -> minutes:seconds ; a:b:c -> hours:minutes:seconds
+    secs = (a * 60 + b).where(~has_c, a * 3600 + b * 60 + c)
+    # 12-hour clock: "12:02:23 AM" is 00:02:23
+    hours12 = a.where(a != 12, 0) + np.where(ampm.eq("pm").fillna(False), 12, 0)
+    clock = hours12 * 3600 + b * 60 + c.fillna(0)
+    secs = secs.where(ampm.isna(), clock)
+    colon_ok = parts[0].notna() & (b < 60) & (c.fillna(0) < 60)
+    out = num.where(num.notna(), secs.where(colon_ok)).astype("float64")
+    bad = out.isna().to_numpy() & txt.notna().to_numpy()
+    return Parsed(out, bad, expected)
+
+
+def _time_cell_to_text(v: object) -> object:
+    if hasattr(v, "hour") and hasattr(v, "minute") and not hasattr(v, "year"):
+        return f"{v.hour}:{v.minute:02d}:{v.second:02d}"
+    return v
+
+
+def parse_flag(
+    s: pd.Series, true: tuple[str, ...] = TRUE_WORDS, false: tuple[str, ...] = FALSE_WORDS
+) -> Parsed:
+    """Booleans from Y/N, yes/no, 是/否, 1/0, true/false (case-insensitive)."""
+    expected = f"a flag ({'/'.join(true[:2])} or {'/'.join(false[:2])})"
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return Parsed(s.astype("boolean"), np.zeros(len(s), dtype=bool), expected)
+    if pd.api.types.is_numeric_dtype(s.dtype):  # 0/1, as SQL databases store booleans
+        x = s.astype("float64")
+        ok = x.isin([0.0, 1.0])
+        out = (x == 1.0).astype("boolean").mask(~ok)
+        return Parsed(out, (~ok & x.notna()).to_numpy(), expected)
+    txt = _as_text(s.map(_num_to_text) if s.dtype == object else s)
+    lut = {w.lower(): True for w in true} | {w.lower(): False for w in false}
+    lut |= {w.upper(): v for w, v in lut.items()} | {w.capitalize(): v for w, v in lut.items()}
+    out = _map_distinct(txt, lut).astype("boolean")
+    bad = out.isna().to_numpy() & txt.notna().to_numpy()
+    return Parsed(out, bad, expected)
+
+
+def _num_to_text(v: object) -> object:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return v
+
+
+def parse_category(
+    s: pd.Series, allowed: tuple[str, ...], aliases: dict[str, str] | None = None
+) -> Parsed:
+    """One of ``allowed``; ``aliases`` maps export words (e.g. 呼入) to canonical ones."""
+    expected = f"one of {', '.join(allowed)}" + (f" (or {', '.join(aliases)})" if aliases else "")
+    txt = _as_text(s)
+    if _is_arrow_str(txt):  # fast path: every value already canonical
+        known = pc.is_in(arrow(txt), value_set=pa.array(list(allowed)))
+        if pc.all(pc.or_(known, pc.is_null(arrow(txt)))).as_py():
+            return Parsed(txt, np.zeros(len(s), dtype=bool), expected)
+    lut = {a: a for a in allowed} | dict(aliases or {})
+    lut |= {k.lower(): v for k, v in lut.items()} | {k.upper(): v for k, v in lut.items()}
+    lut |= {k.capitalize(): v for k, v in lut.items()}
+    out = _map_distinct(txt, lut).astype("str")
+    bad = out.isna().to_numpy() & txt.notna().to_numpy()
+    return Parsed(out, bad, expected)
+
+
+_YMD = r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+_DMY = r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})"
+
+
+def parse_datetime(
+    s: pd.Series,
+    fmt: str | None = None,
+    dayfirst: bool | None = None,
+    *,
+    date_only: bool = False,
+) -> Parsed:
+    """Timestamps from text, Excel cells or Excel serial numbers.
+
+    With ``fmt`` (strftime codes) every value must match it. Without, ISO and
+    Chinese year-first dates are read directly; day-first or month-first dates
+    are read only when the column itself shows which (a part above 12),
+    otherwise ``AmbiguousFormat`` asks the user to set ``format``.
+    """
+    expected = f"a date/time{f' in the format {fmt}' if fmt else ''}"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        return _dt_result(out, np.zeros(len(s), dtype=bool), expected, date_only)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return _dt_result(
+            _from_serial(s.astype("float64")), np.zeros(len(s), bool), expected, date_only
+        )
+    serial = None
+    if s.dtype == object:  # Excel: datetime cells, serial numbers and text mixed
+        is_num = s.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).to_numpy(
+            bool
+        )
+        if is_num.any():
+            serial = _from_serial(pd.to_numeric(s.where(is_num), errors="coerce"))
+        s = s.map(
+            lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") and hasattr(v, "year") else v
+        )
+        s = s.where(~is_num, None)
+    txt = _as_text(s)
+    present = txt.notna().to_numpy()
+    if fmt:
+        out = pd.to_datetime(txt, format=fmt, errors="coerce")
+    else:
+        out = _infer_datetime(txt, dayfirst)
+    if serial is not None:
+        out = out.where(serial.isna(), serial)
+        present = present | serial.notna().to_numpy()
+    bad = out.isna().to_numpy() & present
+    return _dt_result(out, bad, expected, date_only)
+
+
+def _dt_result(out: pd.Series, bad: np.ndarray, expected: str, date_only: bool) -> Parsed:
+    out = out.astype("datetime64[us]")
+    return Parsed(out.dt.normalize() if date_only else out, bad, expected)
+
+
+def _from_serial(x: pd.Series) -> pd.Series:
+    """Excel serial day numbers (1900 system) as timestamps."""
+    ok = (x > 0) & (x < 2958466)
+    return (EXCEL_EPOCH + pd.to_timedelta(x.where(ok) * 86400.0, unit="s")).dt.round("s")
+
+
+def _infer_datetime(txt: pd.Series, dayfirst: bool | None) -> pd.Series:
+    ymd = txt.str.extract(_YMD)
+    is_ymd = ymd[0].notna()
+    out = pd.Series(pd.NaT, index=txt.index, dtype="datetime64[us]")
+    if is_ymd.any():
+        rest = txt[is_ymd].str.replace(_YMD, "", regex=True).str.strip()
+        norm = (
+            ymd[0][is_ymd] + "-" + ymd[1][is_ymd].str.zfill(2) + "-" + ymd[2][is_ymd].str.zfill(2)
+        )
+        norm = (norm + " " + rest.str.lstrip("T")).str.strip()
+        out[is_ymd] = pd.to_datetime(norm, format="ISO8601", errors="coerce")
+    dmy = txt.str.extract(_DMY)
+    is_dmy = dmy[0].notna() & ~is_ymd
+    if is_dmy.any():
+        first = pd.to_numeric(dmy[0][is_dmy])
+        second = pd.to_numeric(dmy[1][is_dmy])
+        if dayfirst is None:
+            dayfirst = _decide_dayfirst(txt[is_dmy], first, second)
+        a, b = (dmy[1], dmy[0]) if dayfirst else (dmy[0], dmy[1])
+        rest = txt[is_dmy].str.replace(_DMY, "", regex=True).str.strip()
+        norm = dmy[2][is_dmy] + "-" + a[is_dmy].str.zfill(2) + "-" + b[is_dmy].str.zfill(2)
+        out[is_dmy] = pd.to_datetime(
+            (norm + " " + rest).str.strip(), format="ISO8601", errors="coerce"
+        )
+    return out
+
+
+def _decide_dayfirst(txt: pd.Series, first: pd.Series, second: pd.Series) -> bool:
+    day_first_seen = bool((first > 12).any())
+    month_first_seen = bool((second > 12).any())
+    if day_first_seen and month_first_seen:
+        pos = int(np.flatnonzero((second > 12).to_numpy())[0])
+        raise AmbiguousFormat(
+            "dates mix day-first and month-first orders; set `format` in the mapping",
+            txt.index.get_loc(txt.index[pos]),
+            txt.iloc[pos],
+        )
+    if not day_first_seen and not month_first_seen:
+        raise AmbiguousFormat(
+            "dates could be day/month or month/day (no part above 12 decides it); "
+            "set `format` in the mapping, e.g. %d.%m.%Y or %m/%d/%Y",
+            0,
+            txt.iloc[0],
+        )
+    return day_first_seen
+
+
+def parse_time_of_day(s: pd.Series) -> Parsed:
+    """Time of day as seconds since midnight: "09:13:00", a clock time or a day fraction."""
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        x = s.astype("float64")
+        frac = x.where(x < 1, np.nan)  # a day fraction; >= 1 would be a serial date
+        return Parsed(
+            (frac * 86400.0).round(), (x >= 1).to_numpy() & x.notna().to_numpy(), "a time of day"
+        )
+    p = parse_duration(s, unit="day")
+    bad = p.bad | (p.values >= 86400).fillna(False).to_numpy()
+    return Parsed(p.values.round(), bad, "a time of day (hh:mm:ss or a day fraction)")

@@ -1,0 +1,77 @@
+"""Write tables that leave the analyst's desk: masked, formula-safe, atomic."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..privacy import masked
+
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
+    """Mask customer ids and phone numbers, and neutralise text cells a spreadsheet would run
+    as formulas (prefix an apostrophe, the OWASP advice)."""
+    out = masked(df)
+    for j in range(out.shape[1]):  # by position: robust to repeated column names
+        s = out.iloc[:, j]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            text = s.astype("str")
+            number = text.str.fullmatch(r"[-+]?\d+(\.\d+)?", na=False)
+            hit = text.str.startswith(FORMULA_START, na=False) & ~number
+            if hit.any():
+                out.iloc[:, j] = s.where(~hit, "'" + text)
+    return out
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The bytes ``write_csv`` writes: UTF-8 with BOM, spreadsheet-safe cells, no index."""
+    return safe_for_spreadsheet(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """CSV in UTF-8 with BOM (Excel opens Chinese correctly), written atomically."""
+    path = Path(path)
+    _atomic_write(path, csv_bytes(df))
+    return path
+
+
+def write_excel(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """One workbook, a sheet per table (header frozen, columns sized), written atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
+    os.close(fd)
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            for name, df in sheets.items():
+                sheet = name[:31]
+                safe_for_spreadsheet(df).to_excel(xw, sheet_name=sheet, index=False)
+                ws = xw.sheets[sheet]
+                ws.freeze_panes = "A2"
+                for i, col in enumerate(df.columns, start=1):
+                    width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
+                    ws.column_dimensions[ws.cell(1, i).column_letter].width = min(
+                        max(width + 2, 8), 60
+                    )
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,352 @@
+"""Run a report notebook unattended and publish it only if it is whole.
+
+Execute with papermill in a staging folder → fail on any cell error → render
+code-free HTML with the project's nbconvert template → check it (no
+traceback, no raw phone number) → write the Excel appendix → publish
+atomically (a symlink swapped with ``os.replace``) → log the run. A failed
+run never replaces a good report; only infrastructure failures (a dead
+kernel, a kernel that would not start) are retried, never data errors.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import platform
+import re
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from filelock import FileLock, Timeout
+
+from .. import __version__
+from ..config import PROJ_ROOT, REPORTS_DIR, TEMPLATES_DIR
+from ..errors import ConfigError, QAWError
+from ..privacy import find_unmasked
+from . import contents
+from .publish import write_excel
+
+NOTEBOOKS = PROJ_ROOT / "notebooks" / "reports"
+KEEP_VERSIONS = 3
+
+
+class ReportFailed(QAWError):
+    """A report run failed; nothing was published. ``log`` is the run's log record."""
+
+    def __init__(self, message: str, log: dict):
+        super().__init__(message)
+        self.log = log
+
+
+@dataclass
+class Published:
+    """Where a published report lives (``path`` is the stable link) and its run log."""
+
+    path: Path
+    html: Path
+    log: dict
+
+
+def check_parameters(
+    kind: str, params: dict[str, Any], notebook: Path | None = None
+) -> dict[str, Any]:
+    """Parameters checked against the notebook's sidecar YAML; defaults filled in.
+
+    Errors name the sidecar file and the parameter.
+    """
+    sidecar = (notebook or NOTEBOOKS / f"{kind}.ipynb").with_suffix(".yaml")
+    spec = yaml.safe_load(sidecar.read_text(encoding="utf-8"))["parameters"]
+    unknown = set(params) - set(spec)
+    if unknown:
+        raise ConfigError(
+            f"{sidecar}: no parameter(s) {', '.join(sorted(unknown))}; known: {', '.join(spec)}"
+        )
+    out = {}
+    for name, s in spec.items():
+        value = params.get(name, s.get("default"))
+        if s.get("type") == "string" and not isinstance(value, str):
+            raise ConfigError(f"{sidecar}: parameter {name}: expected a string, got {value!r}")
+        if "allowed" in s and value not in s["allowed"]:
+            raise ConfigError(
+                f"{sidecar}: parameter {name}: expected one of {s['allowed']}, got {value!r}"
+            )
+        if "pattern" in s and not re.fullmatch(s["pattern"], value):
+            raise ConfigError(
+                f"{sidecar}: parameter {name}: {value!r} is not {s.get('description', s['pattern'])}"
+            )
+        out[name] = value
+    return out
+
+
+def run_report(
+    kind: str,
+    period: str,
+    *,
+    data: str | Path = "",
+    team: str = "",
+    language: str = "zh",
+    agent_id: str = "",
+    reports_dir: str | Path = REPORTS_DIR,
+    notebook: str | Path | None = None,
+    center=None,
+    retries: int = 2,
+    lock_timeout: float = 0,
+    execution_timeout: int = 600,
+) -> Published:
+    """Execute, check and publish one report; raises ReportFailed with nothing published."""
+    reports_dir = Path(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    nb_path = Path(notebook) if notebook else NOTEBOOKS / f"{kind}.ipynb"
+    params = {"period": period, "data_dir": str(data), "team": team, "language": language}
+    if kind == "agent":
+        params["agent_id"] = agent_id
+    params = check_parameters(kind, params, nb_path)
+    run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    log: dict[str, Any] = {"run_id": run_id, "kind": kind, "period": period, "parameters": params,
+                           "notebook": str(nb_path), "versions": _versions(), "timings_s": {}, "attempts": 0}  # fmt: skip
+    try:
+        lock = FileLock(reports_dir / ".qaw-report.lock", timeout=lock_timeout)
+        lock.acquire()
+    except Timeout:
+        raise QAWError(
+            f"another report run holds {reports_dir / '.qaw-report.lock'}; runs cannot overlap"
+        ) from None
+    staging = reports_dir / ".staging" / run_id
+    try:
+        staging.mkdir(parents=True)
+        t0 = time.perf_counter()
+        try:
+            ctx = contents.build(kind, params["data_dir"] or _demo(), period, team=team, language=language,
+                                agent_id=agent_id, center=center, samples_dir=reports_dir / "samples")  # fmt: skip
+        except (QAWError, ValueError, KeyError) as e:
+            raise _fail(
+                log, "data", f"could not compute the report: {e}", staging, reports_dir
+            ) from e
+        ctx.save(staging / "context.pkl")
+        log["timings_s"]["compute"] = round(time.perf_counter() - t0, 2)
+        executed = staging / "report.ipynb"
+        t1 = time.perf_counter()
+        _execute(nb_path, executed, params | {"context_path": str(staging / "context.pkl")}, log, retries,
+                 execution_timeout, staging, reports_dir)  # fmt: skip
+        log["timings_s"]["execute"] = round(time.perf_counter() - t1, 2)
+        t2 = time.perf_counter()
+        subtitle = f"{i18n_period(ctx)} · {__version__}"
+        page = render_html(executed, ctx.title + (f" · {agent_id}" if agent_id else ""), subtitle)
+        problems = check_html(page, executed)
+        if problems:
+            raise _fail(log, "check", "; ".join(problems), staging, reports_dir)
+        (staging / "report.html").write_text(page, encoding="utf-8")
+        write_excel(ctx.appendix(), staging / "appendix.xlsx")
+        (staging / "context.pkl").unlink()
+        log["timings_s"]["render"] = round(time.perf_counter() - t2, 2)
+        log["status"] = "published"
+        (staging / "run.json").write_text(
+            json.dumps(log, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        link = _publish(staging, reports_dir, kind, period, agent_id)
+        _log(reports_dir, log)
+        write_index(reports_dir)
+        return Published(link, link / "report.html", log)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        lock.release()
+
+
+def i18n_period(ctx: contents.ReportContext) -> str:
+    from .i18n import t
+
+    scope = ctx.team or t("all_teams", ctx.language)
+    return f"{t('period', ctx.language)}: {ctx.period} · {t('scope', ctx.language)}: {scope}"
+
+
+def _demo() -> Path:
+    from ..config import DEMO_DIR
+
+    return DEMO_DIR
+
+
+INFRA_ERRORS = (
+    "DeadKernelError",
+    "TimeoutError",
+    "Kernel died",
+    "didn't respond",
+    "Kernel didn't respond",
+)
+
+
+def _execute(
+    nb: Path,
+    out: Path,
+    params: dict,
+    log: dict,
+    retries: int,
+    timeout: int,
+    staging: Path,
+    reports_dir: Path,
+) -> None:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    for attempt in range(retries + 1):
+        log["attempts"] = attempt + 1
+        try:
+            pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name="python3", progress_bar=False,
+                                cwd=str(staging), execution_timeout=timeout, start_timeout=120)  # fmt: skip
+            return
+        except PapermillExecutionError as e:  # a cell raised: a data or code error, never retried
+            raise _fail(
+                log,
+                "cell",
+                f"cell {e.exec_count} raised {e.ename}: {e.evalue}",
+                staging,
+                reports_dir,
+            ) from e
+        except Exception as e:  # kernel start or death: infrastructure, retried
+            text = f"{type(e).__name__}: {e}"
+            if not any(k in text for k in INFRA_ERRORS) or attempt == retries:
+                raise _fail(
+                    log,
+                    "infrastructure" if any(k in text for k in INFRA_ERRORS) else "error",
+                    text,
+                    staging,
+                    reports_dir,
+                ) from e
+            log.setdefault("retried", []).append(text)
+            time.sleep(2 * (attempt + 1))
+
+
+def render_html(executed: Path, title: str, subtitle: str) -> str:
+    """Code-free HTML with the project's template, a table of contents from the section headings."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="qaw", extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")]
+    )
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    nb = nbformat.read(executed, as_version=4)
+    nb.cells = [c for c in nb.cells if "remove-cell" not in c.get("metadata", {}).get("tags", [])]
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"qaw": {"title": title, "subtitle": subtitle}}
+    )
+    heads = re.findall(r'<h2 class="qaw-section" id="(sec-[\w-]+)">(.*?)</h2>', body)
+    toc = "<ol>" + "".join(f'<li><a href="#{i}">{t}</a></li>' for i, t in heads) + "</ol>"
+    return body.replace("<!--QAW-TOC-->", toc, 1)
+
+
+def check_html(page: str, executed: Path) -> list[str]:
+    """What makes a page unfit to publish: error outputs, tracebacks, raw phone numbers."""
+    import nbformat
+
+    problems = []
+    nb = nbformat.read(executed, as_version=4)
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    if errors:
+        problems.append(f"{len(errors)} cell(s) produced an error")
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    if "Traceback (most recent call last)" in text:
+        problems.append("the page shows a traceback")
+    phones = find_unmasked(re.sub(r"data:image/[^\"']+", "", page))
+    if phones:
+        problems.append(f"{len(phones)} unmasked phone number(s), e.g. {phones[0][:3]}…")
+    return problems
+
+
+def _publish(staging: Path, reports_dir: Path, kind: str, period: str, agent_id: str) -> Path:
+    """Move the finished run to a version folder and swap the stable link to it atomically."""
+    base = reports_dir / kind / period
+    base.parent.mkdir(parents=True, exist_ok=True)
+    name = agent_id or period
+    link = (base / agent_id) if agent_id else base
+    versions = reports_dir / kind / ".versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    target = versions / f"{period}{'-' + agent_id if agent_id else ''}-{staging.name}"
+    staging.rename(target)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.exists() and not link.is_symlink():
+        raise QAWError(f"{link} exists and is not a published-report link; move it away first")
+    tmp = link.with_name(f".{name}.{staging.name}.link")
+    os.symlink(os.path.relpath(target, link.parent), tmp)
+    os.replace(tmp, link)  # atomic: readers see the old report or the new one, never half of one
+    _prune(versions, f"{period}{'-' + agent_id if agent_id else ''}-", target)
+    return link
+
+
+def _prune(versions: Path, prefix: str, current: Path) -> None:
+    old = sorted(
+        (p for p in versions.iterdir() if p.name.startswith(prefix) and p != current),
+        key=lambda p: p.name,
+    )
+    for p in old[: max(len(old) - (KEEP_VERSIONS - 1), 0)]:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _fail(log: dict, kind: str, message: str, staging: Path, reports_dir: Path) -> ReportFailed:
+    log["status"] = "failed"
+    log["failure"] = {"kind": kind, "message": message}
+    failed = reports_dir / ".failed" / staging.name
+    if (staging / "report.ipynb").exists():  # keep the executed notebook to diagnose, unpublished
+        failed.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(staging / "report.ipynb", failed / "report.ipynb")
+        log["failed_notebook"] = str(failed / "report.ipynb")
+    _log(reports_dir, log)
+    return ReportFailed(
+        f"{log['kind']} report {log['period']} failed ({kind}): {message}; nothing was published",
+        log,
+    )
+
+
+def _log(reports_dir: Path, log: dict) -> None:
+    with (reports_dir / "runs.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps(log, ensure_ascii=False) + "\n")
+
+
+def _versions() -> dict[str, str]:
+    import nbconvert
+    import pandas
+    import papermill
+
+    return {"python": platform.python_version(), "qaworkbench": __version__, "pandas": pandas.__version__,
+            "papermill": papermill.__version__, "nbconvert": nbconvert.__version__}  # fmt: skip
+
+
+def write_index(reports_dir: str | Path = REPORTS_DIR) -> Path:
+    """reports/index.html: every published report, newest period first."""
+    reports_dir = Path(reports_dir)
+    rows = []
+    for kind in contents.KINDS:
+        d = reports_dir / kind
+        if not d.exists():
+            continue
+        for link in sorted(d.rglob("*"), reverse=True):
+            if link.is_symlink() and (link / "run.json").exists():
+                run = json.loads((link / "run.json").read_text(encoding="utf-8"))
+                rel = link.relative_to(reports_dir)
+                p = run["parameters"]
+                rows.append(f"<tr><td>{kind}</td><td><a href='{rel}/report.html'>{html.escape(str(rel))}</a></td>"
+                            f"<td>{html.escape(p.get('language', ''))}</td><td>{html.escape(p.get('team', '') or '—')}</td>"
+                            f"<td><a href='{rel}/appendix.xlsx'>xlsx</a> · <a href='{rel}/report.ipynb'>ipynb</a></td>"
+                            f"<td>{run['run_id']}</td></tr>")  # fmt: skip
+    page = ("<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'><title>QA Workbench reports · 质检报表</title>"
+            "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}</style></head>"
+            "<body><h1>质检报表 · QA reports</h1><table><tr><th>kind</th><th>report</th><th>language</th><th>team</th>"
+            "<th>files</th><th>run</th></tr>" + "".join(rows) + "</table></body></html>")  # fmt: skip
+    tmp = reports_dir / ".index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, reports_dir / "index.html")
+    return reports_dir / "index.html"

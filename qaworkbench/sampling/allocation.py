@@ -1,0 +1,132 @@
+"""Assign a sample to evaluators, balanced by workload, and track completion (planned vs done)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .picks import random_key
+from .plan import SamplingPlan
+
+if TYPE_CHECKING:
+    from .draw import Sample
+
+
+def allocate(
+    items: pd.DataFrame,
+    evaluators: pd.DataFrame,
+    plan: SamplingPlan,
+    seed: int,
+    *,
+    slot_talk_s: float = 240.0,
+) -> pd.DataFrame:
+    """Add ``evaluator_id`` and ``workload_s`` to each planned evaluation (contact or slot).
+
+    Rows go to roles by the plan's shares, then within a role to the eligible
+    evaluator with the least work so far, longest work first (LPT). With
+    ``never_own_team`` nobody evaluates their own team. Workload: talk time
+    (slots: ``slot_talk_s``) plus the plan's overhead per evaluation, seconds.
+    """
+    out = items.copy()
+    talk = out["talk_s"] if "talk_s" in out else pd.Series(np.nan, index=out.index)
+    out["workload_s"] = talk.fillna(slot_talk_s).to_numpy() + plan.allocation.overhead_s
+    ids = out.get("contact_id", pd.Series("", index=out.index)).fillna("").astype(str)
+    key = random_key(
+        ids + "|" + out["agent_id"].astype(str) + "|" + out.index.astype(str), seed + 201
+    )
+    roles = list(plan.allocation.roles.items())
+    edges = np.cumsum([s for _, s in roles])
+    out["role"] = [
+        roles[int(np.searchsorted(edges, u, side="right"))][0] if u < edges[-1] else roles[-1][0]
+        for u in key
+    ]
+    out["evaluator_id"] = pd.Series(pd.NA, index=out.index, dtype="str")
+    for role, _ in roles:
+        pool = evaluators[evaluators["role"] == role].reset_index(drop=True)
+        rows = out.index[out["role"] == role]
+        if len(rows) and pool.empty:
+            raise ValueError(f"the plan gives role {role!r} a share but no evaluator has that role")
+        _lpt(out, rows, pool, plan.allocation.never_own_team)
+    if out["evaluator_id"].isna().any():
+        raise ValueError(
+            f"{int(out['evaluator_id'].isna().sum())} planned evaluation(s) have no eligible evaluator "
+            "(every evaluator of their role is on the agent's own team)"
+        )
+    return out
+
+
+def _lpt(out: pd.DataFrame, rows: pd.Index, pool: pd.DataFrame, never_own_team: bool) -> None:
+    load = np.zeros(len(pool))
+    own = (
+        pool["team"].fillna("").astype(str).to_numpy() if "team" in pool else np.full(len(pool), "")
+    )
+    order = out.loc[rows].sort_values("workload_s", ascending=False, kind="stable").index
+    assigned = {}
+    for r in order:
+        cand = load.copy()
+        if never_own_team:
+            cand[own == str(out.at[r, "team"])] = np.inf
+        j = int(np.argmin(cand))
+        if np.isinf(cand[j]):
+            continue
+        assigned[r] = pool.at[j, "evaluator_id"]
+        load[j] += out.at[r, "workload_s"]
+    out.loc[list(assigned), "evaluator_id"] = list(assigned.values())
+
+
+def completion(
+    planned: pd.DataFrame,
+    evaluations: pd.DataFrame,
+    contacts_end: pd.Series | None = None,
+    deadline_days: int = 2,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Planned against done, per evaluator and per agent.
+
+    A planned contact is done when an evaluation of it exists (by anyone); it
+    is late when evaluated after its ``due`` date. Live slots are done when
+    the agent has as many live evaluations (real_time/side_by_side) in the
+    month as slots. Returns (per evaluator, per agent) with planned, done,
+    late and completion share.
+    """
+    ev = evaluations[evaluations["mode"] != "calibration"]
+    first = (
+        ev.sort_values("evaluated_at")
+        .drop_duplicates("contact_id")
+        .set_index("contact_id")["evaluated_at"]
+    )
+    p = planned.copy()
+    is_contact = p["contact_id"].notna() & (p["contact_id"].astype(str) != "")
+    p["done"] = False
+    p.loc[is_contact, "done"] = p.loc[is_contact, "contact_id"].isin(first.index)
+    done_at = p["contact_id"].map(first)
+    p["late"] = p["done"] & (done_at.dt.normalize() > pd.to_datetime(p["due"]))
+    live = ev[ev["mode"].isin(["real_time", "side_by_side"])].groupby("agent_id").size()
+    slot = ~is_contact
+    if slot.any():
+        rank = p[slot].groupby("agent_id").cumcount()
+        p.loc[slot, "done"] = (rank < p.loc[slot, "agent_id"].map(live).fillna(0)).to_numpy()
+
+    def agg(by: str) -> pd.DataFrame:
+        g = p.groupby(by).agg(planned=("done", "size"), done=("done", "sum"), late=("late", "sum"))
+        g["completion"] = (g["done"] / g["planned"]).round(3)
+        return g.reset_index()
+
+    return agg("evaluator_id"), agg("agent_id")
+
+
+def allocate_sample(sample: Sample, evaluators: pd.DataFrame, plan: SamplingPlan) -> pd.DataFrame:
+    """Contacts and live slots in one list, each with its evaluator."""
+    slots = sample.slots.merge(
+        sample.summary[["agent_id", "name", "team"]], on="agent_id", how="left"
+    )
+    slots = slots.rename(columns={"reason": "reasons", "detail": "details"})
+    slots["due"] = slots["date"].dt.strftime("%Y-%m-%d")
+    slots["plan"], slots["seed"], slots["month"] = (
+        f"{plan.id} v{plan.version}",
+        sample.seed,
+        sample.month,
+    )
+    both = pd.concat([sample.contacts, slots], ignore_index=True)
+    return allocate(both, evaluators, plan, sample.seed)

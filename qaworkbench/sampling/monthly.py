@@ -1,0 +1,99 @@
+"""The month's sample from a data folder: read what the rules need, mark the candidates on
+the month's arrays, draw (I/O here; the rules and the draw are pure)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from ..data import engine
+from ..data.load import load_center
+from ..errors import QAWError
+from ..periods import parse_period
+from ..scoring.history import HISTORY_TABLES, agent_history, history_before, pooled_history_sd
+from . import counts
+from .draw import Sample, candidates, draw
+from .plan import SamplingPlan
+from .quotas import adjust_quotas, base_quotas
+from .rules.complaints import counted
+from .rules.neighbours import faulty_evaluations
+from .rules.repeats import repeat_rows
+from .scan import scan_month
+
+CHECKED = ("evaluations", "complaints")  # what the rules check contacts against
+
+
+def sample_month(
+    source: str | Path, month: str, plan: SamplingPlan, seed: int, *, with_neighbours: bool = False
+) -> Sample:
+    """Draw a month's sample from a data folder.
+
+    DuckDB reads the month once into arrays (``scan.scan_month``: codes, keys
+    and flags; the text columns stay in Arrow), each rule marks the candidates
+    it could take there (``draw.candidates``) with the month's counts, and only
+    those rows become a DataFrame for ``draw``. The roster and QA tables are
+    loaded and validated; the adaptive rule's history of closed months comes
+    from the data folder's cache when the QA tables have not changed since it
+    was scored (``history_before``). ``with_neighbours`` scores this month's
+    evaluations too, so the faulty ones' neighbours are sampled.
+    """
+    p = parse_period(month)
+    if p.kind != "month":
+        raise ValueError(f"sampling plans are monthly; got {month!r}")
+    con = engine.connect(source)
+    start, end = p.start.to_pydatetime(), p.end.to_pydatetime()
+    with ThreadPoolExecutor(1) as pool:  # DuckDB counts last month while pandas loads tables
+        counting = pool.submit(
+            engine.handled_per_agent,
+            con.cursor(),
+            (p.start - pd.DateOffset(months=1)).to_pydatetime(),
+            start,
+        )
+        small = load_center(
+            source,
+            tables=("agents", *HISTORY_TABLES) if with_neighbours else ("agents", *CHECKED),
+        )
+        previous = counting.result()
+    lookback = pd.Timedelta(
+        hours=plan.repeat_contacts.within_hours if plan.repeat_contacts.enabled else 0
+    )
+    roster = small.agents
+    evaluated = small.evaluations["contact_id"]
+    m = scan_month(
+        con, start, end, lookback=lookback, agents=roster["agent_id"], seed=seed,
+        evaluated=evaluated, complained=counted(small.complaints, plan)["contact_id"],
+    )  # fmt: skip
+    if not m.in_month.any():
+        raise QAWError(f"{source}: no contacts in {month} (the contacts table has none)")
+    repeats = None
+    with ThreadPoolExecutor(1) as pool:  # repeat callers on the second core (numpy sorts)
+        if plan.repeat_contacts.enabled:
+            repeats = pool.submit(repeat_rows, m, plan.repeat_contacts.within_hours)
+        current = counts.handled_per_agent(m)
+        faulty = None
+        if with_neighbours:  # this month's evaluations too: the faulty ones have neighbours
+            history, scored = agent_history(small, until=p.end)
+            faulty = faulty_evaluations(scored, p.start, plan)
+        else:
+            history = history_before(source, p.start)
+        sd, dof = pooled_history_sd(history)
+        sd = sd if dof > 10 else plan.score_sd
+        history = history[history["month"] < month]
+
+        q = adjust_quotas(
+            base_quotas(roster["agent_id"], previous, current, plan), history, month, plan
+        )
+        r = plan.long_contacts
+        sl = counts.service_level(m, r.interval_min, r.answer_within_s)
+        worked = counts.worked(m, plan)
+        contacts, handed = candidates(
+            m, q, plan, service_level=sl, roster=roster, month_start=p.start, faulty=faulty,
+            repeats=repeats,
+        )  # fmt: skip
+    return draw(
+        month, contacts, roster, previous, plan, seed,
+        service_level=sl, complaints=small.complaints, evaluated=evaluated, history=history,
+        faulty=faulty, score_sd=sd, current_handled=current, worked=worked, **handed,
+    )  # fmt: skip

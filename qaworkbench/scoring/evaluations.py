@@ -1,0 +1,184 @@
+"""Evaluation scores from item results (qa-practice.md section 4).
+
+Rules: a failed item deducts its recorded ``points_deducted`` (its full points
+when none is recorded); in a ``deduction`` scorecard each section is floored
+at zero (扣完为止); in a ``checklist`` N/A items are left out and the score is
+rescaled, so N/A never lowers a score; a failed critical (bottom-line) item
+zeroes or flags the evaluation; an upheld appeal voids its item's deduction,
+and the original score is kept beside the final one for audit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import QAWError
+from .scorecard import Scorecard, grade, scorecard_versions
+
+
+def item_table(cards: dict[tuple[str, str], Scorecard]) -> pd.DataFrame:
+    """Every item of every scorecard version: points, section maximum, shape, critical rule."""
+    frames = []
+    for (cid, ver), card in cards.items():
+        items = card.items()
+        section_max = {s.id: s.max_points for s in card.sections}
+        on_fail = {c.id: c.on_fail for c in card.critical_items}
+        items["scorecard_id"] = cid
+        items["scorecard_version"] = ver
+        items["shape"] = card.shape
+        items["section_max"] = items["section_id"].map(section_max).fillna(0.0)
+        items["on_fail"] = items["item_id"].map(on_fail)
+        frames.append(items)
+    return pd.concat(frames, ignore_index=True)
+
+
+def score_evaluations(
+    evaluations: pd.DataFrame,
+    items: pd.DataFrame,
+    appeals: pd.DataFrame | None = None,
+    cards: dict[tuple[str, str], Scorecard] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score every evaluation; returns (one row per evaluation, one row per evaluation section).
+
+    Per evaluation: ``score`` (points, after upheld appeals), ``raw_score``
+    (before appeals), ``points_deducted``, ``critical_failed``,
+    ``appeals_upheld``, ``appeal_pending``, ``grade``, ``n_items``, ``n_na``.
+    """
+    cards = cards if cards is not None else scorecard_versions()
+    meta = item_table(cards)
+    ev_keys = evaluations[["evaluation_id", "scorecard_id", "scorecard_version"]]
+    it = items.merge(ev_keys, on="evaluation_id", how="left", validate="many_to_one")
+    it = it.merge(meta, on=["scorecard_id", "scorecard_version", "item_id"], how="left")
+    _check_items(it)
+    fail = (it["result"] == "fail").to_numpy()
+    na = (it["result"] == "na").to_numpy()
+    critical = it["critical"].to_numpy(dtype=bool)
+    pts = it["points"].to_numpy(dtype=float)
+    recorded = it["points_deducted"].to_numpy(dtype=float)
+    deduction = np.where(fail & ~critical, np.where(recorded > 0, recorded, pts), 0.0)
+    voided = _upheld_mask(it, appeals)
+    it["deduction_raw"] = deduction
+    it["deduction"] = np.where(voided, 0.0, deduction)
+    it["critical_fail_raw"] = fail & critical
+    it["critical_fail"] = fail & critical & ~voided
+    it["zeroes"] = it["critical_fail"] & (it["on_fail"] == "zero")
+    it["zeroes_raw"] = it["critical_fail_raw"] & (it["on_fail"] == "zero")
+    it["applicable"] = np.where(na | critical, 0.0, pts)
+    it["is_na"] = na
+    sections = _sections(it)
+    per_ev = _evaluation_scores(it, sections)
+    out = evaluations.merge(per_ev, on="evaluation_id", how="left", validate="one_to_one")
+    out["appeal_pending"] = _pending(out, appeals)
+    out["grade"] = pd.Series(pd.NA, index=out.index, dtype="str")
+    for (cid, ver), card in cards.items():
+        m = (out["scorecard_id"] == cid) & (out["scorecard_version"] == ver)
+        if m.any():
+            out.loc[m, "grade"] = grade(out.loc[m, "score"], card)
+    return out, sections
+
+
+def _check_items(it: pd.DataFrame) -> None:
+    no_ev = it["scorecard_id"].isna()
+    if no_ev.any():
+        ids = it.loc[no_ev, "evaluation_id"].unique()[:5]
+        raise QAWError(f"evaluation items of unknown evaluations: {', '.join(ids)}")
+    unknown = it["points"].isna()
+    if unknown.any():
+        bad = it.loc[unknown, ["evaluation_id", "scorecard_id", "scorecard_version", "item_id"]]
+        first = bad.drop_duplicates(["scorecard_id", "scorecard_version", "item_id"]).head(5)
+        desc = "; ".join(
+            f"{r.item_id} on {r.scorecard_id} v{r.scorecard_version} (e.g. {r.evaluation_id})"
+            for r in first.itertuples()
+        )
+        raise QAWError(
+            f"{int(unknown.sum())} evaluation item(s) name an item or scorecard version that "
+            f"templates/scorecards/ does not define: {desc}"
+        )
+    over = (it["points_deducted"] > it["points"] + 1e-9) & ~it["critical"].astype(bool)
+    if over.any():
+        r = it[over].iloc[0]
+        raise QAWError(
+            f"evaluation {r.evaluation_id}, item {r.item_id}: {r.points_deducted:g} points deducted, "
+            f"more than the item's {r.points:g} ({int(over.sum())} such item(s))"
+        )
+
+
+def _upheld_mask(it: pd.DataFrame, appeals: pd.DataFrame | None) -> np.ndarray:
+    if appeals is None or appeals.empty:
+        return np.zeros(len(it), dtype=bool)
+    up = appeals.loc[appeals["decision"] == "upheld", ["evaluation_id", "item_id"]]
+    key = it["evaluation_id"].astype(str) + "\x1f" + it["item_id"].astype(str)
+    up_key = up["evaluation_id"].astype(str) + "\x1f" + up["item_id"].astype(str)
+    return key.isin(set(up_key)).to_numpy()
+
+
+def _pending(out: pd.DataFrame, appeals: pd.DataFrame | None) -> pd.Series:
+    if appeals is None or appeals.empty:
+        return pd.Series(False, index=out.index)
+    pending = set(appeals.loc[appeals["decision"] == "pending", "evaluation_id"])
+    return out["evaluation_id"].isin(pending)
+
+
+def _sections(it: pd.DataFrame) -> pd.DataFrame:
+    """Section scores per evaluation (critical items excluded)."""
+    sec = it[~it["critical"].astype(bool)]
+    g = sec.groupby(["evaluation_id", "section_id"], sort=False)
+    out = g.agg(
+        shape=("shape", "first"),
+        section_max=("section_max", "first"),
+        deducted=("deduction", "sum"),
+        deducted_raw=("deduction_raw", "sum"),
+        applicable=("applicable", "sum"),
+    ).reset_index()
+    for suffix in ("", "_raw"):  # after appeals, and as first scored
+        out[f"section_score{suffix}"] = _section_score(out, out[f"deducted{suffix}"])
+    return out
+
+
+def _section_score(sec: pd.DataFrame, deducted: pd.Series) -> np.ndarray:
+    """Deduction shape: the maximum less the deductions, floored at zero; checklist: the
+    maximum times the share of applicable points earned (the maximum when all are N/A)."""
+    applicable = sec["applicable"]
+    floored = (sec["section_max"] - deducted).clip(lower=0)
+    rescaled = sec["section_max"] * (applicable - deducted) / applicable.where(applicable > 0, 1)
+    checklist = np.where(applicable > 0, rescaled, sec["section_max"])
+    return np.where(sec["shape"] == "deduction", floored, checklist)
+
+
+def _evaluation_scores(it: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:
+    g = it.groupby("evaluation_id", sort=False)
+    per = g.agg(
+        points_deducted=("deduction", "sum"),
+        points_deducted_raw=("deduction_raw", "sum"),
+        critical_failed=("critical_fail", "any"),
+        critical_failed_raw=("critical_fail_raw", "any"),
+        zeroes=("zeroes", "any"),
+        zeroes_raw=("zeroes_raw", "any"),
+        n_items=("item_id", "size"),
+        n_na=("is_na", "sum"),
+    )
+    s = sections.groupby("evaluation_id", sort=False).agg(
+        shape=("shape", "first"),
+        total=("section_score", "sum"),
+        total_raw=("section_score_raw", "sum"),
+        applicable=("applicable", "sum"),
+        deducted=("deducted", "sum"),
+        deducted_raw=("deducted_raw", "sum"),
+        max_points=("section_max", "sum"),
+    )
+    checklist = s["shape"] == "checklist"
+    denom = s["applicable"].where(s["applicable"] > 0, np.nan)
+    rescaled = s["max_points"] * (s["applicable"] - s["deducted"]) / denom
+    rescaled_raw = s["max_points"] * (s["applicable"] - s["deducted_raw"]) / denom
+    score = s["total"].where(~checklist, rescaled.fillna(s["max_points"]))
+    score_raw = s["total_raw"].where(~checklist, rescaled_raw.fillna(s["max_points"]))
+    per = per.join(pd.DataFrame({"score": score, "raw_score": score_raw}))
+    per["score"] = per["score"].where(~per["zeroes"], 0.0).round(4)
+    per["raw_score"] = per["raw_score"].where(~per["zeroes_raw"], 0.0).round(4)
+    per["appeals_upheld"] = (per["points_deducted_raw"] > per["points_deducted"]) | (
+        per["critical_failed_raw"] & ~per["critical_failed"]
+    )
+    cols = ["score", "raw_score", "points_deducted", "points_deducted_raw", "critical_failed",
+            "appeals_upheld", "n_items", "n_na"]  # fmt: skip
+    return per[cols].reset_index()

@@ -1,0 +1,78 @@
+"""Each agent's scoring history per month (full marks, mean score, spread): what the adaptive
+quota and the precision of a month's sample are built from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import SCORECARDS_DIR, TEMPLATES_DIR
+from ..data.cache import cached_frame, stamp
+from ..data.load import find_table_file, load_center
+from ..data.readers import is_url
+from ..frames import isin
+from . import evaluations, penalties
+
+HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints")
+HISTORY_COLUMNS = ["agent_id", "month", "full_marks", "mean_score", "n", "ss"]
+
+
+def agent_history(
+    center_small, code: str = "cloud_service", until: pd.Timestamp | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per agent and month: full_marks, mean_score (points), n evaluations and ss, the sum of
+    squared deviations from the agent-month mean (points²); and the scored evaluations
+    (before ``until``)."""
+    ev = center_small.evaluations
+    items = center_small.evaluation_items
+    if until is not None:
+        ev = ev[ev["evaluated_at"] < until]
+        items = items[isin(items["evaluation_id"], ev["evaluation_id"])]
+    scored, _ = evaluations.score_evaluations(ev, items, center_small.appeals)
+    regular = scored[scored["mode"] != "calibration"]
+    if regular.empty:
+        return pd.DataFrame(columns=HISTORY_COLUMNS), scored
+    pen = penalties.load_penalty_code(code)
+    cases = penalties.most_severe(
+        penalties.penalty_events(
+            pen, center_small.complaints, scored, center_small.evaluation_items
+        ),
+        pen,
+    )
+    month = regular["evaluated_at"].dt.strftime("%Y-%m")
+    g = regular["score"].groupby([regular["agent_id"], month.rename("month")])
+    spread = pd.DataFrame({"mean_score": g.mean(), "n": g.size(), "ss": g.var(ddof=0) * g.size()})
+    frames = [penalties.agent_status(cases, scored, pen, m) for m in sorted(month.unique())]
+    st = pd.concat(frames, ignore_index=True)
+    out = st.assign(full_marks=st["status"] == "full_marks").join(spread, on=["agent_id", "month"])
+    out["n"] = out["n"].fillna(0).astype(int)
+    return out[HISTORY_COLUMNS], scored
+
+
+def history_before(
+    source: str | Path, until: pd.Timestamp, code: str = "cloud_service"
+) -> pd.DataFrame:
+    """``agent_history`` of the evaluations before ``until``, kept in the data folder's cache
+    (keyed by the QA tables, the scorecards, the penalty code and ``until``): closed months
+    are scored once, not at every sampling run."""
+
+    def build() -> pd.DataFrame:
+        return agent_history(load_center(source, tables=HISTORY_TABLES), code, until)[0]
+
+    if is_url(source):
+        return build()
+    folder = Path(source)
+    files = [find_table_file(folder, n) or folder / n for n in HISTORY_TABLES]
+    files += [SCORECARDS_DIR, TEMPLATES_DIR / "penalties", Path(code)]  # code: a name or a path
+    return cached_frame(folder, "history", stamp(files, code, str(until)), build)
+
+
+def pooled_history_sd(history: pd.DataFrame) -> tuple[float, int]:
+    """The within-agent-month score SD (points) pooled over the history, and its degrees of
+    freedom: the spread a monthly score's interval is built from."""
+    dof = int((history["n"] - 1).clip(lower=0).sum())
+    if dof == 0:
+        return float("nan"), 0
+    return float(np.sqrt(history["ss"].sum() / dof)), dof
