@@ -3,13 +3,12 @@
 The public API; everything else is reachable through its module.
 """
 
+from ._version import __version__
 from .data.load import Center, load_center, load_table, save_center
 from .data.mapping import load_mapping
 from .errors import ConfigError, Problem, QAWError, ValidationError
 from .privacy import mask_id, masked, pseudonym
 from .scoring.scorecard import load_scorecard
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Center",

@@ -1,4 +1,9 @@
-"""The ``qaw`` command line: demo data, validation, sampling, scoring, reports and dashboards."""
+"""The ``qaw`` command line: demo data, validation, sampling, scoring, reports and dashboards.
+
+Why this module is long: it is every ``qaw`` command and its options in one place, so
+the module reads like ``qaw --help``. Each command parses its options, calls the
+package and prints; none computes anything itself.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .config import DEMO_DIR
 from .errors import ConfigError, QAWError, ValidationError
 
@@ -69,9 +74,9 @@ def demo(
     force: bool,
 ) -> None:
     """Build the deterministic demo center (a Chinese hotline with QA data)."""
-    from .data.demo import DemoSpec, build
     from .data.load import save_center
     from .data.readers import is_url
+    from .demo import DemoSpec, build
 
     target = out
     out_dir = Path(out)

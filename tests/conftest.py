@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from qaworkbench.data.demo import DemoSpec, build
 from qaworkbench.data.load import save_center
+from qaworkbench.demo import DemoSpec, build
 
+ROOT = Path(__file__).resolve().parents[1]
 PWC = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "pwc-call-center"
 PWC_CSV = PWC / "Call-Center-Dataset.csv"
 
@@ -60,3 +62,31 @@ def contact_row(i: int, **over: object) -> list[object]:
         "topic": "话费查询",
     } | over
     return [row[h] for h in CONTACT_HEADER]
+
+
+# No test writes into the checkout: what git sees as new (untracked or ignored) after the
+# suite, that was not there before it, fails the run. Byte-code caches are the exception.
+_BEFORE: set[str] = set()
+
+
+def _untracked() -> set[str]:
+    """Untracked and ignored paths of the checkout (whole new folders as one entry)."""
+    r = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=normal", "--ignored=traditional"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    if r.returncode:  # not a git checkout (an sdist): nothing to compare
+        return set()
+    paths = {line[3:] for line in r.stdout.splitlines() if line[:2] in ("??", "!!")}
+    return {p for p in paths if not any(c in p for c in ("__pycache__", ".pytest_cache"))}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _BEFORE.update(_untracked())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    new = sorted(_untracked() - _BEFORE)
+    if new:
+        print("\nThe tests wrote into the checkout (use tmp_path):\n  " + "\n  ".join(new))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from qaworkbench.data.demo import DemoSpec, build
+from qaworkbench.demo import DemoSpec, build
 
 from .conftest import SMALL
 

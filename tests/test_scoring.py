@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from qaworkbench.scoring.evaluations import score_evaluations
 
 from qaworkbench import ConfigError, QAWError, load_scorecard
+from qaworkbench.scoring.evaluations import score_evaluations
 
 VOICE = load_scorecard("hotline_voice")
 CHAT = load_scorecard("online_chat")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 
 
 def stamp(files: Iterable[Path], *extra: str) -> str:

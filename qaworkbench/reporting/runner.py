@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 from filelock import FileLock, Timeout
 
-from .. import __version__
+from .._version import __version__
 from ..config import PROJ_ROOT, REPORTS_DIR, TEMPLATES_DIR
 from ..errors import ConfigError, QAWError
 from ..privacy import find_unmasked

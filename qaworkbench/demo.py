@@ -4,6 +4,14 @@ About 300 agents in 20 teams over 6 months: shifts, intraday and weekday
 volume curves with service-level dips at peaks, new hires and leavers,
 lasting skill differences, evaluators with their own leniency, calibration
 sessions, complaints, appeals and chat conversations. Same seed, same center.
+
+It sits above the stage packages: it writes the data of every stage (contacts,
+evaluations on the scorecards, complaints, appeals), so it may use any of them.
+
+Why this module is long: every table the demo writes depends on the others
+(evaluations of sampled contacts by working evaluators, appeals of those
+evaluations, complaints on those contacts); kept in one module, the demo's
+assumptions read top to bottom in one place.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..scoring.scorecard import Scorecard, load_scorecard
+from .scoring.scorecard import Scorecard, load_scorecard
 
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
