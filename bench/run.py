@@ -1,8 +1,12 @@
-"""Run the benchmarks: each case in a fresh process, wall time and peak RSS, median of N runs.
+"""Run the benchmarks: each case beside its floor, in fresh processes, interleaved.
 
 Usage: python bench/run.py [case ...] [--runs N]. Builds the 2,000-agent
-benchmark center under data/bench once. Prints a Markdown table to paste
-into bench/README.md together with the machine and the date.
+benchmark centers under data/bench once. Each round runs every selected case
+and its floor once (so a case and its floor meet the machine in the same
+state), then one more process per case measures peak RSS. Prints the machine,
+the date and one Markdown table for bench/README.md: median wall time (whole
+process, imports included), median after imports, peak RSS, the floor's median
+and the ratio, and the target.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,112 +26,153 @@ MONTH = BENCH_DATA / "month"  # 2,000 agents, one month (2026-05), ~3.6 M contac
 TWO = BENCH_DATA / "two_months"  # 2,000 agents, 2026-04 and 2026-05 (quotas from April)
 PY = sys.executable
 
-CASES: dict[str, tuple[str, str]] = {
-    "import": ("import the package (pandas, pyarrow, pydantic)", "import qaworkbench"),
-    "load_month": (
-        "load and validate a 2,000-agent month from Parquet (all tables, strict)",
-        "import time; import qaworkbench as q; t = time.perf_counter(); "
-        f"c = q.load_center({str(MONTH)!r}); "
-        "print('INPROC', time.perf_counter() - t, len(c.contacts))",
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    code: str  # run with python -c; may print "INPROC <s>" (after imports) and "KERNEL <MiB>"
+    floor: str | None = None  # the case that bounds this one from below, measured beside it
+    target_s: float | None = None  # median wall, whole process
+    target_mib: float | None = None  # peak RSS (process + kernel)
+
+
+def _timed(setup: str, work: str, result: str = "") -> str:
+    """Code that runs ``setup`` (imports), times ``work`` and prints INPROC."""
+    return f"import time; {setup}; t = time.perf_counter(); {work}; print('INPROC', time.perf_counter() - t{', ' + result if result else ''})"
+
+
+def _report(kind: str, period: str) -> str:
+    return (
+        f"import sys, tempfile; sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "
+        "from qaworkbench.reporting.runner import run_report; import time; t = time.perf_counter(); "
+        f"w = ChildPeak().__enter__(); p = run_report({kind!r}, {period!r}, data={str(MONTH)!r}, "
+        "reports_dir=tempfile.mkdtemp()); w.__exit__(); "
+        "print('INPROC', time.perf_counter() - t); print('KERNEL', w.peak_mib)"
+    )
+
+
+SAMPLE = (
+    "from qaworkbench.sampling import load_plan, sample_month",
+    f"s = sample_month({str(TWO)!r}, '2026-05', load_plan('hotline'), 1)",
+    "len(s.contacts)",
+)
+
+CASES: dict[str, Case] = {
+    "python": Case("floor: start the interpreter", "pass"),
+    "import": Case(
+        "import the package (pandas, pyarrow, pydantic)", "import qaworkbench", "python"
     ),
-    "score_month": (
-        "score 47,389 evaluations x 16.4 items (775,835 item rows): appeals, sections, "
-        "agent-month means with intervals and partial pooling",
-        "import time; import pandas as pd; from qaworkbench import scoring, stats; "
-        f"r = lambda n: pd.read_parquet({str(MONTH)!r} + f'/{{n}}.parquet'); "
-        "ev, it, ap, ag = r('evaluations'), r('evaluation_items'), r('appeals'), r('agents'); "
-        "t = time.perf_counter(); sc, sec = scoring.score_evaluations(ev, it, ap); "
-        "sc = sc.merge(ag[['agent_id', 'team']], on='agent_id'); "
-        "sc['month'] = sc['evaluated_at'].dt.strftime('%Y-%m'); "
-        "iv = stats.score_intervals(sc, ['agent_id', 'month']); pp = stats.partial_pooling(sc); "
-        "print('INPROC', time.perf_counter() - t, len(sc), len(iv))",
+    "load_floor": Case(
+        "floor: read every column of a 2,000-agent month's contacts from Parquet (pandas)",
+        f"import pandas as pd; d = pd.read_parquet({str(MONTH / 'contacts.parquet')!r}); print(len(d))",
     ),
-    "sample_month": (
-        "sample a 2,000-agent month (3.55 M contacts; April's volumes for quotas, history for "
-        "the adaptive rule from the cache), hotline plan",
-        "import time; from qaworkbench.sampling import load_plan, sample_month; "
-        "t = time.perf_counter(); "
-        f"s = sample_month({str(TWO)!r}, '2026-05', load_plan('hotline'), 1); "
-        "print('INPROC', time.perf_counter() - t, len(s.contacts))",
+    "load_month": Case(
+        "load and validate a 2,000-agent month from Parquet (all 8 tables, strict)",
+        _timed("import qaworkbench as q", f"c = q.load_center({str(MONTH)!r})"),
+        "load_floor",
+        3.0,
+        2048,
     ),
-    "sample_month_cold": (
-        "the same, first run after the QA tables changed: closed months' history scored "
-        "(1.2 M item rows) and cached",
+    "score_floor": Case(
+        "floor: read evaluations and items from Parquet, mean deduction per agent (pandas)",
+        _timed(
+            "import pandas as pd",
+            f"e = pd.read_parquet({str(MONTH / 'evaluations.parquet')!r}); "
+            f"i = pd.read_parquet({str(MONTH / 'evaluation_items.parquet')!r}); "
+            "m = i.merge(e[['evaluation_id', 'agent_id']], on='evaluation_id')"
+            ".groupby('agent_id')['points_deducted'].mean()",
+        ),
+    ),
+    "score_month": Case(
+        "score a 2,000-agent month's evaluations and items: appeals, sections, agent-month "
+        "means with intervals, partial pooling",
+        _timed(
+            "import pandas as pd; from qaworkbench import scoring, stats; "
+            f"r = lambda n: pd.read_parquet({str(MONTH)!r} + f'/{{n}}.parquet'); "
+            "ev, it, ap, ag = r('evaluations'), r('evaluation_items'), r('appeals'), r('agents')",
+            "sc, sec = scoring.score_evaluations(ev, it, ap); "
+            "sc = sc.merge(ag[['agent_id', 'team']], on='agent_id'); "
+            "sc['month'] = sc['evaluated_at'].dt.strftime('%Y-%m'); "
+            "iv = stats.score_intervals(sc, ['agent_id', 'month']); pp = stats.partial_pooling(sc)",
+        ),
+        "score_floor",
+        3.0,
+    ),
+    "groupby_two_months": Case(
+        "floor: per-agent count of May's contacts, DuckDB over Parquet",
+        _timed(
+            "from datetime import datetime; from qaworkbench.data import engine",
+            f"con = engine.connect({str(TWO)!r}); "
+            "d = engine.handled_per_agent(con, datetime(2026, 5, 1), datetime(2026, 6, 1))",
+        ),
+    ),
+    "sample_month": Case(
+        "sample a 2,000-agent month (3.55 M contacts), hotline plan: every rule, adaptive quota "
+        "from the cached history of closed months, spread, slots",
+        _timed(*SAMPLE),
+        "groupby_two_months",
+        3.0,
+        2048,
+    ),
+    "sample_month_cold": Case(
+        "the same, first run after the QA tables changed: closed months scored (1.2 M item "
+        "rows) and cached",
         f"import shutil; shutil.rmtree({str(TWO / '.qaw-cache')!r}, ignore_errors=True); "
-        "import time; from qaworkbench.sampling import load_plan, sample_month; "
-        "t = time.perf_counter(); "
-        f"s = sample_month({str(TWO)!r}, '2026-05', load_plan('hotline'), 1); "
-        "print('INPROC', time.perf_counter() - t, len(s.contacts))",
+        + _timed(*SAMPLE),
+        "groupby_two_months",
     ),
-    "groupby_two_months": (
-        "floor: plain per-agent count of May's contacts on the same data (DuckDB over Parquet)",
-        "import time; from datetime import datetime; from qaworkbench.data import engine; t = time.perf_counter(); "
-        f"con = engine.connect({str(TWO)!r}); "
-        "d = engine.handled_per_agent(con, datetime(2026, 5, 1), datetime(2026, 6, 1)); "
-        "print('INPROC', time.perf_counter() - t, len(d))",
-    ),
-    "groupby_pandas_two_months": (
-        "floor: plain per-agent count of May's contacts on the same data (pandas, Parquet)",
-        "import time; import pandas as pd; t = time.perf_counter(); "
-        f"d = pd.read_parquet({str(TWO / 'contacts.parquet')!r}, columns=['agent_id', 'start_time'], "
-        "filters=[('start_time', '>=', pd.Timestamp('2026-05-01')), ('start_time', '<', pd.Timestamp('2026-06-01'))]); "
-        "print('INPROC', time.perf_counter() - t, d.groupby('agent_id').size().size)",
-    ),
-    "report_weekly": (
-        "weekly report for a 2,000-agent month (2026-W20): compute, papermill, nbconvert, checks, publish",
-        f"import sys, time, tempfile; sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "
-        "from qaworkbench.reporting.runner import run_report; t = time.perf_counter(); w = ChildPeak().__enter__(); "
-        f"p = run_report('weekly', '2026-W20', data={str(MONTH)!r}, reports_dir=tempfile.mkdtemp()); w.__exit__(); "
-        "print('INPROC', time.perf_counter() - t, p.log['timings_s']); print('KERNEL', w.peak_mib)",
-    ),
-    "report_monthly": (
-        "monthly report for a 2,000-agent month (2026-05): compute, papermill, nbconvert, checks, publish",
-        f"import sys, time, tempfile; sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "
-        "from qaworkbench.reporting.runner import run_report; t = time.perf_counter(); w = ChildPeak().__enter__(); "
-        f"p = run_report('monthly', '2026-05', data={str(MONTH)!r}, reports_dir=tempfile.mkdtemp()); w.__exit__(); "
-        "print('INPROC', time.perf_counter() - t, p.log['timings_s']); print('KERNEL', w.peak_mib)",
-    ),
-    "report_floor": (
-        "floor: papermill + nbconvert (same template) on a notebook with 6 such charts and tables, no data work",
-        f"import sys, time, tempfile, papermill as pm; from pathlib import Path; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
-        "from rss import ChildPeak; from qaworkbench.reporting.runner import render_html; t = time.perf_counter(); "
+    "report_floor": Case(
+        "floor: papermill + nbconvert (same template) on a notebook with 6 charts and tables, "
+        "no data work",
+        f"import sys, time, tempfile, papermill as pm; from pathlib import Path; "
+        f"sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "
+        "from qaworkbench.reporting.runner import render_html; t = time.perf_counter(); "
         "d = Path(tempfile.mkdtemp()); w = ChildPeak().__enter__(); "
-        f"pm.execute_notebook({str(ROOT / 'bench' / 'floor_report.ipynb')!r}, str(d / 'o.ipynb'), progress_bar=False, kernel_name='python3'); "
-        "w.__exit__(); (d / 'o.html').write_text(render_html(d / 'o.ipynb', 'floor', '')); "
+        f"pm.execute_notebook({str(ROOT / 'bench' / 'floor_report.ipynb')!r}, str(d / 'o.ipynb'), "
+        "progress_bar=False, kernel_name='python3'); w.__exit__(); "
+        "(d / 'o.html').write_text(render_html(d / 'o.ipynb', 'floor', '')); "
         "print('INPROC', time.perf_counter() - t); print('KERNEL', w.peak_mib)",
     ),
-    "groupby_floor": (
-        "floor: read contacts' agent_id from Parquet and count per agent (pandas)",
-        f"import pandas as pd; d = pd.read_parquet({str(MONTH / 'contacts.parquet')!r}, "
-        "columns=['agent_id']); print(d.groupby('agent_id').size().size)",
+    "report_weekly": Case(
+        "weekly report 2026-W20 of a 2,000-agent month: compute, papermill, nbconvert, checks, "
+        "Excel, publish",
+        _report("weekly", "2026-W20"),
+        "report_floor",
+        30.0,
+        2048,
+    ),
+    "report_monthly": Case(
+        "monthly report 2026-05 of a 2,000-agent month",
+        _report("monthly", "2026-05"),
+        "report_floor",
+        60.0,
+        2048,
     ),
 }
 
 
 def ensure_data() -> None:
+    """Build the benchmark centers once, and warm the history cache "sample_month" reads."""
+    demo = [PY, "-m", "qaworkbench.cli", "demo", "--agents", "2000", "--teams", "134",
+            "--chat-teams", "20", "--contacts-per-day", "97", "--evaluators", "40", "--force"]  # fmt: skip
     if not (TWO / "contacts.parquet").exists():
         subprocess.run(
-            [PY, "-m", "qaworkbench.cli", "demo", "--out", str(TWO), "--agents", "2000",
-             "--teams", "134", "--chat-teams", "20", "--months", "2", "--start", "2026-04-01",
-             "--contacts-per-day", "97", "--evaluators", "40", "--force"],
-            check=True,
-        )  # fmt: skip
-    warm = f"import pandas as pd; from qaworkbench.scoring.history import history_before; history_before({str(TWO)!r}, pd.Timestamp('2026-05-01'))"
-    subprocess.run([PY, "-c", warm], check=True)  # "sample_month" measures a warm history cache
+            [*demo, "--out", str(TWO), "--months", "2", "--start", "2026-04-01"], check=True
+        )
+    warm = (
+        "import pandas as pd; from qaworkbench.scoring.history import history_before; "
+        f"history_before({str(TWO)!r}, pd.Timestamp('2026-05-01'))"
+    )
+    subprocess.run([PY, "-c", warm], check=True)
     if not (MONTH / "contacts.parquet").exists():
-        subprocess.run(
-            [PY, "-m", "qaworkbench.cli", "demo", "--out", str(MONTH), "--agents", "2000",
-             "--teams", "134", "--chat-teams", "20", "--months", "1", "--contacts-per-day", "97",
-             "--evaluators", "40", "--force"],
-            check=True,
-        )  # fmt: skip
+        subprocess.run([*demo, "--out", str(MONTH), "--months", "1"], check=True)
 
 
 def run_once(code: str) -> tuple[float, float | None]:
     """Wall seconds of one fresh Python process running ``code`` (imports included), and the
     seconds the process itself reports after its imports (a line ``INPROC <s>``), if any."""
     t0 = time.perf_counter()
-    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT)
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"benchmark failed:\n{proc.stderr}")
@@ -134,42 +180,65 @@ def run_once(code: str) -> tuple[float, float | None]:
     return wall, (inproc[-1] if inproc else None)
 
 
-def peak_rss(code: str) -> str:
-    """Peak RSS (MiB) of one process running ``code``, as it reports it; with a kernel, "process +
-    kernel" (they run at the same time; the kernel sampled from /proc by bench/rss.py)."""
+def peak_rss(code: str) -> tuple[float, float]:
+    """Peak RSS (MiB) of one process running ``code``, and of its kernel if it reports one
+    (they run at the same time; the kernel sampled from /proc by bench/rss.py)."""
     probe = (
-        f"import resource\n{code}\n"
-        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        f"import resource\n{code}\nprint('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
-    proc = subprocess.run([PY, "-c", probe], capture_output=True, text=True, check=True)
-    fields = [x for x in proc.stdout.splitlines() if x.startswith("RSS ")][-1].split()
+    proc = subprocess.run([PY, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    me = int([x for x in proc.stdout.splitlines() if x.startswith("RSS ")][-1].split()[1]) / 1024
     kernel = [float(x.split()[1]) for x in proc.stdout.splitlines() if x.startswith("KERNEL ")]
-    me, child = int(fields[1]) / 1024, (kernel[-1] if kernel else 0.0)
-    return f"{me:,.0f}" if child < 1 else f"{me:,.0f} + {child:,.0f} = {me + child:,.0f}"
+    return me, (kernel[-1] if kernel else 0.0)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("cases", nargs="*", default=list(CASES))
+    ap.add_argument("cases", nargs="*", default=[n for n, c in CASES.items() if c.floor])
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
+    unknown = set(args.cases) - set(CASES)
+    if unknown:
+        raise SystemExit(f"no case {', '.join(sorted(unknown))}; cases: {', '.join(CASES)}")
     ensure_data()
+    chosen = list(dict.fromkeys(f for n in args.cases for f in (CASES[n].floor, n) if f))
+    runs: dict[str, list[tuple[float, float | None]]] = {n: [] for n in chosen}
+    for _ in range(args.runs):  # interleaved: every case and its floor once per round
+        for name in chosen:
+            runs[name].append(run_once(CASES[name].code))
+    median = {n: statistics.median(w for w, _ in r) for n, r in runs.items()}
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")  # fmt: skip
+          f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}, "
+          f"{args.runs} interleaved rounds")  # fmt: skip
     print(
         "\n| case | median wall, whole process (s) | min–max (s) | median after imports (s) "
-        "| peak RSS (MiB) |\n| --- | --- | --- | --- | --- |"
+        "| peak RSS (MiB) | floor | floor median (s) | × floor | target | met |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     )
-    for name in args.cases:
-        label, code = CASES[name]
-        runs = [run_once(code) for _ in range(args.runs)]
-        walls = [w for w, _ in runs]
-        inner = [i for _, i in runs if i is not None]
+    for name in chosen:
+        c, walls = CASES[name], [w for w, _ in runs[name]]
+        inner = [i for _, i in runs[name] if i is not None]
+        me, kernel = peak_rss(c.code)
+        rss = f"{me:,.0f}" if kernel < 1 else f"{me:,.0f} + {kernel:,.0f} = {me + kernel:,.0f}"
+        floor = (
+            f"{c.floor} | {median[c.floor]:.2f} | {median[name] / median[c.floor]:.1f}"
+            if c.floor
+            else "| |"
+        )
+        target = " ".join(
+            t for t in (c.target_s and f"≤ {c.target_s:g} s", c.target_mib and
+                        f"≤ {c.target_mib / 1024:g} GiB") if t
+        )  # fmt: skip
+        met = ""
+        if target:
+            ok_s = c.target_s is None or median[name] <= c.target_s
+            ok_m = c.target_mib is None or me + kernel <= c.target_mib
+            met = "yes" if ok_s and ok_m else "**no**"
         inner_s = f"{statistics.median(inner):.2f}" if inner else "–"
-        rss = peak_rss(code)
-        print(f"| {name}: {label} | {statistics.median(walls):.2f} | "
-              f"{min(walls):.2f}–{max(walls):.2f} | {inner_s} | {rss} |")  # fmt: skip
+        print(
+            f"| {name}: {c.label} | {median[name]:.2f} | {min(walls):.2f}–{max(walls):.2f} | "
+            f"{inner_s} | {rss} | {floor} | {target} | {met} |"
+        )
 
 
 if __name__ == "__main__":
