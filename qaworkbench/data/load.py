@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import QAWError, ValidationError
 from . import validate
-from .mapping import Mapping, apply_mapping, canonical, load_mapping
+from .mapping import Mapping, apply_mapping, canonical, empty_frame, load_mapping
 from .readers import detect_format, is_url, read_raw
 from .schema import LOAD_ORDER, TABLES, table
 
@@ -232,9 +232,7 @@ def load_center(
         if name in futures:
             df, rep = futures[name].result()
         else:
-            df = apply_mapping(
-                pd.DataFrame(), canonical(table(name)), file="", row_offset=1, lenient_columns=True
-            ).frame
+            df = empty_frame(table(name))
             rep = TableReport(name, "(absent)", 0, 0, notes=["table not present"])
         loaded[name] = df
         reports.append(rep)

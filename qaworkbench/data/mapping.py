@@ -223,6 +223,11 @@ def apply_mapping(
     return res
 
 
+def empty_frame(t: Table) -> pd.DataFrame:
+    """A table with no rows and every canonical column, typed as loading would type it."""
+    return pd.DataFrame({c.name: _empty(c, 0) for c in t.columns})
+
+
 def _empty(col: Column, n: int) -> pd.Series:
     dtype = {
         "datetime": "datetime64[us]",
