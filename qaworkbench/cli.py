@@ -30,7 +30,51 @@ SAMPLE_DIR_OPTION = click.option(
 )  # fmt: skip
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Guarded(click.Group):
+    """Every command's errors as one clear message and exit 1, never a traceback: input and
+    configuration errors as they are; an unexpected error with its type and message, its
+    traceback kept in a log file for a bug report."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except (QAWError, ConfigError) as e:
+            click.echo(str(e), err=True)
+            sys.exit(1)
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"{where}{e.strerror or e}", err=True)
+            sys.exit(1)
+        except Exception as e:
+            log = _error_log(e)
+            click.echo(
+                f"qaw: unexpected {type(e).__name__}: {e} (the details are in {log}; please "
+                "report it with the command you ran)",
+                err=True,
+            )
+            sys.exit(2)
+
+
+def _error_log(e: Exception) -> Path:
+    import tempfile
+    import traceback
+
+    log = Path(tempfile.gettempdir()) / "qaw-errors.log"
+    with log.open("a", encoding="utf-8") as f:
+        f.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} qaw {' '.join(sys.argv[1:])}\n")
+        f.write("".join(traceback.format_exception(e)))
+    return log
+
+
+def _notes(lines: list[str]) -> None:
+    """What the data did not allow, one line each (an absent optional table or column)."""
+    for line in lines:
+        click.echo(f"note: {line}")
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qaw")
 def main() -> None:
     """QA Workbench: contact-center quality assurance (质检) from exports to reports."""
@@ -148,7 +192,8 @@ def validate(
                     f"not answered: {int((~df['answered'].astype(bool)).sum()):,d}"
                 )
         else:
-            reports = load_center(source, mode=mode, rejects_dir=rejects).reports
+            center = load_center(source, mode=mode, rejects_dir=rejects)
+            reports, limits = center.reports, center.limits()
     except ValidationError as e:
         click.echo(str(e), err=True)
         sys.exit(1)
@@ -162,27 +207,34 @@ def validate(
         )
         for note in r.notes:
             click.echo(f"{'':18s} note: {note}")
+    if not (mapping or table_name or (not is_url(source) and Path(source).is_file())):
+        _notes(limits)
     rejected = sum(r.rejected for r in reports)
     if rejected:
         click.echo(f"{rejected:,d} row(s) rejected; reasons in {rejects}/", err=True)
 
 
 @main.command()
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def summary(folder: Path) -> None:
+@click.argument("folder")
+def summary(folder: str) -> None:
     """Summarise a data folder: contacts, service level and evaluations per month."""
     from .data import engine
+    from .data.schema import CONTACTS
 
-    con = engine.connect(folder)
+    notes: list[str] = []
+    con = engine.connect(folder, notes, tables=("contacts", "evaluations"))
+    _notes(notes)
     months = engine.monthly_overview(con)
-    click.echo("Contacts per month (service level = answered within 20 s / offered)")
+    click.echo("Contacts per month (service level: inbound answered within 20 s / inbound offered)")
+    if months["service_level"].isna().all():
+        _notes([f"no contacts.queue_wait_s: {CONTACTS.column('queue_wait_s').without}"])
     click.echo(
         months.to_string(
             index=False,
             formatters={
                 "offered": "{:,d}".format,
                 "answered_share": "{:.1%}".format,
-                "service_level": "{:.1%}".format,
+                "service_level": lambda x: "–" if x != x else f"{x:.1%}",
                 "mean_talk_s": "{:.0f}".format,
             },
         )
@@ -220,12 +272,10 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     from .reporting.publish import write_csv, write_excel
     from .scoring.period import score_period
 
-    try:
-        p = parse_period(period)
-        tables = score_period(load_center(data), p, penalty_code)
-    except (QAWError, ConfigError) as e:
-        click.echo(str(e), err=True)
-        sys.exit(1)
+    p = parse_period(period)
+    center = load_center(data)
+    tables = score_period(center, p, penalty_code)
+    _notes(center.limits())
     out = out or REPORTS_DIR / "scores" / p.label
     sheets = tables.sheets()
     for name, df in sheets.items():
@@ -309,14 +359,11 @@ def sample(
     from .stats import required_n
 
     seed = seed if seed is not None else int(month.replace("-", ""))
-    try:
-        plan = load_plan(plan_name)
-        s = sample_month(data, month, plan, seed)
-        evaluators = load_center(data, tables=("evaluators",)).evaluators
-        planned = allocate_sample(s, evaluators, plan)
-    except (QAWError, ConfigError, ValueError) as e:
-        click.echo(str(e), err=True)
-        sys.exit(1)
+    plan = load_plan(plan_name)
+    s = sample_month(data, month, plan, seed)
+    team = load_center(data, tables=("evaluators",))
+    planned = allocate_sample(s, team.evaluators, plan)
+    _notes(s.notes + team.limits())
     out = _sample_dir(out, month)
     old = out / "sample.csv"
     if old.exists() and not force and old.read_bytes() != csv_bytes(planned):
@@ -400,8 +447,9 @@ def neighbours(month: str, plan_name: str, data: str, out: Path | None) -> None:
     if new.empty:
         click.echo("no faulty evaluations with unsampled neighbours this month")
         return
-    evaluators = load_center(data, tables=("evaluators",)).evaluators
-    new = allocate(new.assign(reasons="neighbour"), evaluators, plan, seed)
+    team = load_center(data, tables=("evaluators",))
+    _notes(s.notes + team.limits())
+    new = allocate(new.assign(reasons="neighbour"), team.evaluators, plan, seed)
     both = pd.concat([existing, new.astype(str)], ignore_index=True)
     write_csv(both, out / "sample.csv")
     click.echo(
@@ -429,8 +477,9 @@ def completion(month: str, data: str, out: Path | None) -> None:
     planned = pd.read_csv(
         out / "sample.csv", dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig"
     )
-    evaluations = load_center(data, tables=("agents", "evaluators", "evaluations")).evaluations
-    by_eval, by_agent = track(planned, evaluations)
+    center = load_center(data, tables=("agents", "evaluators", "evaluations"))
+    _notes(center.limits())
+    by_eval, by_agent = track(planned, center.evaluations)
     write_csv(by_eval, out / "completion_by_evaluator.csv")
     write_csv(by_agent, out / "completion_by_agent.csv")
     click.echo(by_eval.to_string(index=False))
@@ -520,9 +569,10 @@ def report(
             agent_id=agent_id,
             reports_dir=out,
         )
-    except (QAWError, ConfigError) as e:
+    except ReportFailed as e:
         click.echo(str(e), err=True)
         sys.exit(1)
+    _notes(p.log.get("limits", []))
     t = p.log["timings_s"]
     click.echo(
         f"published {p.html} (compute {t['compute']} s, execute {t['execute']} s, render {t['render']} s)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from qaworkbench.errors import QAWError
 from qaworkbench.scoring.pay import pay_multiplier
 from qaworkbench.scoring.penalties import (
     agent_status,
@@ -48,6 +49,12 @@ def scored(*rows):
 NO_SCORES = scored()
 
 
+def events(*rows) -> pd.DataFrame:
+    """A penalty_events table (the data model's columns)."""
+    cols = ["event_id", "agent_id", "contact_id", "occurred_at", "kind", "amount", "note"]
+    return pd.DataFrame(list(rows), columns=cols)
+
+
 def status_of(events: pd.DataFrame, sc: pd.DataFrame = NO_SCORES, month="2026-10") -> pd.DataFrame:
     return agent_status(most_severe(events, CODE), sc, CODE, month).set_index("agent_id")
 
@@ -55,17 +62,7 @@ def status_of(events: pd.DataFrame, sc: pd.DataFrame = NO_SCORES, month="2026-10
 def test_two_rule_breaks_on_one_case_count_only_the_worse():
     # contact C1: a business complaint (10) and a financial loss (15) -> only 15 counts
     c = complaints(("T1", "C1", "A1", T("2026-10-03"), "business", True))
-    extra = pd.DataFrame(
-        [
-            {
-                "contact_id": "C1",
-                "agent_id": "A1",
-                "at": T("2026-10-04"),
-                "event": "financial_loss",
-                "evidence": "refund 300 元",
-            }
-        ]
-    )
+    extra = events(("E1", "A1", "C1", T("2026-10-04"), "financial_loss", 300.0, "refund 300 元"))
     ev = penalty_events(CODE, complaints=c, events=extra)
     assert sorted(ev["points"]) == [10, 15]
     cases = most_severe(ev, CODE)
@@ -133,3 +130,24 @@ def test_pay_multiplier_settings_and_series():
     assert pay_multiplier(0.9, baseline=0.6, target=0.7, factor=2) == pytest.approx(1.4)
     s = pay_multiplier(pd.Series([0.65, 0.85], index=["a", "b"]))
     assert s.round(4).to_dict() == {"a": 0.75, "b": 1.25}
+
+
+def test_recorded_events_count_with_the_code_and_name_an_unknown_kind():
+    """A bottom-line finding made by hand freezes; an event without a contact is its own case;
+    a kind the code has no rule for is an error naming the event, the column and the kinds."""
+    ev = events(
+        ("E1", "A1", None, T("2026-10-04"), "bottom_line_finding", None, "found in review"),
+        ("E2", "A2", None, T("2026-10-05"), "financial_loss", 120.0, None),
+        ("E3", "A2", None, T("2026-10-06"), "financial_loss", 80.0, None),
+    )
+    cases = most_severe(penalty_events(CODE, events=ev), CODE)
+    assert sorted(cases["case_id"]) == ["E1", "E2", "E3"]
+    st = status_of(penalty_events(CODE, events=ev))
+    assert st.loc["A1", "status"] == "frozen" and st.loc["A2", "penalty_points"] == 30
+    assert st.loc["A2", "status"] == "demoted"
+    assert "event E2 financial_loss 120" in st.loc["A2", "evidence"]
+    bad = events(("E9", "A1", "C1", T("2026-10-04"), "lost_headset", None, None))
+    with pytest.raises(
+        QAWError, match=r"event 'E9', column 'kind': expected one of .*financial_loss"
+    ):
+        penalty_events(CODE, events=bad)

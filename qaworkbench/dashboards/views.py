@@ -343,7 +343,13 @@ def show_meeting(parts: list, d: DashboardData, month: str) -> None:
     parts.append(_h(t("status", lang)))
     pen = penalties.load_penalty_code()
     cases = penalties.most_severe(
-        penalties.penalty_events(pen, d.center.complaints, d.scored, d.center.evaluation_items),
+        penalties.penalty_events(
+            pen,
+            d.center.complaints,
+            d.scored,
+            d.center.evaluation_items,
+            d.center.penalty_events,
+        ),
         pen,
     )
     st = penalties.agent_status(cases, d.scored, pen, month)

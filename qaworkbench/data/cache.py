@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .._version import __version__
 
@@ -59,20 +62,35 @@ def cached_frame(
 
     Older entries of the same name are removed when a new one is written.
     """
+    path = cached_file(folder, name, key, build)
+    if path.exists():
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError):  # damaged after writing (a full disk): rebuild
+            pass
+    return build()
+
+
+def cached_file(folder: Path, name: str, key: str, build: Callable[[], pd.DataFrame]) -> Path:
+    """The Parquet file holding table ``name`` for ``key`` in the cache, built by ``build()``
+    when missing or damaged. Older entries of the same name are removed when a new one is
+    written; where the cache cannot be written the file is kept in a temporary folder."""
     d = cache_dir(folder)
     path = d / f"{name}-{key}.parquet"
     if path.exists():
         try:
-            return pd.read_parquet(path)
-        except (OSError, ValueError):  # damaged (a disk filled up, a copy cut short): rebuild
+            pq.ParquetFile(path)  # reads the footer: a file cut short is rebuilt
+            return path
+        except (OSError, ValueError, pa.ArrowException):
             pass
-    df = build()
+    buf = io.BytesIO()
+    build().to_parquet(buf, index=False)
     try:
-        buf = io.BytesIO()
-        df.to_parquet(buf, index=False)
         for old in d.glob(f"{name}-*.parquet"):
             old.unlink(missing_ok=True)
         write_atomic(path, buf.getvalue())
-    except OSError:  # a read-only place: the table is still right, just not kept
-        pass
-    return df
+    except OSError:  # a read-only place: keep it for this process only
+        tmp = Path(tempfile.mkdtemp(prefix="qaw-cache-")) / path.name
+        tmp.write_bytes(buf.getvalue())
+        return tmp
+    return path

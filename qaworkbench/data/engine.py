@@ -14,26 +14,116 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .load import find_table_file
-from .schema import TABLES
+from .cache import cache_dir, cached_file, stamp
+from .load import find_table_file, load_table
+from .readers import is_url
+from .schema import TABLES, Table
 
 
-def connect(folder: str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per Parquet table in ``folder``."""
+def connect(
+    source: str | Path, notes: list[str] | None = None, tables: tuple[str, ...] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per canonical table of ``source`` (or of
+    the named ``tables``).
+
+    ``source`` is anything ``load_center`` reads: a data folder of Parquet, CSV or Excel
+    files, or a database URL. Every canonical column is there, an absent optional one as
+    NULL. Canonical Parquet is read in place; a CSV or Excel file (or a Parquet whose column
+    types are not canonical) is loaded and validated once, strictly, and kept as Parquet in
+    the folder's ``.qaw-cache/`` (keyed by the file's path, size and time, so never stale);
+    a database's tables are loaded into the connection. What was converted is said in
+    ``notes``.
+    """
     con = duckdb.connect()
     con.execute("SET threads TO 2")
-    for name in TABLES:
-        p = find_table_file(Path(folder), name)
-        if p is None:
+    if is_url(source):
+        present = _sql_tables(str(source))
+        for name, t in TABLES.items():
+            if name not in present or (tables is not None and name not in tables):
+                continue
+            df, _ = load_table(source, name, allow_empty=t.optional or name != "contacts")
+            con.register("_loaded", df)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _loaded")
+            con.unregister("_loaded")
+        return con
+    folder = Path(source)
+    for name, t in TABLES.items():
+        p = find_table_file(folder, name)
+        if p is None or (tables is not None and name not in tables):
             continue
-        if p.is_dir():
-            glob = str(p / "**" / "*.parquet")
-        elif p.suffix == ".parquet":
-            glob = str(p)
-        else:
-            continue
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_q(glob)}')")
+        parquet = None
+        if p.is_dir() or p.suffix == ".parquet":
+            parquet = str(p / "**" / "*.parquet") if p.is_dir() else str(p)
+            select = _canonical_select(con, parquet, t)
+        if parquet is None or select is None:
+            parquet = str(_converted(folder, p, name))
+            select = _canonical_select(con, parquet, t)
+            if notes is not None:
+                notes.append(
+                    f"{p.name}: read through a Parquet copy in {cache_dir(folder)} (made once, "
+                    "made again when the file changes)"
+                )
+        con.execute(f"CREATE VIEW {name} AS {select}")
     return con
+
+
+# DuckDB types a canonical Parquet column may have, by column kind (anything else: convert).
+_ACCEPTED = {
+    "id": ("VARCHAR",),
+    "text": ("VARCHAR",),
+    "category": ("VARCHAR",),
+    "datetime": ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"),
+    "date": ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"),
+    "duration": ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT",
+                 "UINTEGER", "USMALLINT", "UTINYINT", "HUGEINT", "DECIMAL"),
+    "number": ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT",
+               "UINTEGER", "USMALLINT", "UTINYINT", "HUGEINT", "DECIMAL"),
+    "flag": ("BOOLEAN",),
+}  # fmt: skip
+_CAST = {"id": "VARCHAR", "text": "VARCHAR", "category": "VARCHAR", "datetime": "TIMESTAMP",
+         "date": "TIMESTAMP", "duration": "DOUBLE", "number": "DOUBLE", "flag": "BOOLEAN"}  # fmt: skip
+
+
+def _canonical_select(con: duckdb.DuckDBPyConnection, parquet: str, t: Table) -> str | None:
+    """SELECT of ``t``'s canonical columns from ``parquet`` (absent optional ones as NULL), or
+    None when a required column is missing or a column's type is not canonical."""
+    src = f"read_parquet('{_q(parquet)}')"
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+    cols = []
+    for c in t.columns:
+        typ = types.get(c.name)
+        if typ is None:
+            if c.required:
+                return None
+            cols.append(f"NULL::{_CAST[c.kind]} AS {c.name}")
+        elif typ.split("(")[0] not in _ACCEPTED[c.kind]:
+            return None
+        elif typ == _CAST[c.kind]:
+            cols.append(c.name)
+        else:
+            cols.append(f"CAST({c.name} AS {_CAST[c.kind]}) AS {c.name}")
+    return f"SELECT {', '.join(cols)} FROM {src}"
+
+
+def _converted(folder: Path, path: Path, name: str) -> Path:
+    """``path`` loaded as canonical table ``name`` (strict) and kept as Parquet in the cache."""
+    t = TABLES[name]
+    return cached_file(
+        folder,
+        f"table-{name}",
+        stamp([path], name, "canonical"),
+        lambda: load_table(path, name, allow_empty=t.optional or name != "contacts")[0],
+    )
+
+
+def _sql_tables(url: str) -> set[str]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
 
 
 def _q(s: str) -> str:
@@ -63,27 +153,44 @@ def service_level_by_interval(
     *,
     interval_min: int = 30,
     answer_within_s: float = 20.0,
+    abandoned: str = "missed",
     table: str = "contacts",
 ) -> pd.DataFrame:
-    """Service level per interval: offered, answered within ``answer_within_s`` s, and the share.
-
-    Abandoned contacts count as offered and not answered in time.
-    """
+    """Service level per interval and channel, as centers measure it: of the inbound contacts
+    offered, the share answered within ``answer_within_s`` s (outbound contacts never count).
+    ``abandoned`` says how an inbound contact abandoned within the threshold counts:
+    ``missed`` (offered, not in time), ``excluded`` (not offered) or ``met`` (in time)."""
     width = _bucket_us(interval_min)
+    offered, in_time = _service_level_terms(abandoned)
     return con.execute(
         f"""
         SELECT make_timestamp(epoch_us(start_time) // {width} * {width}) AS interval_start,
                channel,
-               count(*) AS offered,
-               count(*) FILTER (WHERE answered AND queue_wait_s <= ?) AS answered_in_time,
-               count(*) FILTER (WHERE answered AND queue_wait_s <= ?) / count(*) AS service_level
+               count(*) FILTER (WHERE {offered}) AS offered,
+               count(*) FILTER (WHERE {offered} AND {in_time}) AS answered_in_time,
+               count(*) FILTER (WHERE {offered} AND {in_time})
+                 / count(*) FILTER (WHERE {offered}) AS service_level
         FROM {table}
-        WHERE start_time >= ? AND start_time < ?
+        WHERE start_time >= $start AND start_time < $end AND direction = 'inbound'
         GROUP BY epoch_us(start_time) // {width}, channel
+        HAVING count(*) FILTER (WHERE {offered}) > 0
         ORDER BY 1, 2
         """,
-        [answer_within_s, answer_within_s, start, end],
+        {"start": start, "end": end, "t": answer_within_s},
     ).df()
+
+
+def _service_level_terms(abandoned: str) -> tuple[str, str]:
+    """SQL conditions (on an inbound contact) for "offered" and "answered in time", with the
+    threshold as parameter $t."""
+    quick = "coalesce(queue_wait_s <= $t, false)"
+    if abandoned == "missed":
+        return "true", f"answered AND {quick}"
+    if abandoned == "excluded":
+        return f"(answered OR NOT {quick})", f"answered AND {quick}"
+    if abandoned == "met":
+        return "true", quick
+    raise ValueError(f"abandoned must be missed, excluded or met, not {abandoned!r}")
 
 
 def _bucket_us(interval_min: float) -> int:
@@ -91,21 +198,28 @@ def _bucket_us(interval_min: float) -> int:
     return round(interval_min * 60 * 1_000_000)
 
 
-def monthly_overview(con: duckdb.DuckDBPyConnection, answer_within_s: float = 20.0) -> pd.DataFrame:
-    """Per month: contacts offered, answered share, service level, mean talk time (s), agents."""
+def monthly_overview(
+    con: duckdb.DuckDBPyConnection, answer_within_s: float = 20.0, abandoned: str = "missed"
+) -> pd.DataFrame:
+    """Per month: contacts offered (both directions), answered share, service level (inbound,
+    as ``service_level_by_interval``; empty without wait times), mean talk time (s), agents."""
+    offered, in_time = _service_level_terms(abandoned)
+    inbound = f"direction = 'inbound' AND {offered}"
     return con.execute(
-        """
+        f"""
         SELECT strftime(start_time, '%Y-%m') AS month,
                count(*) AS offered,
                avg(CASE WHEN answered THEN 1.0 ELSE 0.0 END) AS answered_share,
-               avg(CASE WHEN answered AND queue_wait_s <= ? THEN 1.0 ELSE 0.0 END) AS service_level,
+               CASE WHEN count(queue_wait_s) > 0 THEN
+                 count(*) FILTER (WHERE {inbound} AND {in_time})
+                 / nullif(count(*) FILTER (WHERE {inbound}), 0) END AS service_level,
                avg(talk_s) AS mean_talk_s,
                count(DISTINCT agent_id) AS agents
         FROM contacts
         GROUP BY 1
         ORDER BY 1
         """,
-        [answer_within_s],
+        {"t": answer_within_s},
     ).df()
 
 

@@ -23,6 +23,7 @@ from .schema import LOAD_ORDER, TABLES, table
 
 Mode = Literal["strict", "lenient"]
 REQUIRED_TABLES = ("contacts",)
+ABSENT = "(absent)"  # the file of a table the source does not have
 
 
 @dataclass
@@ -55,6 +56,24 @@ class Center:
         if name in tables:
             return tables[name]
         raise AttributeError(name)
+
+    def limits(self) -> list[str]:
+        """One line per thing the workbench cannot do with this center's data: each absent
+        optional table, and each optional column with no value at all, that some feature needs
+        (``schema``'s ``without``)."""
+        out = []
+        for r in self.reports:
+            t = TABLES[r.table]
+            if r.file == ABSENT and t.without:
+                out.append(f"no {t.name}: {t.without}")
+            elif r.file != ABSENT:
+                df = self.tables[r.table]
+                out += [
+                    f"no {t.name}.{c.name}: {c.without}"
+                    for c in t.columns
+                    if c.without and c.name in df and len(df) and df[c.name].isna().all()
+                ]
+        return out
 
     def summary(self) -> pd.DataFrame:
         """Rows per table: read, kept, rejected, and where the rejects went."""
@@ -233,13 +252,13 @@ def load_center(
             df, rep = futures[name].result()
         else:
             df = empty_frame(table(name))
-            rep = TableReport(name, "(absent)", 0, 0, notes=["table not present"])
+            rep = TableReport(name, ABSENT, 0, 0, notes=["table not present"])
         loaded[name] = df
         reports.append(rep)
     by_name = {r.table: r for r in reports}
     for name in wanted:
         t = table(name)
-        others = {k: v for k, v in loaded.items() if k != name and by_name[k].file != "(absent)"}
+        others = {k: v for k, v in loaded.items() if k != name and by_name[k].file != ABSENT}
         findings = validate.reference_checks(loaded[name], t, others)
         if not findings:
             continue

@@ -22,6 +22,7 @@ class Column:
     doc: str = ""
     values: tuple[str, ...] = ()  # allowed values for a category
     free_text: bool = False  # checked for spreadsheet formula injection
+    without: str = ""  # what the workbench cannot do when an optional column is absent or empty
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Table:
     key: tuple[str, ...]
     references: dict[str, tuple[str, str]] = field(default_factory=dict)  # col -> (table, col)
     optional: bool = False
+    without: str = ""  # what the workbench cannot do when the (optional) table is absent
 
     def column(self, name: str) -> Column:
         """The column called ``name``; KeyError if the table has none."""
@@ -70,16 +72,41 @@ CONTACTS = Table(
         C("channel", "category", values=CHANNELS, doc="voice or chat"),
         C("direction", "category", values=DIRECTIONS, doc="inbound or outbound"),
         C("answered", "flag", doc="reached an agent (false = abandoned / unanswered)"),
-        C("queue_wait_s", "duration", required=False, doc="wait before answer, s"),
-        C("talk_s", "duration", required=False, doc="talk or chat time, s"),
+        C(
+            "queue_wait_s",
+            "duration",
+            required=False,
+            doc="wait before answer, s",
+            without="service level unknown, so long contacts in missed intervals are not targeted",
+        ),
+        C(
+            "talk_s",
+            "duration",
+            required=False,
+            doc="talk or chat time, s",
+            without="short and long contacts are not targeted, and base draws keep contacts of any length",
+        ),
         C("hold_s", "duration", required=False, doc="hold time, s"),
         C("wrap_s", "duration", required=False, doc="after-contact work, s"),
-        C("customer_id", "id", required=False, doc="customer phone or account (personal data)"),
+        C(
+            "customer_id",
+            "id",
+            required=False,
+            doc="customer phone or account (personal data)",
+            without="repeat contacts by the same customer are not targeted",
+        ),
         C("topic", "text", required=False, free_text=True, doc="topic or disposition"),
         C("complaint", "flag", required=False, doc="contact raised a complaint"),
         C("resolved", "flag", required=False, doc="resolved on this contact"),
         C("satisfaction", "number", required=False, doc="customer rating (e.g. 1-5)"),
-        C("recording_ref", "text", required=False, free_text=True, doc="recording/transcript"),
+        C(
+            "recording_ref",
+            "text",
+            required=False,
+            free_text=True,
+            doc="recording/transcript",
+            without="samples and reports give no recording reference",
+        ),
     ),
     key=("contact_id",),
     references={"agent_id": ("agents", "agent_id")},
@@ -95,7 +122,13 @@ AGENTS = Table(
         C("team_lead", "text", required=False, free_text=True, doc="team lead (班长)"),
         C("site", "text", required=False, free_text=True),
         C("hire_date", "date"),
-        C("leave_date", "date", required=False, doc="last working day, empty if employed"),
+        C(
+            "leave_date",
+            "date",
+            required=False,
+            doc="last working day, empty if employed",
+            without="every agent counts as still employed",
+        ),
     ),
     key=("agent_id",),
 )
@@ -111,6 +144,7 @@ EVALUATORS = Table(
     ),
     key=("evaluator_id",),
     optional=True,
+    without="the sample is not allocated to evaluators, and calibration has no QA lead to compare with",
 )
 
 EVALUATIONS = Table(
@@ -162,6 +196,8 @@ COMPLAINTS = Table(
     ),
     key=("complaint_id",),
     references={"contact_id": ("contacts", "contact_id"), "agent_id": ("agents", "agent_id")},
+    optional=True,
+    without="complaint contacts are not sampled and complaint penalties are not counted",
 )
 
 APPEALS = Table(
@@ -175,6 +211,8 @@ APPEALS = Table(
     ),
     key=("evaluation_id", "item_id"),
     references={"evaluation_id": ("evaluations", "evaluation_id")},
+    optional=True,
+    without="no appeal outcomes: every deduction counts as scored",
 )
 
 CHAT_MESSAGES = Table(
@@ -190,6 +228,40 @@ CHAT_MESSAGES = Table(
     key=("conversation_id", "seq"),
     references={"conversation_id": ("contacts", "contact_id")},
     optional=True,
+    without="chat transcripts are not shown with chat evaluations",
+)
+
+PENALTY_EVENTS = Table(
+    "penalty_events",
+    "Penalty events recorded outside QA (扣罚登记): a financial loss (资损), a bottom-line "
+    "finding made by hand, or any event kind the penalty code defines.",
+    (
+        C("event_id", "id"),
+        C("agent_id", "id"),
+        C(
+            "contact_id",
+            "id",
+            required=False,
+            doc="the contact it concerns; one contact is one case (most severe rule only)",
+        ),
+        C("occurred_at", "datetime", doc="when it happened (the month it counts in)"),
+        C(
+            "kind",
+            "id",
+            doc="event kind of the penalty code, e.g. financial_loss, bottom_line_finding",
+        ),
+        C(
+            "amount",
+            "number",
+            required=False,
+            doc="money involved (e.g. the customer's loss, yuan)",
+        ),
+        C("note", "text", required=False, free_text=True, doc="what happened, who found it"),
+    ),
+    key=("event_id",),
+    references={"agent_id": ("agents", "agent_id"), "contact_id": ("contacts", "contact_id")},
+    optional=True,
+    without="financial-loss and other recorded penalty events are not counted",
 )
 
 TABLES: dict[str, Table] = {
@@ -203,6 +275,7 @@ TABLES: dict[str, Table] = {
         COMPLAINTS,
         APPEALS,
         CHAT_MESSAGES,
+        PENALTY_EVENTS,
     )
 }
 
@@ -216,6 +289,7 @@ LOAD_ORDER = (
     "complaints",
     "appeals",
     "chat_messages",
+    "penalty_events",
 )
 
 
@@ -232,13 +306,15 @@ def markdown() -> str:
     out = []
     for t in TABLES.values():
         opt = " (optional)" if t.optional else ""
-        out.append(f"### `{t.name}`{opt}\n\n{t.doc} Key: `{', '.join(t.key)}`.\n")
+        without = f" Without it: {t.without}." if t.without else ""
+        out.append(f"### `{t.name}`{opt}\n\n{t.doc} Key: `{', '.join(t.key)}`.{without}\n")
         out.append("| column | kind | required | meaning |\n| --- | --- | --- | --- |")
         for c in t.columns:
             vals = f" ({' / '.join(c.values)})" if c.values else ""
             ref = t.references.get(c.name)
             ref_s = f" → `{ref[0]}.{ref[1]}`" if ref else ""
             req = "yes" if c.required else ""
-            out.append(f"| `{c.name}` | {c.kind} | {req} | {c.doc}{vals}{ref_s} |")
+            without = f" Without it: {c.without}." if c.without else ""
+            out.append(f"| `{c.name}` | {c.kind} | {req} | {c.doc}{vals}{ref_s}{without} |")
         out.append("")
     return "\n".join(out)

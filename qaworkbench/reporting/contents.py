@@ -43,6 +43,7 @@ class ReportContext:
     title: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     teams: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)  # what the data did not allow (for the log)
 
     def save(self, path: str | Path) -> Path:
         """Pickle the context for a notebook run (the runner computes, the notebook shows)."""
@@ -83,6 +84,7 @@ def build(
     if team and team not in teams:
         raise ValueError(f"team {team!r} has no evaluations in {period}; teams: {', '.join(teams)}")
     ctx = ReportContext(kind, period, language, team, agent_id, i18n.t(kind, language), teams=teams)
+    ctx.limits = center.limits()
     if kind == "weekly":
         ctx.tables = _weekly(center, st, p, team, language, samples_dir)
     elif kind == "monthly":
@@ -93,7 +95,10 @@ def build(
     return ctx
 
 
-QA_TABLES = ("agents", "evaluators", "evaluations", "evaluation_items", "complaints", "appeals")
+QA_TABLES = (
+    "agents", "evaluators", "evaluations", "evaluation_items", "complaints", "appeals",
+    "penalty_events",
+)  # fmt: skip
 
 
 def report_center(source: str | Path) -> Center:
@@ -106,7 +111,7 @@ def report_center(source: str | Path) -> Center:
     if is_url(source):
         return load_center(source)
     center = load_center(source, tables=QA_TABLES)
-    con = engine.connect(source)
+    con = engine.connect(source, tables=("contacts",))
     contacts = engine.contact_columns(
         con, center.evaluations["contact_id"], ("customer_id", "recording_ref")
     )

@@ -129,6 +129,7 @@ def run_report(
                 log, "data", f"could not compute the report: {e}", staging, reports_dir
             ) from e
         ctx.save(staging / "context.pkl")
+        log["limits"] = ctx.limits
         log["timings_s"]["compute"] = round(time.perf_counter() - t0, 2)
         executed = staging / "report.ipynb"
         t1 = time.perf_counter()

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..data.schema import CHANNELS, DIRECTIONS
 from .picks import count_where, shift_codes
-from .plan import SamplingPlan
+from .plan import Abandoned, SamplingPlan
 from .scan import US_PER_DAY, US_PER_MINUTE, Month
 
 _CHANNELS = np.array([None, *CHANNELS], dtype=object)  # code + 1 -> name
@@ -49,12 +49,22 @@ def _interval_code(
     return i * len(_CHANNELS) + (m.channel[rows] + 1), (last + 1) * len(_CHANNELS), i0
 
 
-def service_level(m: Month, interval_min: int, answer_within_s: float) -> pd.DataFrame:
-    """Per interval of ``interval_min`` minutes and channel of the month: offered, answered
-    within ``answer_within_s`` s, and the share (as engine.service_level_by_interval)."""
+def service_level(
+    m: Month, interval_min: int, answer_within_s: float, abandoned: Abandoned = "missed"
+) -> pd.DataFrame:
+    """Per interval of ``interval_min`` minutes and channel of the month: inbound contacts
+    offered, answered within ``answer_within_s`` s, and the share (as
+    ``engine.service_level_by_interval``; outbound contacts never count). ``abandoned`` says
+    how an inbound contact abandoned within the threshold counts: missed, excluded or met."""
     code, size, i0 = _interval_code(m, interval_min)
-    in_time = m.answered & (m.queue_wait_s <= answer_within_s)
-    counts = count_where(code * 2 + in_time, m.in_month, 2 * size).reshape(-1, 2)  # odd: in time
+    quick = m.queue_wait_s <= answer_within_s  # a missing wait is not quick
+    in_time = m.answered & quick
+    rows = m.in_month & (m.direction == DIRECTIONS.index("inbound"))
+    if abandoned == "met":
+        in_time = in_time | (~m.answered & quick)
+    elif abandoned == "excluded":
+        rows = rows & (m.answered | ~quick)
+    counts = count_where(code * 2 + in_time, rows, 2 * size).reshape(-1, 2)  # odd: in time
     offered = counts.sum(axis=1)
     u = np.flatnonzero(offered)
     interval, ch = np.divmod(u, len(_CHANNELS))

@@ -9,7 +9,7 @@ month's arrays (``scan.Month``) so a month of millions never becomes a DataFrame
 from __future__ import annotations
 
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ class Sample:
     plan_version: str
     month: str
     seed: int
+    notes: list[str] = field(default_factory=list)  # what the data did not allow, one line each
 
 
 def draw(

@@ -17,6 +17,7 @@ from . import counts
 from .draw import Sample, candidates, draw
 from .plan import SamplingPlan
 from .quotas import adjust_quotas, base_quotas
+from .rules import fit_plan
 from .rules.complaints import counted
 from .rules.neighbours import faulty_evaluations
 from .rules.repeats import repeat_rows
@@ -37,12 +38,15 @@ def sample_month(
     loaded and validated; the adaptive rule's history of closed months comes
     from the data folder's cache when the QA tables have not changed since it
     was scored (``history_before``). ``with_neighbours`` scores this month's
-    evaluations too, so the faulty ones' neighbours are sampled.
+    evaluations too, so the faulty ones' neighbours are sampled. A rule whose data
+    the month lacks (an optional table or column) is switched off; ``Sample.notes``
+    says so, one line each, and says what was converted for the engine.
     """
     p = parse_period(month)
     if p.kind != "month":
         raise ValueError(f"sampling plans are monthly; got {month!r}")
-    con = engine.connect(source)
+    notes: list[str] = []
+    con = engine.connect(source, notes, tables=("contacts",))
     start, end = p.start.to_pydatetime(), p.end.to_pydatetime()
     with ThreadPoolExecutor(1) as pool:  # DuckDB counts last month while pandas loads tables
         counting = pool.submit(
@@ -67,6 +71,8 @@ def sample_month(
     )  # fmt: skip
     if not m.in_month.any():
         raise QAWError(f"{source}: no contacts in {month} (the contacts table has none)")
+    notes += small.limits() + m.limits()
+    plan = fit_plan(plan, m)
     repeats = None
     with ThreadPoolExecutor(1) as pool:  # repeat callers on the second core (numpy sorts)
         if plan.repeat_contacts.enabled:
@@ -86,14 +92,18 @@ def sample_month(
             base_quotas(roster["agent_id"], previous, current, plan), history, month, plan
         )
         r = plan.long_contacts
-        sl = counts.service_level(m, r.interval_min, r.answer_within_s)
+        sl = counts.service_level(
+            m, r.interval_min, r.answer_within_s, r.abandoned_before_threshold
+        )
         worked = counts.worked(m, plan)
         contacts, handed = candidates(
             m, q, plan, service_level=sl, roster=roster, month_start=p.start, faulty=faulty,
             repeats=repeats,
         )  # fmt: skip
-    return draw(
+    sample = draw(
         month, contacts, roster, previous, plan, seed,
         service_level=sl, complaints=small.complaints, evaluated=evaluated, history=history,
         faulty=faulty, score_sd=sd, current_handled=current, worked=worked, **handed,
     )  # fmt: skip
+    sample.notes = notes
+    return sample

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..config import SAMPLING_DIR
 from ..yamlconf import load_model
 
+# How a service level counts an inbound contact abandoned before the threshold.
+Abandoned = Literal["missed", "excluded", "met"]
+
 
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -54,6 +57,11 @@ class LongRule(Targeted):
     interval_min: int = Field(30, gt=0)
     answer_within_s: float = Field(20, gt=0)
     target: float = Field(0.80, gt=0, le=1, description="service-level target (share)")
+    abandoned_before_threshold: Abandoned = Field(
+        "missed",
+        description="an inbound contact abandoned within answer_within_s: 'missed' (offered, not "
+        "answered in time), 'excluded' (not counted as offered) or 'met' (counted in time)",
+    )
 
 
 class ComplaintRule(Targeted):

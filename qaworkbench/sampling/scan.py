@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..data.schema import CHANNELS, DIRECTIONS
+from ..data.schema import CHANNELS, CONTACTS, DIRECTIONS
 
 US_PER_MINUTE = 60_000_000
 US_PER_HOUR = 60 * US_PER_MINUTE
@@ -74,6 +74,18 @@ class Month:
 
     def __len__(self) -> int:
         return len(self.t)
+
+    def limits(self) -> list[str]:
+        """What the month's contacts cannot be used for: one line per optional column with no
+        value in the month (the schema's ``without``)."""
+        month = self.in_month
+        empty = {
+            "queue_wait_s": not np.isfinite(self.queue_wait_s[month]).any(),
+            "talk_s": not np.isfinite(self.talk_s[month]).any(),
+            "customer_id": not self.has_customer[month].any(),
+            "recording_ref": self.text.column("recording_ref").null_count == len(self),
+        }
+        return [f"no contacts.{c}: {CONTACTS.column(c).without}" for c, e in empty.items() if e]
 
 
 def _us(d: datetime | pd.Timestamp) -> int:

@@ -15,7 +15,7 @@ from ..data.readers import is_url
 from ..frames import isin
 from . import evaluations, penalties
 
-HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints")
+HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints", "penalty_events")
 HISTORY_COLUMNS = ["agent_id", "month", "full_marks", "mean_score", "n", "ss"]
 
 
@@ -37,7 +37,11 @@ def agent_history(
     pen = penalties.load_penalty_code(code)
     cases = penalties.most_severe(
         penalties.penalty_events(
-            pen, center_small.complaints, scored, center_small.evaluation_items
+            pen,
+            center_small.complaints,
+            scored,
+            center_small.evaluation_items,
+            center_small.tables.get("penalty_events"),
         ),
         pen,
     )

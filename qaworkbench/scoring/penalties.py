@@ -1,7 +1,8 @@
 """Penalties and monthly agent status (qa-practice.md section 5).
 
 Penalty events come from upheld complaints, failed bottom-line scorecard
-items and events recorded elsewhere (e.g. a financial-loss register). One
+items and events recorded elsewhere (the ``penalty_events`` table: a
+financial-loss register, bottom-line findings made by hand). One
 case counts only its most severe rule. Monthly status: any bottom-line case
 → frozen; otherwise ≥ the demotion threshold in the month → demoted; every
 evaluation at full marks and no penalty → full marks (exemption candidate).
@@ -16,6 +17,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..config import TEMPLATES_DIR
+from ..errors import QAWError
 from ..yamlconf import load_model
 
 PENALTIES_DIR = TEMPLATES_DIR / "penalties"
@@ -84,9 +86,12 @@ def penalty_events(
     """Every rule break: one row per (case, rule), before the most-severe principle.
 
     ``scored`` is score_evaluations' output (for critical failures after
-    appeals); ``events`` has columns contact_id, agent_id, at, event
-    (e.g. financial_loss), evidence.
+    appeals); ``events`` is the ``penalty_events`` table (a kind the code has no rule
+    for is an error that names the event). An event on a contact is one case with
+    that contact's complaints and evaluations; one without a contact is a case of its own.
     """
+    if events is not None and not events.empty:
+        _known_kinds(events, code)
     rows = []
     for rule in code.rules:
         t = rule.trigger
@@ -111,16 +116,29 @@ def penalty_events(
                 "rule_id": rule.id, "points": rule.points, "source": "evaluation", "evidence": ev_text,
             }))  # fmt: skip
         if t.event and events is not None and not events.empty:
-            x = events[events["event"] == t.event]
+            x = events[events["kind"] == t.event]
+            amount = x["amount"].map(lambda a: "" if pd.isna(a) else f" {a:g}").astype(str)
             rows.append(pd.DataFrame({
-                "case_id": x["contact_id"], "agent_id": x["agent_id"], "at": x["at"],
-                "rule_id": rule.id, "points": rule.points, "source": "event",
-                "evidence": x.get("evidence", pd.Series(t.event, index=x.index)).astype(str),
+                "case_id": x["contact_id"].fillna(x["event_id"]), "agent_id": x["agent_id"],
+                "at": x["occurred_at"], "rule_id": rule.id, "points": rule.points, "source": "event",
+                "evidence": "event " + x["event_id"].astype(str) + " " + x["kind"] + amount,
             }))  # fmt: skip
     if not rows:
         return pd.DataFrame(columns=EVENT_COLUMNS)
     out = pd.concat(rows, ignore_index=True)
     return out.astype({"points": "float64"})[EVENT_COLUMNS]
+
+
+def _known_kinds(events: pd.DataFrame, code: PenaltyCode) -> None:
+    kinds = {r.trigger.event for r in code.rules if r.trigger.event}
+    unknown = events[~events["kind"].isin(kinds)]
+    if len(unknown):
+        first = unknown.iloc[0]
+        raise QAWError(
+            f"penalty_events: {len(unknown)} event(s) of a kind the penalty code {code.id!r} has "
+            f"no rule for, e.g. event {first['event_id']!r}, column 'kind': expected one of "
+            f"{', '.join(sorted(kinds))}, got {first['kind']!r}"
+        )
 
 
 def _critical_items(items: pd.DataFrame, evaluation_ids: pd.Series) -> pd.Series:

@@ -66,7 +66,10 @@ def score_period(center: Center, period: Period, code: str = "cloud_service") ->
     crit = regular.groupby("agent_id")["critical_failed"].sum().rename("critical_fails")
     pen = penalties.load_penalty_code(code)
     cases = penalties.most_severe(
-        penalties.penalty_events(pen, center.complaints, scored_all, center.evaluation_items), pen
+        penalties.penalty_events(
+            pen, center.complaints, scored_all, center.evaluation_items, center.penalty_events
+        ),
+        pen,
     )
     status = penalties.agent_status(cases, scored_all, pen, period.month)
     agents = (

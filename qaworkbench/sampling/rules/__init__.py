@@ -115,8 +115,13 @@ class Rule:
     marks on the month's arrays and what it picks from the marked contacts."""
 
     reasons: ClassVar[dict[str, str]] = {}
+    setting: ClassVar[str | None] = None  # the plan's field that switches and tunes the rule
 
     def enabled(self, plan: SamplingPlan) -> bool:
+        return True
+
+    def usable(self, m: Month, plan: SamplingPlan) -> bool:
+        """Whether the month's data has what the rule needs (an optional column may be empty)."""
         return True
 
     def mark(self, p: MonthPicks) -> None:
@@ -130,6 +135,20 @@ class Rule:
     def pick(self, d: Draw) -> pd.DataFrame | None:
         """The contacts this rule takes, with ``reason`` and ``detail`` columns."""
         raise NotImplementedError
+
+
+def fit_plan(plan: SamplingPlan, m: Month) -> SamplingPlan:
+    """The plan with the rules the month's data cannot serve switched off, and without the
+    base draw's minimum talk time when there are no talk times (``Month.limits`` says why)."""
+    for rule in RULES:
+        if rule.setting and rule.enabled(plan) and not rule.usable(m, plan):
+            off = getattr(plan, rule.setting).model_copy(update={"enabled": False})
+            plan = plan.model_copy(update={rule.setting: off})
+    if not np.isfinite(m.talk_s[m.in_month]).any():
+        plan = plan.model_copy(
+            update={"exclusions": plan.exclusions.model_copy(update={"min_talk_s": 0.0})}
+        )
+    return plan
 
 
 def targeted(

@@ -39,6 +39,8 @@ def counted(complaints: pd.DataFrame, plan: SamplingPlan) -> pd.DataFrame:
 class Complaints(Rule):
     reasons: ClassVar[dict[str, str]] = {"complaint": "投诉 / complaint"}
 
+    setting = "complaints"
+
     def enabled(self, plan: SamplingPlan) -> bool:
         return plan.complaints.enabled
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..counts import interval_rows
 from ..plan import SamplingPlan
+from ..scan import Month
 from . import Draw, MonthPicks, Rule, targeted
 
 
@@ -54,8 +55,16 @@ class LongContacts(Rule):
         "long": "超长通话 / over-long contact",
     }
 
+    setting = "long_contacts"
+
     def enabled(self, plan: SamplingPlan) -> bool:
         return plan.long_contacts.enabled
+
+    def usable(self, m: Month, plan: SamplingPlan) -> bool:
+        has = np.isfinite(m.talk_s[m.in_month]).any()
+        if plan.long_contacts.only_missed_intervals:
+            has = has and np.isfinite(m.queue_wait_s[m.in_month]).any()
+        return bool(has)
 
     def mark(self, p: MonthPicks) -> None:
         r, m = p.plan.long_contacts, p.m

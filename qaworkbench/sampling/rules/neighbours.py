@@ -58,6 +58,8 @@ class Neighbours(Rule):
         "neighbour": "问题录音前后通话 / neighbour of a faulty contact"
     }
 
+    setting = "neighbours"
+
     def enabled(self, plan: SamplingPlan) -> bool:
         return plan.neighbours.enabled
 

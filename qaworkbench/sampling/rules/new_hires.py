@@ -53,6 +53,8 @@ def new_hire_contacts(
 class NewHires(Rule):
     reasons: ClassVar[dict[str, str]] = {"new_hire": "新员工首周 / new hire's first week"}
 
+    setting = "new_hires"
+
     def enabled(self, plan: SamplingPlan) -> bool:
         return plan.new_hires.enabled
 

@@ -93,8 +93,13 @@ def _repeats(
 class RepeatContacts(Rule):
     reasons: ClassVar[dict[str, str]] = {"repeat": "重复来电 / repeat contact by the same customer"}
 
+    setting = "repeat_contacts"
+
     def enabled(self, plan: SamplingPlan) -> bool:
         return plan.repeat_contacts.enabled
+
+    def usable(self, m: Month, plan: SamplingPlan) -> bool:
+        return bool(m.has_customer[m.in_month].any())
 
     def mark(self, p: MonthPicks) -> None:
         """The share and cap of the repeat contacts; ``p.repeats`` is ``repeat_rows``' result,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ..plan import SamplingPlan
+from ..scan import Month
 from . import Draw, MonthPicks, Rule, targeted
 
 
@@ -27,8 +29,13 @@ def short_contacts(contacts: pd.DataFrame, plan: SamplingPlan, seed: int) -> pd.
 class ShortContacts(Rule):
     reasons: ClassVar[dict[str, str]] = {"short": "短通话 / contact shorter than the threshold"}
 
+    setting = "short_contacts"
+
     def enabled(self, plan: SamplingPlan) -> bool:
         return plan.short_contacts.enabled
+
+    def usable(self, m: Month, plan: SamplingPlan) -> bool:
+        return bool(np.isfinite(m.talk_s[m.in_month]).any())
 
     def mark(self, p: MonthPicks) -> None:
         r, m = p.plan.short_contacts, p.m
