@@ -17,6 +17,9 @@ REPORTS_DIR = Path(os.environ.get("QAW_REPORTS_DIR", PROJ_ROOT / "reports"))
 # Excel's sheet limit: a file with exactly this many rows (header included) was cut.
 EXCEL_MAX_ROWS = 1_048_576
 
+# Customer ratings are on a scale up to this (1-5, 1-10 and 0-10 scales fit; 99 is a typo).
+MAX_RATING = 10.0
+
 # A single contact duration above this is treated as absurd (s): 12 hours.
 ABSURD_DURATION_S = 12 * 3600.0
 

@@ -123,6 +123,7 @@ def build(spec: DemoSpec = DemoSpec()) -> dict[str, pd.DataFrame]:
     complaints = _complaints(rng, contacts, end)
     appeals = _appeals(rng, evaluations, items, end)
     messages = _messages(rng, spec, contacts, evaluations, items)
+    events = _penalty_events(rng, contacts)
     return {
         "agents": agents,
         "evaluators": evaluators,
@@ -132,6 +133,7 @@ def build(spec: DemoSpec = DemoSpec()) -> dict[str, pd.DataFrame]:
         "complaints": complaints,
         "appeals": appeals,
         "chat_messages": messages,
+        "penalty_events": events,
     }
 
 
@@ -605,3 +607,30 @@ def _messages(rng, spec: DemoSpec, contacts, evaluations, items) -> pd.DataFrame
     out["timestamp"] = out["timestamp"].astype("datetime64[us]").dt.floor("s")
     out["seq"] = out["seq"].astype("float64")
     return out.astype({"conversation_id": "str", "sender": "str", "text": "str"})
+
+
+def _penalty_events(rng, contacts) -> pd.DataFrame:
+    """The penalty register: wrong answers that cost the customer money (资损, about 1 in
+    20,000 answered contacts) and bottom-line findings made in live monitoring (1 in 150,000)."""
+    answered = contacts[contacts["answered"].fillna(False).to_numpy(bool)]
+    loss = rng.random(len(answered)) < 1 / 20_000
+    found = ~loss & (rng.random(len(answered)) < 1 / 150_000)
+    c = answered[loss | found]
+    kind = np.where(loss[loss | found], "financial_loss", "bottom_line_finding")
+    amount = np.where(kind == "financial_loss", rng.integers(3, 200, len(c)) * 10.0, np.nan)
+    note = np.where(
+        kind == "financial_loss",
+        ["错误告知资费，客户多付 " + f"{a:.0f} 元" for a in amount],
+        "实时监听发现辱骂客户",
+    )
+    return pd.DataFrame(
+        {
+            "event_id": pd.array([f"KF{i + 1:05d}" for i in range(len(c))], dtype="str"),
+            "agent_id": c["agent_id"].to_numpy(),
+            "contact_id": c["contact_id"].to_numpy(),
+            "occurred_at": (c["end_time"] + pd.Timedelta(hours=2)).to_numpy(),
+            "kind": pd.array(kind, dtype="str"),
+            "amount": amount,
+            "note": pd.array(note, dtype="str"),
+        }
+    ).astype({"agent_id": "str", "contact_id": "str", "occurred_at": "datetime64[us]"})

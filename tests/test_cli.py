@@ -11,9 +11,12 @@ from .conftest import CONTACT_HEADER, PWC_CSV, contact_row, write_csv
 
 
 def qaw(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    """Run the CLI as a user would; no call, good input or bad, may print a traceback."""
+    r = subprocess.run(
         [sys.executable, "-m", "qaworkbench.cli", *args], capture_output=True, text=True, cwd=cwd
     )
+    assert "Traceback" not in r.stderr + r.stdout, f"qaw {' '.join(args)}:\n{r.stderr}"
+    return r
 
 
 @pytest.mark.parametrize(
@@ -176,3 +179,28 @@ def test_sample_neighbours_and_completion_on_the_demo_center(tmp_path, small_dir
     r = qaw("completion", "--month", "2026-06", "--data", str(small_dir), "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "total:" in r.stdout and (out / "completion_by_evaluator.csv").exists()
+
+
+def test_an_unexpected_error_is_one_line_with_its_details_in_a_log(monkeypatch, tmp_path):
+    """A bug is not a traceback on the user's screen: one line naming the error and the log
+    that holds the traceback for a bug report; exit code 2."""
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from qaworkbench.cli import main
+    from qaworkbench.data import load
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something the code did not expect")
+
+    monkeypatch.setattr(load, "load_center", broken)
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    r = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert r.exit_code == 2
+    assert r.output.splitlines() == [
+        f"qaw: unexpected RuntimeError: something the code did not expect (the details are in "
+        f"{tmp_path / 'qaw-errors.log'}; please report it with the command you ran)"
+    ]
+    log = (tmp_path / "qaw-errors.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "validate" in log and "RuntimeError" in log

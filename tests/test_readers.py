@@ -19,7 +19,9 @@ CN_ROWS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+@pytest.mark.parametrize(
+    "encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16", "utf-16-le", "utf-16-be"]
+)
 @pytest.mark.parametrize("sep", [",", ";", "\t"])
 def test_canonical_csv_in_every_encoding_and_delimiter(tmp_path, encoding, sep):
     data = [CONTACT_HEADER, *[contact_row(i) for i in range(1, 4)]]

@@ -132,6 +132,7 @@ def load_table(
         query=src.query,
         sql_table=t.name if fmt == "sql" else None,
         allow_empty=allow_empty,
+        table=t.name,
     )
     if raw.fatal:
         raise ValidationError(t.name, raw.name, raw.fatal)
@@ -258,7 +259,11 @@ def load_center(
     by_name = {r.table: r for r in reports}
     for name in wanted:
         t = table(name)
-        others = {k: v for k, v in loaded.items() if k != name and by_name[k].file != ABSENT}
+        others = {  # an absent optional table is not checked against; an absent required one is
+            k: v
+            for k, v in loaded.items()
+            if k != name and (by_name[k].file != ABSENT or not TABLES[k].optional)
+        }
         findings = validate.reference_checks(loaded[name], t, others)
         if not findings:
             continue

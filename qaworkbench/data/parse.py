@@ -249,6 +249,9 @@ def parse_datetime(
         s = s.where(~is_num, None)
     txt = _as_text(s)
     present = txt.notna().to_numpy()
+    txt, other_offset = _local_times(txt)
+    if other_offset.any():
+        expected += " in the same form as the rest of the column (all with one UTC offset, or none)"
     if fmt:
         out = pd.to_datetime(txt, format=fmt, errors="coerce")
     else:
@@ -256,8 +259,24 @@ def parse_datetime(
     if serial is not None:
         out = out.where(serial.isna(), serial)
         present = present | serial.notna().to_numpy()
-    bad = out.isna().to_numpy() & present
+    bad = (out.isna().to_numpy() & present) | other_offset
     return _dt_result(out, bad, expected, date_only)
+
+
+_OFFSET = r"^(.*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})$"
+
+
+def _local_times(txt: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Times written with a UTC offset (+08:00, Z) as the local times they show, and which rows'
+    offset differs from the column's usual form (no offset counts as a form): a column with one
+    offset throughout is an export's local time; mixed forms cannot be put on one clock."""
+    if not txt.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False).any():
+        return txt, np.zeros(len(txt), dtype=bool)
+    parts = txt.str.extract(_OFFSET)
+    form = parts[1].str.replace(":", "").str.replace("Z", "+0000").fillna("").where(txt.notna())
+    usual = form.mode().iloc[0]
+    other = (form.notna() & (form != usual)).to_numpy()
+    return txt.where(parts[0].isna(), parts[0]), other
 
 
 def _dt_result(out: pd.Series, bad: np.ndarray, expected: str, date_only: bool) -> Parsed:

@@ -7,11 +7,14 @@ a folder of parts); a SQL table or query by SQLAlchemy URL.
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from ..config import EXCEL_MAX_ROWS
 from ..errors import Problem
@@ -66,19 +69,22 @@ def read_raw(
     sql_table: str | None = None,
     columns: list[str] | None = None,
     allow_empty: bool = False,
+    table: str | None = None,
 ) -> Raw:
     """Read ``path`` as it is; file-level problems (empty, cut at Excel's limit) are returned.
 
     ``allow_empty`` accepts a table with a header and no rows (a center's month
     with no complaints, say); an export a user loads by hand should not be empty.
+    ``table`` is the canonical table the file holds: a workbook of several sheets
+    is read from the sheet of that name (and only then, unless ``sheet`` says).
     """
     fmt = fmt or detect_format(path)
     if fmt == "csv":
         raw = _read_csv(Path(path), encoding, delimiter)
     elif fmt == "excel":
-        raw = _read_excel(Path(path), sheet)
+        raw = _read_excel(Path(path), sheet, table)
     elif fmt == "parquet":
-        raw = Raw(pd.read_parquet(path, columns=columns), 1, Path(path).name)
+        raw = _read_parquet(Path(path), columns)
     elif fmt == "sql":
         raw = _read_sql(str(path), query, sql_table)
     else:
@@ -93,6 +99,9 @@ def sniff_encoding(data: bytes) -> str:
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    head = data[:4096]
+    if head.count(b"\x00") * 4 > len(head):  # UTF-16 without a BOM: every other byte is 0
+        return "utf-16-le" if head[1::2].count(0) > head[::2].count(0) else "utf-16-be"
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -119,31 +128,119 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> Raw:
     name = path.name
     if not data.strip():
         return Raw(pd.DataFrame(), 2, name, [_empty(name)])
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return _fatal(name, None, "a CSV text file; this is an Excel workbook: name it .xlsx")
     try:
         enc = encoding or sniff_encoding(data)
         text = data.decode(enc)
+    except UnicodeDecodeError as e:
+        row = data[: e.start].count(b"\n") + 1
+        return _fatal(name, row, f"text in {e.encoding} (byte {data[e.start]:#04x} is not); set "
+                                 "source.encoding in the mapping to the file's encoding")  # fmt: skip
     except (UnicodeError, LookupError) as e:
-        return Raw(
-            pd.DataFrame(), 2, name, [Problem(name, None, None, f"readable text: {e}", fatal=True)]
-        )
+        return _fatal(name, None, f"readable text: {e}")
+    if encoding is None and enc == "gb18030" and (row := _utf8_rows_among(data)):
+        return _fatal(name, row, "one encoding for the whole file: the rows before this one are "
+                                 "UTF-8 and this one is not (GBK?); export the file again in one "
+                                 "encoding")  # fmt: skip
     text = text.lstrip("\ufeff")
     header = text.split("\n", 1)[0]
     sep = delimiter or sniff_delimiter(header)
-    frame = pd.read_csv(
-        io.StringIO(text),
-        sep=sep,
-        dtype=str,
-        keep_default_na=False,
-        na_values=[""],
-        skip_blank_lines=True,
-    )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=True,
+        )
+    except pd.errors.ParserError as e:
+        return _fatal(name, _parser_row(str(e)), f"well-formed CSV ({_parser_reason(str(e))})")
     frame.columns = [str(c).strip() for c in frame.columns]
+    cut = _cut_last_row(text, sep, len(frame.columns))
+    if cut:
+        row, fields = cut
+        return _fatal(name, row, f"{len(frame.columns)} fields like the header, got {fields}: "
+                                 "the file looks cut short; export it again")  # fmt: skip
     notes = [f"read as {enc}, delimiter {sep!r}"]
     return Raw(frame, 2, name, notes=notes)
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> Raw:
+def _fatal(name: str, row: int | None, expected: str) -> Raw:
+    return Raw(pd.DataFrame(), 2, name, [Problem(name, row, None, expected, fatal=True)])
+
+
+def _utf8_rows_among(data: bytes) -> int | None:
+    """In a file that is not UTF-8 as a whole: the first line that is not UTF-8, when other
+    lines with non-ASCII text are (a file that mixes encodings), else None."""
+    utf8_seen, first_bad = False, None
+    for i, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_seen = True
+        except UnicodeDecodeError:
+            first_bad = first_bad or i
+        if utf8_seen and first_bad:
+            return first_bad
+    return None
+
+
+def _parser_row(message: str) -> int | None:
+    """The row (header = 1) a pandas CSV parser error names."""
+    if m := re.search(r"in line (\d+)", message):
+        return int(m[1])
+    if m := re.search(r"starting at row (\d+)", message):
+        return int(m[1]) + 1  # 0-based, the header is row 0
+    return None
+
+
+def _parser_reason(message: str) -> str:
+    if "EOF inside string" in message:
+        return "a quote opened here is never closed"
+    if m := re.search(r"Expected (\d+) fields in line \d+, saw (\d+)", message):
+        return f"{m[1]} fields like the header, got {m[2]}"
+    return message.removeprefix("Error tokenizing data. C error: ").strip()
+
+
+def _cut_last_row(text: str, sep: str, n_fields: int) -> tuple[int, int] | None:
+    """(row, fields) when the file does not end with a line break and its last row has fewer
+    fields than the header: the file was cut off mid-row."""
+    if text.endswith(("\n", "\r")):
+        return None
+    lines = text.splitlines()
+    fields = len(next(csv.reader([lines[-1]], delimiter=sep)))
+    return (len(lines), fields) if fields < n_fields else None
+
+
+def _read_parquet(path: Path, columns: list[str] | None) -> Raw:
     name = path.name
+    try:
+        frame = pd.read_parquet(path, columns=columns)
+    except (OSError, ValueError, pa.ArrowException) as e:
+        empty = path.is_file() and path.stat().st_size == 0
+        what = "the file is empty" if empty else f"it is damaged or not Parquet: {type(e).__name__}"
+        return _fatal(name, None, f"a readable Parquet file ({what})")
+    return Raw(frame, 1, name)
+
+
+def _read_excel(path: Path, sheet: str | int | None, table: str | None = None) -> Raw:
+    name = path.name
+    notes = []
+    if sheet is None:
+        try:
+            sheets = pd.ExcelFile(path).sheet_names
+        except (OSError, ValueError, KeyError) as e:
+            return _fatal(name, None, f"a readable Excel workbook ({e})")
+        if len(sheets) > 1:
+            if table not in sheets:
+                return _fatal(name, None, f"one sheet, or a sheet named {table!r}, or the sheet "
+                                          f"set as source.sheet in a mapping; the workbook has "
+                                          f"sheets {', '.join(sheets)}")  # fmt: skip
+            sheet = table
+            notes.append(f"read sheet {table!r} of {len(sheets)}")
     try:
         frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
     except ValueError as e:  # e.g. missing sheet
@@ -155,7 +252,7 @@ def _read_excel(path: Path, sheet: str | int | None) -> Raw:
         )
     frame.columns = [str(c).strip() for c in frame.columns]
     label = f"{name}[{sheet}]" if sheet is not None else name
-    return Raw(frame, 2, label)
+    return Raw(frame, 2, label, notes=notes)
 
 
 def _read_sql(url: str, query: str | None, sql_table: str | None) -> Raw:

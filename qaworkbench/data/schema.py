@@ -98,7 +98,7 @@ CONTACTS = Table(
         C("topic", "text", required=False, free_text=True, doc="topic or disposition"),
         C("complaint", "flag", required=False, doc="contact raised a complaint"),
         C("resolved", "flag", required=False, doc="resolved on this contact"),
-        C("satisfaction", "number", required=False, doc="customer rating (e.g. 1-5)"),
+        C("satisfaction", "number", required=False, doc="customer rating, 0 to 10 (e.g. 1-5)"),
         C(
             "recording_ref",
             "text",

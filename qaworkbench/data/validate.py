@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..config import ABSURD_DURATION_S
+from ..config import ABSURD_DURATION_S, MAX_RATING
 from ..errors import Problem
 from ..frames import isin
 from .schema import Table
@@ -61,6 +61,14 @@ def row_checks(df: pd.DataFrame, t: Table) -> list[Finding]:
                         df[c],
                     )
                 )
+        rating = df["satisfaction"].to_numpy(dtype="float64", na_value=np.nan)
+        off = (rating < 0) | (rating > MAX_RATING)
+        if off.any():
+            out.append(
+                Finding(
+                    "satisfaction", f"a rating from 0 to {MAX_RATING:g}", off, df["satisfaction"]
+                )
+            )
         end = df["end_time"]
         if end.notna().any():
             mask = (end < df["start_time"]).fillna(False).to_numpy(dtype=bool)
@@ -147,7 +155,8 @@ def reference_checks(df: pd.DataFrame, t: Table, tables: dict[str, pd.DataFrame]
         vals = df[col]
         mask = vals.notna().to_numpy() & ~isin(vals, tables[other][other_col])
         if mask.any():
-            out.append(Finding(col, f"a {other_col} present in {other}", mask, vals))
+            article = "an" if other_col[0] in "aeiou" else "a"
+            out.append(Finding(col, f"{article} {other_col} present in {other}", mask, vals))
     return out
 
 

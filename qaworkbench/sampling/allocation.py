@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..errors import QAWError
 from .picks import random_key
 from .plan import SamplingPlan
 
@@ -24,7 +25,8 @@ def allocate(
 ) -> pd.DataFrame:
     """Add ``evaluator_id`` and ``workload_s`` to each planned evaluation (contact or slot).
 
-    Rows go to roles by the plan's shares, then within a role to the eligible
+    Without evaluators (an empty table) the rows are planned but not allocated
+    (``evaluator_id`` empty). Rows go to roles by the plan's shares, then within a role to the eligible
     evaluator with the least work so far, longest work first (LPT). With
     ``never_own_team`` nobody evaluates their own team. Workload: talk time
     (slots: ``slot_talk_s``) plus the plan's overhead per evaluation, seconds.
@@ -43,14 +45,19 @@ def allocate(
         for u in key
     ]
     out["evaluator_id"] = pd.Series(pd.NA, index=out.index, dtype="str")
+    if evaluators.empty:  # no evaluators table: planned, not allocated (the CLI says so)
+        return out
     for role, _ in roles:
         pool = evaluators[evaluators["role"] == role].reset_index(drop=True)
         rows = out.index[out["role"] == role]
         if len(rows) and pool.empty:
-            raise ValueError(f"the plan gives role {role!r} a share but no evaluator has that role")
+            raise QAWError(
+                f"the plan {plan.id} gives role {role!r} a share of the evaluations but no "
+                f"evaluator in the evaluators table has that role"
+            )
         _lpt(out, rows, pool, plan.allocation.never_own_team)
     if out["evaluator_id"].isna().any():
-        raise ValueError(
+        raise QAWError(
             f"{int(out['evaluator_id'].isna().sum())} planned evaluation(s) have no eligible evaluator "
             "(every evaluator of their role is on the agent's own team)"
         )

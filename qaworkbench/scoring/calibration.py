@@ -20,7 +20,8 @@ def calibration_scores(scored: pd.DataFrame, evaluators: pd.DataFrame) -> pd.Dat
     cal = scored[scored["calibration_session"].notna() & (scored["mode"] == "calibration")]
     cal = cal.merge(evaluators[["evaluator_id", "role"]], on="evaluator_id", how="left")
     ref = cal[cal["role"] == "qa_lead"]
-    if cal.empty:
+    if cal.empty or evaluators.empty:  # no evaluators table: nobody to compare with (noted)
+        cal = cal.iloc[0:0]
         return cal.assign(reference=pd.Series(dtype=float), deviation=pd.Series(dtype=float))
     if ref.empty:
         raise QAWError(
