@@ -175,7 +175,7 @@ def validate(
 
     Prints row counts per table; exits 1 listing every problem otherwise.
     """
-    from .data.load import load_center, load_table
+    from .data.load import load_center, load_export, load_table
     from .data.readers import is_url
 
     mode = "lenient" if lenient else "strict"
@@ -184,8 +184,12 @@ def validate(
             if lenient:
                 for old in rejects.glob("*.rejected.csv"):
                     old.unlink()
-            df, rep = load_table(source, table_name, mapping, mode=mode, rejects_dir=rejects)
-            reports = [rep]
+            if mapping:
+                loaded = load_export(source, mapping, mode=mode, rejects_dir=rejects)
+            else:
+                loaded = {"": load_table(source, table_name, mode=mode, rejects_dir=rejects)}
+            reports = [rep for _, rep in loaded.values()]
+            df = next(iter(loaded.values()))[0]
             if "answered" in df:
                 click.echo(
                     f"answered: {int(df['answered'].sum()):,d}, "
@@ -212,6 +216,60 @@ def validate(
     rejected = sum(r.rejected for r in reports)
     if rejected:
         click.echo(f"{rejected:,d} row(s) rejected; reasons in {rejects}/", err=True)
+
+
+@main.command("import")
+@click.argument("source")
+@click.option("--mapping", "-m", required=True, help="Column mapping (YAML path or name).")
+@click.option("--data", "folder", required=True, help="Data folder to write the table(s) into.")
+@click.option("--append", is_flag=True, help="Add the rows to the table the folder already has.")
+@click.option("--replace", is_flag=True, help="Replace the table the folder already has.")
+@click.option("--lenient", is_flag=True, help="Keep good rows; write rejected rows to --rejects.")
+@click.option("--rejects", type=click.Path(path_type=Path), default=Path("rejects"),
+              show_default=True, help="Folder for rejected rows (lenient mode).")  # fmt: skip
+def import_(
+    source: str, mapping: str, folder: str, append: bool, replace: bool, lenient: bool,
+    rejects: Path,
+) -> None:  # fmt: skip
+    """Load a foreign export through a mapping and write its canonical table(s) into a data
+    folder as Parquet; a wide evaluations export gives evaluations and evaluation_items."""
+    import pandas as pd
+
+    from .data.load import find_table_file, load_export, load_table, save_center
+
+    if append and replace:
+        raise click.UsageError("give --append or --replace, not both")
+    loaded = load_export(source, mapping, mode="lenient" if lenient else "strict",
+                         rejects_dir=rejects)  # fmt: skip
+    out = Path(folder)
+    tables = {}
+    for name, (df, rep) in loaded.items():
+        have = find_table_file(out, name) if out.is_dir() else None
+        if have is not None and have.suffix != ".parquet":
+            raise QAWError(f"{have} holds the {name} table already, not as Parquet; import into a "
+                           "folder of Parquet tables, or convert it first")  # fmt: skip
+        if have is not None and not (append or replace):
+            raise QAWError(f"{have} exists: pass --append to add these {len(df):,d} rows to it, "
+                           "or --replace to replace it; it was left as it is")  # fmt: skip
+        if have is not None and append:
+            old = load_table(have, name)[0]
+            df = pd.concat([old, df], ignore_index=True)
+        tables[name] = df
+        click.echo(f"{name}: {rep.rows_kept:,d} of {rep.rows_read:,d} rows from {rep.file}"
+                   + (f" ({rep.rejected:,d} rejected, see {rejects}/)" if rep.rejected else ""))  # fmt: skip
+        _notes(rep.notes)
+    if append:  # the key must stay unique across the old and the new rows
+        from .data.schema import table as schema_table
+        from .data.validate import key_duplicates
+
+        for name, df in tables.items():
+            dup = key_duplicates(df, schema_table(name))
+            if dup:
+                raise QAWError(f"{name}: --append would repeat {len(dup):,d} key(s) already in "
+                               f"{out}, e.g. {dup[0]}; nothing was written")  # fmt: skip
+    save_center(tables, out)
+    click.echo(f"written to {out}/ ({', '.join(f'{n}.parquet' for n in tables)}); "
+               f"check the folder with: qaw validate {out}")  # fmt: skip
 
 
 @main.command()

@@ -17,8 +17,8 @@ import pandas as pd
 
 from ..errors import QAWError, ValidationError
 from . import validate
-from .mapping import Mapping, apply_mapping, canonical, empty_frame, load_mapping
-from .readers import detect_format, is_url, read_raw
+from .mapping import Mapping, apply_mapping, canonical, empty_frame, load_mapping, wide_items
+from .readers import Raw, detect_format, is_url, read_raw
 from .schema import LOAD_ORDER, TABLES, table
 
 Mode = Literal["strict", "lenient"]
@@ -36,6 +36,8 @@ class TableReport:
     rows_kept: int
     rejects_path: str | None = None
     notes: list[str] = field(default_factory=list)
+    # the row number (as the user sees it) of each kept row, for later cross-table messages
+    row_numbers: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def rejected(self) -> int:
@@ -120,6 +122,52 @@ def load_table(
         is_canonical = True
     else:
         is_canonical = False
+    raw, df, findings, report = _read(path, mapping, is_canonical, allow_empty)
+    rows = np.arange(len(df)) + raw.row_offset
+    df = _settle(df, findings, rows, raw.frame, report.table, raw.name, mode, rejects_dir, report)
+    return df, report
+
+
+def load_export(
+    path: str | Path,
+    mapping: Mapping | str | Path,
+    *,
+    mode: Mode = "strict",
+    rejects_dir: str | Path | None = None,
+) -> dict[str, tuple[pd.DataFrame, TableReport]]:
+    """Load a foreign export through its mapping: the mapping's table, and for a wide
+    evaluations export (``items`` in the mapping) also ``evaluation_items``, one row per item
+    cell. A bad item cell rejects its whole evaluation (a partial one would score wrong)."""
+    if not isinstance(mapping, Mapping):
+        mapping = load_mapping(mapping)
+    if mapping.items is None:
+        df, rep = load_table(path, mapping=mapping, mode=mode, rejects_dir=rejects_dir)
+        return {mapping.table: (df, rep)}
+    raw, ev, findings, report = _read(path, mapping, False, False)
+    items, bad, fatal = wide_items(raw.frame, mapping.items, ev["evaluation_id"], file=raw.name)
+    if fatal:
+        raise ValidationError("evaluation_items", raw.name, fatal)
+    findings += [
+        validate.Finding(col, expected, mask, raw.frame[col])
+        for col, (mask, expected) in bad.items()
+    ]
+    rows = np.arange(len(ev)) + raw.row_offset
+    kept_rows = ~validate.bad_rows(findings, len(ev)) if findings else np.ones(len(ev), bool)
+    ev = _settle(ev, findings, rows, raw.frame, "evaluations", raw.name, mode, rejects_dir, report)
+    items = items[kept_rows[items.pop("_row").to_numpy()]].reset_index(drop=True)
+    n_items = len(items)
+    items_report = TableReport(
+        "evaluation_items", raw.name, n_items, n_items,
+        notes=[f"{n_items:,d} item results from {len(mapping.items.columns) + len(mapping.items.critical)} "
+               "item columns of the evaluations kept"],
+    )  # fmt: skip
+    return {"evaluations": (ev, report), "evaluation_items": (items, items_report)}
+
+
+def _read(
+    path: str | Path, mapping: Mapping, is_canonical: bool, allow_empty: bool
+) -> tuple[Raw, pd.DataFrame, list[validate.Finding], TableReport]:
+    """Read a file and map it: the raw cells, the canonical frame, its row problems, a report."""
     t = table(mapping.table)
     src = mapping.source
     fmt = src.format or detect_format(path)
@@ -149,10 +197,8 @@ def load_table(
     unparsed = {col: mask for col, (mask, _) in applied.bad.items()}
     findings += [_not_unparsed(f, unparsed) for f in validate.row_checks(df, t)]
     findings = [f for f in findings if f.mask.any()]
-    rows = np.arange(len(df)) + raw.row_offset
     report = TableReport(t.name, raw.name, len(df), len(df), notes=raw.notes + applied.notes)
-    df = _settle(df, findings, rows, raw.frame, t.name, raw.name, mode, rejects_dir, report)
-    return df, report
+    return raw, df, findings, report
 
 
 def _not_unparsed(f: validate.Finding, unparsed: dict[str, np.ndarray]) -> validate.Finding:
@@ -175,6 +221,7 @@ def _settle(
 ) -> pd.DataFrame:
     """Raise (strict) or split off and write the rejected rows (lenient)."""
     if not findings:
+        report.row_numbers = rows
         return df
     if mode == "strict":
         raise ValidationError(
@@ -188,6 +235,7 @@ def _settle(
     report.rows_kept -= int(bad.sum())
     report.rejects_path = str(path)
     report.notes.append(f"{int(bad.sum())} row(s) rejected, written to {path}")
+    report.row_numbers = rows[~bad]
     return df.loc[~bad].reset_index(drop=True)
 
 
@@ -268,8 +316,7 @@ def load_center(
         if not findings:
             continue
         rep = by_name[name]
-        rows = np.arange(len(loaded[name])) + 2
-        rep.notes.append("row numbers of cross-table problems count kept rows")
+        rows = rep.row_numbers if rep.row_numbers is not None else np.arange(len(loaded[name])) + 1
         loaded[name] = _settle(
             loaded[name], findings, rows, loaded[name], name, rep.file, mode, rejects_dir, rep
         )

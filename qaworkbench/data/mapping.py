@@ -39,6 +39,7 @@ class ColumnRule(BaseModel):
     values: dict[str, str] | None = Field(default=None, description="export word -> canonical")
     true: list[str] | None = None
     false: list[str] | None = None
+    unknown: list[str] | None = Field(default=None, description="flag words for not decided")
 
     @model_validator(mode="after")
     def _one_source(self) -> ColumnRule:
@@ -68,6 +69,49 @@ class Source(BaseModel):
     query: str | None = None
 
 
+Result = Literal["pass", "fail", "na"]
+# What a verdict cell says about an item (达标? met the standard?), and a bottom-line cell
+# (违规? violated?), in the words Chinese and English QA sheets use.
+VERDICT_WORDS: dict[str, Result] = {
+    "是": "pass", "达标": "pass", "合格": "pass", "√": "pass", "否": "fail", "不达标": "fail",
+    "不合格": "fail", "×": "fail", "不适用": "na", "无": "na", "Y": "pass", "Yes": "pass",
+    "Pass": "pass", "N": "fail", "No": "fail", "Fail": "fail", "N/A": "na", "NA": "na",
+}  # fmt: skip
+CRITICAL_WORDS: dict[str, Result] = {
+    "是": "fail", "有": "fail", "违规": "fail", "否": "pass", "无": "pass", "Y": "fail",
+    "Yes": "fail", "1": "fail", "N": "pass", "No": "pass", "0": "pass",
+}  # fmt: skip
+
+
+class ItemCells(BaseModel):
+    """A wide evaluation export: one row per evaluation, one column per scorecard item.
+
+    ``cells`` says what an item's cell holds: ``points_lost`` (a number of points, 0 =
+    passed; a word of ``na_words`` = not applicable) or ``verdict`` (a word of ``values``:
+    passed, failed or not applicable; a failed item loses its full points). ``critical``
+    columns hold whether a bottom-line item was violated (``critical_values``). A blank cell
+    counts as ``blank``. ``comment`` is a column with the evaluator's remark, kept on each
+    failed item of the row.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    cells: Literal["points_lost", "verdict"]
+    columns: dict[str, str] = Field(min_length=1, description="item id -> source column")
+    critical: dict[str, str] = Field(default_factory=dict, description="item id -> column")
+    values: dict[str, Result] = Field(default_factory=lambda: dict(VERDICT_WORDS))
+    critical_values: dict[str, Result] = Field(default_factory=lambda: dict(CRITICAL_WORDS))
+    na_words: list[str] = ["不适用", "N/A", "NA", "n/a", "-"]
+    blank: Literal["pass", "na"] = "pass"
+    comment: str | None = None
+
+    @property
+    def sources(self) -> list[str]:
+        """Every source column the item cells are read from."""
+        comment = [self.comment] if self.comment else []
+        return [*self.columns.values(), *self.critical.values(), *comment]
+
+
 class Mapping(BaseModel):
     """A column mapping file."""
 
@@ -80,6 +124,7 @@ class Mapping(BaseModel):
     source: Source = Source()
     columns: dict[str, ColumnRule]
     ignore: list[str] = []
+    items: ItemCells | None = None  # a wide evaluations export also gives evaluation_items
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -104,6 +149,8 @@ class Mapping(BaseModel):
         ]
         if missing:
             raise ValueError(f"required columns of {t.name!r} not mapped: {', '.join(missing)}")
+        if self.items is not None and self.table != "evaluations":
+            raise ValueError("`items` (one column per item) belongs to an evaluations mapping")
         return self
 
 
@@ -216,6 +263,7 @@ def apply_mapping(
         )
         res.notes.append("answered: derived from talk_s > 0 (not in the export)")
     used = {s for r in m.columns.values() for s in r.sources} | set(m.ignore)
+    used |= set(m.items.sources) if m.items else set()
     unused = [c for c in raw.columns if c not in used and not str(c).startswith("_")]
     if unused:
         res.notes.append(f"source columns not used: {', '.join(map(str, unused))}")
@@ -271,11 +319,78 @@ def _parse_as(s: pd.Series, kind: str, rule: ColumnRule, col: Column) -> parse.P
     if kind == "number":
         return parse.parse_number(s)
     if kind == "flag":
-        if rule.true or rule.false:
-            return parse.parse_flag(
-                s, tuple(rule.true or parse.TRUE_WORDS), tuple(rule.false or parse.FALSE_WORDS)
-            )
-        return parse.parse_flag(s)
+        return parse.parse_flag(
+            s,
+            tuple(rule.true or parse.TRUE_WORDS),
+            tuple(rule.false or parse.FALSE_WORDS),
+            tuple(rule.unknown or ()),
+        )
     if kind == "category":
         return parse.parse_category(s, col.values, rule.values)
     raise ConfigError(f"unknown parse kind {kind!r}")
+
+
+def wide_items(
+    raw: pd.DataFrame, cells: ItemCells, evaluation_id: pd.Series, *, file: str
+) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, str]], list[Problem]]:
+    """The ``evaluation_items`` rows of a wide export (one per item cell; ``_row`` is the
+    export's row position), the bad cells by source column (mask over the export's rows, what
+    was expected), and fatal problems (an item column the file lacks)."""
+    missing = [c for c in cells.sources if c not in raw.columns]
+    if missing:
+        return pd.DataFrame(), {}, [
+            Problem(file, None, ", ".join(missing), f"the item column(s) the mapping names; the "
+                    f"file has: {', '.join(map(str, raw.columns))}", fatal=True)
+        ]  # fmt: skip
+    parts, bad = [], {}
+    comment = parse.parse_text(raw[cells.comment]).values if cells.comment else None
+    for item_id, col, critical in [
+        *((i, c, False) for i, c in cells.columns.items()),
+        *((i, c, True) for i, c in cells.critical.items()),
+    ]:
+        result, points, wrong, expected = _item_cells(raw[col], cells, critical)
+        if wrong.any():
+            bad[col] = (wrong, expected)
+        keep = (result != "") & ~wrong
+        part = pd.DataFrame(
+            {
+                "_row": np.flatnonzero(keep),  # the export row, to drop with its evaluation
+                "evaluation_id": evaluation_id.to_numpy()[keep],
+                "item_id": item_id,
+                "result": result[keep],
+                "points_deducted": points[keep],
+                "comment": (comment.to_numpy()[keep] if comment is not None else None),
+            }
+        )
+        part["comment"] = part["comment"].where(part["result"] == "fail")
+        parts.append(part)
+    items = pd.concat(parts, ignore_index=True).astype(
+        {"evaluation_id": "str", "item_id": "str", "result": "str", "comment": "str"}
+    )
+    return items, bad, []
+
+
+def _item_cells(
+    s: pd.Series, cells: ItemCells, critical: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Per cell: result ("" when a blank cell counts as nothing), points deducted, whether the
+    cell is unreadable, and what was expected."""
+    txt = s.astype("str").str.strip().where(s.notna(), "").to_numpy(dtype=object)
+    blank = txt == ""
+    result = np.full(len(s), cells.blank, dtype=object)
+    points = np.zeros(len(s))
+    if critical or cells.cells == "verdict":
+        words = cells.critical_values if critical else cells.values
+        mapped = pd.Series(txt).map(words).to_numpy(dtype=object)
+        wrong = ~blank & pd.isna(mapped)
+        result = np.where(blank, result, mapped)
+        expected = f"one of {', '.join(words)}"
+    else:
+        num = pd.to_numeric(pd.Series(txt).str.replace(",", ""), errors="coerce").to_numpy()
+        na = np.isin(txt, cells.na_words)
+        wrong = ~blank & ~na & (np.isnan(num) | (num < 0))
+        result = np.select([blank, na, num > 0], [result, "na", "fail"], "pass")
+        points = np.where(result == "fail", num, 0.0)
+        expected = f"points lost (a number of 0 or more), or one of {', '.join(cells.na_words)}"
+    result = np.where(wrong, "", result).astype(str)
+    return result, points, wrong, expected

@@ -165,9 +165,13 @@ def _time_cell_to_text(v: object) -> object:
 
 
 def parse_flag(
-    s: pd.Series, true: tuple[str, ...] = TRUE_WORDS, false: tuple[str, ...] = FALSE_WORDS
+    s: pd.Series,
+    true: tuple[str, ...] = TRUE_WORDS,
+    false: tuple[str, ...] = FALSE_WORDS,
+    unknown: tuple[str, ...] = (),
 ) -> Parsed:
-    """Booleans from Y/N, yes/no, 是/否, 1/0, true/false (case-insensitive)."""
+    """Booleans from Y/N, yes/no, 是/否, 1/0, true/false (case-insensitive); the ``unknown``
+    words (e.g. 处理中, still open) are empty cells."""
     expected = f"a flag ({'/'.join(true[:2])} or {'/'.join(false[:2])})"
     if pd.api.types.is_bool_dtype(s.dtype):
         return Parsed(s.astype("boolean"), np.zeros(len(s), dtype=bool), expected)
@@ -177,6 +181,7 @@ def parse_flag(
         out = (x == 1.0).astype("boolean").mask(~ok)
         return Parsed(out, (~ok & x.notna()).to_numpy(), expected)
     txt = _as_text(s.map(_num_to_text) if s.dtype == object else s)
+    txt = txt.mask(txt.isin(unknown)) if unknown else txt
     lut = {w.lower(): True for w in true} | {w.lower(): False for w in false}
     lut |= {w.upper(): v for w, v in lut.items()} | {w.capitalize(): v for w, v in lut.items()}
     out = _map_distinct(txt, lut).astype("boolean")

@@ -140,6 +140,12 @@ def _formula_mask(s: pd.Series) -> np.ndarray:
     return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
 
 
+def key_duplicates(df: pd.DataFrame, t: Table) -> list[str]:
+    """The key values that appear more than once in ``df`` (each once, as written)."""
+    keys = _key_values(df, t)
+    return keys[keys.duplicated()].astype(str).unique().tolist()
+
+
 def _key_values(df: pd.DataFrame, t: Table) -> pd.Series:
     if len(t.key) == 1:
         return df[t.key[0]]
