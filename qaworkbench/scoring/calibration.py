@@ -41,6 +41,9 @@ def evaluator_deviation(
     """Per evaluator: n, mean deviation from the reference (with 95% interval), mean absolute
     deviation, and the share of contacts within ± ``tolerance`` points."""
     by = [by] if isinstance(by, str) else list(by)
+    if cal.empty:  # no calibration sessions (or no QA lead to compare with)
+        cols = ["n", "mean_deviation", "sd", "mean_abs_deviation", "within_tolerance", "lo", "hi"]
+        return pd.DataFrame(columns=[*by, *cols])
     g = cal.groupby(by)["deviation"]
     out = g.agg(n="size", mean_deviation="mean", sd="std").reset_index()
     out["mean_abs_deviation"] = g.apply(lambda d: d.abs().mean()).to_numpy()

@@ -116,7 +116,7 @@ def score_period(center: Center, period: Period, code: str = "cloud_service") ->
         pareto=pd.concat([par_center, par], ignore_index=True),
         control=stats.control_limits(history, "team"),
         status=status,
-        calibration=calibration.evaluator_deviation(cal) if not cal.empty else cal,
+        calibration=calibration.evaluator_deviation(cal),
         section_alpha=calibration.section_alpha(sections, scored),
         item_agreement=calibration.item_agreement(
             center.evaluation_items, scored, center.evaluators
