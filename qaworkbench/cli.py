@@ -16,7 +16,7 @@ import click
 
 from ._version import __version__
 from .config import DEMO_DIR
-from .errors import ConfigError, QAWError, ValidationError
+from .errors import ConfigError, QAWError
 
 DATA_OPTION = click.option(
     "--data",
@@ -179,31 +179,25 @@ def validate(
     from .data.readers import is_url
 
     mode = "lenient" if lenient else "strict"
-    try:
-        if mapping or table_name or (not is_url(source) and Path(source).is_file()):
-            if lenient:
-                for old in rejects.glob("*.rejected.csv"):
-                    old.unlink()
-            if mapping:
-                loaded = load_export(source, mapping, mode=mode, rejects_dir=rejects)
-            else:
-                loaded = {"": load_table(source, table_name, mode=mode, rejects_dir=rejects)}
-            reports = [rep for _, rep in loaded.values()]
-            df = next(iter(loaded.values()))[0]
-            if "answered" in df:
-                click.echo(
-                    f"answered: {int(df['answered'].sum()):,d}, "
-                    f"not answered: {int((~df['answered'].astype(bool)).sum()):,d}"
-                )
+    limits: list[str] = []
+    if mapping or table_name or (not is_url(source) and Path(source).is_file()):
+        if lenient:
+            for old in rejects.glob("*.rejected.csv"):
+                old.unlink()
+        if mapping:
+            loaded = load_export(source, mapping, mode=mode, rejects_dir=rejects)
         else:
-            center = load_center(source, mode=mode, rejects_dir=rejects)
-            reports, limits = center.reports, center.limits()
-    except ValidationError as e:
-        click.echo(str(e), err=True)
-        sys.exit(1)
-    except (ConfigError, QAWError) as e:
-        click.echo(str(e), err=True)
-        sys.exit(1)
+            loaded = {"": load_table(source, table_name, mode=mode, rejects_dir=rejects)}
+        reports = [rep for _, rep in loaded.values()]
+        df = next(iter(loaded.values()))[0]
+        if "answered" in df:
+            click.echo(
+                f"answered: {int(df['answered'].sum()):,d}, "
+                f"not answered: {int((~df['answered'].astype(bool)).sum()):,d}"
+            )
+    else:
+        center = load_center(source, mode=mode, rejects_dir=rejects)
+        reports, limits = center.reports, center.limits()
     click.echo(f"{'table':18s} {'rows read':>10s} {'kept':>10s} {'rejected':>9s}  file")
     for r in reports:
         click.echo(
@@ -211,8 +205,7 @@ def validate(
         )
         for note in r.notes:
             click.echo(f"{'':18s} note: {note}")
-    if not (mapping or table_name or (not is_url(source) and Path(source).is_file())):
-        _notes(limits)
+    _notes(limits)
     rejected = sum(r.rejected for r in reports)
     if rejected:
         click.echo(f"{rejected:,d} row(s) rejected; reasons in {rejects}/", err=True)

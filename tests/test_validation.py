@@ -120,6 +120,16 @@ def test_file_cut_at_excels_row_limit(tmp_path):
     assert "Excel's row limit" in e.problems[0].expected
 
 
+def test_a_csv_longer_than_excels_limit_is_not_taken_for_a_cut_one(tmp_path):
+    """Only a file that stops exactly at the limit was cut; CSV may be longer."""
+    path = tmp_path / "agents.csv"
+    n = EXCEL_MAX_ROWS  # data rows: one more than a full Excel sheet holds with its header
+    body = "".join(f"A{i},N,T,2025-01-01\n" for i in range(n))
+    path.write_text("agent_id,name,team,hire_date\n" + body, encoding="utf-8")
+    df, rep = load_table(path, "agents")
+    assert rep.rows_read == n == len(df)
+
+
 def test_missing_required_value_and_unanswered_without_agent(tmp_path):
     data = rows(
         contact_row(8, agent_id="", answered="N", talk_s=""),  # fine: abandoned

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from .cache import cache_dir, cached_file, stamp
-from .load import find_table_file, load_table
+from .load import load_table, present_tables
 from .readers import is_url
 from .schema import TABLES, Table
 
@@ -36,32 +36,28 @@ def connect(
     """
     con = duckdb.connect()
     con.execute("SET threads TO 2")
-    if is_url(source):
-        present = _sql_tables(str(source))
-        for name, t in TABLES.items():
-            if name not in present or (tables is not None and name not in tables):
-                continue
+    for name, p in present_tables(source).items():
+        t = TABLES[name]
+        if tables is not None and name not in tables:
+            continue
+        if is_url(source):
             df, _ = load_table(source, name, allow_empty=t.optional or name != "contacts")
             con.register("_loaded", df)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _loaded")
             con.unregister("_loaded")
-        return con
-    folder = Path(source)
-    for name, t in TABLES.items():
-        p = find_table_file(folder, name)
-        if p is None or (tables is not None and name not in tables):
             continue
-        parquet = None
+        p = Path(p)
+        select = None
         if p.is_dir() or p.suffix == ".parquet":
-            parquet = str(p / "**" / "*.parquet") if p.is_dir() else str(p)
-            select = _canonical_select(con, parquet, t)
-        if parquet is None or select is None:
-            parquet = str(_converted(folder, p, name))
-            select = _canonical_select(con, parquet, t)
+            select = _canonical_select(
+                con, str(p / "**" / "*.parquet") if p.is_dir() else str(p), t
+            )
+        if select is None:
+            select = _canonical_select(con, str(_converted(Path(source), p, name)), t)
             if notes is not None:
                 notes.append(
-                    f"{p.name}: read through a Parquet copy in {cache_dir(folder)} (made once, "
-                    "made again when the file changes)"
+                    f"{p.name}: read through a Parquet copy in {cache_dir(Path(source))} (made "
+                    "once, made again when the file changes)"
                 )
         con.execute(f"CREATE VIEW {name} AS {select}")
     return con
@@ -114,16 +110,6 @@ def _converted(folder: Path, path: Path, name: str) -> Path:
         stamp([path], name, "canonical"),
         lambda: load_table(path, name, allow_empty=t.optional or name != "contacts")[0],
     )
-
-
-def _sql_tables(url: str) -> set[str]:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url)
-    try:
-        return set(sa.inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
 
 
 def _q(s: str) -> str:

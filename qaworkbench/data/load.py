@@ -275,7 +275,7 @@ def load_center(
     if rejects_dir is not None:
         for n in wanted:  # a fresh load starts fresh reject files
             (Path(rejects_dir) / f"{n}.rejected.csv").unlink(missing_ok=True)
-    present = _present_tables(source)
+    present = present_tables(source)
     missing = [n for n in REQUIRED_TABLES if n in wanted and n not in present]
     if missing:
         raise QAWError(
@@ -323,7 +323,8 @@ def load_center(
     return Center(loaded, reports, str(source))
 
 
-def _present_tables(source: str | Path) -> dict[str, str | Path]:
+def present_tables(source: str | Path) -> dict[str, str | Path]:
+    """The canonical tables a data folder (their files) or a database URL (the URL) has."""
     if is_url(source):
         import sqlalchemy as sa
 

@@ -298,7 +298,7 @@ def _file_checks(raw: Raw, fmt: str, allow_empty: bool) -> None:
                 fatal=True,
             )
         )
-    elif fmt in ("csv", "excel") and len(raw.frame) + 1 >= EXCEL_MAX_ROWS:
+    elif fmt in ("csv", "excel") and len(raw.frame) + 1 == EXCEL_MAX_ROWS:  # exactly: cut
         raw.fatal.append(
             Problem(
                 raw.name,
