@@ -115,9 +115,22 @@ def parse_number(s: pd.Series) -> Parsed:
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return Parsed(s.astype("float64"), np.zeros(len(s), dtype=bool), "a number")
     txt = _as_text(s)
-    out = pd.to_numeric(txt.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+    out = _cast(txt, pa.float64())
+    if out is None:  # not all plain numbers: thousands separators, or text to refuse
+        out = pd.to_numeric(txt.str.replace(",", "", regex=False), errors="coerce")
+    out = out.astype("float64")
     bad = out.isna().to_numpy() & txt.notna().to_numpy()
     return Parsed(out, bad, "a number")
+
+
+def _cast(txt: pd.Series, to: pa.DataType) -> pd.Series | None:
+    """``txt`` cast by Arrow when every value converts (numbers, ISO 8601 times: the common
+    case, done in C++), else None and the caller parses value by value."""
+    try:
+        arr = pc.cast(arrow(txt), to)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return pd.Series(arr.to_pandas(), index=txt.index)
 
 
 _HMS = re.compile(r"^\s*(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?\s*([AaPp][Mm])?\s*$")
@@ -139,6 +152,10 @@ def parse_duration(s: pd.Series, unit: str = "s") -> Parsed:
     if s.dtype == object:  # Excel: time cells arrive as datetime.time
         s = s.map(_time_cell_to_text)
     txt = _as_text(s)
+    fast = _cast(txt, pa.float64())
+    if fast is not None:  # plain numbers throughout
+        out = fast.astype("float64") * factor
+        return Parsed(out, out.isna().to_numpy() & txt.notna().to_numpy(), expected)
     num = pd.to_numeric(txt, errors="coerce").astype("float64") * factor
     parts = txt.str.extract(_HMS.pattern)
     a = pd.to_numeric(parts[0], errors="coerce")
@@ -259,6 +276,8 @@ def parse_datetime(
         expected += " in the same form as the rest of the column (all with one UTC offset, or none)"
     if fmt:
         out = pd.to_datetime(txt, format=fmt, errors="coerce")
+    elif (iso := _cast(txt, pa.timestamp("us"))) is not None:  # ISO 8601 throughout
+        out = iso
     else:
         out = _infer_datetime(txt, dayfirst)
     if serial is not None:
