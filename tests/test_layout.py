@@ -11,7 +11,17 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "qaworkbench"
 
 # Shared by every stage (flat modules at the top), then the stages in the order of the loop.
-SHARED = {"_version", "config", "errors", "frames", "yamlconf", "stats", "privacy", "periods"}
+SHARED = {
+    "_version",
+    "config",
+    "errors",
+    "frames",
+    "order",
+    "yamlconf",
+    "stats",
+    "privacy",
+    "periods",
+}
 STAGES = ["data", "scoring", "sampling", "coaching", "reporting", "dashboards"]
 TOP = {"demo", "cli", ""}  # "" is qaworkbench/__init__.py, the public API
 

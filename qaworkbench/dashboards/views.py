@@ -19,6 +19,7 @@ from IPython.display import HTML
 from .. import coaching, scoring
 from ..config import DEMO_DIR, REPORTS_DIR
 from ..errors import QAWError
+from ..order import natural_sorted, sort_natural
 from ..privacy import masked
 from ..reporting.contents import report_center, table
 from ..reporting.i18n import t
@@ -81,7 +82,7 @@ class DashboardData:
         self.months = sorted(per_month.index)
         full = per_month[per_month >= 0.5 * per_month.median()]
         self.default_month = full.index.max()  # not a month of a few late evaluations
-        self.teams = sorted(self.center.agents["team"].dropna().unique())
+        self.teams = natural_sorted(self.center.agents["team"].dropna().unique())
         self.roster = self.center.agents.set_index("agent_id")
         contacts = masked(self.center.contacts)
         self.contacts = contacts.set_index("contact_id")
@@ -119,7 +120,7 @@ class DashboardData:
 
     def agents_of(self, team: str) -> list[tuple[str, str]]:
         """(label, agent_id) for a team's agents, for a dropdown."""
-        a = self.center.agents[self.center.agents["team"] == team].sort_values("agent_id")
+        a = sort_natural(self.center.agents[self.center.agents["team"] == team], ["agent_id"])
         return [(f"{r.agent_id} {r.name}", r.agent_id) for r in a.itertuples()]
 
     def item_label(self, item_id: str) -> str:

@@ -18,6 +18,7 @@ from .. import scoring
 from ..config import REPORTS_DIR
 from ..data.load import Center, load_center
 from ..errors import QAWError
+from ..order import natural_sorted, sort_natural
 from ..periods import Period, parse_period
 from ..privacy import masked
 from ..sampling.allocation import completion
@@ -80,7 +81,7 @@ def build(
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
     center = center or report_center(source)
     st = score_period(center, p)
-    teams = sorted(st.agents["team"].dropna().unique())
+    teams = natural_sorted(st.agents["team"].dropna().unique())
     if team and team not in teams:
         raise ValueError(f"team {team!r} has no evaluations in {period}; teams: {', '.join(teams)}")
     ctx = ReportContext(kind, period, language, team, agent_id, i18n.t(kind, language), teams=teams)
@@ -157,7 +158,7 @@ def _agents_table(st: ScoreTables, team: str) -> pd.DataFrame:
     cols = [*AGENT_SCORE_COLUMNS, "rank_raw", "status"]
     return (
         _scope(st.agents, team)[cols]
-        .sort_values(["team", "rank_pooled"], kind="stable")
+        .pipe(sort_natural, ["team", "rank_pooled"])
         .reset_index(drop=True)
     )
 

@@ -10,6 +10,7 @@ import pandas as pd
 from .. import stats
 from ..data.load import Center
 from ..errors import QAWError
+from ..order import sort_natural
 from ..periods import Period
 from . import calibration, evaluations, penalties
 from .pay import pay_multiplier
@@ -85,7 +86,7 @@ def score_period(center: Center, period: Period, code: str = "cloud_service") ->
     order = ["agent_id", "name", "team", "n", "mean", "lo", "hi", "half_width", "pooled", "pooled_lo",
              "pooled_hi", "reliability", "rank_raw", "rank_pooled", "critical_fails", "status",
              "penalty_points", "evidence", "pay_multiplier", "pay_multiplier_lo", "pay_multiplier_hi"]  # fmt: skip
-    agents = agents[order].sort_values(["team", "agent_id"], kind="stable").reset_index(drop=True)
+    agents = sort_natural(agents[order], ["team", "agent_id"]).reset_index(drop=True)
 
     items = center.evaluation_items.merge(
         regular[["evaluation_id", "team", "scorecard_id", "scorecard_version"]], on="evaluation_id"
@@ -111,11 +112,11 @@ def score_period(center: Center, period: Period, code: str = "cloud_service") ->
         evaluations=scored,
         sections=sections,
         agents=agents,
-        teams=stats.clustered_intervals(regular, "team"),
+        teams=sort_natural(stats.clustered_intervals(regular, "team"), ["team"]),
         center=stats.clustered_intervals(regular, None),
-        pareto=pd.concat([par_center, par], ignore_index=True),
-        control=stats.control_limits(history, "team"),
-        status=status,
+        pareto=pd.concat([par_center, sort_natural(par, ["team"])], ignore_index=True),
+        control=sort_natural(stats.control_limits(history, "team"), ["team", "week"]),
+        status=sort_natural(status, ["agent_id"]),
         calibration=calibration.evaluator_deviation(cal),
         section_alpha=calibration.section_alpha(sections, scored),
         item_agreement=calibration.item_agreement(
