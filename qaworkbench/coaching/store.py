@@ -35,6 +35,13 @@ def default_url() -> str:
     return os.environ.get("QAW_COACHING_DB", f"sqlite:///{DATA_DIR / 'coaching.db'}")
 
 
+def recorded(url: str | None = None) -> bool:
+    """Whether the coaching store exists (a SQLite file not yet created has no actions), so a
+    reader need not create one."""
+    url = url or default_url()
+    return not url.startswith("sqlite:///") or os.path.exists(url.removeprefix("sqlite:///"))
+
+
 def connect(url: str | None = None) -> sa.Engine:
     """An engine for the coaching store, creating its table if needed.
 

@@ -385,9 +385,11 @@ def _agent(
     this = st.agents[st.agents["agent_id"] == agent_id]
     from .. import coaching
 
-    store = coaching.connect()
-    acts = coaching.actions(store, agent_id)
-    acts = acts[acts["created_at"] < p.end] if len(acts) else acts
+    if coaching.recorded():  # reading a report never creates the store
+        acts = coaching.actions(coaching.connect(), agent_id)
+        acts = acts[acts["created_at"] < p.end] if len(acts) else acts
+    else:
+        acts = pd.DataFrame()
     results = center.evaluation_items.merge(
         scored[["evaluation_id", "agent_id", "evaluated_at"]], on="evaluation_id"
     )[["agent_id", "item_id", "result", "evaluated_at"]]
