@@ -162,3 +162,41 @@ def test_coaching_actions_appear_in_the_agent_archive(
     assert (
         len(coached) == 1 and coached.iloc[0, 0] == 1
     )  # action 1, with its before/after fail rates
+
+
+def _staged(reports_dir, kind, period, team, language, n):
+    """A finished run as the runner stages it (report, run record), without running papermill."""
+    from qaworkbench.reporting.runner import _publish
+
+    d = reports_dir / ".staging" / f"run{n}"
+    d.mkdir(parents=True)
+    (d / "report.html").write_text(
+        f"<p>{kind} {period} {team} {language} {n}</p>", encoding="utf-8"
+    )
+    params = {"period": period, "team": team, "language": language}
+    run = {"run_id": f"run{n}", "kind": kind, "period": period, "parameters": params,
+           "published_at": "2026-12-02 09:00"}  # fmt: skip
+    (d / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    return _publish(d, reports_dir, kind, period, team, language)
+
+
+def test_variants_are_filed_apart_and_the_index_lists_each_in_its_language(tmp_path):
+    """A team's or the English version never replaces the center's Chinese report; the index
+    (Chinese, and English beside it) lists every variant with its week's dates."""
+    from qaworkbench.reporting.runner import write_index
+
+    center_zh = _staged(tmp_path, "weekly", "2026-W43", "", "zh", 1)
+    team_zh = _staged(tmp_path, "weekly", "2026-W43", "话务十三组", "zh", 2)
+    center_en = _staged(tmp_path, "weekly", "2026-W43", "", "en", 3)
+    _staged(tmp_path, "weekly", "2026-W43", "话务二组", "zh", 4)
+    again = _staged(tmp_path, "weekly", "2026-W43", "", "zh", 5)  # a re-run replaces its own
+    assert again == center_zh and "zh 5" in (center_zh / "report.html").read_text(encoding="utf-8")
+    assert "话务十三组 zh 2" in (team_zh / "report.html").read_text(encoding="utf-8")
+    assert "en 3" in (center_en / "report.html").read_text(encoding="utf-8")
+    write_index(tmp_path)
+    zh = (tmp_path / "index.html").read_text(encoding="utf-8")
+    en = (tmp_path / "index.en.html").read_text(encoding="utf-8")
+    assert "<html lang='zh'>" in zh and "<html lang='en'>" in en
+    assert "2026-W43 (10-19 – 10-25)" in zh and "全中心" in zh and "whole center" in en
+    assert zh.count("<tr><td>") == 4 and zh.index("话务二组") < zh.index("话务十三组")
+    assert "weekly/2026-W43/center/en/report.html" in zh

@@ -22,12 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 from filelock import FileLock, Timeout
 
 from .._version import __version__
 from ..config import PROJ_ROOT, REPORTS_DIR, TEMPLATES_DIR
 from ..errors import ConfigError, QAWError
+from ..order import natural_key
+from ..periods import parse_period
 from ..privacy import find_unmasked
 from . import contents
 from .publish import write_excel
@@ -147,10 +150,11 @@ def run_report(
         (staging / "context.pkl").unlink()
         log["timings_s"]["render"] = round(time.perf_counter() - t2, 2)
         log["status"] = "published"
+        log["published_at"] = time.strftime("%Y-%m-%d %H:%M")
         (staging / "run.json").write_text(
             json.dumps(log, ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        link = _publish(staging, reports_dir, kind, period, agent_id)
+        link = _publish(staging, reports_dir, kind, period, agent_id or team, language)
         _log(reports_dir, log)
         write_index(reports_dir)
         return Published(link, link / "report.html", log)
@@ -268,24 +272,37 @@ def check_html(page: str, executed: Path) -> list[str]:
     return problems
 
 
-def _publish(staging: Path, reports_dir: Path, kind: str, period: str, agent_id: str) -> Path:
-    """Move the finished run to a version folder and swap the stable link to it atomically."""
+def _publish(
+    staging: Path, reports_dir: Path, kind: str, period: str, scope: str, language: str
+) -> Path:
+    """Move the finished run to a version folder and swap the stable link to it atomically.
+
+    Reports are filed by kind, period, scope (``center``, a team, or an agent for archives)
+    and language: ``reports/monthly/2026-10/center/zh``, ``.../话务一组/en``; no variant
+    replaces another. The last ``KEEP_VERSIONS`` runs of each variant are kept.
+    """
     base = reports_dir / kind / period
-    base.parent.mkdir(parents=True, exist_ok=True)
-    name = agent_id or period
-    link = (base / agent_id) if agent_id else base
+    if base.is_symlink():  # a report filed before scopes and languages had folders
+        base.unlink()
+    link = base / _segment(scope or "center") / language
+    variant = f"{period}~{_segment(scope or 'center')}~{language}~"
     versions = reports_dir / kind / ".versions"
     versions.mkdir(parents=True, exist_ok=True)
-    target = versions / f"{period}{'-' + agent_id if agent_id else ''}-{staging.name}"
+    target = versions / f"{variant}{staging.name}"
     staging.rename(target)
     link.parent.mkdir(parents=True, exist_ok=True)
     if link.exists() and not link.is_symlink():
         raise QAWError(f"{link} exists and is not a published-report link; move it away first")
-    tmp = link.with_name(f".{name}.{staging.name}.link")
+    tmp = link.with_name(f".{language}.{staging.name}.link")
     os.symlink(os.path.relpath(target, link.parent), tmp)
     os.replace(tmp, link)  # atomic: readers see the old report or the new one, never half of one
-    _prune(versions, f"{period}{'-' + agent_id if agent_id else ''}-", target)
+    _prune(versions, variant, target)
     return link
+
+
+def _segment(name: str) -> str:
+    """A team or agent name as one safe folder name (no separators, no leading dot)."""
+    return name.replace("/", "_").replace("\\", "_").lstrip(".") or "_"
 
 
 def _prune(versions: Path, prefix: str, current: Path) -> None:
@@ -327,27 +344,58 @@ def _versions() -> dict[str, str]:
 
 
 def write_index(reports_dir: str | Path = REPORTS_DIR) -> Path:
-    """reports/index.html: every published report, newest period first."""
+    """The index of every published report variant, newest period first: ``index.html`` in
+    Chinese and ``index.en.html`` in English, each linking to the other."""
+    from .i18n import t
+
     reports_dir = Path(reports_dir)
-    rows = []
+    runs = []
     for kind in contents.KINDS:
         d = reports_dir / kind
-        if not d.exists():
-            continue
-        for link in sorted(d.rglob("*"), reverse=True):
-            if link.is_symlink() and (link / "run.json").exists():
-                run = json.loads((link / "run.json").read_text(encoding="utf-8"))
-                rel = link.relative_to(reports_dir)
-                p = run["parameters"]
-                rows.append(f"<tr><td>{kind}</td><td><a href='{rel}/report.html'>{html.escape(str(rel))}</a></td>"
-                            f"<td>{html.escape(p.get('language', ''))}</td><td>{html.escape(p.get('team', '') or '—')}</td>"
-                            f"<td><a href='{rel}/appendix.xlsx'>xlsx</a> · <a href='{rel}/report.ipynb'>ipynb</a></td>"
-                            f"<td>{run['run_id']}</td></tr>")  # fmt: skip
-    page = ("<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'><title>QA Workbench reports · 质检报表</title>"
-            "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}</style></head>"
-            "<body><h1>质检报表 · QA reports</h1><table><tr><th>kind</th><th>report</th><th>language</th><th>team</th>"
-            "<th>files</th><th>run</th></tr>" + "".join(rows) + "</table></body></html>")  # fmt: skip
-    tmp = reports_dir / ".index.html.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, reports_dir / "index.html")
+        if d.exists():
+            for link in d.rglob("*"):
+                if link.is_symlink() and (link / "run.json").exists():
+                    runs.append((link, json.loads((link / "run.json").read_text(encoding="utf-8"))))
+
+    def scope(run: dict) -> str:
+        return run["parameters"].get("agent_id") or run["parameters"].get("team") or ""
+
+    runs.sort(
+        key=lambda r: (r[1]["kind"], natural_key(scope(r[1])), r[1]["parameters"]["language"])
+    )
+    runs.sort(key=lambda r: r[1]["period"], reverse=True)  # newest first, each period in order
+    for lang, name, other in (
+        ("zh", "index.html", "index.en.html"),
+        ("en", "index.en.html", "index.html"),
+    ):
+        rows = []
+        for link, run in runs:
+            rel = html.escape(str(link.relative_to(reports_dir)), quote=True)
+            p = run["parameters"]
+            rows.append(
+                f"<tr><td>{html.escape(t(run['kind'], lang))}</td>"
+                f"<td><a href='{rel}/report.html'>{html.escape(_period_label(run['period']))}</a></td>"
+                f"<td>{html.escape(scope(run) or t('center', lang))}</td><td>{html.escape(t('lang_' + p.get('language', 'zh'), lang))}</td>"
+                f"<td>{html.escape(run.get('published_at', run['run_id']))}</td>"
+                f"<td><a href='{rel}/appendix.xlsx'>xlsx</a> · <a href='{rel}/report.ipynb'>ipynb</a></td></tr>"
+            )  # fmt: skip
+        head = "".join(
+            f"<th>{t(k, lang)}</th>"
+            for k in ("report", "period", "scope", "language", "published", "files")
+        )
+        page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{t('reports_index', lang)}</title>"
+                "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}</style></head>"
+                f"<body><h1>{t('reports_index', lang)}</h1><p><a href='{other}'>{t('other_language', lang)}</a></p>"
+                f"<table><tr>{head}</tr>" + "".join(rows) + "</table></body></html>")  # fmt: skip
+        tmp = reports_dir / f".{name}.tmp"
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, reports_dir / name)
     return reports_dir / "index.html"
+
+
+def _period_label(period: str) -> str:
+    """A month as it is; a week with its dates: 2026-W43 (10-19 – 10-25)."""
+    p = parse_period(period)
+    if p.kind != "week":
+        return period
+    return f"{period} ({p.start:%m-%d} – {p.end - pd.Timedelta(days=1):%m-%d})"
