@@ -533,10 +533,11 @@ def completion(month: str, data: str, out: Path | None) -> None:
     by_eval, by_agent = track(planned, center.evaluations)
     write_csv(by_eval, out / "completion_by_evaluator.csv")
     write_csv(by_agent, out / "completion_by_agent.csv")
-    click.echo(by_eval.to_string(index=False))
-    tot = by_eval[["planned", "done", "late"]].sum()
+    click.echo((by_eval if len(by_eval) else by_agent).to_string(index=False))
+    tot = by_agent[["planned", "done", "late"]].sum()  # every planned evaluation, allocated or not
+    share = f"{tot['done'] / tot['planned']:.0%}" if tot["planned"] else "–"
     click.echo(
-        f"total: {tot['done']:,d} of {tot['planned']:,d} done ({tot['done'] / tot['planned']:.0%}), {tot['late']:,d} late"
+        f"total: {tot['done']:,d} of {tot['planned']:,d} done ({share}), {tot['late']:,d} late"
     )
 
 
