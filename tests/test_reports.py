@@ -200,3 +200,42 @@ def test_variants_are_filed_apart_and_the_index_lists_each_in_its_language(tmp_p
     assert "2026-W43 (10-19 – 10-25)" in zh and "全中心" in zh and "whole center" in en
     assert zh.count("<tr><td>") == 4 and zh.index("话务二组") < zh.index("话务十三组")
     assert "weekly/2026-W43/center/en/report.html" in zh
+
+
+def test_weekly_completion_counts_what_was_due_that_week(tmp_path):
+    """The weekly report's plan completion: evaluations due in the week (the sample of each
+    month the week touches), done by the week's end; the monthly report: the month's sample."""
+    from qaworkbench.data.load import Center
+    from qaworkbench.periods import parse_period
+    from qaworkbench.reporting.contents import _completion
+
+    def sample(month, rows):
+        d = tmp_path / "samples" / month
+        d.mkdir(parents=True, exist_ok=True)
+        df = pd.DataFrame(rows, columns=["contact_id", "agent_id", "team", "due", "evaluator_id"])
+        df.to_csv(d / "sample.csv", index=False, encoding="utf-8-sig")
+
+    sample(
+        "2026-10",
+        [
+            ("C1", "A1", "T", "2026-10-20", "Q1"),
+            ("C2", "A1", "T", "2026-10-27", "Q1"),
+            ("C3", "A1", "T", "2026-10-29", "Q1"),
+            ("C4", "A1", "T", "2026-10-05", "Q1"),
+        ],
+    )
+    sample(
+        "2026-11", [("C5", "A1", "T", "2026-11-01", "Q1"), ("C6", "A1", "T", "2026-11-10", "Q1")]
+    )
+    ev = pd.DataFrame({
+        "evaluation_id": ["E2", "E3", "E5"], "contact_id": ["C2", "C3", "C5"], "agent_id": "A1",
+        "evaluator_id": "Q1", "mode": "post_call",
+        "evaluated_at": pd.to_datetime(["2026-10-27", "2026-11-05", "2026-11-01"]),
+    })  # fmt: skip
+    center = Center({"evaluations": ev}, [], "x")
+    week = _completion(center, parse_period("2026-W44"), "", tmp_path / "samples")  # 10-26 – 11-01
+    assert week[["planned", "done"]].values.tolist() == [
+        [3, 2]
+    ]  # C2, C3, C5 due; C3 after the week
+    month = _completion(center, parse_period("2026-10"), "", tmp_path / "samples")
+    assert month[["planned", "done"]].values.tolist() == [[4, 2]]

@@ -230,14 +230,29 @@ def _common(
 
 
 def _completion(center: Center, p: Period, team: str, samples_dir) -> pd.DataFrame:
-    path = Path(samples_dir or REPORTS_DIR / "samples") / p.month / "sample.csv"
-    if not path.exists():
+    """Planned against done per evaluator. A week counts the evaluations due in that week (from
+    the samples of the months it touches) and what was evaluated by its end; a month counts its
+    whole sample."""
+    folder = Path(samples_dir or REPORTS_DIR / "samples")
+    last_day = p.end - pd.Timedelta(days=1)
+    months = sorted({p.start.strftime("%Y-%m"), last_day.strftime("%Y-%m")})
+    paths = [folder / m / "sample.csv" for m in months if (folder / m / "sample.csv").exists()]
+    if not paths:
         return pd.DataFrame(
             {"note": [i18n.LABELS["no_plan"][0] + " / " + i18n.LABELS["no_plan"][1]]}
         )
-    planned = pd.read_csv(path, dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig")
+    planned = pd.concat(
+        [pd.read_csv(f, dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig")
+         for f in paths],
+        ignore_index=True,
+    )  # fmt: skip
     planned = _scope(planned, team)
-    by_eval, _ = completion(planned, center.evaluations)
+    evaluations = center.evaluations
+    if p.kind == "week":
+        due = pd.to_datetime(planned["due"])
+        planned = planned[(due >= p.start) & (due < p.end)]
+        evaluations = evaluations[evaluations["evaluated_at"] < p.end]
+    by_eval, _ = completion(planned, evaluations)
     return by_eval
 
 
