@@ -3,6 +3,11 @@
 ``build`` returns a ``ReportContext`` of tables (customer ids masked); the
 report notebooks only display it, so weekly and monthly cannot drift apart.
 Scores are points; intervals 95%.
+
+Why this module is long: it is every section of the three reports, one small
+function each, and they share helpers (scope, items, agent tables); kept in one
+module so a section reads next to the others it must agree with. Issue #14's
+page one and sections will split it by report section.
 """
 
 from __future__ import annotations
