@@ -62,35 +62,54 @@ def cached_frame(
 
     Older entries of the same name are removed when a new one is written.
     """
-    path = cached_file(folder, name, key, build)
-    if path.exists():
+    path = _entry(folder, name, key)
+    if _valid(path):
         try:
             return pd.read_parquet(path)
-        except (OSError, ValueError):  # damaged after writing (a full disk): rebuild
+        except (OSError, ValueError):  # damaged (a disk filled up, a copy cut short): rebuild
             pass
-    return build()
+    df = build()
+    _keep(path, name, df)
+    return df
 
 
 def cached_file(folder: Path, name: str, key: str, build: Callable[[], pd.DataFrame]) -> Path:
     """The Parquet file holding table ``name`` for ``key`` in the cache, built by ``build()``
     when missing or damaged. Older entries of the same name are removed when a new one is
     written; where the cache cannot be written the file is kept in a temporary folder."""
-    d = cache_dir(folder)
-    path = d / f"{name}-{key}.parquet"
-    if path.exists():
-        try:
-            pq.ParquetFile(path)  # reads the footer: a file cut short is rebuilt
-            return path
-        except (OSError, ValueError, pa.ArrowException):
-            pass
-    buf = io.BytesIO()
-    build().to_parquet(buf, index=False)
+    path = _entry(folder, name, key)
+    if _valid(path):
+        return path
+    df = build()
+    if _keep(path, name, df):
+        return path
+    tmp = Path(tempfile.mkdtemp(prefix="qaw-cache-")) / path.name
+    df.to_parquet(tmp, index=False)
+    return tmp
+
+
+def _entry(folder: Path, name: str, key: str) -> Path:
+    return cache_dir(folder) / f"{name}-{key}.parquet"
+
+
+def _valid(path: Path) -> bool:
+    """The entry exists and its Parquet footer reads (a file cut short does not)."""
     try:
-        for old in d.glob(f"{name}-*.parquet"):
+        pq.ParquetFile(path)
+        return True
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+
+
+def _keep(path: Path, name: str, df: pd.DataFrame) -> bool:
+    """Write ``df`` as the entry ``path``, removing older entries of ``name``; False where the
+    cache cannot be written (the table is still right, just not kept)."""
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    try:
+        for old in path.parent.glob(f"{name}-*.parquet"):
             old.unlink(missing_ok=True)
         write_atomic(path, buf.getvalue())
-    except OSError:  # a read-only place: keep it for this process only
-        tmp = Path(tempfile.mkdtemp(prefix="qaw-cache-")) / path.name
-        tmp.write_bytes(buf.getvalue())
-        return tmp
-    return path
+    except OSError:
+        return False
+    return True
