@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .order import sort_natural
+
 
 def pooled_sd(
     scored: pd.DataFrame, by: str | list[str] = "agent_id", value: str = "score"
@@ -209,7 +211,10 @@ def clustered_intervals(
         }
         rows.append(row)
     out = pd.DataFrame(rows)
-    return out.drop(columns=["_all"]) if by is None else out
+    # groups in natural order (话务二组 < 话务十组), for every table and chart built on them
+    return (
+        out.drop(columns=["_all"]) if by is None else sort_natural(out, keys).reset_index(drop=True)
+    )
 
 
 def t_quantile(p: float, df: float | np.ndarray | pd.Series) -> np.ndarray:

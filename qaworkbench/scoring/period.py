@@ -112,7 +112,7 @@ def score_period(center: Center, period: Period, code: str = "cloud_service") ->
         evaluations=scored,
         sections=sections,
         agents=agents,
-        teams=sort_natural(stats.clustered_intervals(regular, "team"), ["team"]),
+        teams=stats.clustered_intervals(regular, "team"),
         center=stats.clustered_intervals(regular, None),
         pareto=pd.concat([par_center, sort_natural(par, ["team"])], ignore_index=True),
         control=sort_natural(stats.control_limits(history, "team"), ["team", "week"]),
