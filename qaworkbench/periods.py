@@ -35,3 +35,11 @@ def parse_period(label: str) -> Period:
         start = pd.Timestamp(date.fromisocalendar(int(m[1]), int(m[2]), 1))
         return Period(label, start, start + pd.Timedelta(days=7), "week")
     raise QAWError(f"period {label!r}: expected a month like 2026-10 or an ISO week like 2026-W43")
+
+
+def previous(period: Period) -> Period:
+    """The period before ``period``: the previous ISO week or month."""
+    if period.kind == "week":
+        y, w, _ = (period.start - pd.Timedelta(days=7)).isocalendar()
+        return parse_period(f"{y}-W{w:02d}")
+    return parse_period(str(pd.Period(period.label, "M") - 1))

@@ -11,6 +11,13 @@ import pandas as pd
 
 from .order import sort_natural
 
+PRIOR_DF = 4  # weight of the pooled SD in a group's own SD (degrees of freedom)
+MAX_POINTS = 100.0  # a score's range is [0, MAX_POINTS]
+# Below these a page says "too few to judge" instead of an interval: an agent's mean on fewer
+# than MIN_N evaluations, a team's on fewer than MIN_AGENTS agents (its spread is unknown).
+MIN_N = 3
+MIN_AGENTS = 3
+
 
 def pooled_sd(
     scored: pd.DataFrame, by: str | list[str] = "agent_id", value: str = "score"
@@ -36,10 +43,12 @@ def score_intervals(
 ) -> pd.DataFrame:
     """Mean score per group with n, SD and a ``level`` interval (points).
 
-    ``pooled`` (default) uses the within-group SD pooled over all groups, so a
-    group with 1-3 evaluations still gets an honest, wide interval; ``t`` uses
-    each group's own SD (no interval below n = 2). Ends are clipped to
-    [0, ``max_points``].
+    ``pooled`` (default) takes the wider of two: the within-group SD pooled over
+    all groups, and the group's own SD shrunk toward it (``PRIOR_DF`` degrees of
+    freedom), so a group with 1-3 evaluations still gets an honest interval and
+    a weak agent among many at 100 is not judged by their small spread
+    (coverage simulated in tests/test_stats_coverage.py); ``t`` uses each
+    group's own SD (no interval below n = 2). Ends are clipped to [0, ``max_points``].
     """
     by = [by] if isinstance(by, str) else list(by)
     g = scored.groupby(by)[value]
@@ -47,7 +56,12 @@ def score_intervals(
     if method == "pooled":
         sp, dof = pooled_sd(scored, by, value)
         tq = t_quantile(0.5 + level / 2, dof) if dof > 0 else np.nan
-        hw = tq * sp / np.sqrt(out["n"])
+        # A group's own spread, shrunk toward the pooled SD with PRIOR_DF degrees of freedom:
+        # scores pile up at 100, so a weak agent varies more than the pooled SD says.
+        own_df = (out["n"] - 1).clip(lower=0)
+        var = (own_df * out["sd"].fillna(0) ** 2 + PRIOR_DF * sp**2) / (own_df + PRIOR_DF)
+        own = t_quantile(0.5 + level / 2, own_df + PRIOR_DF) * np.sqrt(var / out["n"])
+        hw = np.fmax(tq * sp / np.sqrt(out["n"]), own)
     elif method == "t":
         hw = t_half_width(out["sd"], out["n"], level)
     else:
@@ -92,8 +106,8 @@ def partial_pooling(
     raw["pooled"] = raw["team_mean"] + raw["reliability"] * (raw["mean"] - raw["team_mean"])
     z = _ndtri(0.5 + level / 2)
     post_sd = np.sqrt(raw["reliability"] * raw["se2"])
-    raw["pooled_lo"] = raw["pooled"] - z * post_sd
-    raw["pooled_hi"] = raw["pooled"] + z * post_sd
+    raw["pooled_lo"] = (raw["pooled"] - z * post_sd).clip(lower=0)
+    raw["pooled_hi"] = (raw["pooled"] + z * post_sd).clip(upper=MAX_POINTS)
     raw["rank_raw"] = raw["mean"].rank(ascending=False, method="min").astype(int)
     raw["rank_pooled"] = raw["pooled"].rank(ascending=False, method="min").astype(int)
     return raw.drop(columns=["se2", "tau2"])
@@ -188,10 +202,14 @@ def clustered_intervals(
 
     Evaluations of one agent are not independent evidence about a team, so the
     standard error comes from per-agent residual totals (cluster-robust, CR1)
-    with (agents - 1) degrees of freedom. ``by=None`` gives one center-wide row.
+    with (agents - 1) degrees of freedom, never below the center's pooled within-agent SD
+    over √n (with scores piled at 100, three agents can agree by chance: coverage simulated in
+    tests/test_stats_coverage.py); ends clipped to [0, 100]. ``by=None`` gives one
+    center-wide row.
     """
     d = scored if by is not None else scored.assign(_all="center")
     keys = ["_all"] if by is None else ([by] if isinstance(by, str) else list(by))
+    within, _ = pooled_sd(scored, cluster, value)  # the center's within-agent spread
     rows = []
     for key, g in d.groupby(keys):
         y = g[value].to_numpy(dtype=float)
@@ -199,6 +217,8 @@ def clustered_intervals(
         resid = (g[value] - mean).groupby(g[cluster]).sum().to_numpy()
         k = len(resid)
         se = np.sqrt(k / (k - 1) * np.sum(resid**2)) / n if k > 1 else np.nan
+        if np.isfinite(within):  # a few agents can agree by chance (all at 100): floor the SE
+            se = max(se, within / np.sqrt(n))
         hw = t_quantile(0.5 + level / 2, k - 1) * se if k > 1 else np.nan
         row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
         row |= {
@@ -206,8 +226,9 @@ def clustered_intervals(
             "agents": k,
             "mean": mean,
             "half_width": hw,
-            "lo": mean - hw,
-            "hi": mean + hw,
+            "se": se,
+            "lo": max(mean - hw, 0.0),
+            "hi": min(mean + hw, MAX_POINTS),
         }
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -234,7 +255,8 @@ def rate_change(
     fails_before: int, n_before: int, fails_after: int, n_after: int, level: float = 0.95
 ) -> dict:
     """A fail rate before and after (shares), the change with its ``level`` interval (Wald,
-    unpooled) and a verdict: improved only when the whole interval is below zero."""
+    unpooled) and a verdict code (improved, worse, no_clear_change, no_evaluations, too_few):
+    improved only when the whole interval is below zero."""
     p0 = fails_before / n_before if n_before else np.nan
     p1 = fails_after / n_after if n_after else np.nan
     change = p1 - p0
@@ -246,13 +268,15 @@ def rate_change(
     z = _ndtri(0.5 + level / 2)
     lo, hi = change - z * se, change + z * se
     if not n_after:
-        verdict = "no evaluations since 尚无评估"
+        verdict = "no_evaluations"
+    elif not n_before:
+        verdict = "too_few"
     elif hi < 0:
-        verdict = "improved 已改善"
+        verdict = "improved"
     elif lo > 0:
-        verdict = "worse 变差"
+        verdict = "worse"
     else:
-        verdict = "no clear change 无显著变化"
+        verdict = "no_clear_change"
     return {
         "before": p0,
         "after": p1,
@@ -261,6 +285,26 @@ def rate_change(
         "change_hi": hi,
         "verdict": verdict,
     }
+
+
+def mean_change(
+    mean_before: float, se_before: float, mean_after: float, se_after: float, level: float = 0.95
+) -> dict:
+    """The change of a mean score between two periods (points) with its ``level`` interval
+    (independent periods, normal) and a verdict: higher / lower only when the interval
+    excludes zero."""
+    change = mean_after - mean_before
+    hw = _ndtri(0.5 + level / 2) * float(np.hypot(se_before, se_after))
+    lo, hi = change - hw, change + hw
+    if not np.isfinite(hw):
+        verdict = "too_few"
+    elif lo > 0:
+        verdict = "higher"
+    elif hi < 0:
+        verdict = "lower"
+    else:
+        verdict = "no_clear_change"
+    return {"change": change, "change_lo": lo, "change_hi": hi, "verdict": verdict}
 
 
 def _ndtri(p: float) -> float:

@@ -158,10 +158,11 @@ def test_coaching_actions_appear_in_the_agent_archive(
     assert "辅导措施及效果" in page and "复习资费口径，每周抽听两通" in page and "李班长" in page
     assert "七月才约定的措施" not in page  # agreed after the archive's month
     sheets = pd.read_excel(p.path / "appendix.xlsx", sheet_name=None)
-    coached = sheets["coaching"]
-    assert (
-        len(coached) == 1 and coached.iloc[0, 0] == 1
-    )  # action 1, with its before/after fail rates
+    coached = sheets["辅导措施及效果"]  # sheets are named in the report's language
+    assert len(coached) == 1 and coached.iloc[0]["约定措施"] == "复习资费口径，每周抽听两通"
+    assert {"辅导前失误率", "辅导后失误率", "对照组变化", "辅导效果", "结论"} <= set(
+        coached.columns
+    )
 
 
 def _staged(reports_dir, kind, period, team, language, n):
@@ -232,10 +233,12 @@ def test_weekly_completion_counts_what_was_due_that_week(tmp_path):
         "evaluator_id": "Q1", "mode": "post_call",
         "evaluated_at": pd.to_datetime(["2026-10-27", "2026-11-05", "2026-11-01"]),
     })  # fmt: skip
-    center = Center({"evaluations": ev}, [], "x")
+    evaluators = pd.DataFrame({"evaluator_id": ["Q1"], "name": ["王质检"]})
+    center = Center({"evaluations": ev, "evaluators": evaluators}, [], "x")
     week = _completion(center, parse_period("2026-W44"), "", tmp_path / "samples")  # 10-26 – 11-01
     assert week[["planned", "done"]].values.tolist() == [
         [3, 2]
     ]  # C2, C3, C5 due; C3 after the week
+    assert week["evaluator"].tolist() == ["王质检"]  # named, not only an id
     month = _completion(center, parse_period("2026-10"), "", tmp_path / "samples")
     assert month[["planned", "done"]].values.tolist() == [[4, 2]]

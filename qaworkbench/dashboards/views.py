@@ -21,11 +21,13 @@ from ..config import DEMO_DIR, REPORTS_DIR
 from ..errors import QAWError
 from ..order import natural_sorted, sort_natural
 from ..privacy import masked
-from ..reporting.contents import report_center, table
+from ..reporting import evidence
+from ..reporting.contents import report_center
+from ..reporting.display import table
 from ..reporting.i18n import t
 from ..scoring import calibration, penalties
 from ..scoring.scorecard import scorecard_versions
-from ..stats import clustered_intervals, pareto, score_intervals
+from ..stats import MIN_AGENTS, MIN_N, clustered_intervals, pareto, score_intervals
 
 
 def query_param(name: str, default: str = "") -> str:
@@ -194,6 +196,13 @@ def guarded(view):
     return run
 
 
+def judged(df: pd.DataFrame) -> pd.DataFrame:
+    """Intervals removed below the minimum evidence (agents: n < MIN_N; teams: fewer than
+    MIN_AGENTS agents): the table says "too few to judge" instead."""
+    few = df["agents"] < MIN_AGENTS if "agents" in df else df["n"] < MIN_N
+    return df.assign(lo=df["lo"].mask(few), hi=df["hi"].mask(few))
+
+
 def _h(text: str, level: int = 3) -> HTML:
     return HTML(f"<h{level}>{_html.escape(text)}</h{level}>")
 
@@ -222,7 +231,7 @@ def agent_deductions(d: DashboardData, agent_id: str, month: str) -> pd.DataFram
     out["fail_rate"] = out["fails"] / out["n"]
     out["item"] = out["item_id"].map(d.item_label)
     out = out[["item_id", "item", "n", "fails", "fail_rate", "team_n", "team_fail_rate"]]
-    return out.sort_values(["fails", "fail_rate"], ascending=False, kind="stable").round(3)
+    return out.sort_values(["fails", "fail_rate"], ascending=False, kind="stable")
 
 
 def agent_contacts(d: DashboardData, agent_id: str, month: str) -> pd.DataFrame:
@@ -243,7 +252,7 @@ def agent_contacts(d: DashboardData, agent_id: str, month: str) -> pd.DataFrame:
 def strengths(ded: pd.DataFrame) -> pd.DataFrame:
     """Items the agent passes more often than the team (no fail, team fails ≥ 5%)."""
     s = ded[(ded["fails"] == 0) & (ded["team_fail_rate"] >= 0.05)]
-    return s[["item_id", "item", "n", "team_fail_rate"]]
+    return s[["item", "n", "team_fail_rate"]]
 
 
 @guarded
@@ -270,10 +279,10 @@ def show_agent(parts: list, d: DashboardData, agent_id: str, month: str, store) 
     else:
         fig = plotting.interval_plot(trend, "month", lang, t("history", lang), sort=False)
         parts.append(fig)
-        parts.append(table(trend[["month", "n", "mean", "lo", "hi"]].round(1), lang))
+        parts.append(table(judged(trend[["month", "n", "mean", "lo", "hi"]]), lang))
     ded = agent_deductions(d, agent_id, month)
     parts.append(_h("扣分项（与班组对比）/ Deductions against the team"))
-    parts.append(table(ded[ded["fails"] > 0], lang))
+    parts.append(table(ded[ded["fails"] > 0].drop(columns=["item_id"]), lang))
     parts.append(_h("优势 / Strengths"))
     parts.append(table(strengths(ded), lang))
     parts.append(_h("本月质检记录 / Evaluated contacts"))
@@ -285,14 +294,19 @@ def show_agent(parts: list, d: DashboardData, agent_id: str, month: str, store) 
     else:
         parts.append(
             table(
-                acts[["action_id", "created_at", "created_by", "item_ids", "agreed", "due"]],
+                acts[["action_id", "created_at", "created_by", "item_ids", "agreed", "due"]].assign(
+                    item_ids=acts["item_ids"].map(
+                        lambda ids: "、".join(d.item_label(i) for i in ids.split(","))
+                    )
+                ),
                 lang,
             )
         )
         follow = coaching.follow_up(
             acts, d.items[["agent_id", "item_id", "result", "evaluated_at"]]
         )
-        parts.append(table(follow.round(3), lang))
+        follow = follow.assign(item=follow["item_id"].map(d.item_label)).drop(columns=["item_id"])
+        parts.append(table(follow, lang))
 
 
 def save_action(
@@ -327,7 +341,7 @@ def show_meeting(parts: list, d: DashboardData, month: str) -> None:
     parts.append(HTML(f'<h2 id="meeting-title">{t("comparison", lang)} · {month}</h2>'))
     fig = plotting.interval_plot(teams, "team", lang, t("team_scores", lang))
     parts.append(fig)
-    parts.append(table(teams.round(2), lang))
+    parts.append(table(judged(teams[["team", "agents", "n", "mean", "lo", "hi"]]), lang))
     parts.append(_h(t("calibration", lang)))
     cal = d.scored[(d.scored["month"] == month) & (d.scored["mode"] == "calibration")]
     if cal.empty:
@@ -335,9 +349,11 @@ def show_meeting(parts: list, d: DashboardData, month: str) -> None:
     else:
         parts.append(
             table(
-                calibration.evaluator_deviation(
-                    calibration.calibration_scores(cal, d.center.evaluators)
-                ).round(2),
+                judged(
+                    calibration.evaluator_deviation(
+                        calibration.calibration_scores(cal, d.center.evaluators)
+                    )
+                ),
                 lang,
             )
         )
@@ -354,11 +370,14 @@ def show_meeting(parts: list, d: DashboardData, month: str) -> None:
         pen,
     )
     st = penalties.agent_status(cases, d.scored, pen, month)
+    names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
+    st["evidence"] = evidence.status_evidence(st, cases, pen, names, lang)
     st = st[st["status"] != "normal"].merge(
         d.center.agents[["agent_id", "name", "team"]], on="agent_id"
     )
+    st = sort_natural(st, ["team", "agent_id"])
     parts.append(
-        table(st[["team", "agent_id", "name", "status", "penalty_points", "evidence"]], lang)
+        table(st[["team", "name", "agent_id", "status", "penalty_points", "evidence"]], lang)
     )
     parts.append(_h(t("completion", lang)))
     path = REPORTS_DIR / "samples" / month / "sample.csv"
@@ -400,19 +419,9 @@ def show_pareto(parts: list, d: DashboardData, month: str, team: str) -> list[st
     if p.empty:
         parts.append(HTML(f"<p><em>{t('none', d.language)}</em></p>"))
         return []
-    fig = plotting.pareto_chart(
-        p.assign(
-            item_en=p["item_id"].map(
-                lambda i: d.item_names.at[i, "item_en"] if i in d.item_names.index else i
-            )
-        ),
-        team or "(center)",
-        d.language,
-    )
+    fig = plotting.pareto_chart(p, team or t("center", d.language), d.language)
     parts.append(fig)
-    parts.append(
-        table(p[["item_id", "item", "fails", "points", "share", "cum_share"]].round(3), d.language)
-    )
+    parts.append(table(p[["item", "fails", "points", "share", "cum_share"]], d.language))
     return p["item_id"].tolist()
 
 
@@ -438,8 +447,8 @@ def drill(parts: list, d: DashboardData, month: str, team: str, item_id: str) ->
                 [
                     "evaluated_at",
                     "team",
-                    "agent_id",
                     "name",
+                    "agent_id",
                     "contact_id",
                     "customer_id",
                     "score",

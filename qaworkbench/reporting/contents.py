@@ -13,9 +13,11 @@ page one and sections will split it by report section.
 from __future__ import annotations
 
 import pickle
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
@@ -24,16 +26,21 @@ from ..config import REPORTS_DIR
 from ..data.load import Center, load_center
 from ..errors import QAWError
 from ..order import natural_sorted, sort_natural
-from ..periods import Period, parse_period
+from ..periods import Period, parse_period, previous
 from ..privacy import masked
 from ..sampling.allocation import completion
+from ..scoring import penalties
+from ..scoring.penalties import load_penalty_code
 from ..scoring.period import ScoreTables, score_period
 from ..scoring.scorecard import scorecard_versions
-from ..stats import rate_change
-from . import i18n
+from ..stats import MIN_AGENTS, MIN_N
+from . import display as display_
+from . import effects, evaluators, evidence, i18n, pageone
 
 KINDS = ("weekly", "monthly", "agent")
 # An agent score as reports show it: n, mean, 95% interval, pooled score and its rank.
+AGENT_COLUMNS = ["team", "name", "agent_id", "n", "mean", "lo", "hi", "pooled", "rank_pooled",
+                 "status", "evidence"]  # fmt: skip
 AGENT_SCORE_COLUMNS = ["team", "agent_id", "name", "n", "mean", "lo", "hi", "pooled", "rank_pooled"]
 
 
@@ -63,12 +70,14 @@ class ReportContext:
         return pickle.loads(Path(path).read_bytes())
 
     def appendix(self) -> dict[str, pd.DataFrame]:
-        """The tables for the Excel appendix, columns in the report's language."""
-        return {
-            k: i18n.columns(v, self.language)
-            for k, v in self.tables.items()
-            if isinstance(v, pd.DataFrame)
-        }
+        """The tables for the Excel appendix: sheets named and columns and values written in
+        the report's language (numbers stay numbers)."""
+        out = {}
+        for k, v in self.tables.items():
+            sheet = re.sub(r"[\[\]:*?/\\]", " ", i18n.t(SECTION_TITLES[k], self.language))[:31]
+            shown = v.drop(columns=[c for c in v.columns if c in display_.HIDDEN])
+            out[sheet] = i18n.columns(shown, self.language, strict=True)
+        return out
 
 
 def build(
@@ -86,15 +95,19 @@ def build(
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
     center = center or report_center(source)
     st = score_period(center, p)
+    try:
+        prev = score_period(center, previous(p)) if kind != "agent" else None
+    except QAWError:  # nothing to compare with: page one says so
+        prev = None
     teams = natural_sorted(st.agents["team"].dropna().unique())
     if team and team not in teams:
         raise ValueError(f"team {team!r} has no evaluations in {period}; teams: {', '.join(teams)}")
     ctx = ReportContext(kind, period, language, team, agent_id, i18n.t(kind, language), teams=teams)
     ctx.limits = center.limits()
     if kind == "weekly":
-        ctx.tables = _weekly(center, st, p, team, language, samples_dir)
+        ctx.tables = _weekly(center, st, prev, p, team, language, samples_dir)
     elif kind == "monthly":
-        ctx.tables = _monthly(center, st, p, team, language, samples_dir)
+        ctx.tables = _monthly(center, st, prev, p, team, language, samples_dir)
     else:
         ctx.tables = _agent(center, st, p, agent_id, language)
     ctx.tables = {k: masked(v) for k, v in ctx.tables.items()}
@@ -135,102 +148,88 @@ def _scope(df: pd.DataFrame, team: str) -> pd.DataFrame:
 
 
 def _items(center: Center, st: ScoreTables) -> pd.DataFrame:
-    """Failed items of the period's regular evaluations, with names and the correct handling."""
+    """Item results of the period's regular evaluations, with names, points lost and the
+    correct handling."""
     ev = st.evaluations[st.evaluations["mode"] != "calibration"]
     meta = scoring.item_table(scorecard_versions())[
-        [
-            "scorecard_id",
-            "scorecard_version",
-            "item_id",
-            "item",
-            "item_en",
-            "points",
-            "critical",
-            "correct_handling",
-            "correct_handling_en",
-        ]
-    ]
+        ["scorecard_id", "scorecard_version", "item_id", "item", "item_en", "points", "critical",
+         "correct_handling", "correct_handling_en"]
+    ]  # fmt: skip
     it = center.evaluation_items.merge(ev[["evaluation_id", "contact_id", "agent_id", "name", "team", "evaluator_id",
                                             "evaluated_at", "scorecard_id", "scorecard_version", "score"]], on="evaluation_id")  # fmt: skip
     it = it.merge(meta, on=["scorecard_id", "scorecard_version", "item_id"], how="left")
     it = it.merge(
         center.contacts[["contact_id", "customer_id", "recording_ref"]], on="contact_id", how="left"
     )
-    return it[it["result"] == "fail"]
+    it["deduction"] = it["points_deducted"].where(it["points_deducted"] > 0, it["points"])
+    return it
 
 
-def _agents_table(st: ScoreTables, team: str) -> pd.DataFrame:
-    cols = [*AGENT_SCORE_COLUMNS, "rank_raw", "status"]
-    return (
-        _scope(st.agents, team)[cols]
-        .pipe(sort_natural, ["team", "rank_pooled"])
-        .reset_index(drop=True)
-    )
+def _judged(df: pd.DataFrame) -> pd.DataFrame:
+    """Intervals removed where there is too little to judge (agents: n < MIN_N; teams:
+    fewer than MIN_AGENTS agents); pages then say "too few to judge"."""
+    out = df.copy()
+    few = out["agents"] < MIN_AGENTS if "agents" in out else out["n"] < MIN_N
+    out.loc[few, ["lo", "hi"]] = np.nan
+    return out
+
+
+def _agents_table(st: ScoreTables, team: str, status: pd.Series) -> pd.DataFrame:
+    cols = ["team", "name", "agent_id", "n", "mean", "lo", "hi", "pooled", "rank_pooled", "status"]
+    a = _scope(st.agents, team).assign(status=lambda d: d["agent_id"].map(status).fillna("normal"))
+    return _judged(a[cols]).pipe(sort_natural, ["team", "rank_pooled"]).reset_index(drop=True)
+
+
+def _status(
+    center: Center, st: ScoreTables, p: Period, names: pd.Series, lang: str
+) -> pd.DataFrame:
+    """Agent status of the period's month (frozen, demoted, full marks) with evidence in ``lang``."""
+    code = load_penalty_code()
+    status = penalties.agent_status(st.cases, st.evaluations.assign(), code, p.month)
+    status["evidence"] = evidence.status_evidence(status, st.cases, code, names, lang)
+    return status.merge(center.agents[["agent_id", "name", "team"]], on="agent_id")
 
 
 def _common(
-    center: Center, st: ScoreTables, p: Period, team: str, lang: str, samples_dir
-) -> dict[str, pd.DataFrame]:
-    failed = _scope(_items(center, st), team)
+    center: Center, st: ScoreTables, prev: ScoreTables | None, p: Period, team: str, lang: str,
+    samples_dir,
+) -> dict[str, pd.DataFrame]:  # fmt: skip
+    items = _scope(_items(center, st), team)
+    failed = items[items["result"] == "fail"]
+    names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
     handling = "correct_handling" if lang == "zh" else "correct_handling_en"
     name = "item" if lang == "zh" else "item_en"
-    top = failed.groupby("item_id").size().sort_values(ascending=False).head(5).index
+    top = failed.groupby("item_id")["deduction"].sum().sort_values(ascending=False).head(5).index
     examples = (
         failed[failed["item_id"].isin(top)]
         .sort_values(["item_id", "evaluated_at"], kind="stable")
         .groupby("item_id").head(3)
-        [["item_id", name, "agent_id", "name", "contact_id", "customer_id", "evaluator_id", "comment", handling]]
-    )  # fmt: skip
+        [[name, "name", "agent_id", "contact_id", "customer_id", "evaluator_id", "comment", handling]]
+    ).rename(columns={name: "item", handling: "correct_handling"})  # fmt: skip
     per_agent = (
-        failed.groupby(["team", "agent_id", "name"])
-        .agg(deducted=("points_deducted", "sum"), items=("item_id", lambda s: ", ".join(f"{k}×{v}" for k, v in s.value_counts().items())))
+        failed.groupby(["team", "name", "agent_id"])
+        .agg(deducted=("deduction", "sum"),
+             items=("item_id", lambda s: evidence.counted(s, names, lang, top=99)))
         .reset_index().sort_values("deducted", ascending=False, kind="stable")
+        .pipe(sort_natural, ["team"])
     )  # fmt: skip
-    crit = failed[failed["critical"].fillna(False).astype(bool)][
-        [
-            "team",
-            "agent_id",
-            "name",
-            "contact_id",
-            "customer_id",
-            "item_id",
-            name,
-            "comment",
-            "evaluator_id",
-            "evaluated_at",
-        ]
-    ]
-    teams = _scope(st.teams, team).rename(columns={"half_width": "±"})
-    coach = _scope(st.agents, team)
-    team_mean = coach["team"].map(st.teams.set_index("team")["mean"])
-    coach = coach[
-        (coach["pooled_hi"] < team_mean)
-        | (coach["critical_fails"] > 0)
-        | coach["status"].isin(["frozen", "demoted"])
-    ]
-    coach = coach[
-        [
-            "team",
-            "agent_id",
-            "name",
-            "n",
-            "mean",
-            "lo",
-            "hi",
-            "pooled",
-            "critical_fails",
-            "status",
-            "evidence",
-        ]
-    ]
+    code = load_penalty_code()
+    status = _status(center, st, p, names, lang)
+    completion = _completion(center, p, team, samples_dir)
+    critical = pageone.bottom_line_cases(st, center.agents, p.start, team, code, names, lang)
+    teams = _judged(_scope(st.teams, team))
     return {
-        "team_scores": teams.round(2),
-        "agent_scores": _agents_table(st, team).round(2),
+        "headline": pageone.headline(st, prev, team, completion, len(critical)),
+        "critical": critical,
+        "top_problems": pageone.top_problems(failed, items[items["result"] != "na"], lang),
+        "coach": pageone.agents_to_coach(
+            st, failed, team, names, lang, status.set_index("agent_id")["evidence"]
+        ),
+        "team_scores": teams[["team", "agents", "n", "mean", "lo", "hi"]],
+        "agent_scores": _agents_table(st, team, status.set_index("agent_id")["status"]),
         "problems": examples,
         "deductions": per_agent,
-        "critical": crit,
-        "completion": _completion(center, p, team, samples_dir),
-        "coach": coach.sort_values("pooled", kind="stable").round(2),
+        "completion": completion,
     }
 
 
@@ -244,7 +243,7 @@ def _completion(center: Center, p: Period, team: str, samples_dir) -> pd.DataFra
     paths = [folder / m / "sample.csv" for m in months if (folder / m / "sample.csv").exists()]
     if not paths:
         return pd.DataFrame(
-            {"note": [i18n.LABELS["no_plan"][0] + " / " + i18n.LABELS["no_plan"][1]]}
+            columns=["evaluator", "evaluator_id", "planned", "done", "late", "completion"]
         )
     planned = pd.concat(
         [pd.read_csv(f, dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig")
@@ -258,79 +257,81 @@ def _completion(center: Center, p: Period, team: str, samples_dir) -> pd.DataFra
         planned = planned[(due >= p.start) & (due < p.end)]
         evaluations = evaluations[evaluations["evaluated_at"] < p.end]
     by_eval, _ = completion(planned, evaluations)
-    return by_eval
+    by_eval = by_eval.merge(
+        center.evaluators[["evaluator_id", "name"]].rename(columns={"name": "evaluator"}),
+        on="evaluator_id", how="left",
+    )  # fmt: skip
+    by_eval["evaluator"] = by_eval["evaluator"].fillna(by_eval["evaluator_id"])
+    cols = ["evaluator", "evaluator_id", "planned", "done", "late", "completion"]
+    return sort_natural(by_eval[[c for c in cols if c in by_eval]], ["evaluator_id"])
 
 
-def _weekly(center, st, p, team, lang, samples_dir) -> dict[str, pd.DataFrame]:
-    return _common(center, st, p, team, lang, samples_dir)
+def _weekly(center, st, prev, p, team, lang, samples_dir) -> dict[str, pd.DataFrame]:
+    return _common(center, st, prev, p, team, lang, samples_dir)
 
 
-def _monthly(center, st, p, team, lang, samples_dir) -> dict[str, pd.DataFrame]:
-    out = _common(center, st, p, team, lang, samples_dir)
-    out["control"] = _scope(st.control, team)
-    out["pareto"] = st.pareto[
-        st.pareto["team"].isin([team] if team else st.pareto["team"].unique())
+def _monthly(center, st, prev, p, team, lang, samples_dir) -> dict[str, pd.DataFrame]:
+    out = _common(center, st, prev, p, team, lang, samples_dir)
+    names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
+    control = _scope(st.control, team)
+    out["control"] = control[["team", "week", "n", "mean", "center", "lcl", "ucl", "signal"]]
+    par = st.pareto[st.pareto["team"] == (team or "(center)")]
+    out["pareto"] = par.assign(item=par["item" if lang == "zh" else "item_en"])[
+        ["item", "fails", "points", "share", "cum_share", "vital_few"]
     ]
-    out["calibration"] = st.calibration.round(2)
-    out["section_alpha"] = st.section_alpha.round(3)
+    out["actions"] = _actions(center, st, p, team, names)
+    out["leniency"] = evaluators.leniency_verdicts(st.leniency, center.evaluators)
+    cal = st.calibration.merge(
+        center.evaluators[["evaluator_id", "name"]].rename(columns={"name": "evaluator"}),
+        on="evaluator_id", how="left",
+    )  # fmt: skip
+    out["calibration"] = _judged(cal)[
+        ["evaluator", "evaluator_id", "n", "mean_deviation", "lo", "hi", "mean_abs_deviation",
+         "within_tolerance"]
+    ]  # fmt: skip
+    out["section_alpha"] = evaluators.calibration_verdicts(st.section_alpha, _section_names(lang))
     out["appeals"] = st.appeals
-    out["status"] = _scope(
-        st.status.merge(center.agents[["agent_id", "name", "team"]], on="agent_id"), team
-    )
-    out["status"] = out["status"][out["status"]["status"] != "normal"][
-        ["team", "agent_id", "name", "status", "penalty_points", "evidence"]
-    ]
-    out["actions"] = _actions(center, p, team, st)
+    status = _status(center, st, p, names, lang)
+    out["status"] = _scope(status[status["status"] != "normal"], team)[
+        ["team", "name", "agent_id", "status", "evaluations", "penalty_points", "evidence"]
+    ].pipe(sort_natural, ["team", "agent_id"])
     out["recordings"] = _recordings(center, st, team)
     return out
 
 
-def _actions(center: Center, p: Period, team: str, now: ScoreTables) -> pd.DataFrame:
-    """Each team's top problem of the previous month: its fail rate then and now, with the 95%
-    interval of the change — did the improvement work?"""
-    prev = parse_period(str(pd.Period(p.month, "M") - 1))
-    try:
-        before = score_period(center, prev)
-    except QAWError:  # no previous month to compare with
-        return pd.DataFrame(
-            {
-                "note": [
-                    f"no evaluations in {prev.label} to compare with / {prev.label} 无质检数据可对比"
-                ]
-            }
+def _section_names(lang: str) -> dict[tuple[str, str], str]:
+    names = {}
+    for (cid, _), card in scorecard_versions().items():
+        for s in card.sections:
+            names[(cid, s.id)] = s.name if lang == "zh" else s.name_en
+        names[(cid, "(total)")] = ("总分 · " if lang == "zh" else "Total · ") + (
+            card.name if lang == "zh" else card.name_en
         )
-    top = (
-        before.pareto[(before.pareto["team"] != "(center)")]
-        .groupby("team")
-        .head(1)[["team", "item_id", "item", "item_en"]]
+    return names
+
+
+def _actions(
+    center: Center, st: ScoreTables, p: Period, team: str, names: pd.Series
+) -> pd.DataFrame:
+    """The coaching actions saved up to the period's end, each item with the coached agent's
+    fail rate before and after and the comparison group's change (``effects``)."""
+    from .. import coaching
+
+    if not coaching.recorded():  # reading a report never creates the store
+        return effects.action_effects(None, None, p.end, names)
+    acts = coaching.actions(coaching.connect())
+    scored, _ = scoring.score_evaluations(
+        center.evaluations, center.evaluation_items, center.appeals
     )
-    rows = []
-    for r in _scope(top, team).itertuples():
-        rates = []
-        for tables in (before, now):
-            ev = tables.evaluations
-            ev = ev[(ev["mode"] != "calibration") & (ev["team"] == r.team)]
-            it = center.evaluation_items[
-                center.evaluation_items["evaluation_id"].isin(ev["evaluation_id"])
-                & (center.evaluation_items["item_id"] == r.item_id)
-            ]
-            applicable = it[it["result"] != "na"]
-            rates.append(((applicable["result"] == "fail").sum(), len(applicable)))
-        (f0, n0), (f1, n1) = rates
-        rows.append(
-            {
-                "team": r.team,
-                "item_id": r.item_id,
-                "item": r.item,
-                "item_en": r.item_en,
-                "n": f"{n0} → {n1}",
-            }
-            | {
-                k: (round(v, 3) if isinstance(v, float) else v)
-                for k, v in rate_change(f0, n0, f1, n1).items()
-            }
-        )
-    return pd.DataFrame(rows)
+    regular = scored[scored["mode"] != "calibration"]
+    results = center.evaluation_items.merge(
+        regular[["evaluation_id", "agent_id", "evaluated_at"]], on="evaluation_id"
+    )[["agent_id", "item_id", "result", "evaluated_at"]]
+    out = effects.action_effects(acts, results, p.end, names)
+    roster = center.agents.set_index("agent_id")
+    out["team"] = out["agent_id"].map(roster["team"])
+    out["name"] = out["agent_id"].map(roster["name"])
+    return _scope(out, team).reset_index(drop=True)
 
 
 def _recordings(center: Center, st: ScoreTables, team: str, n: int = 10) -> pd.DataFrame:
@@ -338,23 +339,14 @@ def _recordings(center: Center, st: ScoreTables, team: str, n: int = 10) -> pd.D
     ev = ev.merge(
         center.contacts[["contact_id", "customer_id", "recording_ref"]], on="contact_id", how="left"
     )
-    cols = [
-        "kind",
-        "team",
-        "agent_id",
-        "name",
-        "contact_id",
-        "customer_id",
-        "recording_ref",
-        "score",
-        "evaluator_id",
-    ]
-    best = ev[ev["score"] >= 100].drop_duplicates("agent_id").head(n).assign(kind="excellent 优秀")
+    cols = ["kind", "team", "name", "agent_id", "contact_id", "customer_id", "recording_ref",
+            "score", "evaluator_id"]  # fmt: skip
+    best = ev[ev["score"] >= 100].drop_duplicates("agent_id").head(n).assign(kind="excellent")
     worst = (
         ev.sort_values("score", kind="stable")
         .drop_duplicates("agent_id")
         .head(n)
-        .assign(kind="problem 问题")
+        .assign(kind="problem")
     )
     return pd.concat([best, worst])[cols]
 
@@ -379,7 +371,7 @@ def _agent(
         month=scored["evaluated_at"].dt.strftime("%Y-%m")
     )
     history = score_intervals(regular, ["agent_id", "month"])
-    history = history[history["agent_id"] == agent_id][["month", "n", "mean", "lo", "hi"]].round(2)
+    history = _judged(history[history["agent_id"] == agent_id][["month", "n", "mean", "lo", "hi"]])
     items = center.evaluation_items.merge(
         mine[["evaluation_id", "month", "contact_id", "evaluator_id", "evaluated_at"]],
         on="evaluation_id",
@@ -402,60 +394,43 @@ def _agent(
         center.contacts[["contact_id", "customer_id"]], on="contact_id", how="left"
     )
     notes = notes.sort_values("evaluated_at", ascending=False, kind="stable").head(20)
+    notes["item"] = notes["item_id"].map(meta["item" if lang == "zh" else "item_en"])
     this = st.agents[st.agents["agent_id"] == agent_id]
+    names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
+    status = _status(center, st, p, names, lang).set_index("agent_id")
+    this = this.assign(
+        status=this["agent_id"].map(status["status"]).fillna("normal"),
+        evidence=this["agent_id"].map(status["evidence"]).fillna(""),
+    )
     from .. import coaching
 
-    if coaching.recorded():  # reading a report never creates the store
-        acts = coaching.actions(coaching.connect(), agent_id)
-        acts = acts[acts["created_at"] < p.end] if len(acts) else acts
-    else:
-        acts = pd.DataFrame()
+    # reading a report never creates the store
+    acts = coaching.actions(coaching.connect(), agent_id) if coaching.recorded() else None
     results = center.evaluation_items.merge(
-        scored[["evaluation_id", "agent_id", "evaluated_at"]], on="evaluation_id"
+        regular[["evaluation_id", "agent_id", "evaluated_at"]], on="evaluation_id"
     )[["agent_id", "item_id", "result", "evaluated_at"]]
-    results = results[results["evaluated_at"] < p.end]
-    follow = coaching.follow_up(acts, results) if len(acts) else pd.DataFrame()
-    coached = (
-        acts[["action_id", "created_at", "created_by", "item_ids", "agreed", "due"]].merge(follow, on="action_id")
-        if len(acts) else pd.DataFrame()
-    )  # fmt: skip
+    coached = effects.action_effects(acts, results, p.end, names)
     return {
-        "coaching": coached.round(
-            {c: 3 for c in ("before", "after", "change", "change_lo", "change_hi")}
-        )
-        if len(coached)
-        else coached,
-        "agent_scores": this[[*AGENT_SCORE_COLUMNS, "status", "evidence"]].round(2),
+        "agent_scores": _judged(this[AGENT_COLUMNS]),
         "history": history,
-        "recurring": recurring[["item_id", "item", "months", "fails", "correct_handling"]],
+        "recurring": recurring[["item", "months", "fails", "correct_handling"]],
         "notes": notes[
-            ["evaluated_at", "evaluator_id", "contact_id", "customer_id", "item_id", "comment"]
+            ["evaluated_at", "evaluator_id", "contact_id", "customer_id", "item", "comment"]
         ],
+        "coaching": coached.drop(columns=["team", "name", "agent_id"]),
     }
 
 
-def table(df: pd.DataFrame, lang: str, max_rows: int = 60) -> HTML:
-    """A table for a report page: masked, columns in ``lang``, numbers rounded, no index."""
-    if df is None or df.empty:
-        return HTML(f"<p><em>{i18n.t('none', lang)}</em></p>")
-    shown = i18n.columns(masked(df.head(max_rows)), lang)
-    html = shown.to_html(
-        index=False, float_format=lambda x: f"{x:.2f}", na_rep="", classes="qaw-table", border=0
-    )
-    more = (
-        f"<p><em>… {len(df) - max_rows} more (Excel appendix)</em></p>"
-        if len(df) > max_rows
-        else ""
-    )
-    return HTML(html + more)
-
-
+PAGE_ONE = ("critical", "top_problems")  # shown whole, not per team
+# Each section's title (an i18n label); page one first, then the detail.
 SECTION_TITLES = {
+    "critical": "critical", "top_problems": "top_problems", "coach": "coach",
     "team_scores": "team_scores", "agent_scores": "agent_scores", "problems": "problems",
-    "deductions": "deductions", "critical": "critical", "completion": "completion", "coach": "coach",
-    "control": "trend", "pareto": "pareto", "calibration": "calibration", "appeals": "appeals",
-    "status": "status", "actions": "actions", "recordings": "recordings", "history": "history",
-    "recurring": "recurring", "notes": "notes", "coaching": "coaching",
+    "deductions": "deductions", "completion": "completion", "control": "trend",
+    "pareto": "pareto", "calibration": "calibration", "leniency": "leniency",
+    "appeals": "appeals", "status": "status", "actions": "actions", "recordings": "recordings",
+    "history": "history", "recurring": "recurring", "notes": "notes", "coaching": "coaching",
+    "headline": "headline", "section_alpha": "section_alpha",
 }  # fmt: skip
 
 
@@ -478,8 +453,34 @@ def load_or_build(
     )
 
 
+def page_one(ctx: ReportContext) -> None:
+    """Display page one: the headline against the last period, new bottom-line cases, the top
+    common problems and the agents to coach."""
+    from IPython.display import display
+
+    lang = ctx.language
+    p = parse_period(ctx.period)
+    prev = previous(p)
+    label = _period_text(p, lang)
+    prev_label = i18n.say("previous_week" if p.kind == "week" else "previous_month", lang)
+    prev_label += (
+        f"（{_period_text(prev, lang)}）" if lang == "zh" else f" ({_period_text(prev, lang)})"
+    )
+    display(HTML(f'<h2 class="qaw-section" id="sec-headline">{i18n.t("headline", lang)}</h2>'))
+    display(display_.headline(ctx.tables["headline"], label, prev_label, lang))
+    for key in ("critical", "top_problems", "coach"):
+        section(ctx, key)
+
+
+def _period_text(p: Period, lang: str) -> str:
+    if p.kind != "week":
+        return p.label
+    end = p.end - pd.Timedelta(days=1)
+    return i18n.say("week_range", lang, week=p.label, start=f"{p.start:%m-%d}", end=f"{end:%m-%d}")
+
+
 def section(ctx: ReportContext, key: str) -> None:
-    """Display one report section: its heading, its chart (if any) and its table."""
+    """Display one report section: its heading, its chart (if any) and its whole table."""
     import matplotlib.pyplot as plt
     from IPython.display import display
 
@@ -489,29 +490,31 @@ def section(ctx: ReportContext, key: str) -> None:
     display(
         HTML(f'<h2 class="qaw-section" id="sec-{key}">{i18n.t(SECTION_TITLES[key], lang)}</h2>')
     )
-    tables = ctx.tables
+    shown = ctx.tables[key]
     fig = None
-    if key == "team_scores" and not tables[key].empty:
-        display(HTML(f'<p class="qaw-note">{i18n.t("interval_note", lang)}</p>'))
-        fig = plotting.interval_plot(tables[key], "team", lang, i18n.t("team_scores", lang))
-    elif key == "history" and not tables[key].empty:
-        fig = plotting.interval_plot(
-            tables[key], "month", lang, i18n.t("history", lang), sort=False
-        )
-    elif key == "control" and not tables[key].empty:
-        signals = tables[key][tables[key]["signal"] != ""]["team"].unique().tolist()
+    notes = {"leniency": "leniency_note", "actions": "actions_note"}
+    if key in notes:
+        display(HTML(f'<p class="qaw-note">{i18n.t(notes[key], lang)}</p>'))
+    if key in ("team_scores", "agent_scores", "coach"):
+        display(HTML(f'<p class="qaw-note">{i18n.t("interval_note", lang)} '
+                     f'{i18n.say("min_n_note", lang, agent_n=MIN_N, team_agents=MIN_AGENTS)}</p>'))  # fmt: skip
+    if key == "team_scores" and not shown.empty:
+        fig = plotting.interval_plot(shown, "team", lang, i18n.t("team_scores", lang))
+    elif key == "history" and not shown.empty:
+        fig = plotting.interval_plot(shown, "month", lang, i18n.t("history", lang), sort=False)
+    elif key == "control" and not shown.empty:
+        signals = shown[shown["signal"] != ""]["team"].unique().tolist()
         for team in [ctx.team] if ctx.team else signals[:4] or ctx.teams[:1]:
-            f = plotting.control_chart(tables[key], team, lang)
-            display(f)
-            plt.close(f)
-        display(table(tables[key][tables[key]["signal"] != ""], lang))
-        return
-    elif key == "pareto" and not tables[key].empty:
-        fig = plotting.pareto_chart(tables[key], ctx.team or "(center)", lang)
-        tables = {key: tables[key][tables[key]["vital_few"]]}
+            display(plotting.figure(plotting.control_chart(shown, team, lang)))
+        shown = shown[shown["signal"] != ""]
+    elif key == "pareto" and not shown.empty:
+        title = ctx.team or i18n.t("center", lang)
+        fig = plotting.pareto_chart(shown, title, lang)
+        shown = shown[shown["vital_few"]]
     if fig is not None:
-        display(fig)
-        plt.close(fig)
-    display(table(tables[key], lang))
+        display(plotting.figure(fig))
+    plt.close("all")
+    display(display_.table(shown, lang, split=key not in PAGE_ONE))
     if key == "calibration" and "section_alpha" in ctx.tables:
-        display(table(ctx.tables["section_alpha"], lang))
+        display(HTML(f'<p class="qaw-note">{i18n.t("alpha_note", lang)}</p>'))
+        display(display_.table(ctx.tables["section_alpha"], lang))

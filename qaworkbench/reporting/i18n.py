@@ -46,6 +46,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "notes": ("评语与辅导记录", "Evaluator comments and coaching notes"),
     "coaching": ("辅导措施及效果", "Coaching actions and whether they worked"),
     "none": ("无", "none"),
+    "headline": ("本期概览", "This period at a glance"),
+    "top_problems": ("本期最主要的问题", "Top problems this period"),
+    "leniency": ("质检员宽严度（与同事对比）", "Evaluator leniency against peers"),
+    "section_alpha": ("评分一致性（Krippendorff α）", "Scoring agreement (Krippendorff's α)"),
+    "alpha_note": (
+        "α ≥ 0.80 为可靠，0.667–0.80 为勉强可用，低于 0.667 不可靠，需重新校准。",
+        "α ≥ 0.80 is reliable, 0.667–0.80 tentative, below 0.667 not reliable: calibrate again.",
+    ),
+    "leniency_note": (
+        "宽严度 = 该质检员给分减去其他质检员同月给同一批坐席的分数（分）；区间不含 0 时才判定偏宽松或偏严格。",
+        "Leniency = the evaluator's score minus other evaluators' scores for the same agents that month (points); lenient or strict only when the interval excludes 0.",
+    ),
+    "actions_note": (
+        "对照组：辅导前同期也在该项失误、但未被辅导的坐席。效果 = 被辅导坐席的变化减去对照组的变化，避免把自然回落误认为辅导成效。",
+        "Comparison group: agents who also failed the item in the same weeks before but were not coached. Effect = the coached agent's change minus the comparison group's, so a natural fall-back is not taken for success.",
+    ),
     "no_plan": (
         "本月尚未生成抽样计划（qaw sample）",
         "No sampling plan for this month yet (qaw sample)",
@@ -61,6 +77,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "points_lost": ("扣分合计", "points lost"),
     "cum_share": ("累计占比", "cumulative share"),
     "team": ("班组", "team"),
+    "center_line": ("中心线", "centre line"),
+    "limits": ("控制限", "control limits"),
+    "signal": ("异常信号", "signal"),
+    "mean_with_interval": ("平均分及95%区间", "mean with 95% interval"),
+    "too_few_point": ("平均分（数据太少，无区间）", "mean (too few for an interval)"),
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -113,39 +134,214 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "month": ("月份", "month"),
     "deducted": ("扣分", "points deducted"),
     "items": ("扣分项", "items"),
-    "before": ("上月失误率", "fail rate before"),
-    "after": ("本月失误率", "fail rate now"),
+    "before": ("辅导前失误率", "fail rate before"),
+    "after": ("辅导后失误率", "fail rate after"),
     "change": ("变化", "change"),
     "change_lo": ("变化下限", "change 95% low"),
     "change_hi": ("变化上限", "change 95% high"),
     "verdict": ("结论", "verdict"),
     "kind": ("类别", "kind"),
     "months": ("出现月数", "months"),
+    "interval": ("95%区间", "95% interval"),
+    "change_interval": ("变化区间", "change interval"),
+    "score_change_interval": ("变化区间", "change interval"),
+    "effect_interval": ("效果区间", "effect interval"),
+    "reasons": ("原因", "why"),
+    "score_change_lo": ("变化下限", "change 95% low"),
+    "score_change_hi": ("变化上限", "change 95% high"),
+    "effect_lo": ("效果下限", "effect 95% low"),
+    "effect_hi": ("效果上限", "effect 95% high"),
+    "coach_items": ("辅导重点（扣分项×次数）", "what to coach (item × fails)"),
+    "example": ("示例（通话，客户，评语）", "example (contact, customer, comment)"),
+    "fail_rate": ("失误率", "fail rate"),
+    "case": ("违规内容", "what was found"),
+    "at": ("日期", "date"),
+    "evaluator": ("质检员", "evaluator"),
+    "center": ("中心线", "centre line"),
+    "lcl": ("控制下限", "lower limit"),
+    "ucl": ("控制上限", "upper limit"),
+    "week": ("周", "week"),
+    "signal": ("信号", "signal"),
+    "prev_mean": ("上期平均分", "previous mean"),
+    "prev_n": ("上期样本量", "previous n"),
+    "score_change": ("变化（分）", "change (points)"),
+    "bottom_line": ("底线违规", "bottom-line cases"),
+    "created_at": ("辅导日期", "coached on"),
+    "created_by": ("记录人", "recorded by"),
+    "action_id": ("编号", "no."),
+    "item_ids": ("辅导项目", "items coached"),
+    "due": ("期限", "due"),
+    "team_n": ("班组样本量", "team n"),
+    "team_fail_rate": ("班组失误率", "team fail rate"),
+    "comments": ("评语", "comments"),
+    "mode": ("质检方式", "mode"),
+    "sd": ("标准差", "SD"),
+    "agreed": ("约定措施", "what was agreed"),
+    "n_before": ("辅导前次数", "n before"),
+    "n_after": ("辅导后次数", "n after"),
+    "rate_change": ("失误率变化", "change"),
+    "comparison_n": ("对照组人数", "comparison agents"),
+    "comparison_change": ("对照组变化", "comparison change"),
+    "effect": ("辅导效果", "effect"),
+    "leniency": ("宽严度（分）", "leniency (points)"),
+    "section": ("评分模块", "section"),
 }
 
-STATUS = {
-    "frozen": ("冻结", "frozen"),
-    "demoted": ("降级", "demoted"),
-    "full_marks": ("满分（可免检）", "full marks (exemption)"),
-    "normal": ("正常", "normal"),
+# Coded values a page shows, by the column that holds them: translated, never shown raw.
+VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "status": {
+        "frozen": ("冻结", "frozen"),
+        "demoted": ("降级", "demoted"),
+        "full_marks": ("满分（可申请免检）", "full marks (may be exempted)"),
+        "normal": ("正常", "normal"),
+    },
+    "signal": {
+        "above UCL": ("高于控制上限", "above the upper limit"),
+        "below LCL": ("低于控制下限", "below the lower limit"),
+        "run of 8 above": ("连续8周高于中心线", "8 weeks in a row above the centre line"),
+        "run of 8 below": ("连续8周低于中心线", "8 weeks in a row below the centre line"),
+        "": ("", ""),
+    },
+    "verdict": {
+        "improved": ("已改善", "improved"),
+        "worse": ("变差", "worse"),
+        "no_clear_change": ("无明显变化", "no clear change"),
+        "higher": ("上升", "up"),
+        "lower": ("下降", "down"),
+        "no_evaluations": ("尚无评估", "no evaluations yet"),
+        "too_few": ("数据太少，无法判断", "too few to judge"),
+        "lenient": ("偏宽松", "lenient"),
+        "strict": ("偏严格", "strict"),
+        "in_line": ("与同事一致", "in line with peers"),
+        "reliable": ("可靠（α ≥ 0.80）", "reliable (α ≥ 0.80)"),
+        "tentative": ("勉强可用（0.667 ≤ α < 0.80）", "tentative (0.667 ≤ α < 0.80)"),
+        "not_reliable": ("不可靠（α < 0.667）", "not reliable (α < 0.667)"),
+        "better_than_comparison": ("改善幅度大于对照组", "improved more than the comparison group"),
+        "like_comparison": ("与对照组无明显差别", "no clear difference from the comparison group"),
+        "worse_than_comparison": ("不如对照组", "worse than the comparison group"),
+    },
+    "mode": {
+        "real_time": ("实时质检", "real time"),
+        "post_call": ("事后质检", "after the contact"),
+        "calibration": ("校准", "calibration"),
+        "side_by_side": ("旁听质检", "side by side"),
+        "test_call": ("测试来电", "test call"),
+        "mystery_shopper": ("神秘顾客", "mystery shopper"),
+    },
+    "kind": {
+        "excellent": ("优秀", "excellent"),
+        "problem": ("问题", "problem"),
+    },
+    "reason": {
+        "below_team": ("明显低于班组平均", "clearly below the team average"),
+        "bottom_line": ("底线违规", "bottom-line violation"),
+        "frozen": ("冻结", "frozen"),
+        "demoted": ("降级", "demoted"),
+    },
+    "state": {
+        "open": ("进行中", "open"),
+        "closed": ("已关闭", "closed"),
+        "done": ("已完成", "done"),
+    },
 }
+
+# Sentences with {placeholders}, filled by ``say``.
+PHRASES: dict[str, tuple[str, str]] = {
+    "headline_score": (
+        "平均分 {mean}（{n} 次质检，95%区间 {lo}–{hi}）",
+        "Mean score {mean} ({n} evaluations, 95% interval {lo}–{hi})",
+    ),
+    "headline_change": (
+        "比{prev}{direction} {change} 分（区间 {lo} 至 {hi}）：{verdict}",
+        "{direction} {change} points on {prev} (interval {lo} to {hi}): {verdict}",
+    ),
+    "headline_score_few": (
+        "平均分 {mean}（{n} 次质检；{few}）",
+        "Mean score {mean} ({n} evaluations; {few})",
+    ),
+    "headline_no_prev": ("{prev}无质检数据可比较", "no evaluations in {prev} to compare with"),
+    "up": ("高", "Up"),
+    "down": ("低", "Down"),
+    "too_few_n": ("数据太少，无法判断（n={n}）", "too few to judge (n={n})"),
+    "interval": ("{lo}–{hi}", "{lo}–{hi}"),
+    "evidence_case": ("{rule}（{points} 分；{source}）", "{rule} ({points} pts; {source})"),
+    "source_complaint": ("投诉 {ref}", "complaint {ref}"),
+    "source_evaluation": ("质检 {ref}", "evaluation {ref}"),
+    "source_event": ("记录 {ref}", "record {ref}"),
+    "full_marks_evidence": (
+        "{n} 次质检均为满分，无扣罚",
+        "all {n} evaluations at full marks, no penalty",
+    ),
+    "thin": ("（仅 {n} 次质检，证据不足）", " (only {n} evaluation(s): thin evidence)"),
+    "demotion_evidence": (
+        "本月扣罚合计 {points} 分（≥ {limit} 分）：{cases}",
+        "{points} penalty points this month (≥ {limit}): {cases}",
+    ),
+    "bottom_line_evidence": ("底线违规：{cases}", "bottom-line: {cases}"),
+    "more_rows": ("另有 {n} 行见 Excel 附表", "{n} more rows in the Excel appendix"),
+    "count_times": ("{item} ×{n}", "{item} ×{n}"),
+    "evidence_ref": (
+        "{contact}（客户 {customer}）：{comment}",
+        "{contact} (customer {customer}): {comment}",
+    ),
+    "week_range": ("{week}（{start} – {end}）", "{week} ({start} – {end})"),
+    "previous_week": ("上周", "the previous week"),
+    "previous_month": ("上月", "the previous month"),
+    "n_of": ("{n} 次", "{n}"),
+    "completion_line": (
+        "计划完成 {done}/{planned}（{share}）",
+        "Plan completion {done}/{planned} ({share})",
+    ),
+    "bottom_line_count": ("新增底线违规 {n} 起", "{n} new bottom-line violation(s)"),
+    "min_n_note": (
+        "样本少于 {agent_n} 次的坐席、少于 {team_agents} 名坐席的班组不给区间，标为“数据太少，无法判断”。",
+        "Agents with fewer than {agent_n} evaluations and teams with fewer than {team_agents} agents get no interval: they are marked “too few to judge”.",
+    ),
+}
+
+
+def _lang(lang: str) -> int:
+    if lang not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, not {lang!r}")
+    return 0 if lang == "zh" else 1
 
 
 def t(key: str, lang: str) -> str:
     """The label ``key`` in ``lang`` (zh or en)."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES}, not {lang!r}")
-    zh, en = LABELS[key]
-    return zh if lang == "zh" else en
+    return LABELS[key][_lang(lang)]
 
 
-def columns(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``df`` with its columns named in ``lang`` (unknown columns keep their names)."""
-    i = 0 if lang == "zh" else 1
+def value(column: str, code: object, lang: str) -> object:
+    """A coded value (a status, verdict, signal …) of ``column`` in ``lang``; KeyError if
+    the code has no translation (a page never shows a raw code)."""
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return code
+    try:
+        return VALUES[column][str(code)][_lang(lang)]
+    except KeyError:
+        raise KeyError(
+            f"no {lang} text for {column} value {code!r} (add it to i18n.VALUES)"
+        ) from None
+
+
+def say(key: str, lang: str, **fields: object) -> str:
+    """The sentence ``key`` in ``lang`` with its fields filled in."""
+    return PHRASES[key][_lang(lang)].format(**fields)
+
+
+def columns(df: pd.DataFrame, lang: str, strict: bool = False) -> pd.DataFrame:
+    """``df`` with its columns named and its coded values written in ``lang``. ``strict``
+    raises on a column without a name (a page never shows a column id)."""
+    i = _lang(lang)
+    out = df.copy()
+    for c in out.columns.intersection(list(VALUES)):
+        out[c] = out[c].map(lambda v, c=c: value(c, v, lang))
     names: dict[str, str] = {}
     used: set[str] = set()
-    for c in df.columns:
+    for c in out.columns:
+        if c not in COLUMNS and strict:
+            raise KeyError(f"no {lang} name for column {c!r} (add it to i18n.COLUMNS)")
         new = COLUMNS[c][i] if c in COLUMNS else c
         names[c] = new if new not in used else c  # never two columns with one name
         used.add(names[c])
-    return df.rename(columns=names)
+    return out.rename(columns=names)

@@ -6,10 +6,14 @@ Intervals are precomputed (points); seaborn's bootstrap is never used
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import HTML
 from matplotlib import font_manager
 
 from .i18n import t
@@ -42,14 +46,28 @@ def use_cjk_font() -> str:
     return name
 
 
+def figure(fig: plt.Figure, alt: str | None = None) -> HTML:
+    """A chart for a page: SVG (sharp on screen and in print, text drawn as shapes so any
+    browser shows the CJK font) with alt text in the page's language; closes ``fig``."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    alt = alt or (fig.axes[0].get_title() if fig.axes else "")
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return HTML(
+        f'<figure class="qaw-chart"><img src="data:image/svg+xml;base64,{data}" '
+        f'alt="{html.escape(alt, quote=True)}" role="img"></figure>'
+    )
+
+
 def control_chart(control: pd.DataFrame, team: str, lang: str) -> plt.Figure:
     """A team's weekly mean score with its center line and control limits; signals in red."""
     d = control[control["team"] == team].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 3.2))
     x = range(len(d))
     ax.plot(x, d["mean"], marker="o", color="#1f77b4", label=t("score", lang))
-    ax.plot(x, d["center"], color="grey", lw=1)
-    ax.step(x, d["ucl"], where="mid", color="grey", ls="--", lw=1)
+    ax.plot(x, d["center"], color="grey", lw=1, label=t("center_line", lang))
+    ax.step(x, d["ucl"], where="mid", color="grey", ls="--", lw=1, label=t("limits", lang))
     ax.step(x, d["lcl"], where="mid", color="grey", ls="--", lw=1)
     sig = d["signal"] != ""
     ax.scatter(
@@ -58,9 +76,11 @@ def control_chart(control: pd.DataFrame, team: str, lang: str) -> plt.Figure:
         color="red",
         zorder=3,
         s=60,
+        label=t("signal", lang),
     )
     ax.set_xticks(list(x), [w.split("/")[0][5:] for w in d["week"]], rotation=45, fontsize=8)
     ax.set(title=f"{team} — {t('trend', lang)}", xlabel=t("week", lang), ylabel=t("score", lang))
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     return fig
 
@@ -69,31 +89,45 @@ def interval_plot(
     df: pd.DataFrame, label: str, lang: str, title: str, sort: bool = True
 ) -> plt.Figure:
     """Means with their 95% intervals as horizontal bars, one row per ``label`` (n in the label);
-    sorted by mean, or in the given order (top to bottom) with ``sort=False``."""
+    sorted by mean, or in the given order (top to bottom) with ``sort=False``. A row without an
+    interval (too few to judge) shows its mean as a hollow point."""
     d = df.sort_values("mean") if sort else df.iloc[::-1]
     d = d.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.32 * len(d) + 1)))
-    y = range(len(d))
-    ax.errorbar(d["mean"], y, xerr=[d["mean"] - d["lo"], d["hi"] - d["mean"]], fmt="o", capsize=3)
-    ax.set_yticks(
-        list(y), [f"{v} (n={n})" for v, n in zip(d[label], d["n"], strict=True)], fontsize=9
+    y = list(range(len(d)))
+    judged = d["lo"].notna() & d["hi"].notna()
+    yj = [i for i, j in zip(y, judged, strict=True) if j]
+    dj = d[judged]
+    ax.errorbar(dj["mean"], yj, xerr=[dj["mean"] - dj["lo"], dj["hi"] - dj["mean"]], fmt="o",
+                capsize=3, label=t("mean_with_interval", lang))  # fmt: skip
+    if (~judged).any():
+        ax.scatter(d.loc[~judged, "mean"], [i for i, j in zip(y, judged, strict=True) if not j],
+                   facecolors="none", edgecolors="#555", label=t("too_few_point", lang))  # fmt: skip
+    ax.set_yticks(y, [f"{v} (n={n})" for v, n in zip(d[label], d["n"], strict=True)], fontsize=9)
+    ax.set_xlim(
+        max(0, float(d["lo"].min(skipna=True) if judged.any() else d["mean"].min()) - 5), 100.5
     )
     ax.set(title=title, xlabel=t("score", lang))
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     return fig
 
 
 def pareto_chart(pareto: pd.DataFrame, team: str, lang: str, top: int = 10) -> plt.Figure:
-    """Points lost per item (bars) and the cumulative share (line) for one team."""
-    d = pareto[pareto["team"] == team].head(top)
-    names = d["item"] if lang == "zh" else d["item_en"]
+    """Points lost per item (bars) and the cumulative share (line); ``pareto`` has the item
+    names in the page's language in ``item``."""
+    d = pareto.head(top)
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    ax.bar(range(len(d)), d["points"], color="#4c72b0")
-    ax.set_xticks(range(len(d)), names, rotation=35, ha="right", fontsize=8)
+    ax.bar(range(len(d)), d["points"], color="#4c72b0", label=t("points_lost", lang))
+    ax.set_xticks(range(len(d)), d["item"], rotation=35, ha="right", fontsize=8)
     ax.set(ylabel=t("points_lost", lang), title=f"{team} — {t('pareto', lang)}")
     ax2 = ax.twinx()
-    ax2.plot(range(len(d)), d["cum_share"] * 100, color="#dd8452", marker="o")
+    ax2.plot(range(len(d)), d["cum_share"] * 100, color="#dd8452", marker="o",
+             label=t("cum_share", lang))  # fmt: skip
     ax2.set_ylim(0, 105)
     ax2.set_ylabel(t("cum_share", lang) + " (%)")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="center right")
     fig.tight_layout()
     return fig

@@ -141,7 +141,9 @@ def run_report(
         log["timings_s"]["execute"] = round(time.perf_counter() - t1, 2)
         t2 = time.perf_counter()
         subtitle = f"{i18n_period(ctx)} · {__version__}"
-        page = render_html(executed, ctx.title + (f" · {agent_id}" if agent_id else ""), subtitle)
+        page = render_html(
+            executed, ctx.title + (f" · {agent_id}" if agent_id else ""), subtitle, language
+        )
         problems = check_html(page, executed)
         if problems:
             raise _fail(log, "check", "; ".join(problems), staging, reports_dir)
@@ -166,8 +168,11 @@ def run_report(
 def i18n_period(ctx: contents.ReportContext) -> str:
     from .i18n import t
 
-    scope = ctx.team or t("all_teams", ctx.language)
-    return f"{t('period', ctx.language)}: {ctx.period} · {t('scope', ctx.language)}: {scope}"
+    lang = ctx.language
+    scope = ctx.team or t("all_teams", lang)
+    colon = "：" if lang == "zh" else ": "
+    period = contents._period_text(parse_period(ctx.period), lang)
+    return f"{t('period', lang)}{colon}{period} · {t('scope', lang)}{colon}{scope}"
 
 
 def _demo() -> Path:
@@ -226,14 +231,16 @@ def _execute(
             time.sleep(2 * (attempt + 1))
 
 
-def render_html(executed: Path, title: str, subtitle: str) -> str:
-    """Code-free HTML with the project's template, a table of contents from the section headings."""
+def render_html(executed: Path, title: str, subtitle: str, language: str = "zh") -> str:
+    """Code-free HTML with the project's template (``lang`` set), a table of contents from
+    the section headings."""
     import nbformat
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
         template_name="qaw", extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")]
     )
+    exporter.language_code = "zh-CN" if language == "zh" else "en"
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True

@@ -34,10 +34,11 @@ class ScoreTables:
     item_agreement: pd.DataFrame
     leniency: pd.DataFrame
     appeals: pd.DataFrame
+    cases: pd.DataFrame  # penalty cases (most severe rule each) up to the period's end
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """The tables to publish, by sheet name."""
-        skip = {"evaluations", "sections"}
+        skip = {"evaluations", "sections", "cases"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
 
@@ -126,4 +127,5 @@ def score_period(center: Center, period: Period, code: str = "cloud_service") ->
         appeals=calibration.appeal_outcomes(
             center.appeals[center.appeals["evaluation_id"].isin(regular["evaluation_id"])], regular
         ),
+        cases=cases[pd.to_datetime(cases["at"]) < period.end] if len(cases) else cases,
     )

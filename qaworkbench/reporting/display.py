@@ -1,0 +1,125 @@
+"""How a report's tables read: in one language, intervals as "lo–hi" or "too few to judge",
+shares as percentages, long agent tables split per team (whole, printable), no column ids."""
+
+from __future__ import annotations
+
+import html as _html
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML
+
+from ..order import natural_sorted
+from ..privacy import masked
+from . import i18n
+
+# Interval pairs shown as one "lo–hi" column; a missing end means too few to judge.
+INTERVALS = {
+    ("lo", "hi"): "interval",
+    ("change_lo", "change_hi"): "change_interval",
+    ("score_change_lo", "score_change_hi"): "score_change_interval",
+    ("effect_lo", "effect_hi"): "effect_interval",
+}
+PERCENT = {"share", "cum_share", "completion", "before", "after", "fail_rate", "within_tolerance",
+           "upheld_share", "team_fail_rate"}  # fmt: skip
+PERCENT_POINTS = {"rate_change", "comparison_change", "effect", "effect_lo", "effect_hi",
+                  "change", "change_lo", "change_hi"}  # fmt: skip
+SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mean_deviation"}
+HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "pooled_hi",
+          "rank_raw", "scorecard_id", "scorecard_version", "evaluator_id_hidden"}  # fmt: skip
+WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late"}
+SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team
+
+
+def _num(c: str, v: object) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if c in PERCENT:
+        return f"{v:.1%}"
+    if c in PERCENT_POINTS:
+        return f"{v * 100:+.1f} pp"
+    if c in SIGNED:
+        return f"{v:+.1f}"
+    if isinstance(v, float | np.floating):
+        if c == "alpha":
+            return f"{v:.3f}"
+        return f"{v:.0f}" if c in WHOLE and float(v).is_integer() else f"{v:.1f}"
+    return str(v)
+
+
+def present(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``df`` as a reader sees it: masked, intervals joined, numbers formatted, coded values and
+    column names in ``lang`` (KeyError on a column or value without a translation)."""
+    out = masked(df).drop(columns=[c for c in df.columns if c in HIDDEN])
+    too_few = i18n.value("verdict", "too_few", lang)
+    for (lo, hi), name in INTERVALS.items():
+        if lo in out and hi in out:
+            text = [
+                too_few if pd.isna(a) or pd.isna(b) else f"{_num(lo, a)}\u2009–\u2009{_num(hi, b)}"
+                for a, b in zip(out[lo], out[hi], strict=True)
+            ]
+            at = out.columns.get_loc(lo)
+            out = out.drop(columns=[lo, hi])
+            out.insert(at, name, text)
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[c] = s.dt.strftime("%Y-%m-%d %H:%M")
+        elif pd.api.types.is_float_dtype(s) or c in PERCENT | PERCENT_POINTS:
+            out[c] = [_num(c, v) for v in s]
+    return i18n.columns(out, lang, strict=True)
+
+
+def _html_table(df: pd.DataFrame, lang: str) -> str:
+    return present(df, lang).to_html(
+        index=False, na_rep="", classes="qaw-table", border=0, escape=True
+    )
+
+
+def table(df: pd.DataFrame | None, lang: str, split: bool = True) -> HTML:
+    """A whole table for a report page (never cut): per team under its own heading when it is
+    long and spans several teams; "none" when empty."""
+    if df is None or df.empty:
+        return HTML(f"<p><em>{i18n.t('none', lang)}</em></p>")
+    if split and "team" in df and len(df) > SPLIT_ROWS and df["team"].nunique() > 1:
+        parts = []
+        for team in natural_sorted(df["team"].dropna().unique()):
+            part = df[df["team"] == team].drop(columns=["team"])
+            parts.append(
+                f'<h3 class="qaw-team">{_html.escape(str(team))}</h3>' + _html_table(part, lang)
+            )
+        return HTML("".join(parts))
+    return HTML(_html_table(df, lang))
+
+
+def headline(h: pd.DataFrame, period_label: str, previous_label: str, lang: str) -> HTML:
+    """Page one's figures as sentences: the score with n and interval, the change on the
+    previous period with its interval and verdict, bottom-line cases and plan completion."""
+    r = h.iloc[0]
+    if pd.isna(r["lo"]):
+        score = i18n.say("headline_score_few", lang, mean=f"{r['mean']:.1f}", n=r["n"],
+                         few=i18n.value("verdict", "too_few", lang))  # fmt: skip
+    else:
+        score = i18n.say("headline_score", lang, mean=f"{r['mean']:.1f}", n=r["n"],
+                         lo=f"{r['lo']:.1f}", hi=f"{r['hi']:.1f}")  # fmt: skip
+    if r["verdict"] == "no_evaluations":
+        change = i18n.say("headline_no_prev", lang, prev=previous_label)
+    elif r["verdict"] == "too_few":
+        change = f"{previous_label}: {i18n.value('verdict', 'too_few', lang)}"
+    else:
+        change = i18n.say(
+            "headline_change", lang, prev=previous_label,
+            direction=i18n.say("up" if r["score_change"] >= 0 else "down", lang),
+            change=f"{abs(r['score_change']):.1f}", lo=f"{r['score_change_lo']:+.1f}",
+            hi=f"{r['score_change_hi']:+.1f}", verdict=i18n.value("verdict", r["verdict"], lang),
+        )  # fmt: skip
+    lines = [score, change, i18n.say("bottom_line_count", lang, n=int(r["bottom_line"]))]
+    if "planned" in h and pd.notna(r.get("planned")) and r["planned"]:
+        lines.append(i18n.say("completion_line", lang, done=int(r["done"]), planned=int(r["planned"]),
+                              share=f"{r['done'] / r['planned']:.0%}"))  # fmt: skip
+    verdict_class = {"higher": "up", "lower": "down"}.get(r["verdict"], "flat")
+    items = "".join(f"<li>{_html.escape(x)}</li>" for x in lines)
+    return HTML(
+        f'<div class="qaw-headline qaw-{verdict_class}"><p class="qaw-period">{_html.escape(period_label)}</p>'
+        f"<ul>{items}</ul></div>"
+    )
