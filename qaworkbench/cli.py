@@ -553,7 +553,7 @@ def completion(month: str, data: str, out: Path | None) -> None:
     "--agent",
     "agent_id",
     default="",
-    help="Agent archive: one agent; without it, every agent of --team.",
+    help="Agent archive: one agent; without it, every agent of --team (or of the center).",
 )
 @click.option(
     "--reports-dir",
@@ -561,6 +561,7 @@ def completion(month: str, data: str, out: Path | None) -> None:
     default=None,
     help="Where reports are published [default: reports/].",
 )
+@click.option("--pdf", is_flag=True, help="Also print a PDF beside the HTML (for e-mail).")
 def report(
     kind: str,
     period: str,
@@ -569,6 +570,7 @@ def report(
     language: str,
     agent_id: str,
     reports_dir: Path | None,
+    pdf: bool,
 ) -> None:
     """Run a report notebook with papermill and publish it only if it is whole.
 
@@ -584,32 +586,27 @@ def report(
     out = reports_dir or REPORTS_DIR
     try:
         if kind == "agent" and not agent_id:
-            if not team:
-                raise QAWError("an agent batch needs --team (or give --agent)")
+            from .order import natural_sorted
+            from .reporting.batch import run_agent_batch
+
             center = report_center(data)
-            agents = center.agents.loc[center.agents["team"] == team, "agent_id"].tolist()
+            roster = center.agents
+            agents = roster.loc[roster["team"] == team, "agent_id"] if team else roster["agent_id"]
+            agents = natural_sorted(agents.tolist())
             if not agents:
-                raise QAWError(f"team {team!r} has no agents")
-            failed = []
-            for a in tqdm(agents, desc=f"个人质检档案 {team}", unit="agent"):
-                try:
-                    run_report(
-                        kind,
-                        period,
-                        data=data,
-                        team=team,
-                        language=language,
-                        agent_id=a,
-                        reports_dir=out,
-                        center=center,
-                    )
-                except ReportFailed as e:
-                    failed.append(f"{a}: {e}")
+                raise QAWError(f"team {team!r} has no agents in the roster")
+            with tqdm(
+                total=len(agents), desc=f"个人质检档案 {team or '全中心'}", unit="agent"
+            ) as bar:
+                done = run_agent_batch(period, agents, data=data, team=team, language=language,
+                                       reports_dir=out, center=center,
+                                       progress=lambda _: bar.update())  # fmt: skip
             click.echo(
-                f"{len(agents) - len(failed)} of {len(agents)} archives published under {out}/agent/{period}/"
+                f"{len(done.published)} of {len(agents)} archives published under "
+                f"{out}/agent/{period}/ in {done.seconds:g} s"
             )
-            if failed:
-                click.echo("\n".join(failed), err=True)
+            if done.failed:
+                click.echo("\n".join(f"{a}: {why}" for a, why in done.failed.items()), err=True)
                 sys.exit(1)
             return
         p = run_report(
@@ -620,6 +617,7 @@ def report(
             language=language,
             agent_id=agent_id,
             reports_dir=out,
+            pdf=pdf,
         )
     except ReportFailed as e:
         click.echo(str(e), err=True)

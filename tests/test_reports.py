@@ -34,7 +34,7 @@ def test_every_template_runs_end_to_end(tmp_path, small_dir, kind, period, agent
     assert "Parameters are described" not in page  # the analyst's note is not published
     assert find_unmasked(page) == [] and "Traceback" not in page
     assert "<script src=" not in page  # self-contained: no CDN scripts
-    assert "data:image/png;base64" in page  # charts rendered
+    assert "data:image/svg+xml;base64" in page and 'alt="' in page  # sharp charts, described
     run = json.loads((p.path / "run.json").read_text(encoding="utf-8"))
     assert run["status"] == "published" and run["parameters"]["language"] == language
     assert {"python", "pandas", "papermill", "nbconvert"} <= set(run["versions"])

@@ -189,5 +189,5 @@ def test_coaching_store_refuses_bad_input_and_reads_back(tmp_path):
     })  # fmt: skip
     f = coaching.follow_up(got, results).set_index("item_id")
     assert (f.loc["SKL02", "before"], f.loc["SKL02", "after"]) == (0.4, 0.0)
-    assert f.loc["SKL02", "verdict"] == "improved 已改善"  # 4/10 failed before, 0/20 since
-    assert f.loc["NRM01", "verdict"] == "no evaluations since 尚无评估"
+    assert f.loc["SKL02", "verdict"] == "improved"  # 4/10 failed before, 0/20 since
+    assert f.loc["NRM01", "verdict"] == "no_evaluations"

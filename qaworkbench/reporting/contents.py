@@ -13,7 +13,6 @@ page one and sections will split it by report section.
 from __future__ import annotations
 
 import pickle
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +73,7 @@ class ReportContext:
         the report's language (numbers stay numbers)."""
         out = {}
         for k, v in self.tables.items():
-            sheet = re.sub(r"[\[\]:*?/\\]", " ", i18n.t(SECTION_TITLES[k], self.language))[:31]
+            sheet = i18n.t(SECTION_TITLES[k], self.language)  # made a valid sheet name on write
             shown = v.drop(columns=[c for c in v.columns if c in display_.HIDDEN])
             out[sheet] = i18n.columns(shown, self.language, strict=True)
         return out
@@ -109,7 +108,9 @@ def build(
     elif kind == "monthly":
         ctx.tables = _monthly(center, st, prev, p, team, language, samples_dir)
     else:
-        ctx.tables = _agent(center, st, p, agent_id, language)
+        shared = archive_data(center, st, p, language)
+        ctx.tables = archive_tables(shared, agent_id)
+        ctx.team, ctx.title = shared.team_of(agent_id), archive_title(shared, agent_id)
     ctx.tables = {k: masked(v) for k, v in ctx.tables.items()}
     return ctx
 
@@ -351,33 +352,77 @@ def _recordings(center: Center, st: ScoreTables, team: str, n: int = 10) -> pd.D
     return pd.concat([best, worst])[cols]
 
 
-def _agent(
-    center: Center, st: ScoreTables, p: Period, agent_id: str, lang: str
-) -> dict[str, pd.DataFrame]:
-    if agent_id not in set(center.agents["agent_id"]):
-        raise ValueError(f"agent {agent_id!r} is not in the roster")
+@dataclass
+class ArchiveData:
+    """What every personal archive of one period shares, computed once (a batch of 300
+    archives scores the period once): scored evaluations, item results, monthly history,
+    status with evidence, coaching actions."""
+
+    period: Period
+    language: str
+    agents: pd.DataFrame  # the period's agent scores
+    regular: pd.DataFrame  # regular scored evaluations up to the period's end
+    failed: pd.DataFrame  # failed items of those, with month and customer
+    results: pd.DataFrame  # agent_id, item_id, result, evaluated_at (for coaching effects)
+    history: pd.DataFrame  # agent x month: n, mean, interval
+    status: pd.DataFrame  # indexed by agent_id: status, evidence
+    meta: pd.DataFrame  # items by id
+    names: pd.Series
+    actions: pd.DataFrame | None
+    roster: pd.DataFrame  # indexed by agent_id: name, team
+
+    def team_of(self, agent_id: str) -> str:
+        """The agent's team (班组) in the roster."""
+        return str(self.roster.at[agent_id, "team"])
+
+
+def archive_title(a: ArchiveData, agent_id: str) -> str:
+    """A personal archive's title: "个人质检档案 · 田轩浩（A0022）"."""
+    name = a.roster.at[agent_id, "name"]
+    who = f"{name}（{agent_id}）" if a.language == "zh" else f"{name} ({agent_id})"
+    return f"{i18n.t('agent', a.language)} · {who}"
+
+
+def archive_data(center: Center, st: ScoreTables, p: Period, lang: str) -> ArchiveData:
+    """The shared part of the period's personal archives (see ``ArchiveData``)."""
+    from .. import coaching
+    from ..stats import score_intervals
+
     scored, _ = scoring.score_evaluations(
         center.evaluations, center.evaluation_items, center.appeals
     )
-    mine = scored[
-        (scored["agent_id"] == agent_id)
-        & (scored["mode"] != "calibration")
-        & (scored["evaluated_at"] < p.end)
-    ]
-    mine = mine.assign(month=mine["evaluated_at"].dt.strftime("%Y-%m"))
-    from ..stats import score_intervals
-
-    regular = scored[scored["mode"] != "calibration"].assign(
-        month=scored["evaluated_at"].dt.strftime("%Y-%m")
-    )
+    regular = scored[(scored["mode"] != "calibration") & (scored["evaluated_at"] < p.end)]
+    regular = regular.assign(month=regular["evaluated_at"].dt.strftime("%Y-%m"))
     history = score_intervals(regular, ["agent_id", "month"])
-    history = _judged(history[history["agent_id"] == agent_id][["month", "n", "mean", "lo", "hi"]])
     items = center.evaluation_items.merge(
-        mine[["evaluation_id", "month", "contact_id", "evaluator_id", "evaluated_at"]],
+        regular[["evaluation_id", "agent_id", "month", "contact_id", "evaluator_id", "evaluated_at"]],
         on="evaluation_id",
+    )  # fmt: skip
+    failed = items[items["result"] == "fail"].merge(
+        center.contacts[["contact_id", "customer_id"]], on="contact_id", how="left"
     )
-    failed = items[items["result"] == "fail"]
-    meta = scoring.item_table(scorecard_versions()).drop_duplicates("item_id").set_index("item_id")
+    table = scoring.item_table(scorecard_versions())
+    names = evidence.item_names(table, lang)
+    # reading a report never creates the coaching store
+    acts = coaching.actions(coaching.connect()) if coaching.recorded() else None
+    return ArchiveData(
+        period=p, language=lang, agents=st.agents, regular=regular,
+        failed=failed.assign(item=failed["item_id"].map(names)),
+        results=items[["agent_id", "item_id", "result", "evaluated_at"]],
+        history=history, status=_status(center, st, p, names, lang).set_index("agent_id"),
+        meta=table.drop_duplicates("item_id").set_index("item_id"), names=names, actions=acts,
+        roster=center.agents.drop_duplicates("agent_id").set_index("agent_id")[["name", "team"]],
+    )  # fmt: skip
+
+
+def archive_tables(a: ArchiveData, agent_id: str) -> dict[str, pd.DataFrame]:
+    """One agent's archive: this month's score, monthly history, recurring deductions, the
+    latest evaluator notes and the coaching actions with their effect."""
+    if agent_id not in a.roster.index:
+        raise ValueError(f"agent {agent_id!r} is not in the roster")
+    lang = a.language
+    history = a.history[a.history["agent_id"] == agent_id][["month", "n", "mean", "lo", "hi"]]
+    failed = a.failed[a.failed["agent_id"] == agent_id]
     recurring = (
         failed.groupby("item_id")
         .agg(months=("month", "nunique"), fails=("item_id", "size"))
@@ -386,33 +431,21 @@ def _agent(
     recurring = recurring[recurring["months"] >= 2].sort_values(
         ["months", "fails"], ascending=False, kind="stable"
     )
-    recurring["item"] = recurring["item_id"].map(meta["item" if lang == "zh" else "item_en"])
+    recurring["item"] = recurring["item_id"].map(a.names)
     recurring["correct_handling"] = recurring["item_id"].map(
-        meta["correct_handling" if lang == "zh" else "correct_handling_en"]
+        a.meta["correct_handling" if lang == "zh" else "correct_handling_en"]
     )
-    notes = failed.merge(
-        center.contacts[["contact_id", "customer_id"]], on="contact_id", how="left"
-    )
-    notes = notes.sort_values("evaluated_at", ascending=False, kind="stable").head(20)
-    notes["item"] = notes["item_id"].map(meta["item" if lang == "zh" else "item_en"])
-    this = st.agents[st.agents["agent_id"] == agent_id]
-    names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
-    status = _status(center, st, p, names, lang).set_index("agent_id")
+    notes = failed.sort_values("evaluated_at", ascending=False, kind="stable").head(20)
+    this = a.agents[a.agents["agent_id"] == agent_id]
     this = this.assign(
-        status=this["agent_id"].map(status["status"]).fillna("normal"),
-        evidence=this["agent_id"].map(status["evidence"]).fillna(""),
+        status=this["agent_id"].map(a.status["status"]).fillna("normal"),
+        evidence=this["agent_id"].map(a.status["evidence"]).fillna(""),
     )
-    from .. import coaching
-
-    # reading a report never creates the store
-    acts = coaching.actions(coaching.connect(), agent_id) if coaching.recorded() else None
-    results = center.evaluation_items.merge(
-        regular[["evaluation_id", "agent_id", "evaluated_at"]], on="evaluation_id"
-    )[["agent_id", "item_id", "result", "evaluated_at"]]
-    coached = effects.action_effects(acts, results, p.end, names)
+    acts = a.actions[a.actions["agent_id"] == agent_id] if a.actions is not None else None
+    coached = effects.action_effects(acts, a.results, a.period.end, a.names, every_action=a.actions)
     return {
         "agent_scores": _judged(this[AGENT_COLUMNS]),
-        "history": history,
+        "history": _judged(history),
         "recurring": recurring[["item", "months", "fails", "correct_handling"]],
         "notes": notes[
             ["evaluated_at", "evaluator_id", "contact_id", "customer_id", "item", "comment"]

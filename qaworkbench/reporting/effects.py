@@ -25,17 +25,19 @@ def _rate(r: pd.DataFrame) -> tuple[int, int]:
 
 
 def action_effects(
-    actions: pd.DataFrame,
-    results: pd.DataFrame,
+    actions: pd.DataFrame | None,
+    results: pd.DataFrame | None,
     end: pd.Timestamp,
     names: pd.Series,
     level: float = 0.95,
+    every_action: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per action and coached item, for actions saved before ``end``.
 
     ``results``: agent_id, item_id, result (pass/fail/na), evaluated_at, for every regular
     evaluation up to ``end``. Before = the WINDOW before the action; after = from the action
-    to ``end``.
+    to ``end``. ``every_action`` (default: ``actions``) tells who was coached on what, so
+    nobody coached on the item is in a comparison group.
     """
     cols = ["created_at", "team", "name", "agent_id", "created_by", "agreed", "item", "n_before", "n_after", "before",
             "after", "rate_change", "comparison_n", "comparison_change", "effect", "effect_lo",
@@ -44,7 +46,8 @@ def action_effects(
         return pd.DataFrame(columns=cols)
     acts = actions[actions["created_at"] < end]
     res = results[(results["result"] != "na") & (results["evaluated_at"] < end)]
-    coached = {(a.agent_id, i) for a in acts.itertuples() for i in a.item_ids.split(",")}
+    every = every_action if every_action is not None else acts
+    coached = {(a.agent_id, i) for a in every.itertuples() for i in a.item_ids.split(",")}
     z = _ndtri(0.5 + level / 2)
     rows = []
     for a in acts.itertuples():

@@ -7,6 +7,7 @@ Intervals are precomputed (points); seaborn's bootstrap is never used
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 from pathlib import Path
@@ -33,6 +34,7 @@ def cjk_font_path() -> Path:
     return path
 
 
+@functools.cache
 def use_cjk_font() -> str:
     """Register the CJK font with matplotlib and make it the default; returns its family name."""
     path = cjk_font_path()
@@ -108,7 +110,8 @@ def interval_plot(
         max(0, float(d["lo"].min(skipna=True) if judged.any() else d["mean"].min()) - 5), 100.5
     )
     ax.set(title=title, xlabel=t("score", lang))
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 2 / (len(d) + 8)),
+              ncol=2, frameon=False)  # fmt: skip
     fig.tight_layout()
     return fig
 

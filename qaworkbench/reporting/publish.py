@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -41,28 +42,45 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
 
 
 def write_excel(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """One workbook, a sheet per table (header frozen, columns sized), written atomically."""
+    """One workbook, a sheet per table (header frozen, columns sized for CJK), written atomically
+    (xlsxwriter: fast; sheet names made valid and unique)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
     os.close(fd)
     try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+        with pd.ExcelWriter(tmp, engine="xlsxwriter") as xw:
+            used: set[str] = set()
             for name, df in sheets.items():
-                sheet = name[:31]
+                sheet = _sheet_name(name, used)
                 safe_for_spreadsheet(df).to_excel(xw, sheet_name=sheet, index=False)
                 ws = xw.sheets[sheet]
-                ws.freeze_panes = "A2"
-                for i, col in enumerate(df.columns, start=1):
-                    width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
-                    ws.column_dimensions[ws.cell(1, i).column_letter].width = min(
-                        max(width + 2, 8), 60
-                    )
+                ws.freeze_panes(1, 0)
+                for i, col in enumerate(df.columns):
+                    width = max([_width(col)] + [_width(v) for v in df[col].head(200)])
+                    ws.set_column(i, i, min(max(width + 2, 8), 60))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _width(value: object) -> int:
+    """Display width of a cell's text: a CJK character is two columns wide."""
+    text = str(value)
+    return len(text) + sum(1 for ch in text if ord(ch) > 0x2E7F)
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    """A valid, unique sheet name: at most 31 characters, none of []:*?/\\."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", str(name)).strip()[:31] or "sheet"
+    sheet, k = base, 2
+    while sheet.lower() in used:
+        sheet = f"{base[: 31 - len(str(k)) - 1]}~{k}"
+        k += 1
+    used.add(sheet.lower())
+    return sheet
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

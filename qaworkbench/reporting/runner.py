@@ -10,6 +10,7 @@ kernel, a kernel that would not start) are retried, never data errors.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -101,6 +102,7 @@ def run_report(
     retries: int = 2,
     lock_timeout: float = 0,
     execution_timeout: int = 600,
+    pdf: bool = False,
 ) -> Published:
     """Execute, check and publish one report; raises ReportFailed with nothing published."""
     reports_dir = Path(reports_dir)
@@ -141,13 +143,18 @@ def run_report(
         log["timings_s"]["execute"] = round(time.perf_counter() - t1, 2)
         t2 = time.perf_counter()
         subtitle = f"{i18n_period(ctx)} · {__version__}"
-        page = render_html(
-            executed, ctx.title + (f" · {agent_id}" if agent_id else ""), subtitle, language
-        )
+        page = render_html(executed, ctx.title, subtitle, language)
         problems = check_html(page, executed)
         if problems:
             raise _fail(log, "check", "; ".join(problems), staging, reports_dir)
         (staging / "report.html").write_text(page, encoding="utf-8")
+        if pdf:
+            from .pdf import print_pdf
+
+            try:
+                print_pdf(staging / "report.html", staging / "report.pdf")
+            except QAWError as e:
+                raise _fail(log, "render", str(e), staging, reports_dir) from e
         write_excel(ctx.appendix(), staging / "appendix.xlsx")
         (staging / "context.pkl").unlink()
         log["timings_s"]["render"] = round(time.perf_counter() - t2, 2)
@@ -231,20 +238,19 @@ def _execute(
             time.sleep(2 * (attempt + 1))
 
 
-def render_html(executed: Path, title: str, subtitle: str, language: str = "zh") -> str:
+def render_html(executed, title: str, subtitle: str, language: str = "zh") -> str:
     """Code-free HTML with the project's template (``lang`` set), a table of contents from
-    the section headings."""
-    import nbformat
-    from nbconvert import HTMLExporter
+    the section headings; ``executed`` is the executed notebook's path or node."""
+    import copy
 
-    exporter = HTMLExporter(
-        template_name="qaw", extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")]
+    import nbformat
+
+    exporter = _exporter("zh-CN" if language == "zh" else "en")
+    nb = (
+        copy.deepcopy(executed)
+        if isinstance(executed, nbformat.NotebookNode)
+        else nbformat.read(executed, as_version=4)
     )
-    exporter.language_code = "zh-CN" if language == "zh" else "en"
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    nb = nbformat.read(executed, as_version=4)
     nb.cells = [c for c in nb.cells if "remove-cell" not in c.get("metadata", {}).get("tags", [])]
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(
@@ -255,12 +261,32 @@ def render_html(executed: Path, title: str, subtitle: str, language: str = "zh")
     return body.replace("<!--QAW-TOC-->", toc, 1)
 
 
-def check_html(page: str, executed: Path) -> list[str]:
-    """What makes a page unfit to publish: error outputs, tracebacks, raw phone numbers."""
+@functools.cache
+def _exporter(language_code: str):
+    """The project's code-free HTML exporter (built once per process and language)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="qaw", extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")]
+    )
+    exporter.language_code = language_code
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
+def check_html(page: str, executed) -> list[str]:
+    """What makes a page unfit to publish: error outputs, tracebacks, raw phone numbers
+    (``executed``: the executed notebook's path or node)."""
     import nbformat
 
     problems = []
-    nb = nbformat.read(executed, as_version=4)
+    nb = (
+        executed
+        if isinstance(executed, nbformat.NotebookNode)
+        else nbformat.read(executed, as_version=4)
+    )
     errors = [
         o
         for c in nb.cells
@@ -341,6 +367,7 @@ def _log(reports_dir: Path, log: dict) -> None:
         f.write(json.dumps(log, ensure_ascii=False) + "\n")
 
 
+@functools.cache
 def _versions() -> dict[str, str]:
     import nbconvert
     import pandas
@@ -384,7 +411,9 @@ def write_index(reports_dir: str | Path = REPORTS_DIR) -> Path:
                 f"<td><a href='{rel}/report.html'>{html.escape(_period_label(run['period']))}</a></td>"
                 f"<td>{html.escape(scope(run) or t('center', lang))}</td><td>{html.escape(t('lang_' + p.get('language', 'zh'), lang))}</td>"
                 f"<td>{html.escape(run.get('published_at', run['run_id']))}</td>"
-                f"<td><a href='{rel}/appendix.xlsx'>xlsx</a> · <a href='{rel}/report.ipynb'>ipynb</a></td></tr>"
+                f"<td><a href='{rel}/appendix.xlsx'>xlsx</a> · <a href='{rel}/report.ipynb'>ipynb</a>"
+                + (f" · <a href='{rel}/report.pdf'>pdf</a>" if (link / "report.pdf").exists() else "")
+                + "</td></tr>"
             )  # fmt: skip
         head = "".join(
             f"<th>{t(k, lang)}</th>"

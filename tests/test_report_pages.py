@@ -1,0 +1,145 @@
+"""The published pages as their readers see them: rendered in Chromium, read as text.
+
+Page one of the weekly and monthly reports, in Chinese and English, must state the
+period's key facts (mean score with n and interval, the change on the last period,
+bottom-line cases) as computed independently here; every page must hold one language
+(no column ids, no raw codes, no untranslated label) and show every agent (tables whole).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qaworkbench import scoring
+from qaworkbench.periods import parse_period, previous
+from qaworkbench.reporting.runner import run_report
+from qaworkbench.stats import clustered_intervals
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CASES = [("weekly", "2026-W24"), ("monthly", "2026-06")]
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory, small_dir):
+    """Each report published in both languages and read in Chromium: page text, page-one
+    text and a page-one screenshot."""
+    from playwright.sync_api import sync_playwright
+
+    out = tmp_path_factory.mktemp("reports")
+    shots = tmp_path_factory.mktemp("shots")
+    read = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        for kind, period in CASES:
+            for lang in ("zh", "en"):
+                pub = run_report(kind, period, data=str(small_dir), language=lang, reports_dir=out)
+                page.goto(pub.html.as_uri())
+                head = page.locator(".qaw-headline")
+                shot = shots / f"{kind}-{lang}.png"
+                page.screenshot(path=str(shot))
+                read[(kind, lang)] = {
+                    "html": pub.html.read_text(encoding="utf-8"),
+                    "text": page.inner_text("body"),
+                    "headline": head.inner_text(),
+                    "lang": page.evaluate("document.documentElement.lang"),
+                    "shot": shot,
+                    "alts": page.eval_on_selector_all("img", "els => els.map(e => e.alt)"),
+                }
+        browser.close()
+    return read
+
+
+def _regular(tables, period):
+    scored, _ = scoring.score_evaluations(
+        tables["evaluations"], tables["evaluation_items"], tables["appeals"]
+    )
+    scored = scored.merge(tables["agents"][["agent_id", "team"]], on="agent_id")
+    p = parse_period(period)
+    ev = scored[scored["mode"] != "calibration"]
+    return ev[(ev["evaluated_at"] >= p.start) & (ev["evaluated_at"] < p.end)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("kind", "period"), CASES)
+def test_page_one_states_the_periods_key_facts(pages, small_tables, kind, period, lang):
+    got = pages[(kind, lang)]
+    now = _regular(small_tables, period)
+    before = _regular(small_tables, previous(parse_period(period)).label)
+    head = got["headline"]
+    mean = now["score"].mean()
+    assert f"{mean:.1f}" in head and str(len(now)) in head  # mean score with its n
+    iv = clustered_intervals(now, None).iloc[0]
+    assert f"{iv['lo']:.1f}–{iv['hi']:.1f}" in head  # ... and its 95% interval
+    change = mean - before["score"].mean()
+    assert f"{abs(change):.1f}" in head  # the change on the previous period
+    words = {"zh": ("比上", "无明显变化|上升|下降"), "en": ("on the previous", "no clear change|up|down")}
+    assert words[lang][0] in head and re.search(words[lang][1], head, re.I)
+    assert got["shot"].stat().st_size > 20_000  # a real screenshot of page one
+    sections = {"zh": ["新增底线违规", "本期最主要的问题", "建议辅导的坐席"],
+                "en": ["New bottom-line violations", "Top problems this period", "Agents to coach"]}  # fmt: skip
+    text = got["text"]
+    at = [text.index(s) for s in sections[lang]]
+    assert at == sorted(at) and at[0] < text.index(
+        "班组得分" if lang == "zh" else "Team scores"
+    )  # page one comes before the detail
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "period"), CASES)
+def test_every_page_holds_one_language(pages, small_tables, kind, period):
+    # The center's own words may appear on either page: names of teams, agents and
+    # evaluators, and what evaluators wrote.
+    own = set(small_tables["agents"]["team"]) | set(small_tables["agents"]["name"])
+    own |= set(small_tables["evaluators"]["name"])
+    comments = small_tables["evaluation_items"]["comment"].dropna().astype(str)
+    for lang in ("zh", "en"):
+        got = pages[(kind, lang)]
+        text = got["text"]
+        assert got["lang"] == ("zh-CN" if lang == "zh" else "en")
+        assert not re.findall(r"\b[a-z]+_[a-z_]+\b", text)  # no column id or raw code
+        assert all(alt for alt in got["alts"])  # every chart described ...
+        assert all(bool(CJK.search(a)) == (lang == "zh") for a in got["alts"])  # ... in the language
+        if lang == "zh":
+            words = set(re.findall(r"\b[A-Za-z]{2,}\b", text))
+            assert words <= {"Krippendorff", "pp", "Excel"}, words
+        else:
+            for s in sorted(own | set(comments), key=len, reverse=True):
+                text = text.replace(s, " ")
+            stray = CJK.findall(text)
+            assert not stray, "".join(stray)[:80]
+
+
+@pytest.mark.slow
+def test_long_tables_stay_whole(pages, small_tables):
+    """Every agent of the month is on the monthly page (once cut at 60 rows), under their team."""
+    text = pages[("monthly", "zh")]["text"]
+    month = _regular(small_tables, "2026-06")
+    agents = set(month["agent_id"])
+    assert len(agents) > 60 or len(agents) == month["agent_id"].nunique()
+    assert all(a in text for a in agents)
+    assert "more (Excel appendix)" not in text and "Excel 附表" not in text
+
+
+def test_team_intervals_never_leave_the_scale_and_thin_teams_are_not_judged(tmp_path):
+    """Two agents in a team: no interval is shown, the page says so (once −7.8 to 182.8)."""
+    from qaworkbench.reporting.display import present
+
+    teams = pd.DataFrame({"team": ["话务二组", "话务十组"], "agents": [2, 12], "n": [2, 40],
+                          "mean": [87.5, 91.0], "lo": [0.0, 89.1], "hi": [100.0, 92.9]})  # fmt: skip
+    from qaworkbench.reporting.contents import _judged
+
+    shown = present(_judged(teams), "zh")
+    assert shown["95%区间"].tolist() == ["数据太少，无法判断", "89.1\u2009–\u200992.9"]
+    shown = present(_judged(teams), "en")
+    assert shown["95% interval"].iloc[0] == "too few to judge"
+    assert np.isnan(_judged(teams)["lo"].iloc[0])
