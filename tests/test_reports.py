@@ -242,3 +242,40 @@ def test_weekly_completion_counts_what_was_due_that_week(tmp_path):
     assert week["evaluator"].tolist() == ["王质检"]  # named, not only an id
     month = _completion(center, parse_period("2026-10"), "", tmp_path / "samples")
     assert month[["planned", "done"]].values.tolist() == [[4, 2]]
+
+
+@pytest.mark.slow
+def test_an_agent_batch_publishes_each_archive_and_a_failure_stops_no_other(
+    tmp_path, small_dir, small_tables
+):
+    """A team's archives in one run (the period scored once, two worker kernels): each is
+    whole and filed under its agent; an agent not in the roster fails alone, logged."""
+    from qaworkbench.reporting.batch import run_agent_batch
+
+    team = small_tables["agents"]["team"].iloc[0]
+    agents = small_tables["agents"].loc[small_tables["agents"]["team"] == team, "agent_id"].tolist()
+    out = tmp_path / "r"
+    done = run_agent_batch("2026-06", [*agents, "A9999"], data=str(small_dir), team=team,
+                           reports_dir=out, workers=2)  # fmt: skip
+    assert sorted(done.published) == sorted(agents)
+    assert list(done.failed) == ["A9999"] and "not in the roster" in done.failed["A9999"]
+    names = small_tables["agents"].set_index("agent_id")["name"]
+    for a in agents:
+        page = (out / "agent" / "2026-06" / a / "zh" / "report.html").read_text(encoding="utf-8")
+        assert f"{names[a]}（{a}）" in page and team in page  # the agent and their team
+        assert "得分历史" in page and find_unmasked(page) == []
+        assert (out / "agent" / "2026-06" / a / "zh" / "appendix.xlsx").exists()
+    runs = [json.loads(x) for x in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(runs) == len(agents) + 1
+    assert [r["status"] for r in runs].count("failed") == 1
+    assert not list((out / ".staging").iterdir())  # nothing left half-made
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(f"agent/2026-06/{a}/zh" in index for a in agents)
+
+
+@pytest.mark.slow
+def test_a_pdf_is_printed_beside_the_html(tmp_path, small_dir):
+    p = run_report("weekly", "2026-W24", data=str(small_dir), reports_dir=tmp_path / "r", pdf=True)
+    pdf = (p.path / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    assert "report.pdf" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")

@@ -150,11 +150,11 @@ def _run_chunk(job: _Job, agent_ids: list[str]):
                 staging = job.reports_dir / ".staging" / run_id
                 staging.mkdir(parents=True)
                 try:
+                    tables = contents.archive_tables(job.shared, agent_id)  # checks the roster
                     ctx = contents.ReportContext(
                         "agent", period, language, job.shared.team_of(agent_id), agent_id,
                         contents.archive_title(job.shared, agent_id),
                     )  # fmt: skip
-                    tables = contents.archive_tables(job.shared, agent_id)
                     ctx.tables = {k: masked(v) for k, v in tables.items()}
                     ctx.save(staging / "context.pkl")
                     nb = parameterize_notebook(

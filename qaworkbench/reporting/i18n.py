@@ -110,7 +110,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "comment": ("评语", "comment"),
     "correct_handling": ("正确处理", "correct handling"),
     "correct_handling_en": ("正确处理", "correct handling"),
-    "evaluator_id": ("质检员", "evaluator"),
+    "evaluator_id": ("质检员工号", "evaluator no."),
     "evaluated_at": ("质检时间", "evaluated"),
     "score": ("得分", "score"),
     "recording_ref": ("录音/会话", "recording"),
