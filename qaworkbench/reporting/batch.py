@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import scoring
 from ..config import DEMO_DIR, REPORTS_DIR
 from ..errors import QAWError
 from ..periods import parse_period
@@ -76,8 +77,12 @@ def run_agent_batch(
     try:
         p = parse_period(period)
         center = center or contents.report_center(data or DEMO_DIR)
-        job = _Job(base, contents.archive_data(center, score_period(center, p), p, language),
-                   reports_dir, execution_timeout)  # fmt: skip
+        scored = scoring.score_evaluations(
+            center.evaluations, center.evaluation_items, center.appeals
+        )
+        st = score_period(center, p, scored=scored)
+        shared = contents.archive_data(center, st, p, language, scored[0])
+        job = _Job(base, shared, reports_dir, execution_timeout)
         n = workers or min(os.cpu_count() or 1, 2 if len(agent_ids) >= 20 else 1)
         chunks = [agent_ids[i::n] for i in range(n)]
         if n == 1:

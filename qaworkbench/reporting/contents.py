@@ -93,11 +93,15 @@ def build(
     if kind != "weekly" and p.kind != "month":
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
     center = center or report_center(source)
-    st = score_period(center, p)
-    try:
-        prev = score_period(center, previous(p)) if kind != "agent" else None
-    except QAWError:  # nothing to compare with: page one says so
-        prev = None
+    scored = scoring.score_evaluations(center.evaluations, center.evaluation_items, center.appeals)
+    st = score_period(center, p, scored=scored)
+    before = previous(p)
+    prev = scored[0][
+        (scored[0]["evaluated_at"] >= before.start)
+        & (scored[0]["evaluated_at"] < before.end)
+        & (scored[0]["mode"] != "calibration")
+    ]
+    prev = prev.merge(center.agents[["agent_id", "team"]], on="agent_id", how="left")  # fmt: skip
     teams = natural_sorted(st.agents["team"].dropna().unique())
     if team and team not in teams:
         raise ValueError(f"team {team!r} has no evaluations in {period}; teams: {', '.join(teams)}")
@@ -105,10 +109,11 @@ def build(
     ctx.limits = center.limits()
     if kind == "weekly":
         ctx.tables = _weekly(center, st, prev, p, team, language, samples_dir)
+        ctx.tables.pop("_status")
     elif kind == "monthly":
-        ctx.tables = _monthly(center, st, prev, p, team, language, samples_dir)
+        ctx.tables = _monthly(center, st, prev, p, team, language, samples_dir, scored[0])
     else:
-        shared = archive_data(center, st, p, language)
+        shared = archive_data(center, st, p, language, scored[0])
         ctx.tables = archive_tables(shared, agent_id)
         ctx.team, ctx.title = shared.team_of(agent_id), archive_title(shared, agent_id)
     ctx.tables = {k: masked(v) for k, v in ctx.tables.items()}
@@ -192,7 +197,7 @@ def _status(
 
 
 def _common(
-    center: Center, st: ScoreTables, prev: ScoreTables | None, p: Period, team: str, lang: str,
+    center: Center, st: ScoreTables, prev: pd.DataFrame, p: Period, team: str, lang: str,
     samples_dir,
 ) -> dict[str, pd.DataFrame]:  # fmt: skip
     items = _scope(_items(center, st), team)
@@ -208,12 +213,13 @@ def _common(
         [[name, "name", "agent_id", "contact_id", "customer_id", "evaluator_id", "comment", handling]]
     ).rename(columns={name: "item", handling: "correct_handling"})  # fmt: skip
     per_agent = (
-        failed.groupby(["team", "name", "agent_id"])
-        .agg(deducted=("deduction", "sum"),
-             items=("item_id", lambda s: evidence.counted(s, names, lang, top=99)))
+        failed.groupby(["team", "name", "agent_id"])["deduction"].sum().rename("deducted")
         .reset_index().sort_values("deducted", ascending=False, kind="stable")
         .pipe(sort_natural, ["team"])
     )  # fmt: skip
+    per_agent["items"] = per_agent["agent_id"].map(
+        evidence.counted_by(failed, "agent_id", names, lang, top=99)
+    )
     code = load_penalty_code()
     status = _status(center, st, p, names, lang)
     completion = _completion(center, p, team, samples_dir)
@@ -231,6 +237,7 @@ def _common(
         "problems": examples,
         "deductions": per_agent,
         "completion": completion,
+        "_status": status,
     }
 
 
@@ -271,7 +278,7 @@ def _weekly(center, st, prev, p, team, lang, samples_dir) -> dict[str, pd.DataFr
     return _common(center, st, prev, p, team, lang, samples_dir)
 
 
-def _monthly(center, st, prev, p, team, lang, samples_dir) -> dict[str, pd.DataFrame]:
+def _monthly(center, st, prev, p, team, lang, samples_dir, scored) -> dict[str, pd.DataFrame]:
     out = _common(center, st, prev, p, team, lang, samples_dir)
     names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
     control = _scope(st.control, team)
@@ -280,7 +287,7 @@ def _monthly(center, st, prev, p, team, lang, samples_dir) -> dict[str, pd.DataF
     out["pareto"] = par.assign(item=par["item" if lang == "zh" else "item_en"])[
         ["item", "fails", "points", "share", "cum_share", "vital_few"]
     ]
-    out["actions"] = _actions(center, st, p, team, names)
+    out["actions"] = _actions(center, scored, p, team, names)
     out["leniency"] = evaluators.leniency_verdicts(st.leniency, center.evaluators)
     cal = st.calibration.merge(
         center.evaluators[["evaluator_id", "name"]].rename(columns={"name": "evaluator"}),
@@ -292,7 +299,7 @@ def _monthly(center, st, prev, p, team, lang, samples_dir) -> dict[str, pd.DataF
     ]  # fmt: skip
     out["section_alpha"] = evaluators.calibration_verdicts(st.section_alpha, _section_names(lang))
     out["appeals"] = st.appeals
-    status = _status(center, st, p, names, lang)
+    status = out.pop("_status")
     out["status"] = _scope(status[status["status"] != "normal"], team)[
         ["team", "name", "agent_id", "status", "evaluations", "penalty_points", "evidence"]
     ].pipe(sort_natural, ["team", "agent_id"])
@@ -312,7 +319,7 @@ def _section_names(lang: str) -> dict[tuple[str, str], str]:
 
 
 def _actions(
-    center: Center, st: ScoreTables, p: Period, team: str, names: pd.Series
+    center: Center, scored: pd.DataFrame, p: Period, team: str, names: pd.Series
 ) -> pd.DataFrame:
     """The coaching actions saved up to the period's end, each item with the coached agent's
     fail rate before and after and the comparison group's change (``effects``)."""
@@ -321,9 +328,6 @@ def _actions(
     if not coaching.recorded():  # reading a report never creates the store
         return effects.action_effects(None, None, p.end, names)
     acts = coaching.actions(coaching.connect())
-    scored, _ = scoring.score_evaluations(
-        center.evaluations, center.evaluation_items, center.appeals
-    )
     regular = scored[scored["mode"] != "calibration"]
     results = center.evaluation_items.merge(
         regular[["evaluation_id", "agent_id", "evaluated_at"]], on="evaluation_id"
@@ -383,14 +387,18 @@ def archive_title(a: ArchiveData, agent_id: str) -> str:
     return f"{i18n.t('agent', a.language)} · {who}"
 
 
-def archive_data(center: Center, st: ScoreTables, p: Period, lang: str) -> ArchiveData:
-    """The shared part of the period's personal archives (see ``ArchiveData``)."""
+def archive_data(
+    center: Center, st: ScoreTables, p: Period, lang: str, scored: pd.DataFrame | None = None
+) -> ArchiveData:
+    """The shared part of the period's personal archives (see ``ArchiveData``); ``scored``:
+    every evaluation scored already, if at hand."""
     from .. import coaching
     from ..stats import score_intervals
 
-    scored, _ = scoring.score_evaluations(
-        center.evaluations, center.evaluation_items, center.appeals
-    )
+    if scored is None:
+        scored, _ = scoring.score_evaluations(
+            center.evaluations, center.evaluation_items, center.appeals
+        )
     regular = scored[(scored["mode"] != "calibration") & (scored["evaluated_at"] < p.end)]
     regular = regular.assign(month=regular["evaluated_at"].dt.strftime("%Y-%m"))
     history = score_intervals(regular, ["agent_id", "month"])

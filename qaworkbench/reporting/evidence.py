@@ -18,14 +18,16 @@ def item_names(items: pd.DataFrame, lang: str) -> pd.Series:
     ]
 
 
-def case_text(case: pd.Series, code: PenaltyCode, names: pd.Series, lang: str) -> str:
-    """One penalty case: the rule's name, its points and where it was found."""
-    rules = {r.id: (r.name if lang == "zh" else r.name_en) for r in code.rules}
+def case_text(
+    case, code: PenaltyCode, names: pd.Series, lang: str, rules: dict | None = None
+) -> str:
+    """One penalty case (a row or record): the rule's name, its points and where it was found."""
+    rules = rules or {r.id: (r.name if lang == "zh" else r.name_en) for r in code.rules}
     words = str(case["evidence"]).split()
     ref = words[1] if len(words) > 1 else str(case["case_id"])
     if case["source"] == "evaluation" and "item" in words:  # "evaluation E1 item ATT01,SKL02"
         items = words[words.index("item") + 1].split(",")
-        ref += " " + "、".join(str(names.get(i, i)) for i in items)
+        ref += " " + "、".join(str(names[i]) if i in names.index else i for i in items)
     source = i18n.say(f"source_{case['source']}", lang, ref=ref)
     return i18n.say(
         "evidence_case", lang, rule=rules.get(case["rule_id"], case["rule_id"]),
@@ -42,14 +44,12 @@ def status_evidence(
     c = cases[pd.to_datetime(cases["at"]).dt.to_period("M") == month] if len(cases) else cases
     sep = "；" if lang == "zh" else "; "
     texts = {}
-    for agent, g in c.groupby("agent_id") if len(c) else []:
-        texts[agent] = (
-            sep.join(case_text(r, code, names, lang) for _, r in g.iterrows()),
-            sep.join(
-                case_text(r, code, names, lang)
-                for _, r in g[g["bottom_line"].astype(bool)].iterrows()
-            ),
-        )
+    if len(c):
+        rules = {r.id: (r.name if lang == "zh" else r.name_en) for r in code.rules}
+        c = c.assign(_text=[case_text(r, code, names, lang, rules) for r in c.to_dict("records")])
+        every = c.groupby("agent_id")["_text"].agg(sep.join)
+        bottom = c[c["bottom_line"].astype(bool)].groupby("agent_id")["_text"].agg(sep.join)
+        texts = {a: (every[a], bottom.get(a, "")) for a in every.index}
     out = []
     for r in status.itertuples():
         every, bottom = texts.get(r.agent_id, ("", ""))
@@ -70,15 +70,23 @@ def status_evidence(
     return pd.Series(out, index=status.index, dtype=object)
 
 
-def contact_evidence(failed: pd.DataFrame, lang: str) -> str:
-    """The latest failed item with a comment: "contact (customer 138****5678): comment"."""
-    f = failed.sort_values("evaluated_at", ascending=False, kind="stable")
-    withc = f[f["comment"].fillna("").str.strip() != ""]
-    r = (withc if len(withc) else f).iloc[0]
-    comment = mask_text(str(r["comment"])) if pd.notna(r["comment"]) else ""
-    return i18n.say(
-        "evidence_ref", lang, contact=r["contact_id"], customer=mask_id(r["customer_id"]), comment=comment
-    )  # fmt: skip
+def latest_evidence(failed: pd.DataFrame, lang: str) -> pd.Series:
+    """Per agent, the latest failed item with a comment (else the latest):
+    "contact (customer 138****5678): comment", by agent_id."""
+    f = failed.assign(_c=failed["comment"].fillna("").astype(str).str.strip() != "")
+    f = f.sort_values(["_c", "evaluated_at"], ascending=False, kind="stable")
+    f = f.drop_duplicates("agent_id")
+    text = [
+        i18n.say(
+            "evidence_ref",
+            lang,
+            contact=c,
+            customer=mask_id(k),
+            comment=mask_text(str(m)) if isinstance(m, str) else "",
+        )
+        for c, k, m in zip(f["contact_id"], f["customer_id"], f["comment"], strict=True)
+    ]
+    return pd.Series(text, index=f["agent_id"].to_numpy(), dtype=object)
 
 
 def counted(items: pd.Series, names: pd.Series, lang: str, top: int = 3) -> str:
@@ -86,3 +94,17 @@ def counted(items: pd.Series, names: pd.Series, lang: str, top: int = 3) -> str:
     sep = "、" if lang == "zh" else "; "
     vc = items.value_counts(sort=True).head(top)
     return sep.join(i18n.say("count_times", lang, item=names.get(k, k), n=v) for k, v in vc.items())
+
+
+def counted_by(
+    failed: pd.DataFrame, key: str, names: pd.Series, lang: str, top: int = 3
+) -> pd.Series:
+    """``counted`` for every value of ``key`` at once (one pass, not one filter per agent)."""
+    sep = "、" if lang == "zh" else "; "
+    c = failed.groupby([key, "item_id"]).size().rename("n").reset_index()
+    c = c.sort_values([key, "n"], ascending=[True, False], kind="stable").groupby(key).head(top)
+    text = [
+        i18n.say("count_times", lang, item=names.get(i, i), n=n)
+        for i, n in zip(c["item_id"], c["n"], strict=True)
+    ]
+    return pd.Series(text, index=c.index).groupby(c[key]).agg(sep.join)

@@ -25,7 +25,7 @@ def _regular(st: ScoreTables, team: str) -> pd.DataFrame:
 
 
 def headline(
-    st: ScoreTables, previous: ScoreTables | None, team: str, completion: pd.DataFrame,
+    st: ScoreTables, previous: pd.DataFrame, team: str, completion: pd.DataFrame,
     bottom_line: int,
 ) -> pd.DataFrame:  # fmt: skip
     """One row: the period's mean score (n, agents, 95% interval, judged at MIN_AGENTS agents),
@@ -40,8 +40,8 @@ def headline(
     }  # fmt: skip
     if now["agents"] < MIN_AGENTS:
         row["lo"] = row["hi"] = float("nan")
-    before = _regular(previous, team) if previous is not None else None
-    if before is not None and len(before):
+    before = _scope(previous, team)  # the previous period's regular evaluations
+    if len(before):
         prev = clustered_intervals(before, None).iloc[0]
         row["prev_mean"], row["prev_n"] = prev["mean"], int(prev["n"])
         ch = mean_change(prev["mean"], prev["se"], now["mean"], now["se"])
@@ -115,17 +115,18 @@ def agents_to_coach(
     pick = reasons.any(axis=1)
     a, reasons = a[pick], reasons[pick]
     sep = "、" if lang == "zh" else "; "
+    mine = failed[failed["agent_id"].isin(a["agent_id"])]
+    items = evidence.counted_by(mine, "agent_id", names, lang)
+    examples = evidence.latest_evidence(mine, lang)
     rows = []
     for (_, r), (_, why) in zip(a.iterrows(), reasons.iterrows(), strict=True):
-        mine = failed[failed["agent_id"] == r["agent_id"]]
         rows.append({
             "team": r["team"], "name": r["name"], "agent_id": r["agent_id"], "n": r["n"],
             "mean": r["mean"], "lo": r["lo"] if r["n"] >= MIN_N else float("nan"),
             "hi": r["hi"] if r["n"] >= MIN_N else float("nan"), "pooled": r["pooled"],
             "reasons": sep.join(i18n.value("reason", k, lang) for k, v in why.items() if v),
-            "coach_items": evidence.counted(mine["item_id"], names, lang) if len(mine) else "",
-            "example": evidence.contact_evidence(mine, lang) if len(mine)
-            else status_evidence.get(r["agent_id"], ""),
+            "coach_items": items.get(r["agent_id"], ""),
+            "example": examples.get(r["agent_id"], status_evidence.get(r["agent_id"], "")),
         })  # fmt: skip
     out = pd.DataFrame(rows, columns=["team", "name", "agent_id", "n", "mean", "lo", "hi", "pooled",
                                       "reasons", "coach_items", "example"])  # fmt: skip

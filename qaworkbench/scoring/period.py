@@ -42,14 +42,20 @@ class ScoreTables:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
 
-def score_period(center: Center, period: Period, code: str = "cloud_service") -> ScoreTables:
+def score_period(
+    center: Center,
+    period: Period,
+    code: str = "cloud_service",
+    scored: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> ScoreTables:
     """Score every evaluation and compute the period's agent, team and calibration tables.
 
     Control limits use every week available up to the period's end, so the
-    period's weeks are judged against their history.
+    period's weeks are judged against their history. ``scored``: every evaluation already
+    scored (``score_evaluations``' two tables), to score several periods once.
     """
     cards = scorecard_versions()
-    scored_all, sections_all = evaluations.score_evaluations(
+    scored_all, sections_all = scored or evaluations.score_evaluations(
         center.evaluations, center.evaluation_items, center.appeals, cards
     )
     scored_all = scored_all.merge(

@@ -7,6 +7,7 @@ item carries its points and N/A items are rescaled away.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Literal
 
@@ -150,15 +151,25 @@ def load_scorecard(path: str | Path) -> Scorecard:
 
 
 def scorecard_versions(folder: str | Path = SCORECARDS_DIR) -> dict[tuple[str, str], Scorecard]:
-    """Every scorecard version in ``folder`` (``*.yaml``), keyed by (id, version)."""
+    """Every scorecard version in ``folder`` (``*.yaml``), keyed by (id, version); read again
+    only when a file changes (name, size, mtime)."""
+    files = tuple(
+        (str(p), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(Path(folder).glob("*.yaml"))
+    )
+    return dict(_versions(files))
+
+
+@functools.lru_cache(maxsize=8)
+def _versions(files: tuple[tuple[str, int, int], ...]) -> tuple:
     out: dict[tuple[str, str], Scorecard] = {}
-    for p in sorted(Path(folder).glob("*.yaml")):
+    for p in (Path(f) for f, _, _ in files):
         c = load_scorecard(p)
         key = (c.id, c.version)
         if key in out:
             raise ValueError(f"{p}: scorecard {c.id} version {c.version} is defined twice")
         out[key] = c
-    return out
+    return tuple(out.items())
 
 
 def _version_key(v: str) -> tuple:
