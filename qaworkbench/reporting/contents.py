@@ -462,6 +462,7 @@ def archive_tables(a: ArchiveData, agent_id: str) -> dict[str, pd.DataFrame]:
     }
 
 
+CHART_ROWS = 30  # teams in the team chart at most
 PAGE_ONE = ("critical", "top_problems")  # shown whole, not per team
 # Each section's title (an i18n label); page one first, then the detail.
 SECTION_TITLES = {
@@ -540,7 +541,14 @@ def section(ctx: ReportContext, key: str) -> None:
         display(HTML(f'<p class="qaw-note">{i18n.t("interval_note", lang)} '
                      f'{i18n.say("min_n_note", lang, agent_n=MIN_N, team_agents=MIN_AGENTS)}</p>'))  # fmt: skip
     if key == "team_scores" and not shown.empty:
-        fig = plotting.interval_plot(shown, "team", lang, i18n.t("team_scores", lang))
+        title = i18n.t("team_scores", lang)
+        chart = shown
+        if (
+            len(shown) > CHART_ROWS
+        ):  # a chart of 134 teams is unreadable: the lowest, all in the table
+            chart = shown.nsmallest(CHART_ROWS, "mean")
+            title = i18n.say("lowest_teams", lang, k=CHART_ROWS, n=len(shown))
+        fig = plotting.interval_plot(chart, "team", lang, title)
     elif key == "history" and not shown.empty:
         fig = plotting.interval_plot(shown, "month", lang, i18n.t("history", lang), sort=False)
     elif key == "control" and not shown.empty:

@@ -278,6 +278,10 @@ PHRASES: dict[str, tuple[str, str]] = {
         "{points} penalty points this month (≥ {limit}): {cases}",
     ),
     "bottom_line_evidence": ("底线违规：{cases}", "bottom-line: {cases}"),
+    "lowest_teams": (
+        "平均分最低的 {k} 个班组（共 {n} 个，全部见下表）",
+        "The {k} lowest-scoring teams (of {n}; all in the table below)",
+    ),
     "more_rows": ("另有 {n} 行见 Excel 附表", "{n} more rows in the Excel appendix"),
     "count_times": ("{item} ×{n}", "{item} ×{n}"),
     "evidence_ref": (
