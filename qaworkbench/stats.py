@@ -155,7 +155,12 @@ def control_limits(
     d = scored.assign(week=scored["evaluated_at"].dt.to_period(freq))
     out = d.groupby([group, "week"])[value].agg(n="size", mean="mean").reset_index()
     center = d.groupby(group)[value].mean()
-    sd = {k: pooled_sd(v, "week", value)[0] for k, v in d.groupby(group)}
+    # within-week SD pooled over each group's weeks (one pass for every group)
+    wk = d.groupby([group, "week"])[value].agg(["size", "var"])
+    dof = (wk["size"] - 1).clip(lower=0)
+    ss = (dof * wk["var"].fillna(0)).groupby(level=0).sum()
+    dof_g = dof.groupby(level=0).sum()
+    sd = np.sqrt(ss / dof_g.where(dof_g > 0))
     out["center"] = out[group].map(center)
     se = out[group].map(sd) / np.sqrt(out["n"])
     out["lcl"] = out["center"] - sigmas * se

@@ -59,6 +59,7 @@ def write_excel(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
                 for i, col in enumerate(df.columns):
                     width = max([_width(col)] + [_width(v) for v in df[col].head(200)])
                     ws.set_column(i, i, min(max(width + 2, 8), 60))
+        _readable(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -83,12 +84,20 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return sheet
 
 
+def _readable(path: str) -> None:
+    """Give a temporary file (created 0600) the permissions of a normally created one."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        _readable(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -216,4 +216,4 @@ def agent_status(
 
 def _text(keys: pd.Series, lookup: pd.Series) -> pd.Series:
     """``lookup[key]`` for each key, "" where there is none."""
-    return keys.map(lambda k: lookup.get(k, ""))
+    return keys.map(lookup).fillna("").astype(object) if len(lookup) else keys.map(lambda k: "")
