@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 
 from .. import scoring
 from ..config import DEMO_DIR, REPORTS_DIR
@@ -57,8 +58,8 @@ def run_agent_batch(
 ) -> BatchResult:  # fmt: skip
     """Publish the personal archive of each agent in ``agent_ids`` for the month ``period``.
 
-    ``workers`` processes (default: one per core, at most 2 below 20 agents) each run one
-    kernel; the period's shared tables are computed once, before the workers fork."""
+    ``workers`` processes (default: one per core; one below 20 agents) each run one kernel;
+    the period's shared tables are computed once and handed to the workers."""
     from filelock import FileLock, Timeout
 
     t0 = time.perf_counter()
@@ -89,13 +90,26 @@ def run_agent_batch(
             for agent_id, link, failure in _run_chunk(job, agent_ids):
                 _tally(result, agent_id, link, failure, progress)
         else:
-            ctx = multiprocessing.get_context("fork")  # workers inherit the shared tables
+            # spawned, not forked: this process may hold threads (ZMQ, a kernel client) whose
+            # locks a fork would copy held; the shared tables travel pickled, once per worker
+            ctx = multiprocessing.get_context("spawn")
             with ctx.Manager() as manager:
                 queue = manager.Queue()
                 with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
                     futures = [pool.submit(_chunk_worker, job, c, queue) for c in chunks]
-                    for _ in range(len(agent_ids)):
-                        _tally(result, *queue.get(), progress)
+                    left = len(agent_ids)
+                    while left:
+                        try:
+                            item = queue.get(timeout=1)
+                        except Empty:  # a worker that died reports nothing more: stop waiting
+                            for f in futures:
+                                if f.done() and f.exception() is not None:
+                                    raise QAWError(
+                                        f"an archive worker failed: {f.exception()}"
+                                    ) from None
+                            continue
+                        _tally(result, *item, progress)
+                        left -= 1
                     for f in futures:
                         f.result()
         write_index(reports_dir)

@@ -124,12 +124,9 @@ def run_report(
             f"another report run holds {reports_dir / '.qaw-report.lock'}; runs cannot overlap"
         ) from None
     staging = reports_dir / ".staging" / run_id
-    background = ThreadPoolExecutor(max_workers=2)
-    kernel = None
+    background = ThreadPoolExecutor(max_workers=1)
     try:
         staging.mkdir(parents=True)
-        # The kernel starts (its own process) while the tables are computed here.
-        kernel = background.submit(_start_kernel, staging)
         t0 = time.perf_counter()
         try:
             ctx = contents.build(kind, params["data_dir"] or _demo(), period, team=team, language=language,
@@ -146,7 +143,7 @@ def run_report(
         executed = staging / "report.ipynb"
         t1 = time.perf_counter()
         _execute(nb_path, executed, params | {"context_path": str(staging / "context.pkl")}, log, retries,
-                 execution_timeout, staging, reports_dir, kernel)  # fmt: skip
+                 execution_timeout, staging, reports_dir)  # fmt: skip
         log["timings_s"]["execute"] = round(time.perf_counter() - t1, 2)
         t2 = time.perf_counter()
         subtitle = f"{i18n_period(ctx)} · {__version__}"
@@ -176,33 +173,8 @@ def run_report(
         return Published(link, link / "report.html", log)
     finally:
         background.shutdown(wait=True)
-        if kernel is not None and kernel.exception() is None:
-            kernel.result().shutdown_kernel(now=True)
         shutil.rmtree(staging, ignore_errors=True)
         lock.release()
-
-
-# What every report notebook imports first: run in the kernel while the tables are computed.
-WARM_UP = "from qaworkbench.reporting import contents, plotting; plotting.use_cjk_font()"
-
-
-def _start_kernel(cwd: Path):
-    """A started python3 kernel working in ``cwd``, the report modules imported (for papermill
-    to run the notebook on)."""
-    from jupyter_client.manager import KernelManager
-
-    km = KernelManager(kernel_name="python3")
-    km.start_kernel(cwd=str(cwd))
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=120)
-        kc.execute_interactive(
-            WARM_UP, store_history=False, timeout=120, output_hook=lambda m: None
-        )
-    finally:
-        kc.stop_channels()
-    return km
 
 
 def i18n_period(ctx: contents.ReportContext) -> str:
@@ -239,24 +211,15 @@ def _execute(
     timeout: int,
     staging: Path,
     reports_dir: Path,
-    kernel=None,
 ) -> None:
-    """Run the notebook with papermill: on the kernel started beforehand (a future) on the
-    first attempt, on a kernel of papermill's own after an infrastructure failure."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     for attempt in range(retries + 1):
         log["attempts"] = attempt + 1
-        km = None
-        if attempt == 0 and kernel is not None:
-            try:
-                km = kernel.result(timeout=120)
-            except Exception as e:  # the kernel did not start: papermill starts one (retried)
-                log.setdefault("retried", []).append(f"{type(e).__name__}: {e}")
         try:
             pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name="python3", progress_bar=False,
-                                cwd=str(staging), execution_timeout=timeout, start_timeout=120, km=km)  # fmt: skip
+                                cwd=str(staging), execution_timeout=timeout, start_timeout=120)  # fmt: skip
             return
         except PapermillExecutionError as e:  # a cell raised: a data or code error, never retried
             raise _fail(
