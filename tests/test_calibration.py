@@ -74,6 +74,8 @@ def test_deviation_from_the_qa_lead():
     assert dev.loc["C", "mean_abs_deviation"] == 1
     assert dev.loc["A", "within_tolerance"] == 1.0 and dev.loc["B", "within_tolerance"] == 0.0
     assert dev["n"].tolist() == [2, 2, 2]
+    # A and B matched their own offset exactly (SD 0): their interval still has a width
+    assert (dev["hi"] - dev["lo"] > 0).all()
 
 
 def test_item_agreement_with_the_reference():

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import QAWError
-from ..stats import t_half_width
+from ..stats import pooled_sd, t_half_width
 
 
 def calibration_scores(scored: pd.DataFrame, evaluators: pd.DataFrame) -> pd.DataFrame:
@@ -38,8 +38,9 @@ def calibration_scores(scored: pd.DataFrame, evaluators: pd.DataFrame) -> pd.Dat
 def evaluator_deviation(
     cal: pd.DataFrame, by: str | list[str] = "evaluator_id", tolerance: float = 5.0
 ) -> pd.DataFrame:
-    """Per evaluator: n, mean deviation from the reference (with 95% interval), mean absolute
-    deviation, and the share of contacts within ± ``tolerance`` points."""
+    """Per evaluator: n, mean deviation from the reference (with 95% interval; the spread at
+    least the SD pooled over evaluators), mean absolute deviation, and the share of contacts
+    within ± ``tolerance`` points."""
     by = [by] if isinstance(by, str) else list(by)
     if cal.empty:  # no calibration sessions (or no QA lead to compare with)
         cols = ["n", "mean_deviation", "sd", "mean_abs_deviation", "within_tolerance", "lo", "hi"]
@@ -48,7 +49,11 @@ def evaluator_deviation(
     out = g.agg(n="size", mean_deviation="mean", sd="std").reset_index()
     out["mean_abs_deviation"] = g.apply(lambda d: d.abs().mean()).to_numpy()
     out["within_tolerance"] = g.apply(lambda d: (d.abs() <= tolerance).mean()).to_numpy()
-    hw = t_half_width(out["sd"], out["n"])
+    # An evaluator who matched the lead on all of a few contacts has SD 0, not certainty: the
+    # spread is never taken below the deviations' SD pooled over evaluators.
+    pooled, _ = pooled_sd(cal, by, "deviation")
+    sd = out["sd"].fillna(0).clip(lower=pooled if pooled == pooled else 0)
+    hw = t_half_width(sd, out["n"])
     out["lo"], out["hi"] = out["mean_deviation"] - hw, out["mean_deviation"] + hw
     return out
 
