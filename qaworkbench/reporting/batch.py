@@ -182,12 +182,17 @@ def _run_chunk(job: _Job, agent_ids: list[str]):
                     client = NotebookClient(
                         nb, km=km, timeout=job.timeout, kernel_name="python3",
                         resources={"metadata": {"path": str(staging)}},
+                        # as papermill: a cell's output that has not arrived is an error, never
+                        # a page published without it (nbclient waits 4 s, then moves on)
+                        iopub_timeout=60, raise_on_iopub_timeout=True,
                     )  # fmt: skip
                     client.kc = kc  # one kernel and one client for the whole chunk
                     try:
                         client.execute()
                     except CellExecutionError as e:
                         raise _Failed("cell", str(e).strip().splitlines()[-1]) from None
+                    except Exception as e:  # a dead or silent kernel, a lost output
+                        raise _Failed("infrastructure", f"{type(e).__name__}: {e}") from None
                     finally:
                         kc = client.kc
                     nbformat.write(nb, staging / "report.ipynb")
