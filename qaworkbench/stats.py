@@ -292,6 +292,14 @@ def rate_change(
     }
 
 
+def judged(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its interval (``lo``, ``hi``) removed where there is too little to judge:
+    a group of agents (an ``agents`` column) below MIN_AGENTS agents, else below MIN_N
+    evaluations (``n``). Pages then say "too few to judge"."""
+    few = df["agents"] < MIN_AGENTS if "agents" in df else df["n"] < MIN_N
+    return df.assign(lo=df["lo"].mask(few), hi=df["hi"].mask(few))
+
+
 def mean_change(
     mean_before: float, se_before: float, mean_after: float, se_after: float, level: float = 0.95
 ) -> dict:

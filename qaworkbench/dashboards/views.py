@@ -27,7 +27,7 @@ from ..reporting.display import table
 from ..reporting.i18n import t
 from ..scoring import calibration, penalties
 from ..scoring.scorecard import scorecard_versions
-from ..stats import MIN_AGENTS, MIN_N, clustered_intervals, pareto, score_intervals
+from ..stats import clustered_intervals, judged, pareto, score_intervals
 
 
 def query_param(name: str, default: str = "") -> str:
@@ -194,13 +194,6 @@ def guarded(view):
         return result
 
     return run
-
-
-def judged(df: pd.DataFrame) -> pd.DataFrame:
-    """Intervals removed below the minimum evidence (agents: n < MIN_N; teams: fewer than
-    MIN_AGENTS agents): the table says "too few to judge" instead."""
-    few = df["agents"] < MIN_AGENTS if "agents" in df else df["n"] < MIN_N
-    return df.assign(lo=df["lo"].mask(few), hi=df["hi"].mask(few))
 
 
 def _h(text: str, level: int = 3) -> HTML:

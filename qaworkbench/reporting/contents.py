@@ -16,7 +16,6 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
@@ -32,7 +31,7 @@ from ..scoring import penalties
 from ..scoring.penalties import load_penalty_code
 from ..scoring.period import ScoreTables, score_period
 from ..scoring.scorecard import scorecard_versions
-from ..stats import MIN_AGENTS, MIN_N
+from ..stats import MIN_AGENTS, MIN_N, judged
 from . import display as display_
 from . import effects, evaluators, evidence, i18n, pageone
 
@@ -171,19 +170,10 @@ def _items(center: Center, st: ScoreTables) -> pd.DataFrame:
     return it
 
 
-def _judged(df: pd.DataFrame) -> pd.DataFrame:
-    """Intervals removed where there is too little to judge (agents: n < MIN_N; teams:
-    fewer than MIN_AGENTS agents); pages then say "too few to judge"."""
-    out = df.copy()
-    few = out["agents"] < MIN_AGENTS if "agents" in out else out["n"] < MIN_N
-    out.loc[few, ["lo", "hi"]] = np.nan
-    return out
-
-
 def _agents_table(st: ScoreTables, team: str, status: pd.Series) -> pd.DataFrame:
     cols = ["team", "name", "agent_id", "n", "mean", "lo", "hi", "pooled", "rank_pooled", "status"]
     a = _scope(st.agents, team).assign(status=lambda d: d["agent_id"].map(status).fillna("normal"))
-    return _judged(a[cols]).pipe(sort_natural, ["team", "rank_pooled"]).reset_index(drop=True)
+    return judged(a[cols]).pipe(sort_natural, ["team", "rank_pooled"]).reset_index(drop=True)
 
 
 def _status(
@@ -191,7 +181,7 @@ def _status(
 ) -> pd.DataFrame:
     """Agent status of the period's month (frozen, demoted, full marks) with evidence in ``lang``."""
     code = load_penalty_code()
-    status = penalties.agent_status(st.cases, st.evaluations.assign(), code, p.month)
+    status = penalties.agent_status(st.cases, st.evaluations, code, p.month)
     status["evidence"] = evidence.status_evidence(status, st.cases, code, names, lang)
     return status.merge(center.agents[["agent_id", "name", "team"]], on="agent_id")
 
@@ -224,7 +214,7 @@ def _common(
     status = _status(center, st, p, names, lang)
     completion = _completion(center, p, team, samples_dir)
     critical = pageone.bottom_line_cases(st, center.agents, p.start, team, code, names, lang)
-    teams = _judged(_scope(st.teams, team))
+    teams = judged(_scope(st.teams, team))
     return {
         "headline": pageone.headline(st, prev, team, completion, len(critical)),
         "critical": critical,
@@ -293,7 +283,7 @@ def _monthly(center, st, prev, p, team, lang, samples_dir, scored) -> dict[str, 
         center.evaluators[["evaluator_id", "name"]].rename(columns={"name": "evaluator"}),
         on="evaluator_id", how="left",
     )  # fmt: skip
-    out["calibration"] = _judged(cal)[
+    out["calibration"] = judged(cal)[
         ["evaluator", "evaluator_id", "n", "mean_deviation", "lo", "hi", "mean_abs_deviation",
          "within_tolerance"]
     ]  # fmt: skip
@@ -452,8 +442,8 @@ def archive_tables(a: ArchiveData, agent_id: str) -> dict[str, pd.DataFrame]:
     acts = a.actions[a.actions["agent_id"] == agent_id] if a.actions is not None else None
     coached = effects.action_effects(acts, a.results, a.period.end, a.names, every_action=a.actions)
     return {
-        "agent_scores": _judged(this[AGENT_COLUMNS]),
-        "history": _judged(history),
+        "agent_scores": judged(this[AGENT_COLUMNS]),
+        "history": judged(history),
         "recurring": recurring[["item", "months", "fails", "correct_handling"]],
         "notes": notes[
             ["evaluated_at", "evaluator_id", "contact_id", "customer_id", "item", "comment"]

@@ -26,7 +26,7 @@ PERCENT_POINTS = {"rate_change", "comparison_change", "effect", "effect_lo", "ef
                   "change", "change_lo", "change_hi"}  # fmt: skip
 SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mean_deviation"}
 HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "pooled_hi",
-          "rank_raw", "scorecard_id", "scorecard_version", "evaluator_id_hidden"}  # fmt: skip
+          "rank_raw", "scorecard_id", "scorecard_version"}  # fmt: skip
 WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late"}
 SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..stats import MIN_N
+from ..stats import MIN_N, judged
 
 RELIABLE = 0.80
 TENTATIVE = 0.667
@@ -29,8 +29,8 @@ def leniency_verdicts(leniency: pd.DataFrame, evaluators: pd.DataFrame) -> pd.Da
     d["verdict"] = np.select(
         [few, d["lo"] > 0, d["hi"] < 0], ["too_few", "lenient", "strict"], "in_line"
     )
-    d.loc[few, ["lo", "hi"]] = np.nan
     cols = ["evaluator", "evaluator_id", "n", "leniency", "lo", "hi", "verdict"]
+    d = judged(d)
     return d.sort_values("leniency", ascending=False, kind="stable")[cols].reset_index(drop=True)
 
 

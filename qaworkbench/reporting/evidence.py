@@ -18,21 +18,22 @@ def item_names(items: pd.DataFrame, lang: str) -> pd.Series:
     ]
 
 
-def case_text(
-    case, code: PenaltyCode, names: pd.Series, lang: str, rules: dict | None = None
-) -> str:
-    """One penalty case (a row or record): the rule's name, its points and where it was found."""
-    rules = rules or {r.id: (r.name if lang == "zh" else r.name_en) for r in code.rules}
-    words = str(case["evidence"]).split()
-    ref = words[1] if len(words) > 1 else str(case["case_id"])
-    if case["source"] == "evaluation" and "item" in words:  # "evaluation E1 item ATT01,SKL02"
-        items = words[words.index("item") + 1].split(",")
-        ref += " " + "、".join(str(names[i]) if i in names.index else i for i in items)
-    source = i18n.say(f"source_{case['source']}", lang, ref=ref)
-    return i18n.say(
-        "evidence_case", lang, rule=rules.get(case["rule_id"], case["rule_id"]),
-        points=f"{case['points']:g}", source=source,
-    )  # fmt: skip
+def case_texts(cases: pd.DataFrame, code: PenaltyCode, names: pd.Series, lang: str) -> list[str]:
+    """Each penalty case of ``cases``: the rule's name, its points and where it was found."""
+    rules = {r.id: (r.name if lang == "zh" else r.name_en) for r in code.rules}
+    out = []
+    for case in cases.to_dict("records"):
+        words = str(case["evidence"]).split()
+        ref = words[1] if len(words) > 1 else str(case["case_id"])
+        if case["source"] == "evaluation" and "item" in words:  # "evaluation E1 item ATT01,SKL02"
+            items = words[words.index("item") + 1].split(",")
+            ref += " " + "、".join(str(names[i]) if i in names.index else i for i in items)
+        source = i18n.say(f"source_{case['source']}", lang, ref=ref)
+        out.append(i18n.say(
+            "evidence_case", lang, rule=rules.get(case["rule_id"], case["rule_id"]),
+            points=f"{case['points']:g}", source=source,
+        ))  # fmt: skip
+    return out
 
 
 def status_evidence(
@@ -45,8 +46,7 @@ def status_evidence(
     sep = "；" if lang == "zh" else "; "
     texts = {}
     if len(c):
-        rules = {r.id: (r.name if lang == "zh" else r.name_en) for r in code.rules}
-        c = c.assign(_text=[case_text(r, code, names, lang, rules) for r in c.to_dict("records")])
+        c = c.assign(_text=case_texts(c, code, names, lang))
         every = c.groupby("agent_id")["_text"].agg(sep.join)
         bottom = c[c["bottom_line"].astype(bool)].groupby("agent_id")["_text"].agg(sep.join)
         texts = {a: (every[a], bottom.get(a, "")) for a in every.index}

@@ -238,11 +238,6 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "frozen": ("冻结", "frozen"),
         "demoted": ("降级", "demoted"),
     },
-    "state": {
-        "open": ("进行中", "open"),
-        "closed": ("已关闭", "closed"),
-        "done": ("已完成", "done"),
-    },
 }
 
 # Sentences with {placeholders}, filled by ``say``.
@@ -262,7 +257,6 @@ PHRASES: dict[str, tuple[str, str]] = {
     "headline_no_prev": ("{prev}无质检数据可比较", "no evaluations in {prev} to compare with"),
     "up": ("高", "Up"),
     "down": ("低", "Down"),
-    "too_few_n": ("数据太少，无法判断（n={n}）", "too few to judge (n={n})"),
     "interval": ("{lo}–{hi}", "{lo}–{hi}"),
     "evidence_case": ("{rule}（{points} 分；{source}）", "{rule} ({points} pts; {source})"),
     "source_complaint": ("投诉 {ref}", "complaint {ref}"),
@@ -282,7 +276,6 @@ PHRASES: dict[str, tuple[str, str]] = {
         "平均分最低的 {k} 个班组（共 {n} 个，全部见下表）",
         "The {k} lowest-scoring teams (of {n}; all in the table below)",
     ),
-    "more_rows": ("另有 {n} 行见 Excel 附表", "{n} more rows in the Excel appendix"),
     "count_times": ("{item} ×{n}", "{item} ×{n}"),
     "evidence_ref": (
         "{contact}（客户 {customer}）：{comment}",
@@ -291,7 +284,6 @@ PHRASES: dict[str, tuple[str, str]] = {
     "week_range": ("{week}（{start} – {end}）", "{week} ({start} – {end})"),
     "previous_week": ("上周", "the previous week"),
     "previous_month": ("上月", "the previous month"),
-    "n_of": ("{n} 次", "{n}"),
     "completion_line": (
         "计划完成 {done}/{planned}（{share}）",
         "Plan completion {done}/{planned} ({share})",

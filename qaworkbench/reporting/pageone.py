@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..scoring.penalties import PenaltyCode
 from ..scoring.period import ScoreTables
-from ..stats import MIN_AGENTS, MIN_N, clustered_intervals, mean_change
+from ..stats import MIN_AGENTS, clustered_intervals, judged, mean_change
 from . import evidence, i18n
 
 
@@ -72,7 +72,7 @@ def bottom_line_cases(
     return pd.DataFrame({
         "team": c["team"], "name": c["name"], "agent_id": c["agent_id"],
         "at": pd.to_datetime(c["at"]).dt.strftime("%Y-%m-%d"),
-        "case": [evidence.case_text(r, code, names, lang) for _, r in c.iterrows()],
+        "case": evidence.case_texts(c, code, names, lang),
         "contact_id": c["case_id"].where(c["case_id"] != ref, ""),  # an event without a contact
     }).reset_index(drop=True)  # fmt: skip
 
@@ -122,12 +122,11 @@ def agents_to_coach(
     for (_, r), (_, why) in zip(a.iterrows(), reasons.iterrows(), strict=True):
         rows.append({
             "team": r["team"], "name": r["name"], "agent_id": r["agent_id"], "n": r["n"],
-            "mean": r["mean"], "lo": r["lo"] if r["n"] >= MIN_N else float("nan"),
-            "hi": r["hi"] if r["n"] >= MIN_N else float("nan"), "pooled": r["pooled"],
+            "mean": r["mean"], "lo": r["lo"], "hi": r["hi"], "pooled": r["pooled"],
             "reasons": sep.join(i18n.value("reason", k, lang) for k, v in why.items() if v),
             "coach_items": items.get(r["agent_id"], ""),
             "example": examples.get(r["agent_id"], status_evidence.get(r["agent_id"], "")),
         })  # fmt: skip
     out = pd.DataFrame(rows, columns=["team", "name", "agent_id", "n", "mean", "lo", "hi", "pooled",
                                       "reasons", "coach_items", "example"])  # fmt: skip
-    return out.sort_values("pooled", kind="stable").reset_index(drop=True)
+    return judged(out).sort_values("pooled", kind="stable").reset_index(drop=True)

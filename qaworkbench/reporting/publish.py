@@ -42,23 +42,24 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
 
 
 def write_excel(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """One workbook, a sheet per table (header frozen, columns sized for CJK), written atomically
-    (xlsxwriter: fast; sheet names made valid and unique)."""
+    """One workbook, a sheet per table (header frozen, columns sized for CJK, sheet names made
+    valid and unique), written atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
     os.close(fd)
     try:
-        with pd.ExcelWriter(tmp, engine="xlsxwriter") as xw:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             used: set[str] = set()
             for name, df in sheets.items():
                 sheet = _sheet_name(name, used)
                 safe_for_spreadsheet(df).to_excel(xw, sheet_name=sheet, index=False)
                 ws = xw.sheets[sheet]
-                ws.freeze_panes(1, 0)
-                for i, col in enumerate(df.columns):
+                ws.freeze_panes = "A2"
+                for i, col in enumerate(df.columns, start=1):
                     width = max([_width(col)] + [_width(v) for v in df[col].head(200)])
-                    ws.set_column(i, i, min(max(width + 2, 8), 60))
+                    letter = ws.cell(1, i).column_letter
+                    ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
         _readable(tmp)
         os.replace(tmp, path)
     finally:
