@@ -95,7 +95,8 @@ def interval_plot(
     interval (too few to judge) shows its mean as a hollow point."""
     d = df.sort_values("mean") if sort else df.iloc[::-1]
     d = d.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.32 * len(d) + 1)))
+    height = max(2.5, 0.32 * len(d) + 1)  # inches
+    fig, ax = plt.subplots(figsize=(8, height))
     y = list(range(len(d)))
     judged = d["lo"].notna() & d["hi"].notna()
     yj = [i for i, j in zip(y, judged, strict=True) if j]
@@ -110,9 +111,9 @@ def interval_plot(
         max(0, float(d["lo"].min(skipna=True) if judged.any() else d["mean"].min()) - 5), 100.5
     )
     ax.set(title=title, xlabel=t("score", lang))
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 2 / (len(d) + 8)),
-              ncol=2, frameon=False)  # fmt: skip
-    fig.tight_layout()
+    # the legend in a strip of its own below the axis label, whatever the chart's height
+    fig.legend(fontsize=8, loc="lower center", ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0.3 / height, 1, 1))
     return fig
 
 
