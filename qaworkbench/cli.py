@@ -649,16 +649,15 @@ def report(
 def dashboard(name: str, data: str, host: str, port: int, token: str, coaching_db: str) -> None:
     """Serve a Voila dashboard: coaching (one agent) or meeting (teams, common problems)."""
     import os
-    import subprocess
 
-    from .dashboards.server import voila_command
+    from .dashboards.server import serve, voila_command
 
     env = dict(os.environ, QAW_DASHBOARD_DATA=str(Path(data).resolve()))
     if coaching_db:
         env["QAW_COACHING_DB"] = coaching_db
     cmd = voila_command(name, host=host, port=port, token=token)
     click.echo(f"serving {name} on http://{host}:{port}/ (Ctrl-C to stop)")
-    sys.exit(subprocess.call(cmd, env=env))
+    sys.exit(serve(cmd, env))
 
 
 @main.command()

@@ -1,7 +1,10 @@
 """Coaching actions (辅导记录): what a team lead and an agent agreed, stored in a SQL database,
 and whether the coached items improved since (the "check" of the PDCA loop).
 
-SQLite by default (``data/coaching.db``), any SQLAlchemy URL by ``QAW_COACHING_DB``.
+An action is never overwritten: editing or closing it adds a row to ``coaching_action_updates``
+(who, when, the new status, outcome note, agreement or due date), and an action's current state
+is its latest update. SQLite by default (``data/coaching.db``), any SQLAlchemy URL by
+``QAW_COACHING_DB``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,23 @@ actions_table = sa.Table(
     sa.Column("due", sa.Date, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("created_by", sa.String(128), nullable=False),
+    # the form's one-time key: a second click of the same form finds the first action
+    sa.Column("request_id", sa.String(64), nullable=True, unique=True),
 )
+updates_table = sa.Table(
+    "coaching_action_updates",
+    metadata,
+    sa.Column("update_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("action_id", sa.Integer, sa.ForeignKey("coaching_actions.action_id"), nullable=False,
+              index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("agreed", sa.Text, nullable=True),  # a changed agreement, else NULL
+    sa.Column("due", sa.Date, nullable=True),  # a changed due date, else NULL
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String(128), nullable=False),
+)  # fmt: skip
+STATUSES = ("open", "done", "dropped")  # an action is open until closed as done or dropped
 
 
 def default_url() -> str:
@@ -60,18 +79,39 @@ def connect(url: str | None = None) -> sa.Engine:
             cur.close()
     else:
         engine = sa.create_engine(url)
-    metadata.create_all(engine)
+    _create(engine)
     return engine
+
+
+def _create(engine: sa.Engine) -> None:
+    """Create the tables (safe when several processes do it at once) and add the columns a
+    store from an earlier version lacks."""
+    for attempt in range(5):
+        try:
+            metadata.create_all(engine)
+            break
+        except sa.exc.OperationalError as e:  # another process created it between check and create
+            if "already exists" not in str(e) or attempt == 4:
+                raise
+    have = {c["name"] for c in sa.inspect(engine).get_columns("coaching_actions")}
+    if "request_id" not in have:
+        with engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE coaching_actions ADD COLUMN request_id VARCHAR(64)"))
+            conn.execute(sa.text(
+                "CREATE UNIQUE INDEX IF NOT EXISTS ix_coaching_request ON coaching_actions (request_id)"
+            ))  # fmt: skip
 
 
 def add_action(
     engine: sa.Engine, agent_id: str, item_ids: list[str], agreed: str, due: date, created_by: str,
     *, known_agents: set[str] | None = None, known_items: set[str] | None = None, today: date | None = None,
-    created_at: datetime | None = None,
+    created_at: datetime | None = None, request_id: str | None = None,
 ) -> int:  # fmt: skip
     """Save one agreed action; returns its id. Bad input raises QAWError saying what is wrong.
 
     ``created_at`` (default now) lets earlier records be imported, with ``today`` their date.
+    ``request_id`` (the form's one-time key) makes saving idempotent: the same key again
+    returns the action saved first instead of a second copy.
     """
     agreed = (agreed or "").strip()
     created_by = (created_by or "").strip()
@@ -94,30 +134,118 @@ def add_action(
         problems.append("say who recorded the action")
     if problems:
         raise QAWError("; ".join(problems))
+    if request_id and (found := _by_request(engine, request_id)) is not None:
+        return found
+    try:
+        with engine.begin() as conn:
+            res = conn.execute(
+                actions_table.insert().values(
+                    agent_id=agent_id,
+                    item_ids=",".join(item_ids),
+                    agreed=agreed,
+                    due=due,
+                    created_at=(created_at or datetime.now()).replace(microsecond=0),
+                    created_by=created_by,
+                    request_id=request_id or None,
+                )
+            )
+            return int(res.inserted_primary_key[0])
+    except sa.exc.IntegrityError:  # the same form saved at the same moment by another click
+        found = _by_request(engine, request_id) if request_id else None
+        if found is None:
+            raise
+        return found
+
+
+def _by_request(engine: sa.Engine, request_id: str) -> int | None:
+    q = sa.select(actions_table.c.action_id).where(actions_table.c.request_id == request_id)
+    with engine.connect() as conn:
+        return conn.execute(q).scalar()
+
+
+def update_action(
+    engine: sa.Engine, action_id: int, status: str, outcome: str, updated_by: str,
+    *, agreed: str | None = None, due: date | None = None, updated_at: datetime | None = None,
+) -> int:  # fmt: skip
+    """Record a change to an action (status, outcome note, and optionally a new agreement or
+    due date) as a new row: nothing is overwritten. Returns the update's id; bad input raises
+    QAWError saying what is wrong."""
+    outcome = (outcome or "").strip()
+    updated_by = (updated_by or "").strip()
+    agreed = agreed.strip() if agreed else None
+    problems = []
+    with engine.connect() as conn:
+        exists = conn.execute(
+            sa.select(actions_table.c.action_id).where(actions_table.c.action_id == action_id)
+        ).scalar()
+    if exists is None:
+        problems.append(f"there is no action {action_id}")
+    if status not in STATUSES:
+        problems.append(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    if status != "open" and len(outcome) < 2:
+        problems.append("write the outcome when closing an action")
+    for text in (outcome, agreed or ""):
+        if text.startswith(("=", "+", "-", "@")):
+            problems.append("a note must not start with = + - @")
+    if not updated_by:
+        problems.append("say who made the change")
+    if problems:
+        raise QAWError("; ".join(problems))
     with engine.begin() as conn:
         res = conn.execute(
-            actions_table.insert().values(
-                agent_id=agent_id,
-                item_ids=",".join(item_ids),
-                agreed=agreed,
-                due=due,
-                created_at=(created_at or datetime.now()).replace(microsecond=0),
-                created_by=created_by,
+            updates_table.insert().values(
+                action_id=action_id, status=status, outcome=outcome, agreed=agreed, due=due,
+                updated_at=(updated_at or datetime.now()).replace(microsecond=0),
+                updated_by=updated_by,
             )
-        )
+        )  # fmt: skip
         return int(res.inserted_primary_key[0])
 
 
+def updates(engine: sa.Engine, agent_id: str | None = None) -> pd.DataFrame:
+    """The audit trail: every recorded change of the actions (one agent's, or everyone's), oldest
+    first."""
+    q = (
+        sa.select(updates_table, actions_table.c.agent_id)
+        .join(actions_table, updates_table.c.action_id == actions_table.c.action_id)
+        .order_by(updates_table.c.updated_at, updates_table.c.update_id)
+    )
+    if agent_id:
+        q = q.where(actions_table.c.agent_id == agent_id)
+    with engine.connect() as conn:
+        df = pd.read_sql(q, conn)
+    return df.astype({"updated_at": "datetime64[us]"}) if len(df) else df
+
+
 def actions(engine: sa.Engine, agent_id: str | None = None) -> pd.DataFrame:
-    """Saved actions, newest first (one agent's, or everyone's)."""
-    q = sa.select(actions_table).order_by(
+    """Saved actions as they stand now, newest first (one agent's, or everyone's): the
+    agreement and due date as last changed, ``status`` (open, done, dropped), ``outcome`` and
+    who changed it when (empty for an action never updated)."""
+    q = sa.select(*[c for c in actions_table.c if c.name != "request_id"]).order_by(
         actions_table.c.created_at.desc(), actions_table.c.action_id.desc()
     )
     if agent_id:
         q = q.where(actions_table.c.agent_id == agent_id)
     with engine.connect() as conn:
         df = pd.read_sql(q, conn)
-    return df.astype({"created_at": "datetime64[us]"}) if len(df) else df
+    df["status"], df["outcome"] = "open", ""
+    df["updated_at"], df["updated_by"] = pd.NaT, ""
+    if df.empty:
+        return df
+    df = df.astype({"created_at": "datetime64[us]", "updated_at": "datetime64[us]"})
+    ups = updates(engine, agent_id)
+    if len(ups):
+        last = ups.groupby("action_id").last()  # the latest status, outcome and change
+        agreed = ups.dropna(subset=["agreed"]).groupby("action_id")["agreed"].last()
+        due = ups.dropna(subset=["due"]).groupby("action_id")["due"].last()
+        idx = df["action_id"]
+        for col in ("status", "outcome", "updated_at", "updated_by"):
+            df[col] = (
+                idx.map(last[col]).fillna(df[col]) if col != "updated_at" else idx.map(last[col])
+            )
+        df["agreed"] = idx.map(agreed).fillna(df["agreed"])
+        df["due"] = idx.map(due).fillna(df["due"])
+    return df
 
 
 def follow_up(actions_df: pd.DataFrame, item_results: pd.DataFrame) -> pd.DataFrame:

@@ -31,3 +31,50 @@ def voila_command(
     ]  # fmt: skip
     cmd.append(f"--token={token}" if token else "--Voila.token=")
     return cmd
+
+
+def stop_tree(pid: int, timeout_s: float = 10.0) -> None:
+    """Stop a process and every process it started, kernels included (they run in sessions of
+    their own, so a process-group signal misses them): SIGTERM to all, SIGKILL after
+    ``timeout_s`` seconds to those still running."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for p in procs:
+        try:
+            p.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=timeout_s)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=timeout_s)
+
+
+def serve(cmd: list[str], env: dict[str, str]) -> int:
+    """Run Voila in the foreground until it exits or this process is told to stop (Ctrl-C,
+    SIGTERM, SIGHUP); then stop Voila and its kernels with it. Returns Voila's exit code."""
+    import signal
+    import subprocess
+
+    proc = subprocess.Popen(cmd, env=env)
+    stopping = []
+
+    def stop(signum, _frame):
+        stopping.append(signum)
+        stop_tree(proc.pid)
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, stop)
+    try:
+        code = proc.wait()
+    finally:
+        stop_tree(proc.pid)  # kernels left behind by a Voila that died on its own
+    return 0 if stopping else code
