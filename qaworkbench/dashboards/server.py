@@ -3,6 +3,7 @@ timeout and idle kernels culled."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from ..config import PROJ_ROOT
@@ -45,16 +46,12 @@ def stop_tree(pid: int, timeout_s: float = 10.0) -> None:
     except psutil.NoSuchProcess:
         return
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             p.terminate()
-        except psutil.NoSuchProcess:
-            pass
     _, alive = psutil.wait_procs(procs, timeout=timeout_s)
     for p in alive:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             p.kill()
-        except psutil.NoSuchProcess:
-            pass
     psutil.wait_procs(alive, timeout=timeout_s)
 
 

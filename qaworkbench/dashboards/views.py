@@ -1,39 +1,88 @@
-"""What the Voila dashboards show: data loaded and pre-aggregated once per session, views drawn
-from memory on every selection (no data read again).
+"""What the Voila dashboards share: the session's data (loaded, scored and aggregated once, from
+a cache), the query string, and drawing into Output widgets without ever showing a traceback.
 
-The notebooks under notebooks/dashboards/ build the widgets and wire one
-callback each; everything they display is computed here, masked.
+The pages themselves are ``coaching_page`` and ``meeting_page``; the notebooks under
+notebooks/dashboards/ only build a page and display it.
 """
 
 from __future__ import annotations
 
 import html as _html
 import os
-from datetime import date
+import re
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pandas as pd
 from IPython.display import HTML
 
-from .. import coaching, scoring
-from ..config import DEMO_DIR, REPORTS_DIR
-from ..errors import QAWError
+from .. import scoring
+from ..config import DEMO_DIR
 from ..order import natural_sorted, sort_natural
-from ..privacy import masked
-from ..reporting import evidence
-from ..reporting.contents import report_center
-from ..reporting.display import table
-from ..reporting.i18n import t
-from ..scoring import calibration, penalties
+from ..privacy import mask_text, masked
+from ..reporting import i18n
+from ..reporting.contents import build, report_center
 from ..scoring.scorecard import scorecard_versions
-from ..stats import clustered_intervals, judged, pareto, score_intervals
+from ..stats import score_intervals
+
+CACHE_FORMAT = 2  # bump when DashboardData's attributes change: older caches are rebuilt
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# Phone width: controls and tables stack, wide tables scroll inside their own box.
+CSS = """<style>
+.qaw-page .widget-hbox.qaw-controls, .qaw-page .widget-hbox.qaw-form {flex-wrap: wrap; gap: 4px 12px}
+.qaw-page .widget-dropdown, .qaw-page .widget-text, .qaw-page .widget-textarea,
+.qaw-page .widget-select-multiple, .qaw-page .widget-datepicker {max-width: 100%; min-width: 0}
+.qaw-page .widget-dropdown > select {min-width: 0; max-width: 100%}
+.qaw-page .widget-label {min-width: 4.5em; width: auto}
+.jp-OutputArea-output table.qaw-table, .qaw-page table.qaw-table {border-collapse: collapse; font-size: 13px}
+.qaw-page .qaw-scroll {overflow-x: auto; max-width: 100%}
+.qaw-page table.qaw-table th, .qaw-page table.qaw-table td {padding: 2px 6px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top}
+.qaw-page img, .qaw-page figure img {max-width: 100%; height: auto}
+.qaw-page figure {margin: 0}
+.qaw-page .qaw-header {display: flex; flex-wrap: wrap; gap: 8px 24px; background: #f5f7fa; padding: 8px 12px; border-radius: 6px}
+.qaw-page .qaw-header div {min-width: 12em}
+.qaw-page .qaw-header b {display: block; font-size: 20px}
+.qaw-page details {margin: 4px 0}
+.qaw-page .qaw-turn {margin: 2px 0 2px 1em}
+@media (max-width: 600px) {
+  .qaw-page .widget-hbox.qaw-controls, .qaw-page .widget-hbox.qaw-form {flex-direction: column; align-items: stretch}
+  .qaw-page .widget-dropdown, .qaw-page .widget-text, .qaw-page .widget-textarea,
+  .qaw-page .widget-select-multiple, .qaw-page .widget-datepicker, .qaw-page .widget-button {width: 100% !important}
+  .qaw-page .widget-vbox {width: 100% !important}
+  .qaw-page table.qaw-table {font-size: 12px}
+}
+</style>"""
+
+
+def query(url_query: str | None = None) -> dict[str, str]:
+    """The page's URL query string as a dict (first value of each key); Voila passes it to the
+    kernel in ``QUERY_STRING``."""
+    raw = os.environ.get("QUERY_STRING", "") if url_query is None else url_query
+    return {k: v[0] for k, v in parse_qs(raw).items() if v}
 
 
 def query_param(name: str, default: str = "") -> str:
-    """A parameter of the page's URL query string (Voila passes it to the kernel)."""
-    values = parse_qs(os.environ.get("QUERY_STRING", "")).get(name)
-    return values[0] if values else default
+    """One parameter of the page's URL query string."""
+    return query().get(name, default)
+
+
+def on_request(apply: Callable[[dict[str, str]], None]) -> None:
+    """Call ``apply(query)`` with the page's query string: now in a kernel started for the
+    request, or, in a kernel Voila pre-heated before any request, once the request arrives (in
+    a thread: the notebook has finished and its page is already drawn)."""
+    if os.environ.get("VOILA_PREHEAT", "False") != "True":
+        apply(query())
+        return
+
+    def wait() -> None:
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+        apply(query())
+
+    threading.Thread(target=wait, name="qaw-query", daemon=True).start()
 
 
 def data_source(data_dir: str = "") -> str:
@@ -41,53 +90,88 @@ def data_source(data_dir: str = "") -> str:
     return data_dir or os.environ.get("QAW_DASHBOARD_DATA", "") or str(DEMO_DIR)
 
 
+def recordings_dir(folder: str = "") -> Path | None:
+    """The recordings folder: the notebook's parameter, else ``QAW_RECORDINGS_DIR``; None
+    when neither is set (pages then show the recording's reference)."""
+    folder = folder or os.environ.get("QAW_RECORDINGS_DIR", "")
+    return Path(folder) if folder else None
+
+
 class DashboardData:
-    """A center's QA data for one dashboard session: loaded, scored and aggregated once."""
+    """A center's QA data for one dashboard session: loaded, scored and aggregated once.
+
+    Scores are points (0–100); intervals 95%. ``monthly[m]`` holds month ``m``'s monthly-report
+    tables (the meeting shows the numbers the report publishes).
+    """
 
     def __init__(self, source: str | Path, language: str = "zh"):
         from ..reporting.plotting import use_cjk_font
 
+        i18n.t("none", language)  # validates the language
         use_cjk_font()
         self.language = language
-        self.center = report_center(source)
-        scored, _ = scoring.score_evaluations(
-            self.center.evaluations, self.center.evaluation_items, self.center.appeals
-        )
-        scored = scored.merge(
-            self.center.agents[["agent_id", "name", "team"]], on="agent_id", how="left"
+        self.center = center = report_center(source)
+        raw = scoring.score_evaluations(center.evaluations, center.evaluation_items, center.appeals)
+        scored = raw[0].merge(
+            center.agents[["agent_id", "name", "team"]], on="agent_id", how="left"
         )
         scored["month"] = scored["evaluated_at"].dt.strftime("%Y-%m")
         self.scored = scored
         self.regular = scored[scored["mode"] != "calibration"]
         meta = scoring.item_table(scorecard_versions())
+        self.scorecard_items = {
+            card: list(dict.fromkeys(g["item_id"])) for card, g in meta.groupby("scorecard_id")
+        }
         self.item_names = meta.drop_duplicates("item_id").set_index("item_id")[
-            ["item", "item_en", "points", "critical"]
+            ["item", "item_en", "points", "critical", "scorecard_id"]
         ]
-        items = self.center.evaluation_items.merge(
-            self.regular[
-                [
-                    "evaluation_id",
-                    "agent_id",
-                    "team",
-                    "month",
-                    "evaluated_at",
-                    "contact_id",
-                    "evaluator_id",
-                    "score",
-                ]
-            ],
-            on="evaluation_id",
-        )
-        self.items = items
+        cols = ["evaluation_id", "agent_id", "team", "month", "evaluated_at", "contact_id",
+                "evaluator_id", "score"]  # fmt: skip
+        self.items = center.evaluation_items.merge(self.regular[cols], on="evaluation_id")
         self.agent_month = score_intervals(self.regular, ["agent_id", "month"])
         per_month = self.regular.groupby("month").size()
         self.months = sorted(per_month.index)
         full = per_month[per_month >= 0.5 * per_month.median()]
-        self.default_month = full.index.max()  # not a month of a few late evaluations
-        self.teams = natural_sorted(self.center.agents["team"].dropna().unique())
-        self.roster = self.center.agents.set_index("agent_id")
-        contacts = masked(self.center.contacts)
-        self.contacts = contacts.set_index("contact_id")
+        self.default_month = full.index.max() if len(full) else None  # not a month of a few
+        self.teams = natural_sorted(center.agents["team"].dropna().unique())
+        self.roster = center.agents.set_index("agent_id")
+        self.contacts = masked(center.contacts).set_index("contact_id")
+        # each agent's scorecard: the one most of their evaluations used, else their team's
+        cards = self.regular.groupby(["agent_id", "scorecard_id"]).size().reset_index(name="k")
+        cards = cards.sort_values("k", ascending=False, kind="stable").drop_duplicates("agent_id")
+        self.agent_card = cards.set_index("agent_id")["scorecard_id"].to_dict()
+        team_cards = self.regular.groupby("team")["scorecard_id"].agg(lambda s: s.mode().iat[0])
+        self.team_card = team_cards.to_dict()
+        self.chats = self._chats(source, center)
+        self.monthly = {
+            m: build("monthly", source, m, language=language, center=center).tables
+            for m in self.months[-12:]
+        }
+
+    @staticmethod
+    def _chats(source, center) -> dict[str, list[tuple[str, str, str]]]:
+        """Masked chat transcripts of the evaluated chats: contact → [(time, sender, text)]."""
+        from ..data.load import load_table, present_tables
+        from ..data.readers import is_url
+
+        if is_url(source):
+            msgs = center.tables.get("chat_messages")
+        else:
+            present = present_tables(source)
+            if "chat_messages" not in present:
+                return {}
+            msgs, _ = load_table(present["chat_messages"], "chat_messages", allow_empty=True)
+        if msgs is None or msgs.empty:
+            return {}
+        msgs = msgs[msgs["conversation_id"].isin(center.evaluations["contact_id"])]
+        msgs = msgs.sort_values(["conversation_id", "seq"], kind="stable")
+        out: dict[str, list[tuple[str, str, str]]] = {}
+        for r in msgs.itertuples():
+            text = mask_text(r.text) if isinstance(r.text, str) else ""
+            out.setdefault(r.conversation_id, []).append(
+                (r.timestamp.strftime("%H:%M:%S"), str(r.sender), text)
+            )
+        return out
 
     @classmethod
     def cached(cls, source: str | Path, language: str = "zh") -> DashboardData:
@@ -109,27 +193,41 @@ class DashboardData:
         files = sorted(
             f for f in folder.iterdir() if f.is_file() and f.suffix in (".parquet", ".csv", ".xlsx")
         )
-        key = stamp(files, str(folder.resolve()), language)
-        path = cache_dir(folder) / f"dashboard-{key}.pkl"
+        key = stamp(files, str(folder.resolve()), f"v{CACHE_FORMAT}", language)
+        path = cache_dir(folder) / f"dashboard-{language}-{key}.pkl"
         if path.exists():
             use_cjk_font()
             return pickle.loads(path.read_bytes())
         data = cls(source, language)
+        others = tuple(f"dashboard-{x}-" for x in i18n.LANGUAGES if x != language)
         for old in cache_dir(folder).glob("dashboard-*.pkl"):
-            old.unlink(missing_ok=True)
+            if not old.name.startswith(others):  # this language's older caches
+                old.unlink(missing_ok=True)
         write_atomic(path, pickle.dumps(data))
         return data
 
+    def t(self, key: str) -> str:
+        """A label in the session's language."""
+        return i18n.t(key, self.language)
+
     def agents_of(self, team: str) -> list[tuple[str, str]]:
-        """(label, agent_id) for a team's agents, for a dropdown."""
+        """(label, agent_id) for a team's agents in natural order, for a dropdown."""
         a = sort_natural(self.center.agents[self.center.agents["team"] == team], ["agent_id"])
-        return [(f"{r.agent_id} {r.name}", r.agent_id) for r in a.itertuples()]
+        return [(f"{r.name}（{r.agent_id}）" if self.language == "zh" else f"{r.name} ({r.agent_id})",
+                 r.agent_id) for r in a.itertuples()]  # fmt: skip
 
     def item_label(self, item_id: str) -> str:
         """An item's name in the dashboard's language."""
         if item_id not in self.item_names.index:
             return item_id
         return self.item_names.at[item_id, "item" if self.language == "zh" else "item_en"]
+
+    def items_of(self, agent_id: str) -> list[str]:
+        """The items of the agent's own scorecard (the one their evaluations use, else their
+        team's, else every item)."""
+        team = self.roster.at[agent_id, "team"] if agent_id in self.roster.index else None
+        card = self.agent_card.get(agent_id) or self.team_card.get(team)
+        return self.scorecard_items.get(card, list(self.item_names.index))
 
 
 def _output(part) -> dict:
@@ -176,284 +274,61 @@ def guarded(view):
     import logging
 
     @functools.wraps(view)
-    def run(out, *args, **kwargs):
+    def run(out, d: DashboardData, *args, **kwargs):
         parts: list = []
         try:
-            result = view(parts, *args, **kwargs)
-        except Exception as e:  # a dashboard must never show a traceback
+            result = view(parts, d, *args, **kwargs)
+        except Exception:  # a dashboard must never show a traceback
             logging.getLogger("qaworkbench.dashboard").exception("view %s failed", view.__name__)
             import matplotlib.pyplot as plt
 
             for p in parts:  # figures drawn before the failure: free them (long-lived kernel)
                 if not isinstance(p, HTML):
                     plt.close(p)
-            text = f"could not show this view / 无法显示: {type(e).__name__}: {e}"
-            show(out, [HTML(message(text, ok=False))])
-            return []
+            show(out, [HTML(message(d.t("view_failed"), ok=False))])
+            return None
         show(out, parts)
         return result
 
     return run
 
 
-def _h(text: str, level: int = 3) -> HTML:
-    return HTML(f"<h{level}>{_html.escape(text)}</h{level}>")
+def heading(text: str, level: int = 3, anchor: str = "") -> HTML:
+    """A heading, escaped."""
+    ident = f' id="{anchor}"' if anchor else ""
+    return HTML(f"<h{level}{ident}>{_html.escape(text)}</h{level}>")
 
 
 def message(text: str, ok: bool = True) -> str:
     """HTML for a short message box (green when ok, red otherwise)."""
     color = "#e6f4ea" if ok else "#fdecea"
-    return f'<div class="qaw-msg" style="background:{color};padding:6px 10px;border-radius:4px">{_html.escape(text)}</div>'
-
-
-def agent_deductions(d: DashboardData, agent_id: str, month: str) -> pd.DataFrame:
-    """Per item: the agent's fail rate against the team's in the month (with n)."""
-    team = d.roster.at[agent_id, "team"]
-    it = d.items[
-        (d.items["month"] == month) & (d.items["team"] == team) & (d.items["result"] != "na")
-    ]
-    team_rate = it.groupby("item_id")["result"].agg(
-        team_n="size", team_fail_rate=lambda r: (r == "fail").mean()
-    )
-    mine = (
-        it[it["agent_id"] == agent_id]
-        .groupby("item_id")["result"]
-        .agg(n="size", fails=lambda r: (r == "fail").sum())
-    )
-    out = mine.join(team_rate).reset_index()
-    out["fail_rate"] = out["fails"] / out["n"]
-    out["item"] = out["item_id"].map(d.item_label)
-    out = out[["item_id", "item", "n", "fails", "fail_rate", "team_n", "team_fail_rate"]]
-    return out.sort_values(["fails", "fail_rate"], ascending=False, kind="stable")
-
-
-def agent_contacts(d: DashboardData, agent_id: str, month: str) -> pd.DataFrame:
-    """The agent's evaluated contacts of the month: score, failed items, comments, recording."""
-    ev = d.regular[(d.regular["agent_id"] == agent_id) & (d.regular["month"] == month)]
-    it = d.items[d.items["evaluation_id"].isin(ev["evaluation_id"]) & (d.items["result"] == "fail")]
-    fails = it.groupby("evaluation_id").agg(
-        items=("item_id", lambda s: ", ".join(d.item_label(i) for i in s)),
-        comments=("comment", lambda s: "; ".join(x for x in s if isinstance(x, str))),
-    )
-    out = ev.join(fails, on="evaluation_id")[
-        ["evaluated_at", "contact_id", "evaluator_id", "mode", "score", "items", "comments"]
-    ]
-    out = out.join(d.contacts[["customer_id", "recording_ref"]], on="contact_id")
-    return out.sort_values("evaluated_at", ascending=False, kind="stable")
-
-
-def strengths(ded: pd.DataFrame) -> pd.DataFrame:
-    """Items the agent passes more often than the team (no fail, team fails ≥ 5%)."""
-    s = ded[(ded["fails"] == 0) & (ded["team_fail_rate"] >= 0.05)]
-    return s[["item", "n", "team_fail_rate"]]
-
-
-@guarded
-def show_agent(parts: list, d: DashboardData, agent_id: str, month: str, store) -> None:
-    """The coaching view of one agent and month; called as ``show_agent(out, d, ...)``."""
-
-    from ..reporting import plotting
-
-    lang = d.language
-    if agent_id not in d.roster.index:
-        parts.append(
-            HTML(message(f"agent {agent_id!r} is not in the roster / 工号不存在", ok=False))
-        )
-        return
-    name, team = d.roster.at[agent_id, "name"], d.roster.at[agent_id, "team"]
-    parts.append(
-        HTML(
-            f'<h2 id="agent-title">{_html.escape(agent_id)} {_html.escape(name)} · {_html.escape(team)} · {month}</h2>'
-        )
-    )
-    trend = d.agent_month[d.agent_month["agent_id"] == agent_id]
-    if trend.empty:
-        parts.append(HTML(message("no evaluations yet / 暂无质检记录", ok=False)))
-    else:
-        fig = plotting.interval_plot(trend, "month", lang, t("history", lang), sort=False)
-        parts.append(fig)
-        parts.append(table(judged(trend[["month", "n", "mean", "lo", "hi"]]), lang))
-    ded = agent_deductions(d, agent_id, month)
-    parts.append(_h("扣分项（与班组对比）/ Deductions against the team"))
-    parts.append(table(ded[ded["fails"] > 0].drop(columns=["item_id"]), lang))
-    parts.append(_h("优势 / Strengths"))
-    parts.append(table(strengths(ded), lang))
-    parts.append(_h("本月质检记录 / Evaluated contacts"))
-    parts.append(table(agent_contacts(d, agent_id, month), lang))
-    parts.append(_h("辅导记录与效果 / Coaching actions and whether they worked"))
-    acts = coaching.actions(store, agent_id)
-    if acts.empty:
-        parts.append(HTML(f"<p><em>{t('none', lang)}</em></p>"))
-    else:
-        parts.append(
-            table(
-                acts[["action_id", "created_at", "created_by", "item_ids", "agreed", "due"]].assign(
-                    item_ids=acts["item_ids"].map(
-                        lambda ids: "、".join(d.item_label(i) for i in ids.split(","))
-                    )
-                ),
-                lang,
-            )
-        )
-        follow = coaching.follow_up(
-            acts, d.items[["agent_id", "item_id", "result", "evaluated_at"]]
-        )
-        follow = follow.assign(item=follow["item_id"].map(d.item_label)).drop(columns=["item_id"])
-        parts.append(table(follow, lang))
-
-
-def save_action(
-    d: DashboardData, store, agent_id: str, items: list[str], agreed: str, due, who: str
-) -> str:
-    """Save a coaching action from the form; returns the message HTML (never raises on bad input)."""
-    try:
-        if due is None:
-            raise QAWError("give a due date / 请选择完成日期")
-        action_id = coaching.add_action(
-            store, agent_id, list(items), agreed, due, who,
-            known_agents=set(d.roster.index), known_items=set(d.item_names.index),
-        )  # fmt: skip
-    except QAWError as e:
-        return message(f"not saved / 未保存: {e}", ok=False)
-    return message(f"saved / 已保存: action {action_id} for {agent_id}, due {due}")
-
-
-@guarded
-def show_meeting(parts: list, d: DashboardData, month: str) -> None:
-    """Team comparison, calibration, flagged agents and plan completion for a month; called as
-    ``show_meeting(out, d, month)``."""
-
-    from ..reporting import plotting
-
-    lang = d.language
-    reg = d.regular[d.regular["month"] == month]
-    if reg.empty:
-        parts.append(HTML(message(f"no evaluations in {month} / 本月无质检数据", ok=False)))
-        return
-    teams = clustered_intervals(reg, "team")
-    parts.append(HTML(f'<h2 id="meeting-title">{t("comparison", lang)} · {month}</h2>'))
-    fig = plotting.interval_plot(teams, "team", lang, t("team_scores", lang))
-    parts.append(fig)
-    parts.append(table(judged(teams[["team", "agents", "n", "mean", "lo", "hi"]]), lang))
-    parts.append(_h(t("calibration", lang)))
-    cal = d.scored[(d.scored["month"] == month) & (d.scored["mode"] == "calibration")]
-    if cal.empty:
-        parts.append(HTML(f"<p><em>{t('none', lang)}</em></p>"))
-    else:
-        parts.append(
-            table(
-                judged(
-                    calibration.evaluator_deviation(
-                        calibration.calibration_scores(cal, d.center.evaluators)
-                    )
-                ),
-                lang,
-            )
-        )
-    parts.append(_h(t("status", lang)))
-    pen = penalties.load_penalty_code()
-    cases = penalties.most_severe(
-        penalties.penalty_events(
-            pen,
-            d.center.complaints,
-            d.scored,
-            d.center.evaluation_items,
-            d.center.penalty_events,
-        ),
-        pen,
-    )
-    st = penalties.agent_status(cases, d.scored, pen, month)
-    names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
-    st["evidence"] = evidence.status_evidence(st, cases, pen, names, lang)
-    st = st[st["status"] != "normal"].merge(
-        d.center.agents[["agent_id", "name", "team"]], on="agent_id"
-    )
-    st = sort_natural(st, ["team", "agent_id"])
-    parts.append(
-        table(st[["team", "name", "agent_id", "status", "penalty_points", "evidence"]], lang)
-    )
-    parts.append(_h(t("completion", lang)))
-    path = REPORTS_DIR / "samples" / month / "sample.csv"
-    if path.exists():
-        from ..sampling.allocation import completion
-
-        planned = pd.read_csv(
-            path, dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig"
-        )
-        parts.append(table(completion(planned, d.center.evaluations)[0], lang))
-    else:
-        parts.append(HTML(f"<p><em>{t('no_plan', lang)}</em></p>"))
-
-
-def team_pareto(d: DashboardData, month: str, team: str) -> pd.DataFrame:
-    """The deduction Pareto of one team (or the center with "") in a month."""
-    failed = d.items[(d.items["month"] == month) & (d.items["result"] == "fail")]
-    if team:
-        failed = failed[failed["team"] == team]
-    failed = failed.assign(deduction=failed["points_deducted"], team=team or "(center)")
-    p = pareto(failed)
-    p["item"] = p["item_id"].map(d.item_label)
-    return p
-
-
-@guarded
-def show_pareto(parts: list, d: DashboardData, month: str, team: str) -> list[str]:
-    """A team's Pareto, called as ``show_pareto(out, d, month, team)``; returns its item ids for
-    the drill-down selector."""
-
-    from ..reporting import plotting
-
-    p = team_pareto(d, month, team)
-    parts.append(
-        HTML(
-            f'<h3 id="pareto-title">{t("pareto", d.language)} · {_html.escape(team or "(center)")} · {month}</h3>'
-        )
-    )
-    if p.empty:
-        parts.append(HTML(f"<p><em>{t('none', d.language)}</em></p>"))
-        return []
-    fig = plotting.pareto_chart(p, team or t("center", d.language), d.language)
-    parts.append(fig)
-    parts.append(table(p[["item", "fails", "points", "share", "cum_share"]], d.language))
-    return p["item_id"].tolist()
-
-
-@guarded
-def drill(parts: list, d: DashboardData, month: str, team: str, item_id: str) -> None:
-    """The contacts behind one item of the Pareto (customer masked, with evaluator comments);
-    called as ``drill(out, d, month, team, item_id)``."""
-    it = d.items[
-        (d.items["month"] == month)
-        & (d.items["result"] == "fail")
-        & (d.items["item_id"] == item_id)
-    ]
-    if team:
-        it = it[it["team"] == team]
-    it = it.join(d.contacts[["customer_id", "recording_ref"]], on="contact_id")
-    it = it.merge(d.center.agents[["agent_id", "name"]], on="agent_id")
-    parts.append(
-        HTML(f'<h3 id="drill-title">{_html.escape(d.item_label(item_id))} · {len(it)}</h3>')
-    )
-    parts.append(
-        table(
-            it[
-                [
-                    "evaluated_at",
-                    "team",
-                    "name",
-                    "agent_id",
-                    "contact_id",
-                    "customer_id",
-                    "score",
-                    "comment",
-                    "recording_ref",
-                ]
-            ],
-            d.language,
-        )
+    kind = "ok" if ok else "error"
+    return (
+        f'<div class="qaw-msg qaw-{kind}" role="status" style="background:{color};padding:6px 10px;'
+        f'border-radius:4px">{_html.escape(text)}</div>'
     )
 
 
-def today() -> date:
-    """Today's date (the dashboard's default due date is a week after)."""
-    return date.today()
+def header(cells: list[tuple[str, str, str]]) -> HTML:
+    """The header figures: (label, figure, detail) boxes in a row that wraps."""
+    boxes = "".join(
+        f"<div><span>{_html.escape(label)}</span><b>{_html.escape(fig)}</b>"
+        f"<small>{_html.escape(detail)}</small></div>"
+        for label, fig, detail in cells
+    )
+    return HTML(f'<div class="qaw-header" id="qaw-header">{boxes}</div>')
+
+
+def scroll(part: HTML) -> HTML:
+    """A wide table in a box of its own that scrolls sideways at phone width."""
+    return HTML(f'<div class="qaw-scroll">{part.data}</div>')
+
+
+def valid_month(d: DashboardData, month: str) -> bool:
+    """Whether ``month`` is written YYYY-MM (the page then says if it has no evaluations)."""
+    return bool(MONTH_RE.match(month or ""))
+
+
+def months_back(month: str, k: int = 1) -> str:
+    """The month ``k`` months before ``month`` (YYYY-MM)."""
+    return str(pd.Period(month, "M") - k)

@@ -47,9 +47,12 @@ def calibration_verdicts(
     section_alpha: pd.DataFrame, names: dict[tuple[str, str], str]
 ) -> pd.DataFrame:
     """Section alphas with the section's name (``names[(scorecard, section)]``) and a verdict."""
+    cols = ["section", "units", "coders", "alpha", "verdict"]
+    if section_alpha.empty:  # no calibration session in the period
+        return pd.DataFrame(columns=cols)
     d = section_alpha.copy()
     d["section"] = [
         names.get((c, s), s) for c, s in zip(d["scorecard_id"], d["section_id"], strict=True)
     ]
     d["verdict"] = [alpha_verdict(a, u) for a, u in zip(d["alpha"], d["units"], strict=True)]
-    return d[["section", "units", "coders", "alpha", "verdict"]]
+    return d[cols]

@@ -1,0 +1,432 @@
+"""The coaching dashboard (辅导面谈): one agent's month for a team lead and the agent, and the
+form where what they agree is recorded, edited and closed.
+
+Top to bottom: a message when the link or a choice cannot be shown, the choices (team, agent,
+month), the header figures (the month's score with n and interval, the change on last month,
+open coaching actions), then the detail and the forms.
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import ipywidgets as w
+import pandas as pd
+from IPython.display import HTML
+
+from .. import coaching
+from ..reporting import i18n
+from ..reporting.display import table
+from ..stats import MIN_N, mean_change
+from . import views
+from .charts import interval_chart
+from .views import DashboardData, guarded, header, heading, message, scroll
+
+PRESELECT = 3  # the agent's most-deducted items preselected in the form
+AUDIO_MAX_BYTES = 20_000_000  # a recording above this is referenced, not embedded
+AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".m4a": "audio/mp4",
+               ".opus": "audio/ogg", ".flac": "audio/flac"}  # fmt: skip
+
+
+def agent_deductions(d: DashboardData, agent_id: str, month: str) -> pd.DataFrame:
+    """Per item: the agent's fails and fail rate against the team's in the month (with n)."""
+    team = d.roster.at[agent_id, "team"]
+    it = d.items[
+        (d.items["month"] == month) & (d.items["team"] == team) & (d.items["result"] != "na")
+    ]
+    it = it.assign(fail=(it["result"] == "fail").astype("int64"))  # numeric even when empty
+    team_rate = it.groupby("item_id")["fail"].agg(team_n="size", team_fail_rate="mean")
+    mine = it[it["agent_id"] == agent_id].groupby("item_id")["fail"].agg(n="size", fails="sum")
+    out = mine.join(team_rate).reset_index()
+    out["fail_rate"] = out["fails"] / out["n"]
+    out["item"] = out["item_id"].map(d.item_label)
+    out = out[["item_id", "item", "n", "fails", "fail_rate", "team_n", "team_fail_rate"]]
+    return out.sort_values(["fails", "fail_rate"], ascending=False, kind="stable")
+
+
+def strengths(ded: pd.DataFrame) -> pd.DataFrame:
+    """Items the agent passes more often than the team (no fail, team fails ≥ 5%)."""
+    s = ded[(ded["fails"] == 0) & (ded["team_fail_rate"] >= 0.05)]
+    return s[["item", "n", "team_fail_rate"]]
+
+
+def agent_contacts(d: DashboardData, agent_id: str, month: str) -> pd.DataFrame:
+    """The agent's evaluated contacts of the month, newest first: score, failed items, comments."""
+    ev = d.regular[(d.regular["agent_id"] == agent_id) & (d.regular["month"] == month)]
+    it = d.items[d.items["evaluation_id"].isin(ev["evaluation_id"]) & (d.items["result"] == "fail")]
+    fails = it.groupby("evaluation_id").agg(
+        items=("item_id", lambda s: "、".join(d.item_label(i) for i in s)),
+        comments=("comment", lambda s: "；".join(x for x in s if isinstance(x, str))),
+    )
+    names = d.center.evaluators.set_index("evaluator_id")["name"]
+    out = ev.join(fails, on="evaluation_id").assign(evaluator=ev["evaluator_id"].map(names))
+    out = out[["evaluated_at", "contact_id", "evaluator", "mode", "score", "items", "comments"]]
+    out = out.join(d.contacts[["customer_id"]], on="contact_id")
+    return out.sort_values("evaluated_at", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def header_figures(d: DashboardData, agent_id: str, month: str, acts: pd.DataFrame) -> HTML:
+    """The agent's month score with n and interval, the change on last month with its interval
+    and verdict, and the open coaching actions (how many overdue)."""
+    lang = d.language
+    am = d.agent_month[d.agent_month["agent_id"] == agent_id].set_index("month")
+    few = i18n.value("verdict", "too_few", lang)
+    cells = []
+    if month in am.index:
+        r = am.loc[month]
+        detail = (
+            i18n.say("n_few", lang, n=int(r["n"]), few=few) if r["n"] < MIN_N
+            else i18n.say("n_interval", lang, n=int(r["n"]),
+                          interval=f"{r['lo']:.1f}\u2009–\u2009{r['hi']:.1f}")
+        )  # fmt: skip
+        cells.append((d.t("month_score"), f"{r['mean']:.1f}", detail))
+    else:
+        cells.append((d.t("month_score"), "—", d.t("no_evaluations_agent")))
+    prev = views.months_back(month)
+    if month in am.index and prev in am.index:
+        a, b = am.loc[prev], am.loc[month]
+        # SE from the interval's half width over 1.96: wider than the t-based SE, so cautious
+        c = mean_change(a["mean"], a["half_width"] / 1.96, b["mean"], b["half_width"] / 1.96)
+        verdict = "too_few" if min(a["n"], b["n"]) < MIN_N else c["verdict"]
+        detail = i18n.say("change_detail", lang, lo=f"{c['change_lo']:+.1f}",
+                          hi=f"{c['change_hi']:+.1f}", verdict=i18n.value("verdict", verdict, lang))  # fmt: skip
+        cells.append((d.t("change_since"), f"{c['change']:+.1f}", detail))
+    else:
+        cells.append((d.t("change_since"), "—", i18n.value("verdict", "no_evaluations", lang)))
+    open_ = acts[acts["status"] == "open"] if len(acts) else acts
+    overdue = (
+        int((pd.to_datetime(open_["due"]) < pd.Timestamp(views_today())).sum()) if len(open_) else 0
+    )
+    cells.append((d.t("open_actions"), str(len(open_)),
+                  i18n.say("action_summary", lang, n=len(open_), overdue=overdue)))  # fmt: skip
+    return header(cells)
+
+
+def views_today() -> date:
+    """Today's date (due dates are compared with it)."""
+    return date.today()
+
+
+def _audio(ref: str, folder: Path | None, lang: str) -> str:
+    """An audio player for a recording under ``folder`` (embedded; never a path outside it), or
+    the reference when the file is not there."""
+    if folder is None or not ref:
+        return _html.escape(ref or "")
+    root = folder.resolve()
+    path = (root / ref).resolve()
+    if root not in path.parents or not path.is_file() or path.suffix.lower() not in AUDIO_TYPES:
+        return _html.escape(i18n.say("recording_missing", lang, ref=ref))
+    if path.stat().st_size > AUDIO_MAX_BYTES:
+        return _html.escape(i18n.say("recording_too_big", lang, ref=ref))
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f'<audio controls preload="none" src="data:{AUDIO_TYPES[path.suffix.lower()]};base64,{data}">'
+        f"{_html.escape(i18n.t('audio_unsupported', lang))}</audio>"
+    )
+
+
+def evidence_html(d: DashboardData, contacts: pd.DataFrame, recordings: Path | None) -> str:
+    """Per evaluated contact, a fold with what it rests on: a chat's masked transcript inline,
+    a call's recording player (or its reference)."""
+    lang = d.language
+    sender = {
+        "agent": ("坐席", "agent"),
+        "customer": ("客户", "customer"),
+        "system": ("系统", "system"),
+    }
+    out = []
+    for r in contacts.itertuples():
+        score = "" if pd.isna(r.score) else f" · {r.score:.0f}"
+        items = f" · {r.items}" if isinstance(r.items, str) else ""
+        summary = _html.escape(f"{r.contact_id}{score}{items}")
+        if r.contact_id in d.chats:
+            body = "".join(
+                f'<div class="qaw-turn"><small>{_html.escape(at)}</small> '
+                f"<b>{_html.escape(sender.get(who, (who, who))[0 if lang == 'zh' else 1])}</b>："
+                f"{_html.escape(text)}</div>"
+                for at, who, text in d.chats[r.contact_id]
+            )
+        else:
+            ref = d.contacts["recording_ref"].get(r.contact_id)
+            body = _audio(ref if isinstance(ref, str) else "", recordings, lang)
+        out.append(f"<details><summary>{summary}</summary>{body}</details>")
+    return "".join(out)
+
+
+@guarded
+def show_agent(
+    parts: list, d: DashboardData, agent_id: str, month: str, store, recordings: Path | None = None
+) -> None:
+    """The coaching view of one agent and month; called as ``show_agent(out, d, ...)``."""
+    lang = d.language
+    name, team = d.roster.at[agent_id, "name"], d.roster.at[agent_id, "team"]
+    acts = coaching.actions(store, agent_id)
+    parts.append(HTML(
+        f'<h2 id="agent-title">{_html.escape(str(name))}（{_html.escape(agent_id)}）· '
+        f"{_html.escape(str(team))} · {_html.escape(month)}</h2>"
+        if lang == "zh" else
+        f'<h2 id="agent-title">{_html.escape(str(name))} ({_html.escape(agent_id)}) · '
+        f"{_html.escape(str(team))} · {_html.escape(month)}</h2>"
+    ))  # fmt: skip
+    parts.append(header_figures(d, agent_id, month, acts))
+    trend = d.agent_month[d.agent_month["agent_id"] == agent_id]
+    contacts = agent_contacts(d, agent_id, month)
+    if contacts.empty:
+        parts.append(HTML(message(d.t("no_evaluations_agent"), ok=False)))
+    if len(trend):
+        parts.append(heading(d.t("history")))
+        parts.append(interval_chart(_judged(trend), "month", lang, d.t("history")))
+        parts.append(scroll(table(trend[["month", "n", "mean", "lo", "hi"]].pipe(_judged), lang)))
+    if len(contacts):
+        ded = agent_deductions(d, agent_id, month)
+        parts.append(heading(d.t("deductions_vs_team")))
+        parts.append(scroll(table(ded[ded["fails"] > 0].drop(columns=["item_id"]), lang)))
+        parts.append(heading(d.t("strengths")))
+        parts.append(scroll(table(strengths(ded), lang)))
+        parts.append(heading(d.t("evaluated_contacts")))
+        parts.append(scroll(table(contacts, lang)))
+        parts.append(heading(d.t("transcripts")))
+        parts.append(HTML(evidence_html(d, contacts, recordings)))
+    parts.append(heading(d.t("coaching")))
+    if acts.empty:
+        parts.append(HTML(f"<p><em>{d.t('none')}</em></p>"))
+        return
+    label = "、".join if lang == "zh" else ", ".join
+    shown = acts.assign(
+        item_ids=acts["item_ids"].map(lambda ids: label(d.item_label(i) for i in ids.split(","))),
+        action_status=acts["status"],
+    )[["action_id", "created_at", "created_by", "item_ids", "agreed", "due", "action_status",
+       "outcome"]]  # fmt: skip
+    parts.append(scroll(table(shown, lang)))
+    follow = coaching.follow_up(acts, d.items[["agent_id", "item_id", "result", "evaluated_at"]])
+    follow = follow.assign(item=follow["item_id"].map(d.item_label)).drop(columns=["item_id"])
+    parts.append(scroll(table(follow, lang)))
+    ups = coaching.updates(store, agent_id)
+    if len(ups):
+        parts.append(heading(d.t("change_history"), 4))
+        ups = ups.assign(action_status=ups["status"])[
+            ["action_id", "updated_at", "updated_by", "action_status", "outcome", "agreed", "due"]
+        ]
+        parts.append(scroll(table(ups, lang)))
+
+
+def _judged(df: pd.DataFrame) -> pd.DataFrame:
+    from ..stats import judged
+
+    return judged(df)
+
+
+def check_action(lang: str, items, agreed: str, due, who: str, today: date) -> list[str]:
+    """What is missing or wrong in a new action, in the page's language (empty when fine)."""
+    say = i18n.PHRASES
+    k = 0 if lang == "zh" else 1
+    problems = []
+    if not items:
+        problems.append(say["need_items"][k])
+    text = (agreed or "").strip()
+    if len(text) < 4:
+        problems.append(say["need_agreed"][k])
+    elif text.startswith(("=", "+", "-", "@")):
+        problems.append(say["no_formula"][k])
+    if not isinstance(due, date) or due < today:
+        problems.append(say["need_due"][k])
+    if not (who or "").strip():
+        problems.append(say["need_by"][k])
+    return problems
+
+
+class CoachingPage:
+    """The coaching dashboard's widgets and their wiring (the notebook displays ``widget`` and
+    calls ``open`` with the page's query string)."""
+
+    def __init__(self, d: DashboardData, store, recordings: Path | None = None):
+        t = d.t
+        self.d, self.store, self.recordings = d, store, recordings
+        lang = d.language
+        self.msg = w.HTML()
+        self.team = w.Dropdown(options=d.teams, description=t("w_team"))
+        self.agent = w.Dropdown(options=[], description=t("w_agent"))
+        self.month = w.Dropdown(options=list(reversed(d.months)), description=t("w_month"))
+        self.view = w.Output()
+        self.items = w.SelectMultiple(options=[], rows=6, description=t("w_items"))
+        self.agreed = w.Textarea(placeholder=t("agreed_hint"), description=t("w_agreed"))
+        self.due = w.DatePicker(value=views_today() + timedelta(days=7), description=t("w_due"))
+        self.who = w.Text(placeholder=t("by_hint"), description=t("w_by"))
+        self.save = w.Button(description=t("save"), button_style="primary")
+        self.note = w.HTML()
+        self.action = w.Dropdown(options=[], description=t("w_action"))
+        self.status = w.Dropdown(
+            options=[(i18n.value("action_status", s, lang), s) for s in coaching.STATUSES],
+            description=t("w_status"),
+        )
+        self.outcome = w.Textarea(placeholder=t("outcome_hint"), description=t("w_outcome"))
+        self.who2 = w.Text(placeholder=t("by_hint"), description=t("w_by"))
+        self.update = w.Button(description=t("update"))
+        self.note2 = w.HTML()
+        self._request = uuid.uuid4().hex  # the new-action form's one-time key
+        self._quiet = False
+        controls = w.HBox([self.team, self.agent, self.month])
+        controls.add_class("qaw-controls")
+        new = w.HBox([self.items, w.VBox([self.agreed, self.due, self.who, self.save])])
+        edit = w.HBox(
+            [w.VBox([self.action, self.status]), w.VBox([self.outcome, self.who2, self.update])]
+        )
+        new.add_class("qaw-form")
+        edit.add_class("qaw-form")
+        self.forms = w.VBox([
+            w.HTML(f"<h3>{_html.escape(t('record_action'))}</h3>"), new, self.note,
+            w.HTML(f"<h3>{_html.escape(t('update_action'))}</h3>"), edit, self.note2,
+        ])  # fmt: skip
+        self.widget = w.VBox([
+            w.HTML(views.CSS + f"<h1>{_html.escape(t('coaching_title'))}</h1>"),
+            self.msg, controls, self.view, self.forms,
+        ])  # fmt: skip
+        self.widget.add_class("qaw-page")
+        self.team.observe(self._team_changed, names="value")
+        for x in (self.agent, self.month):
+            x.observe(lambda _: self.draw(), names="value")
+        for x in (self.items, self.agreed, self.due):
+            x.observe(self._form_changed, names="value")
+        self.save.on_click(self._save)
+        self.update.on_click(self._update)
+
+    def open(self, q: dict[str, str]) -> None:
+        """Show what the link asks for (``agent``, ``month``); a message at the top and nothing
+        else when it names an agent or month that cannot be shown."""
+        d, lang = self.d, self.d.language
+        problems = []
+        agent = q.get("agent", "")
+        month = q.get("month", "")
+        if agent and agent not in d.roster.index:
+            problems.append(i18n.say("agent_unknown", lang, agent=agent[:40]))
+        if month and not views.valid_month(d, month):
+            problems.append(i18n.say("month_malformed", lang, month=month[:20]))
+        elif month and month not in d.months:
+            problems.append(i18n.say("month_empty", lang, month=month))
+        if not d.months:
+            problems.append(d.t("no_data"))
+        self._quiet = True
+        try:
+            team = d.roster.at[agent, "team"] if agent in d.roster.index else d.teams[0]
+            self.team.value = team
+            self.agent.options = d.agents_of(team)
+            if agent in d.roster.index:
+                self.agent.value = agent
+            if month in d.months:
+                self.month.value = month
+            elif d.default_month:
+                self.month.value = d.default_month
+        finally:
+            self._quiet = False
+        if problems:
+            self.msg.value = "".join(message(p, ok=False) for p in problems)
+            views.clear(self.view)
+            self.forms.layout.display = "none"
+            return
+        self.draw()
+
+    def _team_changed(self, _change) -> None:
+        if self._quiet:
+            return
+        self._quiet = True
+        try:
+            self.agent.options = self.d.agents_of(self.team.value)
+        finally:
+            self._quiet = False
+        self.draw()
+
+    def draw(self) -> None:
+        """Redraw the view and reset the forms for the chosen agent and month."""
+        if self._quiet or self.agent.value is None or self.month.value is None:
+            return
+        self.msg.value = self.note.value = self.note2.value = ""
+        self.forms.layout.display = None
+        agent, month = self.agent.value, self.month.value
+        self._reset_form(agent, month)
+        show_agent(self.view, self.d, agent, month, self.store, self.recordings)
+
+    def _reset_form(self, agent: str, month: str) -> None:
+        d = self.d
+        own = d.items_of(agent)
+        top = [
+            i for i in agent_deductions(d, agent, month).query("fails > 0")["item_id"] if i in own
+        ]
+        self._quiet = True
+        try:
+            self.items.options = [(d.item_label(i), i) for i in own]
+            self.items.value = tuple(top[:PRESELECT])
+            self.agreed.value = ""
+            self.due.value = views_today() + timedelta(days=7)
+            acts = coaching.actions(self.store, agent)
+            self.action.options = [
+                (f"#{a.action_id} {a.created_at:%Y-%m-%d} · "
+                 f"{i18n.value('action_status', a.status, d.language)} · {a.agreed[:20]}", a.action_id)
+                for a in acts.itertuples()
+            ]  # fmt: skip
+            self.outcome.value = ""
+        finally:
+            self._quiet = False
+        self._request = uuid.uuid4().hex
+        self.save.disabled = False
+
+    def _form_changed(self, _change) -> None:
+        if not self._quiet:
+            self.save.disabled = False
+
+    def _save(self, _button=None) -> None:
+        if self.save.disabled:  # a second click of the same form: it was saved once
+            return
+        self.save.disabled = True
+        d, lang = self.d, self.d.language
+        problems = check_action(lang, self.items.value, self.agreed.value, self.due.value,
+                                self.who.value, views_today())  # fmt: skip
+        if problems:
+            why = "；".join(problems) if lang == "zh" else "; ".join(problems)
+            self.note.value = message(i18n.say("not_saved", lang, why=why), ok=False)
+            self.save.disabled = False
+            return
+        agent = self.agent.value
+        try:
+            action_id = coaching.add_action(
+                self.store, agent, list(self.items.value), self.agreed.value, self.due.value,
+                self.who.value, known_agents=set(d.roster.index), known_items=set(d.item_names.index),
+                request_id=self._request,
+            )  # fmt: skip
+        except Exception:
+            import logging
+
+            logging.getLogger("qaworkbench.dashboard").exception("saving an action failed")
+            self.note.value = message(i18n.say("not_saved", lang, why=d.t("view_failed")), ok=False)
+            self.save.disabled = False
+            return
+        due = self.due.value
+        self.draw()  # the action appears in the view; the form clears
+        self.save.disabled = True  # until something new is written
+        self.note.value = message(i18n.say("saved", lang, agent=agent, action=action_id, due=due))
+
+    def _update(self, _button=None) -> None:
+        lang = self.d.language
+        k = 0 if lang == "zh" else 1
+        problems = []
+        if self.action.value is None:
+            problems.append(i18n.PHRASES["need_action"][k])
+        if self.status.value != "open" and len(self.outcome.value.strip()) < 2:
+            problems.append(i18n.PHRASES["need_outcome"][k])
+        if self.outcome.value.strip().startswith(("=", "+", "-", "@")):
+            problems.append(i18n.PHRASES["no_formula"][k])
+        if not self.who2.value.strip():
+            problems.append(i18n.PHRASES["need_by"][k])
+        if problems:
+            why = "；".join(problems) if lang == "zh" else "; ".join(problems)
+            self.note2.value = message(i18n.say("not_saved", lang, why=why), ok=False)
+            return
+        action_id, status = self.action.value, self.status.value
+        coaching.update_action(self.store, action_id, status, self.outcome.value, self.who2.value)
+        self.draw()
+        self.note2.value = message(i18n.say(
+            "updated", lang, action=action_id, status=i18n.value("action_status", status, lang)
+        ))  # fmt: skip
