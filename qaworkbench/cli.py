@@ -646,7 +646,21 @@ def report(
     default="",
     help="SQLAlchemy URL of the coaching store [default: sqlite data/coaching.db].",
 )
-def dashboard(name: str, data: str, host: str, port: int, token: str, coaching_db: str) -> None:
+@click.option(
+    "--recordings",
+    default="",
+    help="Folder of call recordings (the contacts' recording_ref below it): played in the page.",
+)
+@click.option(
+    "--pool-size",
+    default=1,
+    show_default=True,
+    help="Kernels pre-heated with the data and page before any request (0: none).",
+)
+def dashboard(
+    name: str, data: str, host: str, port: int, token: str, coaching_db: str, recordings: str,
+    pool_size: int,
+) -> None:  # fmt: skip
     """Serve a Voila dashboard: coaching (one agent) or meeting (teams, common problems)."""
     import os
 
@@ -655,7 +669,9 @@ def dashboard(name: str, data: str, host: str, port: int, token: str, coaching_d
     env = dict(os.environ, QAW_DASHBOARD_DATA=str(Path(data).resolve()))
     if coaching_db:
         env["QAW_COACHING_DB"] = coaching_db
-    cmd = voila_command(name, host=host, port=port, token=token)
+    if recordings:
+        env["QAW_RECORDINGS_DIR"] = str(Path(recordings).resolve())
+    cmd = voila_command(name, host=host, port=port, token=token, pool_size=pool_size)
     click.echo(f"serving {name} on http://{host}:{port}/ (Ctrl-C to stop)")
     sys.exit(serve(cmd, env))
 

@@ -104,6 +104,8 @@ def partial_pooling(
     raw["tau2"] = max(between - float(raw["se2"].mean()), 0.0)
     raw["reliability"] = raw["tau2"] / (raw["tau2"] + raw["se2"])
     raw["pooled"] = raw["team_mean"] + raw["reliability"] * (raw["mean"] - raw["team_mean"])
+    # no within-agent spread to judge by (every agent evaluated once): nothing to shrink by
+    raw["pooled"] = raw["pooled"].fillna(raw["mean"])
     z = _ndtri(0.5 + level / 2)
     post_sd = np.sqrt(raw["reliability"] * raw["se2"])
     raw["pooled_lo"] = (raw["pooled"] - z * post_sd).clip(lower=0)

@@ -1,85 +1,338 @@
-"""The dashboards' views in-process: what each one puts into its Output widget.
+"""The dashboards' pages in-process: what each view puts into its Output widgets, the messages
+for links that cannot be shown, and the coaching form (scorecard items, preselection, saving
+once, editing and closing with an audit trail).
 
 The views set the widget's outputs directly and never capture with ``with out:``; under Voila
 that capture makes the notebook client write to the kernel's shell socket while it waits for
-the cell's reply, and page loads then hang (see ``dashboard.show``). Outside a kernel a
+the cell's reply, and page loads then hang (see ``views.show``). Outside a kernel a
 capturing view leaves ``out.outputs`` empty, so these tests fail on one.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 import shutil
+import wave
+from datetime import timedelta
 
 import ipywidgets as w
 import pytest
 
 from qaworkbench import coaching
-from qaworkbench.dashboards import views as dashboard
+from qaworkbench.dashboards import coaching_page, meeting_page, views
+from qaworkbench.dashboards.coaching_page import CoachingPage
+from qaworkbench.dashboards.meeting_page import MeetingPage
 from qaworkbench.privacy import find_unmasked
+from qaworkbench.reporting import i18n
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory, small_dir):
+def center(tmp_path_factory, small_dir):
     d = tmp_path_factory.mktemp("views") / "center"
     shutil.copytree(small_dir, d)
-    return dashboard.DashboardData(d)
+    return d
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return coaching.connect(f"sqlite:///{tmp_path_factory.mktemp('store') / 'c.db'}")
+def data(center):
+    return views.DashboardData(center)
+
+
+@pytest.fixture(scope="module")
+def data_en(center):
+    return views.DashboardData(center, "en")
+
+
+@pytest.fixture
+def store(tmp_path):
+    return coaching.connect(f"sqlite:///{tmp_path / 'c.db'}")
 
 
 def html_of(out: w.Output) -> str:
     return "".join(o["data"].get("text/html", "") for o in out.outputs)
 
 
-def test_the_agent_view_fills_its_widget_with_title_chart_and_tables(data, store):
-    out = w.Output()
-    agent = data.roster.index[0]
-    dashboard.show_agent(out, data, agent, data.default_month, store)
-    assert out.msg_id == ""  # never captured
-    kinds = [next(k for k in o["data"] if k != "text/plain") for o in out.outputs]
-    assert kinds[0] == "text/html" and "image/png" in kinds
-    assert re.search(rf'<h2 id="agent-title">{agent} ', html_of(out))
-    png = next(o["data"]["image/png"] for o in out.outputs if "image/png" in o["data"])
-    assert base64.b64decode(png).startswith(b"\x89PNG")
-    assert find_unmasked(html_of(out)) == []
-    assert "<table" in html_of(out)
+def busiest(data) -> str:
+    """The agent with the most evaluations in the default month."""
+    m = data.regular[data.regular["month"] == data.default_month]
+    return m["agent_id"].value_counts().index[0]
+
+
+def test_the_agent_page_shows_header_figures_first_then_the_detail(data, store):
+    page = CoachingPage(data, store)
+    agent = busiest(data)
+    page.open({"agent": agent})
+    text = html_of(page.view)
+    assert page.view.msg_id == ""  # never captured
+    assert re.search(rf'<h2 id="agent-title">[^<]*（{agent}）', text)
+    head = text.index('id="qaw-header"')
+    assert head < text.index("<svg") < text.index("<table")  # figures, then chart, then tables
+    row = data.agent_month.set_index(["agent_id", "month"]).loc[(agent, data.default_month)]
+    assert f"{row['mean']:.1f}" in text[head : text.index("</div></div>", head)]
+    assert f"{int(row['n'])} 次质检" in text
+    assert find_unmasked(text) == []
+    assert page.msg.value == ""
 
 
 def test_a_redraw_replaces_what_was_shown(data, store):
-    out = w.Output()
+    page = CoachingPage(data, store)
     first, second = data.roster.index[:2]
-    dashboard.show_agent(out, data, first, data.default_month, store)
-    dashboard.show_agent(out, data, second, data.default_month, store)
-    assert f'id="agent-title">{second} ' in html_of(out)
-    assert f'id="agent-title">{first} ' not in html_of(out)
+    page.open({"agent": first})
+    page.open({"agent": second})
+    assert f"（{second}）" in html_of(page.view) and f"（{first}）" not in html_of(page.view)
 
 
-def test_meeting_pareto_and_drill_fill_their_widgets(data):
-    overview, pareto, drill = w.Output(), w.Output(), w.Output()
-    month = data.default_month
-    dashboard.show_meeting(overview, data, month)
-    assert 'id="meeting-title"' in html_of(overview)
-    ids = dashboard.show_pareto(pareto, data, month, "")
-    assert ids and 'id="pareto-title"' in html_of(pareto)
-    dashboard.drill(drill, data, month, "", ids[0])
-    assert 'id="drill-title"' in html_of(drill)
-    assert find_unmasked(html_of(drill)) == []
-    dashboard.clear(drill)
-    assert drill.outputs == ()
+def test_an_agent_without_evaluations_that_month_gets_a_message_not_an_error(data, store):
+    evaluated = set(data.regular[data.regular["month"] == data.months[0]]["agent_id"])
+    agent = next(a for a in data.roster.index if a not in evaluated)
+    page = CoachingPage(data, store)
+    page.open({"agent": agent, "month": data.months[0]})
+    text = html_of(page.view)
+    assert "该坐席本月没有质检记录" in text and "无法显示" not in text
+    assert 'id="agent-title"' in text
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"agent": "A9999"}, "A9999 不在花名册中"),
+        ({"agent": "<b>x</b>"}, "&lt;b&gt;x&lt;/b&gt; 不在花名册中"),
+        ({"month": "2026-13"}, "月份 2026-13 无法识别"),
+        ({"month": "last"}, "月份 last 无法识别"),
+        ({"month": "2019-01"}, "2019-01 没有质检数据"),
+    ],
+)
+def test_a_link_that_cannot_be_shown_says_so_at_the_top_and_draws_nothing(
+    data, store, query, expected
+):
+    page = CoachingPage(data, store)
+    page.open(query)
+    assert expected in page.msg.value and "qaw-error" in page.msg.value
+    assert page.view.outputs == ()
+    assert page.forms.layout.display == "none"
+    page.agent.value = next(a for _, a in page.agent.options if a != page.agent.value)
+    assert page.msg.value == "" and page.view.outputs != ()  # choosing an agent recovers
+
+
+def test_the_form_offers_the_agents_own_scorecard_with_the_most_deducted_items_preselected(
+    data, store
+):
+    page = CoachingPage(data, store)
+    for agent in data.roster.index:
+        page.open({"agent": agent})
+        offered = [i for _, i in page.items.options]
+        assert offered and set(offered) == set(data.items_of(agent))
+        card = data.agent_card.get(agent)
+        if card:
+            assert set(offered) == set(data.scorecard_items[card])
+        ded = coaching_page.agent_deductions(data, agent, data.default_month)
+        most = ded[ded["fails"] > 0]["item_id"].tolist()[: coaching_page.PRESELECT]
+        assert list(page.items.value) == most
+    chat_card = set(data.scorecard_items["online_chat"])
+    voice_agent = next(a for a, c in data.agent_card.items() if c == "hotline_voice")
+    assert not chat_card & set(data.items_of(voice_agent))  # no chat items for a voice agent
+
+
+def test_a_double_click_saves_once_and_the_form_clears(data, store):
+    page = CoachingPage(data, store)
+    agent = busiest(data)
+    page.open({"agent": agent})
+    page.items.value = page.items.value or (page.items.options[0][1],)
+    page.agreed.value = "每天上班前复习资费口径，班长周五抽听两通"
+    page.who.value = "李班长"
+    page.save.click()
+    page.save.click()  # the second click of a double click
+    acts = coaching.actions(store, agent)
+    assert len(acts) == 1
+    assert "已保存" in page.note.value
+    assert page.agreed.value == "" and page.save.disabled
+    assert "每天上班前复习资费口径" in html_of(page.view)
+    page.agreed.value = "第二项措施：每周复盘一次"  # writing again enables saving again
+    assert not page.save.disabled
+    page.save.click()
+    assert len(coaching.actions(store, agent)) == 2
+
+
+def test_the_same_form_key_saves_once_across_connections(tmp_path):
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    due = views_today() + timedelta(days=3)
+    a = coaching.add_action(
+        coaching.connect(url), "A1", ["X"], "复习口径", due, "L", request_id="k"
+    )
+    b = coaching.add_action(
+        coaching.connect(url), "A1", ["X"], "复习口径", due, "L", request_id="k"
+    )
+    assert a == b and len(coaching.actions(coaching.connect(url))) == 1
+
+
+def views_today():
+    return coaching_page.views_today()
+
+
+def test_bad_form_input_is_refused_in_the_pages_language(data, data_en, store):
+    for d, expected in ((data, "请写明约定的改进措施"), (data_en, "write what was agreed")):
+        page = CoachingPage(d, store)
+        page.open({"agent": busiest(d)})
+        page.items.value = ()
+        page.agreed.value = ""
+        page.save.click()
+        assert expected in page.note.value and "qaw-error" in page.note.value
+        assert coaching.actions(store).empty
+        assert not page.save.disabled  # fix and save again
+
+
+def test_an_action_is_edited_and_closed_with_who_and_when_kept(data, store):
+    page = CoachingPage(data, store)
+    agent = busiest(data)
+    page.open({"agent": agent})
+    page.items.value = page.items.value or (page.items.options[0][1],)
+    page.agreed.value = "复习资费口径"
+    page.who.value = "李班长"
+    page.save.click()
+    action_id = int(coaching.actions(store, agent)["action_id"].iat[0])
+    page.action.value = action_id
+    page.status.value = "done"
+    page.outcome.value = ""
+    page.who2.value = "王主管"
+    page.update.click()
+    assert "关闭措施时请写明结果" in page.note2.value  # closing needs an outcome
+    page.outcome.value = "两周内未再出现资费解释错误"
+    page.update.click()
+    assert "已更新" in page.note2.value
+    again = coaching.connect(str(store.url))  # a new session reads it back
+    act = coaching.actions(again, agent).iloc[0]
+    assert (act["status"], act["outcome"], act["updated_by"]) == (
+        "done",
+        "两周内未再出现资费解释错误",
+        "王主管",
+    )
+    assert act["agreed"] == "复习资费口径" and act["created_by"] == "李班长"  # the original is kept
+    trail = coaching.updates(again, agent)
+    assert trail["status"].tolist() == ["done"] and trail["updated_at"].notna().all()
+    text = html_of(page.view)
+    assert "已完成" in text and "修改记录" in text and "王主管" in text
+
+
+def test_chat_transcripts_are_shown_masked_and_recordings_play_from_the_folder(
+    data, store, tmp_path
+):
+    chat = next(iter(data.chats))
+    agent = data.regular.loc[data.regular["contact_id"] == chat, "agent_id"].iat[0]
+    month = data.regular.loc[data.regular["contact_id"] == chat, "month"].iat[0]
+    page = CoachingPage(data, store)
+    page.open({"agent": agent, "month": month})
+    text = html_of(page.view)
+    assert f"<summary>{chat}" in text and 'class="qaw-turn"' in text
+    assert find_unmasked(text) == []
+
+    voice = data.regular[~data.regular["contact_id"].isin(data.chats)].iloc[0]
+    ref = data.contacts.at[voice["contact_id"], "recording_ref"]
+    path = tmp_path / ref
+    path.parent.mkdir(parents=True)
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1), f.setsampwidth(2), f.setframerate(8000)
+        f.writeframes(b"\0\0" * 800)
+    page = CoachingPage(data, store, recordings=tmp_path)
+    page.open({"agent": voice["agent_id"], "month": voice["month"]})
+    text = html_of(page.view)
+    assert '<audio controls preload="none" src="data:audio/wav;base64,' in text
+    assert "不在录音目录中" in text  # the other calls of the month have no file: referenced
+
+
+def test_a_recording_ref_cannot_leave_the_recordings_folder(tmp_path):
+    (tmp_path / "secret.wav").write_bytes(b"RIFF")
+    inner = tmp_path / "rec"
+    inner.mkdir()
+    html = coaching_page._audio("../secret.wav", inner, "en")
+    assert "<audio" not in html and "not in the recordings folder" in html
+
+
+def test_meeting_shows_headline_evaluators_status_completion_and_drills(data, store):
+    page = MeetingPage(data, store)
+    page.open({})
+    text = html_of(page.overview)
+    assert 'id="meeting-title"' in text
+    for label in (
+        "班组对比",
+        "质检员：宽严度与校准",
+        "校准结果",
+        "坐席状态变化",
+        "质检计划完成情况",
+    ):
+        assert label in text, label
+    assert text.index("qaw-headline") < text.index("班组对比")
+    assert "<svg" in html_of(page.pareto)
+    item = page.item.options[1][1]
+    page.item.value = item
+    assert 'id="drill-title"' in html_of(page.drill)
+    assert find_unmasked(html_of(page.drill)) == []
+    page.team.value = data.teams[0]
+    assert data.teams[0] in html_of(page.pareto) and page.drill.outputs == ()
+
+
+def test_meeting_intervals_stay_on_the_score_scale(data, store):
+    for month in data.months:
+        teams = data.monthly[month]["team_scores"]
+        assert ((teams["lo"].dropna() >= 0) & (teams["hi"].dropna() <= 100)).all()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [({"team": "不存在的组"}, "班组 不存在的组 不存在"), ({"month": "2026/10"}, "无法识别")],
+)
+def test_meeting_links_that_cannot_be_shown_say_so_at_the_top(data, store, query, expected):
+    page = MeetingPage(data, store)
+    page.open(query)
+    assert expected in page.msg.value
+    assert page.body.layout.display == "none"
+
+
+def test_each_page_is_in_one_language(data, data_en, store):
+    english = [en for zh, en in i18n.LABELS.values() if zh != en and len(en) > 6]
+    chinese = [zh for zh, en in i18n.LABELS.values() if zh != en and len(zh) > 3]
+    for d, foreign in ((data, english), (data_en, chinese)):
+        page, meeting = CoachingPage(d, store), MeetingPage(d, store)
+        page.open({"agent": busiest(d)})
+        meeting.open({})
+        widgets = " ".join(
+            str(x.description) + str(getattr(x, "placeholder", ""))
+            for x in (
+                page.team,
+                page.agent,
+                page.month,
+                page.items,
+                page.agreed,
+                page.who,
+                page.save,
+            )
+        )
+        text = html_of(page.view) + html_of(meeting.overview) + widgets
+        stray = [f for f in foreign if f in text]
+        assert stray == [], stray
 
 
 def test_a_failing_view_shows_a_message_not_a_traceback(data, store, caplog):
+    out = w.Output()
+    coaching_page.show_agent(out, data, data.roster.index[0], "not-a-month", store=None)
+    text = html_of(out)
+    assert "qaw-msg" in text and "无法显示此视图" in text and "Traceback" not in text
+    assert any("view show_agent failed" in r.message for r in caplog.records)
+
+
+def test_views_redraw_without_matplotlib(data, store):
+    """A selection redraws from memory with SVG charts: no figure is drawn per selection."""
     import matplotlib.pyplot as plt
 
-    out = w.Output()
-    open_figures = len(plt.get_fignums())
-    dashboard.show_agent(out, data, data.roster.index[0], "not-a-month", store=None)
-    text = html_of(out)
-    assert "qaw-msg" in text and "无法显示" in text and "Traceback" not in text
-    assert any("view show_agent failed" in r.message for r in caplog.records)
-    assert len(plt.get_fignums()) == open_figures  # the chart drawn before the failure is freed
+    page = CoachingPage(data, store)
+    before = plt.get_fignums()
+    for agent in data.roster.index[:5]:
+        page.open({"agent": agent})
+    meeting = MeetingPage(data, store)
+    meeting.open({})
+    assert plt.get_fignums() == before
+    assert all("image/png" not in o["data"] for o in page.view.outputs)
+
+
+def test_meeting_module_exports(data):
+    p = meeting_page.team_pareto(data, data.default_month, "")
+    assert p["cum_share"].is_monotonic_increasing and p["cum_share"].iat[-1] == pytest.approx(1)

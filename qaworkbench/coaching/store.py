@@ -243,8 +243,10 @@ def actions(engine: sa.Engine, agent_id: str | None = None) -> pd.DataFrame:
             df[col] = (
                 idx.map(last[col]).fillna(df[col]) if col != "updated_at" else idx.map(last[col])
             )
-        df["agreed"] = idx.map(agreed).fillna(df["agreed"])
-        df["due"] = idx.map(due).fillna(df["due"])
+        for col, changed in (("agreed", idx.map(agreed)), ("due", idx.map(due))):
+            df[col] = [
+                new if pd.notna(new) else old for new, old in zip(changed, df[col], strict=True)
+            ]
     return df
 
 

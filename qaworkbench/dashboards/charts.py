@@ -12,14 +12,17 @@ from IPython.display import HTML
 from ..reporting.i18n import t
 
 ROW = 22  # px per row
-LEFT = 150  # px for the row labels
-WIDTH = 640  # px of the drawing (it scales with the page)
+LEFT = 130  # px for the row labels
+WIDTH = 520  # px of the drawing (it scales with the page)
 
 
-def interval_chart(df: pd.DataFrame, label: str, lang: str, title: str) -> HTML:
+def interval_chart(
+    df: pd.DataFrame, label: str, lang: str, title: str, show_title: bool = True
+) -> HTML:
     """Means (points) with their 95% intervals as horizontal whiskers, one row per ``label`` in
     the given order, n in the label; a row without an interval (too few to judge) shows a
-    hollow point. The axis runs from 5 below the lowest end to 100."""
+    hollow point. The axis runs from 5 below the lowest end to 100. ``title`` names the chart
+    for screen readers, and above it unless ``show_title`` is False (a heading says it)."""
     esc = _html.escape
     d = df.reset_index(drop=True)
     ends = pd.concat([d["lo"].dropna(), d["mean"].dropna()])
@@ -30,9 +33,10 @@ def interval_chart(df: pd.DataFrame, label: str, lang: str, title: str) -> HTML:
     def x(v: float) -> float:
         return LEFT + (v - x0) / (100 - x0) * span
 
-    top = 28
+    top = 28 if show_title else 8
     height = top + ROW * len(d) + 44
     out = [f'<text x="{LEFT}" y="16" font-size="14" font-weight="bold">{esc(title)}</text>']
+    out = out if show_title else []
     for tick in range(int(x0), 101, 5 if 100 - x0 <= 30 else 10):
         out.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{top + ROW * len(d)}" '
                    f'stroke="#e3e3e3"/><text x="{x(tick):.1f}" y="{top + ROW * len(d) + 14}" '

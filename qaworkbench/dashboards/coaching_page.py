@@ -179,7 +179,7 @@ def show_agent(
         parts.append(HTML(message(d.t("no_evaluations_agent"), ok=False)))
     if len(trend):
         parts.append(heading(d.t("history")))
-        parts.append(interval_chart(_judged(trend), "month", lang, d.t("history")))
+        parts.append(interval_chart(_judged(trend), "month", lang, d.t("history"), False))
         parts.append(scroll(table(trend[["month", "n", "mean", "lo", "hi"]].pipe(_judged), lang)))
     if len(contacts):
         ded = agent_deductions(d, agent_id, month)
@@ -247,12 +247,12 @@ class CoachingPage:
         t = d.t
         self.d, self.store, self.recordings = d, store, recordings
         lang = d.language
-        self.msg = w.HTML()
+        self.msg = w.HTML(message(t("loading")))  # until the link is read
         self.team = w.Dropdown(options=d.teams, description=t("w_team"))
         self.agent = w.Dropdown(options=[], description=t("w_agent"))
         self.month = w.Dropdown(options=list(reversed(d.months)), description=t("w_month"))
         self.view = w.Output()
-        self.items = w.SelectMultiple(options=[], rows=6, description=t("w_items"))
+        self.items = w.SelectMultiple(options=[], rows=8, description=t("w_items"))
         self.agreed = w.Textarea(placeholder=t("agreed_hint"), description=t("w_agreed"))
         self.due = w.DatePicker(value=views_today() + timedelta(days=7), description=t("w_due"))
         self.who = w.Text(placeholder=t("by_hint"), description=t("w_by"))
@@ -277,9 +277,11 @@ class CoachingPage:
         )
         new.add_class("qaw-form")
         edit.add_class("qaw-form")
+        self.edit = w.VBox(
+            [w.HTML(f"<h3>{_html.escape(t('update_action'))}</h3>"), edit, self.note2]
+        )
         self.forms = w.VBox([
-            w.HTML(f"<h3>{_html.escape(t('record_action'))}</h3>"), new, self.note,
-            w.HTML(f"<h3>{_html.escape(t('update_action'))}</h3>"), edit, self.note2,
+            w.HTML(f"<h3>{_html.escape(t('record_action'))}</h3>"), new, self.note, self.edit,
         ])  # fmt: skip
         self.widget = w.VBox([
             w.HTML(views.CSS + f"<h1>{_html.escape(t('coaching_title'))}</h1>"),
@@ -357,8 +359,11 @@ class CoachingPage:
         ]
         self._quiet = True
         try:
-            self.items.options = [(d.item_label(i), i) for i in own]
-            self.items.value = tuple(top[:PRESELECT])
+            first = top[:PRESELECT]  # the most-deducted items first, preselected
+            self.items.options = [
+                (d.item_label(i), i) for i in first + [i for i in own if i not in first]
+            ]
+            self.items.value = tuple(first)
             self.agreed.value = ""
             self.due.value = views_today() + timedelta(days=7)
             acts = coaching.actions(self.store, agent)
@@ -368,6 +373,7 @@ class CoachingPage:
                 for a in acts.itertuples()
             ]  # fmt: skip
             self.outcome.value = ""
+            self.edit.layout.display = None if len(acts) else "none"
         finally:
             self._quiet = False
         self._request = uuid.uuid4().hex

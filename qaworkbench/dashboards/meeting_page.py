@@ -60,7 +60,7 @@ def show_meeting(parts: list, d: DashboardData, month: str, store=None) -> None:
         title = i18n.say("lowest_teams", lang, k=CHART_ROWS, n=len(teams))
     else:
         shown, title = teams, d.t("team_scores")
-    parts.append(interval_chart(shown, "team", lang, title))
+    parts.append(interval_chart(shown, "team", lang, title, show_title=len(teams) > CHART_ROWS))
     parts.append(scroll(table(teams, lang, split=False)))
     parts.append(heading(d.t("evaluators")))
     parts.append(HTML(f'<p class="qaw-note">{_html.escape(d.t("leniency_note"))}</p>'))
@@ -134,7 +134,7 @@ class MeetingPage:
     def __init__(self, d: DashboardData, store=None):
         t = d.t
         self.d, self.store = d, store
-        self.msg = w.HTML()
+        self.msg = w.HTML(message(t("loading")))  # until the link is read
         self.month = w.Dropdown(options=list(reversed(d.months)), description=t("w_month"))
         self.team = w.Dropdown(options=[(t("center"), "")] + [(x, x) for x in d.teams],
                                description=t("w_team"))  # fmt: skip

@@ -14,10 +14,13 @@ DASHBOARDS = {"coaching": "coaching.ipynb", "meeting": "quality_meeting.ipynb"}
 
 def voila_command(
     name: str, *, host: str = "127.0.0.1", port: int = 8866, token: str = "",
-    execution_timeout_s: int = 120, cull_idle_s: int = 900,
+    execution_timeout_s: int = 120, cull_idle_s: int = 900, pool_size: int = 1,
 ) -> list[str]:  # fmt: skip
     """The Voila command line for a dashboard: sources stripped, tracebacks hidden, an execution
-    timeout, idle kernels culled, bound to ``host`` (localhost by default), optional token."""
+    timeout, idle kernels culled, bound to ``host`` (localhost by default), optional token.
+
+    ``pool_size`` kernels are pre-heated: they load the session's data and draw the page before
+    any request, and read the link's query string when one arrives (0 turns this off)."""
     if name not in DASHBOARDS:
         raise QAWError(f"no dashboard {name!r}; choose one of {', '.join(DASHBOARDS)}")
     notebook = PROJ_ROOT / "notebooks" / "dashboards" / DASHBOARDS[name]
@@ -30,6 +33,8 @@ def voila_command(
         "--MappingKernelManager.cull_interval=60",
         "--VoilaConfiguration.file_allowlist=[]",
     ]  # fmt: skip
+    if pool_size > 0:
+        cmd += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     cmd.append(f"--token={token}" if token else "--Voila.token=")
     return cmd
 

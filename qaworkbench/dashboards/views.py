@@ -28,6 +28,7 @@ from ..scoring.scorecard import scorecard_versions
 from ..stats import score_intervals
 
 CACHE_FORMAT = 2  # bump when DashboardData's attributes change: older caches are rebuilt
+KEEPALIVE_S = 120  # a pre-heated kernel shows activity this often (the cull waits far longer)
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Phone width: controls and tables stack, wide tables scroll inside their own box.
 CSS = """<style>
@@ -68,21 +69,33 @@ def query_param(name: str, default: str = "") -> str:
     return query().get(name, default)
 
 
-def on_request(apply: Callable[[dict[str, str]], None]) -> None:
+def on_request(apply: Callable[[dict[str, str]], None], waiting=None) -> None:
     """Call ``apply(query)`` with the page's query string: now in a kernel started for the
     request, or, in a kernel Voila pre-heated before any request, once the request arrives (in
-    a thread: the notebook has finished and its page is already drawn)."""
+    a thread: the notebook has finished and its page is already drawn).
+
+    While a pre-heated kernel waits, ``waiting`` (a widget, e.g. the page's message) is touched
+    every KEEPALIVE_S seconds: the server counts that as activity, so its idle-kernel cull does
+    not remove a kernel that is only waiting in the pool (Voila does not refill the pool then).
+    """
     if os.environ.get("VOILA_PREHEAT", "False") != "True":
         apply(query())
         return
+    arrived = threading.Event()
 
     def wait() -> None:
         from voila.utils import wait_for_request
 
         wait_for_request()
+        arrived.set()
         apply(query())
 
+    def keepalive() -> None:
+        while waiting is not None and not arrived.wait(KEEPALIVE_S):
+            waiting.send_state("value")  # one comm message on IOPub: the kernel is active
+
     threading.Thread(target=wait, name="qaw-query", daemon=True).start()
+    threading.Thread(target=keepalive, name="qaw-keepalive", daemon=True).start()
 
 
 def data_source(data_dir: str = "") -> str:

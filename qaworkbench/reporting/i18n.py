@@ -93,7 +93,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "update_action": ("更新或关闭辅导措施", "Update or close a coaching action"),
     "change_history": ("修改记录", "Change history"),
     "deductions_vs_team": ("扣分项（与班组对比）", "Deductions against the team"),
-    "strengths": ("优势（本人无失误、班组失误率 ≥ 5% 的项）", "Strengths (no fail where the team fails ≥ 5%)"),
+    "strengths": (
+        "优势（本人无失误、班组失误率 ≥ 5% 的项）",
+        "Strengths (no fail where the team fails ≥ 5%)",
+    ),
     "evaluated_contacts": ("本月质检记录", "Evaluated contacts this month"),
     "transcripts": ("会话记录与录音", "Transcripts and recordings"),
     "month_score": ("本月得分", "Score this month"),
@@ -350,7 +353,10 @@ PHRASES: dict[str, tuple[str, str]] = {
         "链接中的月份 {month} 无法识别（应为 2026-10 这样的格式），请在下方选择月份。",
         "The month {month} in the link is not a month like 2026-10; choose a month below.",
     ),
-    "month_empty": ("{month} 没有质检数据，请选择其他月份。", "{month} has no evaluations; choose another month."),
+    "month_empty": (
+        "{month} 没有质检数据，请选择其他月份。",
+        "{month} has no evaluations; choose another month.",
+    ),
     "team_unknown": (
         "链接中的班组 {team} 不存在，请在下方选择班组。",
         "Team {team} from the link does not exist; choose a team below.",
@@ -359,7 +365,10 @@ PHRASES: dict[str, tuple[str, str]] = {
     "n_interval": ("{n} 次质检，区间 {interval}", "{n} evaluations, interval {interval}"),
     "n_few": ("{n} 次质检，{few}", "{n} evaluations, {few}"),
     "change_detail": ("区间 {lo} 至 {hi}：{verdict}", "interval {lo} to {hi}: {verdict}"),
-    "saved": ("已保存：{agent} 的第 {action} 号辅导措施，{due} 前完成", "Saved: action {action} for {agent}, due {due}"),
+    "saved": (
+        "已保存：{agent} 的第 {action} 号辅导措施，{due} 前完成",
+        "Saved: action {action} for {agent}, due {due}",
+    ),
     "updated": ("已更新：第 {action} 号措施（{status}）", "Updated: action {action} ({status})"),
     "not_saved": ("未保存：{why}", "Not saved: {why}"),
     "need_items": ("请至少选择一个辅导项", "choose at least one item to coach"),
@@ -369,8 +378,14 @@ PHRASES: dict[str, tuple[str, str]] = {
     "need_outcome": ("关闭措施时请写明结果", "write the outcome to close an action"),
     "no_formula": ("内容不能以 = + - @ 开头", "text must not start with = + - @"),
     "need_action": ("请选择一项措施", "choose an action"),
-    "recording_missing": ("录音 {ref} 不在录音目录中", "recording {ref} is not in the recordings folder"),
-    "recording_too_big": ("录音 {ref} 太大，无法在页面中播放", "recording {ref} is too large to play in the page"),
+    "recording_missing": (
+        "录音 {ref} 不在录音目录中",
+        "recording {ref} is not in the recordings folder",
+    ),
+    "recording_too_big": (
+        "录音 {ref} 太大，无法在页面中播放",
+        "recording {ref} is too large to play in the page",
+    ),
     "min_n_note": (
         "样本少于 {agent_n} 次的坐席、少于 {team_agents} 名坐席的班组不给区间，标为“数据太少，无法判断”。",
         "Agents with fewer than {agent_n} evaluations and teams with fewer than {team_agents} agents get no interval: they are marked “too few to judge”.",
