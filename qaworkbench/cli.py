@@ -651,6 +651,7 @@ def report(
     default="",
     help="Folder of call recordings (the contacts' recording_ref below it): played in the page.",
 )
+@click.option("--language", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option(
     "--pool-size",
     default=1,
@@ -659,14 +660,16 @@ def report(
 )
 def dashboard(
     name: str, data: str, host: str, port: int, token: str, coaching_db: str, recordings: str,
-    pool_size: int,
+    language: str, pool_size: int,
 ) -> None:  # fmt: skip
     """Serve a Voila dashboard: coaching (one agent) or meeting (teams, common problems)."""
     import os
 
     from .dashboards.server import serve, voila_command
 
-    env = dict(os.environ, QAW_DASHBOARD_DATA=str(Path(data).resolve()))
+    env = dict(
+        os.environ, QAW_DASHBOARD_DATA=str(Path(data).resolve()), QAW_DASHBOARD_LANGUAGE=language
+    )
     if coaching_db:
         env["QAW_COACHING_DB"] = coaching_db
     if recordings:

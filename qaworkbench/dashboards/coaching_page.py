@@ -372,6 +372,7 @@ class CoachingPage:
                  f"{i18n.value('action_status', a.status, d.language)} · {a.agreed[:20]}", a.action_id)
                 for a in acts.itertuples()
             ]  # fmt: skip
+            self.action.value = self.action.options[0][1] if self.action.options else None
             self.outcome.value = ""
             self.edit.layout.display = None if len(acts) else "none"
         finally:

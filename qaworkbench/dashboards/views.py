@@ -103,6 +103,11 @@ def data_source(data_dir: str = "") -> str:
     return data_dir or os.environ.get("QAW_DASHBOARD_DATA", "") or str(DEMO_DIR)
 
 
+def language(lang: str = "") -> str:
+    """The page language: the notebook's parameter, else ``QAW_DASHBOARD_LANGUAGE``, else zh."""
+    return lang or os.environ.get("QAW_DASHBOARD_LANGUAGE", "") or "zh"
+
+
 def recordings_dir(folder: str = "") -> Path | None:
     """The recordings folder: the notebook's parameter, else ``QAW_RECORDINGS_DIR``; None
     when neither is set (pages then show the recording's reference)."""
