@@ -1,15 +1,24 @@
-"""Dashboard timings in a real browser: first render and selection change, median of runs.
+"""Dashboard timings in a real browser (issue #15 targets).
 
-Usage: python bench/dashboards.py DATA_DIR [--runs N] [--loads M]. Serves the coaching
-dashboard on DATA_DIR (its session cache built first, as after any first visit) and a bare
-one-widget Voila notebook, and drives both with headless Chromium. With ``--loads M`` it
-instead opens the coaching page M times in a row and counts the loads that never complete
-within 45 s (the stall fixed by ``dashboard.show``).
+Usage: python bench/dashboards.py DATA_DIR [--runs N] [--changes K] [--concurrent C].
+
+Serves the coaching and meeting dashboards with ``qaw dashboard`` (production flags, one
+pre-heated kernel each) on DATA_DIR, its session cache built first as after any first visit,
+and a bare one-widget Voila notebook without pre-heating as the floor, then drives them with
+headless Chromium (Playwright, Debian's Chromium):
+
+- first render: navigation to the agent's view (``?agent=``) drawn, the pool warm (median of
+  N, the pool refilled between loads); the bare notebook's first render beside it;
+- selection change: choosing another agent (coaching) or team (meeting) until the view is
+  redrawn (K changes each: median and 90th percentile);
+- C concurrent first loads of the coaching page: each page's time to its view, and how many
+  never completed within 60 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import socket
 import statistics
@@ -23,115 +32,176 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+FILLED = "is filled with"  # Voila's log line when its kernel pool is (re)filled
 
 
-def serve(notebook: Path | str, data: str) -> tuple[subprocess.Popen, str]:
-    """Serve a dashboard by name as ``qaw dashboard`` does, or a notebook file with Voila's
-    defaults."""
-    from qaworkbench.dashboards.server import voila_command
-
+def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(
-        os.environ, QAW_DASHBOARD_DATA=data, QAW_COACHING_DB="sqlite:////tmp/qaw-bench-coaching.db"
-    )
-    if isinstance(notebook, str):
-        cmd = voila_command(notebook, port=port)
-    else:
-        cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1", "--Voila.token="]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(120):
+        return s.getsockname()[1]
+
+
+def _wait_up(url: str) -> None:
+    for _ in range(240):
         try:
             urllib.request.urlopen(url + "api/status", timeout=1)
-            break
+            return
         except urllib.error.HTTPError:
-            break
+            return
         except OSError:
             time.sleep(0.5)
-    return proc, url
 
 
-def repeated_loads(url: str, loads: int) -> None:
-    """Open the page ``loads`` times; print the median load and the loads that never complete."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
+class Server:
+    """``qaw dashboard NAME`` (or a bare notebook under Voila) with its log kept to follow the
+    kernel pool."""
 
-    done, stalled = [], 0
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        for _ in range(loads):
-            page = b.new_page()
-            t = time.perf_counter()
-            try:
-                page.goto(url + "?agent=A0005", timeout=45_000, wait_until="commit")
-                page.wait_for_selector("#agent-title", timeout=45_000)
-                done.append(time.perf_counter() - t)
-            except PlaywrightTimeout:
-                stalled += 1
-            page.close()
-        b.close()
-    rest = (f"; the others median {statistics.median(done):.2f} s "
-            f"({min(done):.2f}–{max(done):.2f})" if done else "")  # fmt: skip
-    print(f"{loads} loads: {stalled} never completed within 45 s{rest}")
+    def __init__(self, name: str, data: str, log: Path):
+        self.port, self.log = _port(), log
+        env = dict(os.environ, QAW_DASHBOARD_DATA=data,
+                   QAW_COACHING_DB="sqlite:////tmp/qaw-bench-coaching.db")  # fmt: skip
+        if name == "bare":
+            cmd = [sys.executable, "-m", "voila", str(ROOT / "bench" / "bare_voila.ipynb"),
+                   "--no-browser", f"--port={self.port}", "--Voila.ip=127.0.0.1", "--Voila.token="]  # fmt: skip
+        else:
+            cmd = [sys.executable, "-m", "qaworkbench.cli", "dashboard", name, "--data", data,
+                   "--port", str(self.port)]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+        self.url = f"http://127.0.0.1:{self.port}/"
+        _wait_up(self.url)
+
+    def filled(self) -> int:
+        return self.log.read_text(errors="replace").count(FILLED)
+
+    def wait_pool(self, times: int, timeout_s: float = 120) -> None:
+        """Wait until the pool has been filled ``times`` times (the first fill and refills)."""
+        end = time.monotonic() + timeout_s
+        while self.filled() < times and time.monotonic() < end:
+            time.sleep(0.2)
+        time.sleep(0.5)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
 
 
-def main() -> None:
-    from playwright.sync_api import sync_playwright
+async def _ready(page, url: str, selector: str, text: str = "", timeout_ms: int = 120_000) -> float:
+    t = time.perf_counter()
+    await page.goto(url, timeout=timeout_ms, wait_until="commit")
+    await page.wait_for_function(
+        "([s, x]) => { const e = document.querySelector(s); return e && e.innerText.includes(x); }",
+        arg=[selector, text], timeout=timeout_ms,
+    )  # fmt: skip
+    return time.perf_counter() - t
+
+
+async def _changes(page, select_index: int, selector: str, k: int, pick) -> list[float]:
+    """Time ``k`` selection changes of the ``select_index``-th dropdown until ``selector``
+    shows the chosen option's text (``pick`` turns an option label into that text)."""
+    select = page.locator("select").nth(select_index)
+    labels = [x for x in await select.locator("option").all_inner_texts()]
+    out = []
+    for label in (labels[1:] + labels[:1]) * (k // max(len(labels), 1) + 1):
+        if len(out) == k:
+            break
+        t = time.perf_counter()
+        await select.select_option(label=label)
+        await page.wait_for_function(
+            "([s, x]) => document.querySelector(s).innerText.includes(x)",
+            arg=[selector, pick(label)], timeout=60_000,
+        )  # fmt: skip
+        out.append(time.perf_counter() - t)
+    return out
+
+
+async def run(a) -> dict:
+    from playwright.async_api import async_playwright
 
     from qaworkbench.dashboards.views import DashboardData
 
+    logs = Path("/tmp/qaw-bench-dash")
+    logs.mkdir(exist_ok=True)
+    t = time.perf_counter()
+    data = DashboardData.cached(a.data)
+    print(f"session cache ready in {time.perf_counter() - t:.1f} s", flush=True)
+    agents = list(data.regular[data.regular["month"] == data.default_month]["agent_id"].unique())
+    res: dict = {}
+    coach = Server("coaching", a.data, logs / "coaching.log")
+    meet = Server("meeting", a.data, logs / "meeting.log")
+    bare = Server("bare", a.data, logs / "bare.log")
+    try:
+        async with async_playwright() as p:
+            b = await p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            first, bare_first = [], []
+            for i in range(a.runs):
+                coach.wait_pool(i + 1)
+                page = await b.new_page(viewport={"width": 1300, "height": 1000})
+                first.append(
+                    await _ready(page, coach.url + f"?agent={agents[i]}", "#agent-title", agents[i])
+                )
+                if i == 0:
+                    res["agent_change"] = await _changes(
+                        page, 1, "#agent-title", a.changes, lambda x: x.split("（")[-1].rstrip("）")
+                    )
+                await page.close()
+                page = await b.new_page()
+                bare_first.append(await _ready(page, bare.url, "#agent-title"))
+                await page.close()
+            res["first"], res["bare_first"] = first, bare_first
+            meet.wait_pool(1)
+            page = await b.new_page(viewport={"width": 1300, "height": 1000})
+            res["meeting_first"] = [await _ready(page, meet.url, "#meeting-title")]
+            res["team_change"] = await _changes(page, 1, "#pareto-title", a.changes, lambda x: x)
+            await page.close()
+            coach.wait_pool(a.runs + 1)
+            pages = [await b.new_page() for _ in range(a.concurrent)]
+
+            async def one(pg, agent):
+                try:
+                    return await _ready(
+                        pg, coach.url + f"?agent={agent}", "#agent-title", agent, 60_000
+                    )
+                except Exception:
+                    return None
+
+            t = time.perf_counter()
+            got = await asyncio.gather(
+                *(one(pg, agents[i % len(agents)]) for i, pg in enumerate(pages))
+            )
+            res["concurrent"] = got
+            res["concurrent_wall"] = time.perf_counter() - t
+            await b.close()
+    finally:
+        for s in (coach, meet, bare):
+            s.stop()
+    return res
+
+
+def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--loads", type=int, default=0)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--changes", type=int, default=20)
+    ap.add_argument("--concurrent", type=int, default=10)
     a = ap.parse_args()
-    a.data = str(Path(a.data).resolve())  # kernels run in the notebook's folder
-    t = time.perf_counter()
-    DashboardData.cached(a.data)
-    print(f"session cache built in {time.perf_counter() - t:.1f} s")
-    coach, coach_url = serve("coaching", a.data)  # with the production flags
-    if a.loads:
-        try:
-            repeated_loads(coach_url, a.loads)
-        finally:
-            coach.terminate()
-        return
-    bare, bare_url = serve(ROOT / "bench" / "bare_voila.ipynb", a.data)
-    first, bare_first, change = [], [], []
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            for _ in range(a.runs):
-                for url, sink in ((bare_url, bare_first), (coach_url, first)):
-                    page = b.new_page()
-                    t = time.perf_counter()
-                    page.goto(url, timeout=120_000, wait_until="commit")
-                    page.wait_for_selector("#agent-title", timeout=120_000)
-                    sink.append(time.perf_counter() - t)
-                    if url == coach_url:
-                        agent = page.locator("select").nth(1)
-                        for label in agent.locator("option").all_inner_texts()[1:4]:
-                            t = time.perf_counter()
-                            agent.select_option(label=label)
-                            page.wait_for_function(
-                                "(a) => document.querySelector('#agent-title').innerText.startsWith(a)",
-                                arg=label.split()[0], timeout=60_000,
-                            )  # fmt: skip
-                            change.append(time.perf_counter() - t)
-                    page.close()
-            b.close()
-    finally:
-        coach.terminate()
-        bare.terminate()
+    a.data = str(Path(a.data).resolve())
+    r = asyncio.run(run(a))
     md = statistics.median
-    print("| data | first render, coaching (s) | floor: bare Voila notebook, first render (s) | "
-          "× floor | selection change (ms) |")  # fmt: skip
-    print(f"| {a.data} | {md(first):.2f} ({min(first):.2f}–{max(first):.2f}) | {md(bare_first):.2f} | "
-          f"{md(first) / md(bare_first):.1f} | {md(change) * 1000:.0f} "
-          f"({min(change) * 1000:.0f}–{max(change) * 1000:.0f}) |")  # fmt: skip
+
+    def p90(xs):
+        return statistics.quantiles(xs, n=10)[-1] if len(xs) > 1 else xs[0]
+
+    done = [x for x in r["concurrent"] if x is not None]
+    print(
+        f"first render, coaching (s): {[round(x, 2) for x in r['first']]} median {md(r['first']):.2f}"
+    )
+    print(f"floor, bare Voila first render (s): median {md(r['bare_first']):.2f}")
+    print(f"first render, meeting (s): {r['meeting_first'][0]:.2f}")
+    for k in ("agent_change", "team_change"):
+        ms = [x * 1000 for x in r[k]]
+        print(f"{k} (ms): median {md(ms):.0f}, p90 {p90(ms):.0f}, max {max(ms):.0f} (n={len(ms)})")
+    print(f"{len(r['concurrent'])} concurrent loads: {len(r['concurrent']) - len(done)} not within 60 s; "
+          f"each {min(done):.1f}–{max(done):.1f} s, median {md(done):.1f} s")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from qaworkbench import coaching
 from qaworkbench.cli import main
-from qaworkbench.dashboards import views
+from qaworkbench.dashboards import coaching_page, meeting_page, views
 from qaworkbench.data.load import save_center
 from qaworkbench.data.schema import TABLES
 from qaworkbench.demo import DemoSpec, build
@@ -94,12 +94,12 @@ def _run_everything(d, tmp_path) -> str:
         printed += ctx.limits
     data = views.DashboardData(d)
     store = coaching.connect(f"sqlite:///{tmp_path / 'coaching.db'}")
-    for show, args in ((views.show_agent, (data.roster.index[0], data.default_month, store)),
-                       (views.show_meeting, (data.default_month,))):  # fmt: skip
+    for show, args in ((coaching_page.show_agent, (data.roster.index[0], data.default_month, store)),
+                       (meeting_page.show_meeting, (data.default_month, store))):  # fmt: skip
         view = w.Output()
         show(view, data, *args)
         html = "".join(o["data"].get("text/html", "") for o in view.outputs)
-        assert html and "qaw-msg" not in html, f"{show.__name__} showed a failure: {html[:300]}"
+        assert html and data.t("view_failed") not in html, f"{show.__name__} failed: {html[:300]}"
     return "\n".join(printed)
 
 

@@ -68,21 +68,34 @@ def interval_chart(
     )
 
 
-def pareto_bars(p: pd.DataFrame, lang: str, title: str, top: int = 10) -> HTML:
+def _fit(text: str, px: float, size: float = 12) -> str:
+    """``text`` cut with an ellipsis to about ``px`` pixels at font ``size`` (a CJK character
+    about one em wide, others about half)."""
+    used = 0.0
+    for i, ch in enumerate(text):
+        used += size if ord(ch) > 0x2E80 else size * 0.55
+        if used > px:
+            return text[: max(i - 1, 1)] + "…"
+    return text
+
+
+def pareto_bars(
+    p: pd.DataFrame, lang: str, title: str, top: int = 10, show_title: bool = True
+) -> HTML:
     """The Pareto of deductions as horizontal bars, largest first: points lost per item (the
     ``top`` items) with the cumulative share of all points written beside each bar."""
     esc = _html.escape
     d = p.head(top).reset_index(drop=True)
     most = float(d["points"].max()) or 1.0
     span = WIDTH - LEFT - 120
-    top_px = 28
+    top_px = 28 if show_title else 8
     height = top_px + ROW * len(d) + 24
     out = [f'<text x="{LEFT}" y="16" font-size="14" font-weight="bold">{esc(title)}</text>']
+    out = out if show_title else []
     for i, r in d.iterrows():
         y = top_px + ROW * i
         w = max(1.0, float(r["points"]) / most * span)
-        name = str(r["item"])
-        name = name if len(name) <= 12 else name[:11] + "…"
+        name = _fit(str(r["item"]), LEFT - 10)
         out.append(
             f'<text x="{LEFT - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
             f"<title>{esc(str(r['item']))}</title>{esc(name)}</text>"

@@ -51,7 +51,7 @@ def show_meeting(parts: list, d: DashboardData, month: str, store=None) -> None:
     if tables is None or tables["headline"]["n"].iat[0] == 0:
         parts.append(HTML(message(i18n.say("month_empty", lang, month=month), ok=False)))
         return
-    parts.append(HTML(f'<h2 id="meeting-title">{_html.escape(d.t("headline"))} · {month}</h2>'))
+    parts.append(HTML(f'<h2 id="meeting-title">{_html.escape(d.t("headline"))}</h2>'))
     parts.append(_headline(d, month, store))
     teams = tables["team_scores"]
     parts.append(heading(d.t("comparison")))
@@ -101,7 +101,7 @@ def show_pareto(parts: list, d: DashboardData, month: str, team: str) -> list[st
     if p.empty:
         parts.append(HTML(f"<p><em>{d.t('none')}</em></p>"))
         return []
-    parts.append(pareto_bars(p, d.language, f"{d.t('pareto')} · {who}"))
+    parts.append(pareto_bars(p, d.language, f"{d.t('pareto')} · {who}", show_title=False))
     parts.append(scroll(table(p[["item", "fails", "points", "share", "cum_share"]], d.language)))
     return p["item_id"].tolist()
 
