@@ -123,10 +123,7 @@ class DashboardData:
     """
 
     def __init__(self, source: str | Path, language: str = "zh"):
-        from ..reporting.plotting import use_cjk_font
-
         i18n.t("none", language)  # validates the language
-        use_cjk_font()
         self.language = language
         self.center = center = report_center(source)
         raw = scoring.score_evaluations(center.evaluations, center.evaluation_items, center.appeals)
@@ -203,7 +200,6 @@ class DashboardData:
 
         from ..data.cache import cache_dir, stamp, write_atomic
         from ..data.readers import is_url
-        from ..reporting.plotting import use_cjk_font
 
         if is_url(source):
             return cls(source, language)
@@ -214,7 +210,6 @@ class DashboardData:
         key = stamp(files, str(folder.resolve()), f"v{CACHE_FORMAT}", language)
         path = cache_dir(folder) / f"dashboard-{language}-{key}.pkl"
         if path.exists():
-            use_cjk_font()
             return pickle.loads(path.read_bytes())
         data = cls(source, language)
         others = tuple(f"dashboard-{x}-" for x in i18n.LANGUAGES if x != language)
@@ -248,30 +243,14 @@ class DashboardData:
         return self.scorecard_items.get(card, list(self.item_names.index))
 
 
-def _output(part) -> dict:
-    """One Output-widget output (nbformat ``display_data``) for an HTML object or a matplotlib
-    figure (rendered to PNG at the figure's dpi, then closed)."""
-    import base64
-    import io
-
-    import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
-
-    if isinstance(part, Figure):
-        buf = io.BytesIO()
-        part.savefig(buf, format="png", bbox_inches="tight")
-        plt.close(part)
-        data = {
-            "image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
-            "text/plain": "<Figure>",
-        }
-    else:
-        data = {"text/html": part.data, "text/plain": "<HTML>"}
-    return {"output_type": "display_data", "data": data, "metadata": {}}
+def _output(part: HTML) -> dict:
+    """One Output-widget output (nbformat ``display_data``) for an HTML object."""
+    return {"output_type": "display_data", "data": {"text/html": part.data, "text/plain": "<HTML>"},
+            "metadata": {}}  # fmt: skip
 
 
 def show(out, parts: list) -> None:
-    """Make the ``out`` Output widget show ``parts`` (HTML objects, figures), in one state update.
+    """Make the ``out`` Output widget show ``parts`` (HTML objects), in one state update.
 
     Never ``with out: display(...)``: under Voila that capture makes the server's notebook client
     write to the kernel's shell socket while it awaits the cell's reply, and a page load now and
@@ -298,11 +277,6 @@ def guarded(view):
             result = view(parts, d, *args, **kwargs)
         except Exception:  # a dashboard must never show a traceback
             logging.getLogger("qaworkbench.dashboard").exception("view %s failed", view.__name__)
-            import matplotlib.pyplot as plt
-
-            for p in parts:  # figures drawn before the failure: free them (long-lived kernel)
-                if not isinstance(p, HTML):
-                    plt.close(p)
             show(out, [HTML(message(d.t("view_failed"), ok=False))])
             return None
         show(out, parts)
