@@ -57,7 +57,8 @@ def strengths(ded: pd.DataFrame) -> pd.DataFrame:
 def agent_contacts(d: DashboardData, agent_id: str, month: str) -> pd.DataFrame:
     """The agent's evaluated contacts of the month, newest first: score, failed items, comments."""
     ev = d.regular[(d.regular["agent_id"] == agent_id) & (d.regular["month"] == month)]
-    it = d.items[d.items["evaluation_id"].isin(ev["evaluation_id"]) & (d.items["result"] == "fail")]
+    it = d.items[(d.items["agent_id"] == agent_id) & (d.items["month"] == month)
+                 & (d.items["result"] == "fail")]  # fmt: skip
     fails = it.groupby("evaluation_id").agg(
         items=("item_id", lambda s: "、".join(d.item_label(i) for i in s)),
         comments=("comment", lambda s: "；".join(x for x in s if isinstance(x, str))),
@@ -159,9 +160,11 @@ def evidence_html(d: DashboardData, contacts: pd.DataFrame, recordings: Path | N
 
 @guarded
 def show_agent(
-    parts: list, d: DashboardData, agent_id: str, month: str, store, recordings: Path | None = None
-) -> None:
-    """The coaching view of one agent and month; called as ``show_agent(out, d, ...)``."""
+    parts: list, d: DashboardData, agent_id: str, month: str, store, recordings: Path | None = None,
+    deductions: pd.DataFrame | None = None,
+) -> None:  # fmt: skip
+    """The coaching view of one agent and month; called as ``show_agent(out, d, ...)``
+    (``deductions``: ``agent_deductions`` of the agent and month, when already computed)."""
     lang = d.language
     name, team = d.roster.at[agent_id, "name"], d.roster.at[agent_id, "team"]
     acts = coaching.actions(store, agent_id)
@@ -182,7 +185,7 @@ def show_agent(
         parts.append(interval_chart(_judged(trend), "month", lang, d.t("history"), False))
         parts.append(scroll(table(trend[["month", "n", "mean", "lo", "hi"]].pipe(_judged), lang)))
     if len(contacts):
-        ded = agent_deductions(d, agent_id, month)
+        ded = agent_deductions(d, agent_id, month) if deductions is None else deductions
         parts.append(heading(d.t("deductions_vs_team")))
         parts.append(scroll(table(ded[ded["fails"] > 0].drop(columns=["item_id"]), lang)))
         parts.append(heading(d.t("strengths")))
@@ -268,6 +271,7 @@ class CoachingPage:
         self.update = w.Button(description=t("update"))
         self.note2 = w.HTML()
         self._request = uuid.uuid4().hex  # the new-action form's one-time key
+        mean_change(0.0, 1.0, 0.0, 1.0)  # loads scipy now, not on the first view after a request
         self._quiet = False
         controls = w.HBox([self.team, self.agent, self.month])
         controls.add_class("qaw-controls")
@@ -348,15 +352,14 @@ class CoachingPage:
         self.msg.value = self.note.value = self.note2.value = ""
         self.forms.layout.display = None
         agent, month = self.agent.value, self.month.value
-        self._reset_form(agent, month)
-        show_agent(self.view, self.d, agent, month, self.store, self.recordings)
+        ded = agent_deductions(self.d, agent, month)
+        self._reset_form(agent, ded)
+        show_agent(self.view, self.d, agent, month, self.store, self.recordings, ded)
 
-    def _reset_form(self, agent: str, month: str) -> None:
+    def _reset_form(self, agent: str, deductions: pd.DataFrame) -> None:
         d = self.d
         own = d.items_of(agent)
-        top = [
-            i for i in agent_deductions(d, agent, month).query("fails > 0")["item_id"] if i in own
-        ]
+        top = [i for i in deductions[deductions["fails"] > 0]["item_id"] if i in own]
         self._quiet = True
         try:
             first = top[:PRESELECT]  # the most-deducted items first, preselected

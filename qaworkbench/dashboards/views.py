@@ -27,7 +27,7 @@ from ..reporting.contents import build, report_center
 from ..scoring.scorecard import scorecard_versions
 from ..stats import score_intervals
 
-CACHE_FORMAT = 2  # bump when DashboardData's attributes change: older caches are rebuilt
+CACHE_FORMAT = 3  # bump when DashboardData's attributes change: older caches are rebuilt
 KEEPALIVE_S = 120  # a pre-heated kernel shows activity this often (the cull waits far longer)
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Phone width: controls and tables stack, wide tables scroll inside their own box.
@@ -142,7 +142,9 @@ class DashboardData:
         ]
         cols = ["evaluation_id", "agent_id", "team", "month", "evaluated_at", "contact_id",
                 "evaluator_id", "score"]  # fmt: skip
-        self.items = center.evaluation_items.merge(self.regular[cols], on="evaluation_id")
+        items = center.evaluation_items.merge(self.regular[cols], on="evaluation_id")
+        # the columns a selection filters on, as categories: a 600,000-row filter in ~1 ms
+        self.items = items.astype({c: "category" for c in ("agent_id", "team", "month", "result")})
         self.agent_month = score_intervals(self.regular, ["agent_id", "month"])
         per_month = self.regular.groupby("month").size()
         self.months = sorted(per_month.index)
@@ -157,6 +159,7 @@ class DashboardData:
         self.agent_card = cards.set_index("agent_id")["scorecard_id"].to_dict()
         team_cards = self.regular.groupby("team")["scorecard_id"].agg(lambda s: s.mode().iat[0])
         self.team_card = team_cards.to_dict()
+        self.regular = self.regular.astype({"agent_id": "category", "month": "category"})
         self.chats = self._chats(source, center)
         self.monthly = {
             m: build("monthly", source, m, language=language, center=center).tables
