@@ -271,7 +271,7 @@ class CoachingPage:
         self.update = w.Button(description=t("update"))
         self.note2 = w.HTML()
         self._request = uuid.uuid4().hex  # the new-action form's one-time key
-        mean_change(0.0, 1.0, 0.0, 1.0)  # loads scipy now, not on the first view after a request
+        views.warm()
         self._quiet = False
         controls = w.HBox([self.team, self.agent, self.month])
         controls.add_class("qaw-controls")

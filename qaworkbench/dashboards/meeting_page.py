@@ -141,6 +141,8 @@ class MeetingPage:
         self.item = w.Dropdown(options=[], description=t("w_item"))
         self.overview, self.pareto, self.drill = w.Output(), w.Output(), w.Output()
         self._quiet = False
+        self._shown: tuple[str, str] | None = None  # the month and team drawn
+        views.warm()
         problems = w.VBox([
             w.HTML(f"<h2>{_html.escape(t('common_problems'))}</h2>"), self.team, self.pareto,
             self.item, self.drill,
@@ -185,6 +187,10 @@ class MeetingPage:
             self.msg.value = "".join(message(p, ok=False) for p in problems)
             self.body.layout.display = "none"
             return
+        if self._shown == (self.month.value, self.team.value):  # drawn while waiting: shown
+            self.msg.value = ""
+            self.body.layout.display = None
+            return
         self.draw(overview=True)
 
     def draw(self, overview: bool = True) -> None:
@@ -193,8 +199,9 @@ class MeetingPage:
             return
         self.msg.value = ""
         self.body.layout.display = None
-        if overview:
+        if overview or self._shown is None or self._shown[0] != self.month.value:
             show_meeting(self.overview, self.d, self.month.value, self.store)
+        self._shown = (self.month.value, self.team.value)
         ids = show_pareto(self.pareto, self.d, self.month.value, self.team.value) or []
         self._quiet = True
         try:
