@@ -186,6 +186,9 @@ class MeetingPage:
         if problems:
             self.msg.value = "".join(message(p, ok=False) for p in problems)
             self.body.layout.display = "none"
+            for out in (self.overview, self.pareto, self.drill):  # drawn while waiting
+                views.clear(out)
+            self._shown = None
             return
         if self._shown == (self.month.value, self.team.value):  # drawn while waiting: shown
             self.msg.value = ""
