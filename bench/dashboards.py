@@ -8,7 +8,8 @@ and a bare one-widget Voila notebook without pre-heating as the floor, then driv
 headless Chromium (Playwright, Debian's Chromium):
 
 - first render: navigation to the agent's view (``?agent=``) drawn, the pool warm (median of
-  N, the pool refilled between loads); the bare notebook's first render beside it;
+  N, the pool refilled and the server idle for SETTLE_S between loads); the bare notebook's
+  first render (no pre-heating) beside it;
 - selection change: choosing another agent (coaching) or team (meeting) until the view is
   redrawn (K changes each: median and 90th percentile);
 - C concurrent first loads of the coaching page: each page's time to its view, and how many
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 FILLED = "is filled with"  # Voila's log line when its kernel pool is (re)filled
+SETTLE_S = 5.0  # after a refill: the pool's kernel has drawn its page and the server is idle
 
 
 def _port() -> int:
@@ -74,11 +76,12 @@ class Server:
         return self.log.read_text(errors="replace").count(FILLED)
 
     def wait_pool(self, times: int, timeout_s: float = 120) -> None:
-        """Wait until the pool has been filled ``times`` times (the first fill and refills)."""
+        """Wait until the pool has been filled ``times`` times (the first fill and refills),
+        then SETTLE_S for the server to be idle (a warm session, as between two visits)."""
         end = time.monotonic() + timeout_s
         while self.filled() < times and time.monotonic() < end:
             time.sleep(0.2)
-        time.sleep(0.5)
+        time.sleep(SETTLE_S)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -148,11 +151,16 @@ async def run(a) -> dict:
                 bare_first.append(await _ready(page, bare.url, "#agent-title"))
                 await page.close()
             res["first"], res["bare_first"] = first, bare_first
-            meet.wait_pool(1)
-            page = await b.new_page(viewport={"width": 1300, "height": 1000})
-            res["meeting_first"] = [await _ready(page, meet.url, "#meeting-title")]
-            res["team_change"] = await _changes(page, 1, "#pareto-title", a.changes, lambda x: x)
-            await page.close()
+            res["meeting_first"] = []
+            for i in range(a.runs):
+                meet.wait_pool(i + 1)
+                page = await b.new_page(viewport={"width": 1300, "height": 1000})
+                res["meeting_first"].append(await _ready(page, meet.url, "#meeting-title"))
+                if i == 0:
+                    res["team_change"] = await _changes(
+                        page, 1, "#pareto-title", a.changes, lambda x: x
+                    )
+                await page.close()
             coach.wait_pool(a.runs + 1)
             pages = [await b.new_page() for _ in range(a.concurrent)]
 
@@ -196,7 +204,8 @@ def main() -> None:
         f"first render, coaching (s): {[round(x, 2) for x in r['first']]} median {md(r['first']):.2f}"
     )
     print(f"floor, bare Voila first render (s): median {md(r['bare_first']):.2f}")
-    print(f"first render, meeting (s): {r['meeting_first'][0]:.2f}")
+    print(f"first render, meeting (s): {[round(x, 2) for x in r['meeting_first']]} "
+          f"median {md(r['meeting_first']):.2f}")  # fmt: skip
     for k in ("agent_change", "team_change"):
         ms = [x * 1000 for x in r[k]]
         print(f"{k} (ms): median {md(ms):.0f}, p90 {p90(ms):.0f}, max {max(ms):.0f} (n={len(ms)})")
