@@ -59,9 +59,10 @@ def agent_contacts(d: DashboardData, agent_id: str, month: str) -> pd.DataFrame:
     ev = d.regular[(d.regular["agent_id"] == agent_id) & (d.regular["month"] == month)]
     it = d.items[(d.items["agent_id"] == agent_id) & (d.items["month"] == month)
                  & (d.items["result"] == "fail")]  # fmt: skip
+    comma, semicolon = ("、", "；") if d.language == "zh" else (", ", "; ")
     fails = it.groupby("evaluation_id").agg(
-        items=("item_id", lambda s: "、".join(d.item_label(i) for i in s)),
-        comments=("comment", lambda s: "；".join(x for x in s if isinstance(x, str))),
+        items=("item_id", lambda s: comma.join(d.item_label(i) for i in s)),
+        comments=("comment", lambda s: semicolon.join(x for x in s if isinstance(x, str))),
     )
     names = d.center.evaluators.set_index("evaluator_id")["name"]
     out = ev.join(fails, on="evaluation_id").assign(evaluator=ev["evaluator_id"].map(names))
