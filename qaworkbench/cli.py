@@ -17,6 +17,7 @@ import click
 from ._version import __version__
 from .config import DEMO_DIR
 from .errors import ConfigError, QAWError
+from .privacy import mask_text
 
 DATA_OPTION = click.option(
     "--data",
@@ -41,17 +42,19 @@ class _Guarded(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except (QAWError, ConfigError) as e:
-            click.echo(str(e), err=True)
+            click.echo(mask_text(str(e)), err=True)
             sys.exit(1)
         except OSError as e:
             where = f"{e.filename}: " if e.filename else ""
-            click.echo(f"{where}{e.strerror or e}", err=True)
+            click.echo(mask_text(f"{where}{e.strerror or e}"), err=True)
             sys.exit(1)
         except Exception as e:
             log = _error_log(e)
             click.echo(
-                f"qaw: unexpected {type(e).__name__}: {e} (the details are in {log}; please "
-                "report it with the command you ran)",
+                mask_text(
+                    f"qaw: unexpected {type(e).__name__}: {e} (the details are in {log}; "
+                    "please report it with the command you ran)"
+                ),
                 err=True,
             )
             sys.exit(2)
@@ -64,7 +67,7 @@ def _error_log(e: Exception) -> Path:
     log = Path(tempfile.gettempdir()) / "qaw-errors.log"
     with log.open("a", encoding="utf-8") as f:
         f.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} qaw {' '.join(sys.argv[1:])}\n")
-        f.write("".join(traceback.format_exception(e)))
+        f.write(mask_text("".join(traceback.format_exception(e))))
     return log
 
 
@@ -620,7 +623,7 @@ def report(
             pdf=pdf,
         )
     except ReportFailed as e:
-        click.echo(str(e), err=True)
+        click.echo(mask_text(str(e)), err=True)
         sys.exit(1)
     _notes(p.log.get("limits", []))
     t = p.log["timings_s"]

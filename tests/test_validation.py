@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from qaworkbench import ValidationError, load_center, load_table, save_center
 from qaworkbench.config import EXCEL_MAX_ROWS
+from qaworkbench.privacy import find_unmasked
 
 from .conftest import CONTACT_HEADER, contact_row, write_csv
 
@@ -93,12 +97,17 @@ def test_float_phone_column_in_parquet(tmp_path):
     assert e.problems[0].row == 1  # Parquet has no header row
 
 
-@pytest.mark.parametrize("cell", ['=HYPERLINK("x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"])
-def test_formula_injection(tmp_path, cell):
-    e = load_err(write_csv(tmp_path / "c.csv", rows(contact_row(9, topic=cell))))
-    p = e.problems[0]
-    assert (p.row, p.column, p.value) == (5, "topic", cell)
-    assert "formula" in p.expected
+@pytest.mark.parametrize(
+    "cell", ['=HYPERLINK("x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "- 未使用标准开场白"]
+)
+def test_formula_looking_text_is_kept_and_neutralised_where_written(tmp_path, cell):
+    from qaworkbench.reporting.publish import csv_bytes
+
+    df, _ = load_table(write_csv(tmp_path / "c.csv", rows(contact_row(9, topic=cell))), "contacts")
+    assert df["topic"].iloc[-1] == cell  # the data as the center wrote it
+    written = pd.read_csv(io.BytesIO(csv_bytes(df)), dtype=str, encoding="utf-8-sig")
+    assert written["topic"].iloc[-1] == "'" + cell  # a spreadsheet shows it, never runs it
+    assert written["talk_s"].iloc[-1] == df["talk_s"].astype(str).iloc[-1]  # numbers untouched
 
 
 def test_empty_and_header_only_files(tmp_path):
@@ -144,7 +153,7 @@ def test_missing_required_value_and_unanswered_without_agent(tmp_path):
 def test_strict_lists_every_problem_of_the_table(tmp_path):
     data = rows(
         contact_row(7, talk_s=-1),
-        contact_row(8, topic="=1+1"),
+        contact_row(8, channel="传真"),
         contact_row(9, customer_id="1.3E+10"),
     )
     e = load_err(write_csv(tmp_path / "c.csv", data))
@@ -152,20 +161,23 @@ def test_strict_lists_every_problem_of_the_table(tmp_path):
 
 
 def test_lenient_keeps_good_rows_and_writes_rejects_with_reasons(tmp_path):
-    data = rows(contact_row(7, talk_s=-1), contact_row(8, topic="=1+1"), contact_row(2))
+    data = rows(contact_row(7, talk_s=-1, topic="=1+1 客户13912345678"), contact_row(8, topic="=1+1"),
+                contact_row(2))  # fmt: skip
     df, rep = load_table(
         write_csv(tmp_path / "c.csv", data),
         "contacts",
         mode="lenient",
         rejects_dir=tmp_path / "rej",
     )
-    assert len(df) == 3 and rep.rejected == 3
+    assert len(df) == 4 and rep.rejected == 2  # formula-looking text is data, not an error
+    raw = Path(rep.rejects_path).read_text(encoding="utf-8-sig")
     rej = pd.read_csv(rep.rejects_path, dtype=str, encoding="utf-8-sig")
-    assert rej["_row"].tolist() == ["5", "6", "7"]
+    assert rej["_row"].tolist() == ["5", "7"]
     assert "talk_s: expected a duration of 0 s or more" in rej.loc[0, "_reasons"]
-    assert "formula" in rej.loc[1, "_reasons"]
-    assert "unique contact_id" in rej.loc[2, "_reasons"]
+    assert "unique contact_id" in rej.loc[1, "_reasons"]
     assert rej.loc[0, "talk_s"] == "-1"  # the source cells, as they were
+    assert rej.loc[0, "topic"] == "'=1+1 客户139****5678"  # neutralised and masked
+    assert find_unmasked(raw) == []
 
 
 def center_with(tmp_path, small_tables, **changes):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import QAWError, ValidationError
+from ..spreadsheet import safe_for_spreadsheet
 from . import validate
 from .mapping import Mapping, apply_mapping, canonical, empty_frame, load_mapping, wide_items
 from .readers import Raw, detect_format, is_url, read_raw
@@ -243,9 +244,10 @@ def _write_rejects(rejected: pd.DataFrame, table_name: str, rejects_dir: str | P
     d = Path(rejects_dir or "rejects")
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"{table_name}.rejected.csv"
+    rejected = safe_for_spreadsheet(rejected)  # masked, no live formulas
     if path.exists():  # append to the rejects of an earlier step of this load
-        old = pd.read_csv(path, dtype=str, keep_default_na=False)
-        rejected = pd.concat([old, rejected.astype(str)], ignore_index=True)
+        old = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        rejected = pd.concat([old, rejected], ignore_index=True)
     rejected.to_csv(path, index=False, encoding="utf-8-sig")  # BOM: Excel shows Chinese
     return path
 

@@ -24,7 +24,7 @@ from .. import scoring
 from ..config import DEMO_DIR, REPORTS_DIR
 from ..errors import QAWError
 from ..periods import parse_period
-from ..privacy import masked
+from ..privacy import mask_text, masked
 from ..scoring.period import score_period
 from . import contents
 from .publish import write_excel
@@ -243,7 +243,7 @@ def _finish(reports_dir: Path, agent_id: str, log: dict, link, error):
         kind, message = (
             (error.kind, error.message) if isinstance(error, _Failed) else ("data", str(error))
         )
-        log |= {"status": "failed", "failure": {"kind": kind, "message": message}}
+        log |= {"status": "failed", "failure": {"kind": kind, "message": mask_text(message)}}
     _log(reports_dir, log)
     return (
         agent_id,

@@ -9,24 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..privacy import masked
-
-FORMULA_START = ("=", "+", "-", "@")
-
-
-def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
-    """Mask customer ids and phone numbers, and neutralise text cells a spreadsheet would run
-    as formulas (prefix an apostrophe, the OWASP advice)."""
-    out = masked(df)
-    for j in range(out.shape[1]):  # by position: robust to repeated column names
-        s = out.iloc[:, j]
-        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            text = s.astype("str")
-            number = text.str.fullmatch(r"[-+]?\d+(\.\d+)?", na=False)
-            hit = text.str.startswith(FORMULA_START, na=False) & ~number
-            if hit.any():
-                out.iloc[:, j] = s.where(~hit, "'" + text)
-    return out
+from ..spreadsheet import safe_for_spreadsheet
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:

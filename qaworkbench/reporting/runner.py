@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import yaml
@@ -33,7 +34,7 @@ from ..config import PROJ_ROOT, REPORTS_DIR, TEMPLATES_DIR
 from ..errors import ConfigError, QAWError
 from ..order import natural_key
 from ..periods import parse_period
-from ..privacy import find_unmasked
+from ..privacy import find_unmasked, mask_text
 from . import contents
 from .publish import write_excel
 
@@ -373,12 +374,14 @@ def _prune(versions: Path, prefix: str, current: Path) -> None:
 
 
 def _fail(log: dict, kind: str, message: str, staging: Path, reports_dir: Path) -> ReportFailed:
+    message = mask_text(message)  # cell values in an error reach the log and cron's mail
     log["status"] = "failed"
     log["failure"] = {"kind": kind, "message": message}
     failed = reports_dir / ".failed" / staging.name
     if (staging / "report.ipynb").exists():  # keep the executed notebook to diagnose, unpublished
         failed.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(staging / "report.ipynb", failed / "report.ipynb")
+        text = (staging / "report.ipynb").read_text(encoding="utf-8")
+        (failed / "report.ipynb").write_text(mask_text(text), encoding="utf-8")  # masked too
         log["failed_notebook"] = str(failed / "report.ipynb")
     _log(reports_dir, log)
     return ReportFailed(
@@ -429,7 +432,8 @@ def write_index(reports_dir: str | Path = REPORTS_DIR) -> Path:
     ):
         rows = []
         for link, run in runs:
-            rel = html.escape(str(link.relative_to(reports_dir)), quote=True)
+            # a team or agent name in the path: URL-quoted (#, ?, %), then escaped for the attribute
+            rel = html.escape(quote(link.relative_to(reports_dir).as_posix()), quote=True)
             p = run["parameters"]
             rows.append(
                 f"<tr><td>{html.escape(t(run['kind'], lang))}</td>"
