@@ -204,3 +204,20 @@ def test_an_unexpected_error_is_one_line_with_its_details_in_a_log(monkeypatch, 
     ]
     log = (tmp_path / "qaw-errors.log").read_text(encoding="utf-8")
     assert "Traceback" in log and "validate" in log and "RuntimeError" in log
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"", "the file is empty"), (b"PAR1 not really parquet", "damaged or not Parquet")],
+)
+def test_an_empty_or_damaged_parquet_is_a_clear_error(tmp_path, small_dir, content, expected):
+    import shutil
+
+    d = tmp_path / "center"
+    shutil.copytree(small_dir, d)
+    (d / "evaluations.parquet").write_bytes(content)
+    for cmd in (["summary", str(d)], ["score", "--month", "2026-06", "--data", str(d), "--out",
+                                      str(tmp_path / "out")]):  # fmt: skip
+        r = qaw(*cmd)
+        assert r.returncode == 1, r.stderr
+        assert "evaluations.parquet" in r.stderr and expected in r.stderr

@@ -84,7 +84,10 @@ def _canonical_select(con: duckdb.DuckDBPyConnection, parquet: str, t: Table) ->
     """SELECT of ``t``'s canonical columns from ``parquet`` (absent optional ones as NULL), or
     None when a required column is missing or a column's type is not canonical."""
     src = f"read_parquet('{_q(parquet)}')"
-    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+    try:
+        types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+    except duckdb.Error:  # empty or damaged: the loader reads it and says what is wrong
+        return None
     cols = []
     for c in t.columns:
         typ = types.get(c.name)
