@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import warnings
 
@@ -69,8 +70,51 @@ def test_a_failing_cell_publishes_nothing_and_the_previous_report_survives(tmp_p
     assert e.value.log["attempts"] == 1  # data errors are never retried
     assert good.path.resolve() == target and good.html.read_text(encoding="utf-8") == before
     runs = [json.loads(x) for x in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [r["status"] for r in runs] == ["published", "failed"]
+    assert [r["status"] for r in runs] == ["started", "published", "started", "failed"]
     assert (out / ".failed").exists() and not any((out / ".staging").iterdir())
+
+
+@pytest.mark.slow
+def test_a_hanging_cell_fails_once_as_a_timeout_not_retried(tmp_path, small_dir):
+    out = tmp_path / "reports"
+    hanging = failing_copy(tmp_path, "import time\ntime.sleep(120)")
+    with pytest.raises(ReportFailed, match="longer than 5 s") as e:
+        run_report("weekly", "2026-W24", data=str(small_dir), reports_dir=out, notebook=hanging,
+                   execution_timeout=5)  # fmt: skip
+    assert e.value.log["attempts"] == 1 and "retried" not in e.value.log
+    assert e.value.log["failure"]["kind"] == "timeout"
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_its_start_line_and_the_next_run_clears_its_staging(
+    tmp_path, small_dir
+):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "reports"
+    hanging = failing_copy(tmp_path, "import time\ntime.sleep(120)")
+    code = (
+        "from qaworkbench.reporting.runner import run_report; "
+        f"run_report('weekly', '2026-W24', data={str(small_dir)!r}, reports_dir={str(out)!r}, "
+        f"notebook={str(hanging)!r})"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    for _ in range(240):  # until the notebook runs (its staging folder holds the context)
+        if list((out / ".staging").glob("*/context.pkl")):
+            break
+        time.sleep(0.25)
+    os.killpg(proc.pid, signal.SIGKILL)  # kill -9: no cleanup runs
+    proc.wait()
+    assert any((out / ".staging").iterdir())  # left behind
+    runs = [json.loads(x) for x in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["status"] for r in runs] == ["started"]  # a trace of the killed run
+    run_report("weekly", "2026-W24", data=str(small_dir), reports_dir=out)
+    assert not any((out / ".staging").iterdir())
+    runs = [json.loads(x) for x in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["status"] for r in runs] == ["started", "started", "published"]
 
 
 @pytest.mark.slow
@@ -266,8 +310,9 @@ def test_an_agent_batch_publishes_each_archive_and_a_failure_stops_no_other(
         assert "得分历史" in page and find_unmasked(page) == []
         assert (out / "agent" / "2026-06" / a / "zh" / "appendix.xlsx").exists()
     runs = [json.loads(x) for x in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert len(runs) == len(agents) + 1
+    assert len(runs) == len(agents) + 2  # the batch's start line, then a line per archive
     assert [r["status"] for r in runs].count("failed") == 1
+    assert runs[0]["status"] == "started"
     assert not list((out / ".staging").iterdir())  # nothing left half-made
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all(f"agent/2026-06/{a}/zh" in index for a in agents)

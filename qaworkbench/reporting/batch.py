@@ -33,6 +33,7 @@ from .runner import (
     _log,
     _publish,
     _versions,
+    begin_run,
     check_html,
     check_parameters,
     i18n_period,
@@ -76,6 +77,8 @@ def run_agent_batch(
         ) from None
     result = BatchResult()
     try:
+        begin_run(reports_dir, {"run_id": f"batch-{time.strftime('%Y%m%dT%H%M%S')}",
+                                "kind": "agent", "period": period, "parameters": base | {"agents": len(agent_ids)}})  # fmt: skip
         p = parse_period(period)
         center = center or contents.report_center(data or DEMO_DIR)
         scored = scoring.score_evaluations(

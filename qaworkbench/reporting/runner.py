@@ -124,6 +124,7 @@ def run_report(
         raise QAWError(
             f"another report run holds {reports_dir / '.qaw-report.lock'}; runs cannot overlap"
         ) from None
+    begin_run(reports_dir, log)
     staging = reports_dir / ".staging" / run_id
     background = ThreadPoolExecutor(max_workers=1)
     try:
@@ -178,6 +179,19 @@ def run_report(
         lock.release()
 
 
+def begin_run(reports_dir: Path, log: dict) -> None:
+    """Start a run that holds the reports lock: clear the staging folders runs killed before
+    they finished left behind (no other run can be writing them), and write the run's start
+    line to ``runs.jsonl``, so a run killed from here on still leaves a trace (a start line
+    without its end)."""
+    for old in (reports_dir / ".staging").glob("*"):
+        shutil.rmtree(old, ignore_errors=True)
+    start = {k: log[k] for k in ("run_id", "kind", "period", "parameters") if k in log}
+    _log(
+        reports_dir, start | {"status": "started", "started_at": time.strftime("%Y-%m-%d %H:%M:%S")}
+    )
+
+
 def i18n_period(ctx: contents.ReportContext) -> str:
     from .i18n import t
 
@@ -214,6 +228,7 @@ def _execute(
     reports_dir: Path,
 ) -> None:
     import papermill as pm
+    from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
 
     for attempt in range(retries + 1):
@@ -227,6 +242,15 @@ def _execute(
                 log,
                 "cell",
                 f"cell {e.exec_count} raised {e.ename}: {e.evalue}",
+                staging,
+                reports_dir,
+            ) from e
+        except CellTimeoutError as e:  # a cell that hangs hangs again: the data's, not retried
+            raise _fail(
+                log,
+                "timeout",
+                f"a cell ran longer than {timeout} s (a query too slow for this data, or one that "
+                "never ends); not retried",
                 staging,
                 reports_dir,
             ) from e
