@@ -10,6 +10,7 @@ import pytest
 
 from qaworkbench import ValidationError, load_center, load_table, save_center
 from qaworkbench.config import EXCEL_MAX_ROWS
+from qaworkbench.errors import QAWError
 from qaworkbench.privacy import find_unmasked
 
 from .conftest import CONTACT_HEADER, contact_row, write_csv
@@ -268,3 +269,42 @@ def test_a_center_may_have_an_empty_optional_table_but_not_empty_contacts(tmp_pa
     d2 = center_with(tmp_path / "x", small_tables, contacts=lambda c: c.iloc[0:0])
     with pytest.raises(ValidationError, match="only a header"):
         load_center(d2)
+
+
+def _error_of(d) -> str:
+    with pytest.raises(QAWError) as e:
+        load_center(d)
+    return str(e.value)
+
+
+def test_epoch_integers_in_a_parquet_time_column_are_an_error_not_empty(tmp_path, small_tables):
+    def epoch(c):
+        return c.assign(end_time=c["end_time"].astype("datetime64[s]").astype("int64"))
+
+    msg = _error_of(center_with(tmp_path, small_tables, contacts=epoch))
+    assert "column 'end_time'" in msg and "epoch seconds are not" in msg and "row 1" in msg
+
+
+def test_an_appeal_of_an_item_the_evaluation_lacks_is_an_error(tmp_path, small_tables):
+    def other_item(a):
+        a = a.copy()
+        a.loc[0, "item_id"] = "ZZZ99"
+        return a
+
+    msg = _error_of(center_with(tmp_path, small_tables, appeals=other_item))
+    assert "appeals.parquet, row 1, column 'item_id'" in msg and "ZZZ99" in msg
+
+
+def test_an_evaluation_credited_to_another_agent_than_the_contacts_is_an_error(
+    tmp_path, small_tables
+):
+    agents = small_tables["agents"]["agent_id"].tolist()
+
+    def credit_other(e):
+        e = e.copy()
+        e.loc[2, "agent_id"] = next(a for a in agents if a != e.loc[2, "agent_id"])
+        return e
+
+    msg = _error_of(center_with(tmp_path, small_tables, evaluations=credit_other))
+    assert "evaluations.parquet, row 3, column 'agent_id'" in msg
+    assert "the agent who handled the contact" in msg

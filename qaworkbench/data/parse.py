@@ -255,9 +255,15 @@ def parse_datetime(
         out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         return _dt_result(out, np.zeros(len(s), dtype=bool), expected, date_only)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return _dt_result(
-            _from_serial(s.astype("float64")), np.zeros(len(s), bool), expected, date_only
+        # numbers are Excel serial days; epoch seconds or milliseconds (10-13 digits) or any
+        # number outside 1980-2100 is not a date this column can mean: flagged, never emptied
+        x = s.astype("float64")
+        plausible = ((x >= SERIAL_1980) & (x <= SERIAL_2100)).to_numpy()
+        bad = x.notna().to_numpy() & ~plausible
+        expected += (
+            " (a number here is read as an Excel serial day, 1980-2100; epoch seconds are not)"
         )
+        return _dt_result(_from_serial(x.where(plausible)), bad, expected, date_only)
     serial = None
     if s.dtype == object:  # Excel: datetime cells, serial numbers and text mixed
         is_num = s.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).to_numpy(
@@ -306,6 +312,9 @@ def _local_times(txt: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _dt_result(out: pd.Series, bad: np.ndarray, expected: str, date_only: bool) -> Parsed:
     out = out.astype("datetime64[us]")
     return Parsed(out.dt.normalize() if date_only else out, bad, expected)
+
+
+SERIAL_1980, SERIAL_2100 = 29221, 73051  # Excel serial days of 1980-01-01 and 2100-01-01
 
 
 def _from_serial(x: pd.Series) -> pd.Series:

@@ -143,6 +143,23 @@ def reference_checks(df: pd.DataFrame, t: Table, tables: dict[str, pd.DataFrame]
         if mask.any():
             article = "an" if other_col[0] in "aeiou" else "a"
             out.append(Finding(col, f"{article} {other_col} present in {other}", mask, vals))
+    if t.name == "appeals" and "evaluation_items" in tables and len(df):
+        items = tables["evaluation_items"]
+        have = pd.MultiIndex.from_frame(items[["evaluation_id", "item_id"]].astype(str))
+        pairs = pd.MultiIndex.from_frame(df[["evaluation_id", "item_id"]].astype(str))
+        mask = ~pairs.isin(have) & isin(df["evaluation_id"], items["evaluation_id"])
+        if mask.any():
+            out.append(Finding("item_id", "an item the appealed evaluation has (in evaluation_items)",
+                               np.asarray(mask), df["item_id"]))  # fmt: skip
+    if t.name == "evaluations" and "contacts" in tables and "agent_id" in tables["contacts"]:
+        contacts = tables["contacts"]
+        evaluated = contacts[isin(contacts["contact_id"], df["contact_id"])]  # a few % of a month
+        handled = evaluated.drop_duplicates("contact_id").set_index("contact_id")["agent_id"]
+        theirs = df["contact_id"].map(handled)
+        mask = (theirs.notna() & df["agent_id"].notna() & (theirs != df["agent_id"])).to_numpy()
+        if mask.any():
+            out.append(Finding("agent_id", "the agent who handled the contact (contacts.agent_id)",
+                               mask, df["agent_id"]))  # fmt: skip
     return out
 
 
