@@ -20,6 +20,7 @@ SHARED = {
     "yamlconf",
     "stats",
     "privacy",
+    "spreadsheet",
     "periods",
 }
 STAGES = ["data", "scoring", "sampling", "coaching", "reporting", "dashboards"]
