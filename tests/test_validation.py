@@ -308,3 +308,14 @@ def test_an_evaluation_credited_to_another_agent_than_the_contacts_is_an_error(
     msg = _error_of(center_with(tmp_path, small_tables, evaluations=credit_other))
     assert "evaluations.parquet, row 3, column 'agent_id'" in msg
     assert "the agent who handled the contact" in msg
+
+
+def test_row_numbers_stay_right_after_blank_lines(tmp_path):
+    data = rows(
+        contact_row(7), [], [], contact_row(8, talk_s=-1), [], contact_row(9, channel="传真")
+    )
+    e = load_err(write_csv(tmp_path / "c.csv", data))
+    lines = (tmp_path / "c.csv").read_text(encoding="utf-8").splitlines()
+    got = {p.column: p.row for p in e.problems}
+    assert lines[got["talk_s"] - 1].startswith("C0008")  # the line a user opens the file at
+    assert lines[got["channel"] - 1].startswith("C0009")

@@ -193,7 +193,12 @@ class Applied:
 
 
 def apply_mapping(
-    raw: pd.DataFrame, m: Mapping, *, file: str, row_offset: int, lenient_columns: bool = False
+    raw: pd.DataFrame,
+    m: Mapping,
+    *,
+    file: str,
+    row_offset: int | np.ndarray,
+    lenient_columns: bool = False,
 ) -> Applied:
     """Turn ``raw`` (as read) into the canonical columns of ``m.table``.
 
@@ -237,7 +242,8 @@ def apply_mapping(
             res.fatal.append(
                 Problem(
                     file,
-                    e.position + row_offset,
+                    e.position
+                    + int(np.take(row_offset, e.position) if np.ndim(row_offset) else row_offset),
                     ready[name].sources[0],
                     str(e),
                     e.value,

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -27,10 +28,11 @@ DELIMITERS = (",", ";", "\t", "|")
 
 @dataclass
 class Raw:
-    """Cells as read, the offset from position to the row number users see, and file problems."""
+    """Cells as read, the offset from position to the row number users see (one number, or one
+    per row when blank lines were skipped), and file problems."""
 
     frame: pd.DataFrame
-    row_offset: int
+    row_offset: int | np.ndarray
     name: str
     fatal: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -164,7 +166,20 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> Raw:
         return _fatal(name, row, f"{len(frame.columns)} fields like the header, got {fields}: "
                                  "the file looks cut short; export it again")  # fmt: skip
     notes = [f"read as {enc}, delimiter {sep!r}"]
-    return Raw(frame, 2, name, notes=notes)
+    return Raw(frame, _line_offsets(text, len(frame)), name, notes=notes)
+
+
+def _line_offsets(text: str, n: int) -> int | np.ndarray:
+    """Row numbers as the file's line numbers (header = 1) when blank lines were skipped: one
+    offset per row. When a quoted value spans lines the records are not lines, and rows count
+    from 2 as records."""
+    lines = text.split("\n")
+    if not any(not line.strip() for line in lines[1:-1]):
+        return 2
+    numbers = [i for i, line in enumerate(lines, start=1) if line.strip()][1:]
+    if len(numbers) != n:
+        return 2
+    return np.asarray(numbers) - np.arange(n)
 
 
 def _fatal(name: str, row: int | None, expected: str) -> Raw:
