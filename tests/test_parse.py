@@ -135,3 +135,16 @@ def test_isin_either_side_bigger_and_nulls():
 def test_full_width_spaces_are_stripped_from_arrow_strings():
     p = parse.parse_text(pd.Series(["\u3000话费查询\u3000", "套餐变更", "\u3000"], dtype="str"))
     assert p.values.iloc[:2].tolist() == ["话费查询", "套餐变更"] and pd.isna(p.values.iloc[2])
+
+
+def test_a_day_first_setting_over_month_first_dates_is_refused_not_read_swapped():
+    s = pd.Series(["03/04/2026 10:00", "05/13/2026 10:00", "06/07/2026 09:00"])  # month-first
+    with pytest.raises(parse.AmbiguousFormat, match="month-first order, but the mapping says day"):
+        parse.parse_datetime(s, dayfirst=True)
+    ok = parse.parse_datetime(pd.Series(["13/05/2026 10:00", "03/04/2026 10:00"]), dayfirst=True)
+    assert ok.values.tolist() == [
+        pd.Timestamp("2026-05-13 10:00"),
+        pd.Timestamp("2026-04-03 10:00"),
+    ]
+    month_first = parse.parse_datetime(s, dayfirst=False)
+    assert month_first.values.iloc[1] == pd.Timestamp("2026-05-13 10:00")

@@ -341,6 +341,17 @@ def _infer_datetime(txt: pd.Series, dayfirst: bool | None) -> pd.Series:
         second = pd.to_numeric(dmy[1][is_dmy])
         if dayfirst is None:
             dayfirst = _decide_dayfirst(txt[is_dmy], first, second)
+        else:  # the mapping says which; dates that show the other order mean it is wrong
+            contra = (second > 12) if dayfirst else (first > 12)
+            if contra.any():
+                pos = int(np.flatnonzero(contra.to_numpy())[0])
+                said, shown = ("day", "month") if dayfirst else ("month", "day")
+                raise AmbiguousFormat(
+                    f"dates in {shown}-first order, but the mapping says {said}-first: the rows "
+                    f"that parse either way would be read swapped; fix `dayfirst` in the mapping",
+                    txt.index.get_loc(txt[is_dmy].index[pos]),
+                    txt[is_dmy].iloc[pos],
+                )
         a, b = (dmy[1], dmy[0]) if dayfirst else (dmy[0], dmy[1])
         rest = txt[is_dmy].str.replace(_DMY, "", regex=True).str.strip()
         norm = dmy[2][is_dmy] + "-" + a[is_dmy].str.zfill(2) + "-" + b[is_dmy].str.zfill(2)
