@@ -360,3 +360,29 @@ def test_qaw_dashboard_stops_voila_and_its_kernels(browser, center_copy, tmp_pat
     assert alive == []
     page.close()
     log.close()
+
+
+def test_closing_a_tab_frees_its_kernel(browser, center_copy, tmp_path):
+    import psutil
+
+    proc, url, log = serve("coaching", center_copy, f"sqlite:///{tmp_path / 'c.db'}", tmp_path,
+                           "--pool-size", "0")  # fmt: skip
+
+    def kernels() -> int:
+        return sum("ipykernel" in " ".join(p.cmdline())
+                   for p in psutil.Process(proc.pid).children(recursive=True))  # fmt: skip
+
+    try:
+        page = open_page(browser, url + "?agent=A0001", "#agent-title")
+        assert kernels() == 1
+        page.goto("about:blank")  # leaving the page runs its beforeunload, as closing the tab
+        for _ in range(40):  # bounded: 20 s
+            if kernels() == 0:
+                break
+            time.sleep(0.5)
+        assert kernels() == 0
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()

@@ -14,12 +14,14 @@ DASHBOARDS = {"coaching": "coaching.ipynb", "meeting": "quality_meeting.ipynb"}
 
 def voila_command(
     name: str, *, host: str = "127.0.0.1", port: int = 8866, token: str = "",
-    execution_timeout_s: int = 120, cull_idle_s: int = 900, pool_size: int = 1,
+    execution_timeout_s: int = 120, cull_idle_s: int = 1200, pool_size: int = 1,
 ) -> list[str]:  # fmt: skip
     """The Voila command line for a dashboard: sources stripped, tracebacks hidden, an execution
     timeout, idle kernels culled, bound to ``host`` (localhost by default), optional token.
 
-    ``pool_size`` kernels are pre-heated: they load the session's data and draw the page before
+    A tab's kernel is shut down when the tab closes (Voila's beforeunload call); one whose tab
+    was left open, or vanished without closing, is culled after ``cull_idle_s`` seconds without
+    activity. ``pool_size`` kernels are pre-heated: they load the session's data and draw the page before
     any request, and read the link's query string when one arrives (0 turns this off)."""
     if name not in DASHBOARDS:
         raise QAWError(f"no dashboard {name!r}; choose one of {', '.join(DASHBOARDS)}")
@@ -30,6 +32,12 @@ def voila_command(
         "--strip_sources=True", "--show_tracebacks=False",
         f"--VoilaExecutor.timeout={execution_timeout_s}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_s}",
+        # an open tab left idle is culled too (a closed tab's kernel is shut down at once)
+        "--MappingKernelManager.cull_connected=True",
+        # Voila's page never sets the _xsrf cookie its own tab-close beacon must send, so the
+        # beacon was refused (403) and every closed tab kept its kernel until the cull. The
+        # only POST is that shutdown, by an unguessable kernel id: no XSRF check needed.
+        '--Voila.tornado_settings={"disable_check_xsrf": True}',
         "--MappingKernelManager.cull_interval=60",
         "--VoilaConfiguration.file_allowlist=[]",
     ]  # fmt: skip
