@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import warnings
+from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -324,3 +325,30 @@ def test_a_pdf_is_printed_beside_the_html(tmp_path, small_dir):
     pdf = (p.path / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
     assert "report.pdf" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_agent_ids_with_slashes_and_dots_stay_inside_the_reports_folder(tmp_path, small_tables):
+    from qaworkbench.data.load import save_center
+    from qaworkbench.reporting.batch import run_agent_batch
+
+    ev = small_tables["evaluations"]
+    busy = ev[ev["evaluated_at"].dt.strftime("%Y-%m") == "2026-06"]["agent_id"].value_counts()
+    a, b = busy.index[:2]
+    rename = {a: "../上级", b: "A/1"}
+    t = {}
+    for name, df in small_tables.items():
+        df = df.copy()
+        if "agent_id" in df:
+            df["agent_id"] = df["agent_id"].replace(rename)
+        t[name] = df
+    d = tmp_path / "center"
+    save_center(t, d)
+    out = tmp_path / "reports"
+    done = run_agent_batch("2026-06", list(rename.values()), data=str(d), reports_dir=out)
+    assert sorted(done.published) == sorted(rename.values()) and not done.failed
+    for link in done.published.values():
+        assert Path(link).resolve().is_relative_to(out.resolve())
+    assert not (tmp_path / "上级").exists()  # nothing written above the reports folder
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "agent/2026-06/_%E4%B8%8A%E7%BA%A7/zh/report.html" in index
