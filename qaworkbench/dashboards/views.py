@@ -20,6 +20,7 @@ from IPython.display import HTML
 
 from .. import scoring
 from ..config import DEMO_DIR
+from ..data.load import Center
 from ..order import natural_sorted, sort_natural
 from ..privacy import mask_text, masked
 from ..reporting import i18n
@@ -27,7 +28,9 @@ from ..reporting.contents import build, report_center
 from ..scoring.scorecard import scorecard_versions
 from ..stats import score_intervals
 
-CACHE_FORMAT = 3  # bump when DashboardData's attributes change: older caches are rebuilt
+CACHE_FORMAT = 5
+MEETING_TABLES = ("headline", "team_scores", "leniency", "calibration", "section_alpha", "status",
+                  "completion")  # fmt: skip  # bump when DashboardData's attributes change: older caches are rebuilt
 KEEPALIVE_S = 120  # a pre-heated kernel shows activity this often (the cull waits far longer)
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Phone width: controls and tables stack, wide tables scroll inside their own box.
@@ -146,7 +149,6 @@ class DashboardData:
             center.agents[["agent_id", "name", "team"]], on="agent_id", how="left"
         )
         scored["month"] = scored["evaluated_at"].dt.strftime("%Y-%m")
-        self.scored = scored
         self.regular = scored[scored["mode"] != "calibration"]
         meta = scoring.item_table(scorecard_versions())
         self.scorecard_items = {
@@ -176,10 +178,15 @@ class DashboardData:
         self.team_card = team_cards.to_dict()
         self.regular = self.regular.astype({"agent_id": "category", "month": "category"})
         self.chats = self._chats(source, center)
-        self.monthly = {
-            m: build("monthly", source, m, language=language, center=center).tables
+        self.monthly = {  # only the tables the meeting shows: each kernel holds them
+            m: {k: v for k, v in build("monthly", source, m, language=language, center=center)
+                .tables.items() if k in MEETING_TABLES}
             for m in self.months[-12:]
-        }
+        }  # fmt: skip
+        # every kernel of the session holds this object: keep only what the pages read
+        self.center = Center(
+            {k: center.tables[k] for k in ("agents", "evaluators")}, [], center.source
+        )
 
     @staticmethod
     def _chats(source, center) -> dict[str, list[tuple[str, str, str]]]:
