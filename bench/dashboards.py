@@ -1,6 +1,6 @@
 """Dashboard timings in a real browser (issue #15 targets).
 
-Usage: python bench/dashboards.py DATA_DIR [--runs N] [--changes K] [--concurrent C].
+Usage: python bench/dashboards.py DATA_DIR [--runs N] [--changes K] [--concurrent C] [--pool P].
 
 Serves the coaching and meeting dashboards with ``qaw dashboard`` (production flags, one
 pre-heated kernel each) on DATA_DIR, its session cache built first as after any first visit,
@@ -58,7 +58,7 @@ class Server:
     """``qaw dashboard NAME`` (or a bare notebook under Voila) with its log kept to follow the
     kernel pool."""
 
-    def __init__(self, name: str, data: str, log: Path):
+    def __init__(self, name: str, data: str, log: Path, pool: int = 1):
         self.port, self.log = _port(), log
         env = dict(os.environ, QAW_DASHBOARD_DATA=data,
                    QAW_COACHING_DB="sqlite:////tmp/qaw-bench-coaching.db")  # fmt: skip
@@ -67,7 +67,7 @@ class Server:
                    "--no-browser", f"--port={self.port}", "--Voila.ip=127.0.0.1", "--Voila.token="]  # fmt: skip
         else:
             cmd = [sys.executable, "-m", "qaworkbench.cli", "dashboard", name, "--data", data,
-                   "--port", str(self.port)]  # fmt: skip
+                   "--port", str(self.port), "--pool-size", str(pool)]  # fmt: skip
         self.proc = subprocess.Popen(cmd, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
         self.url = f"http://127.0.0.1:{self.port}/"
         _wait_up(self.url)
@@ -129,7 +129,7 @@ async def run(a) -> dict:
     print(f"session cache ready in {time.perf_counter() - t:.1f} s", flush=True)
     agents = list(data.regular[data.regular["month"] == data.default_month]["agent_id"].unique())
     res: dict = {}
-    coach = Server("coaching", a.data, logs / "coaching.log")
+    coach = Server("coaching", a.data, logs / "coaching.log", a.pool)
     meet = Server("meeting", a.data, logs / "meeting.log")
     bare = Server("bare", a.data, logs / "bare.log")
     try:
@@ -191,6 +191,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--changes", type=int, default=20)
     ap.add_argument("--concurrent", type=int, default=10)
+    ap.add_argument("--pool", type=int, default=1, help="pre-heated coaching kernels")
     a = ap.parse_args()
     a.data = str(Path(a.data).resolve())
     r = asyncio.run(run(a))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import configuration as hypothesis_configuration
+from hypothesis import settings as hypothesis_settings
 
 from qaworkbench.data.load import save_center
 from qaworkbench.demo import DemoSpec, build
@@ -18,6 +21,13 @@ PWC_CSV = PWC / "Call-Center-Dataset.csv"
 SMALL = DemoSpec(
     agents=24, teams=4, chat_teams=1, months=2, contacts_per_day=12, evaluators=3, qa_rate=0.03
 )
+
+
+# Hypothesis keeps its example database and caches under .hypothesis/ in the working folder:
+# in a temporary folder instead, so the tests never write into the checkout.
+hypothesis_configuration.set_hypothesis_home_dir(tempfile.mkdtemp(prefix="qaw-hypothesis-"))
+hypothesis_settings.register_profile("qaw", database=None)
+hypothesis_settings.load_profile("qaw")
 
 
 @pytest.fixture(scope="session")
