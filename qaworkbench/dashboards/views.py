@@ -31,6 +31,7 @@ from ..stats import score_intervals
 CACHE_FORMAT = 5
 MEETING_TABLES = ("headline", "team_scores", "leniency", "calibration", "section_alpha", "status",
                   "completion")  # fmt: skip  # bump when DashboardData's attributes change: older caches are rebuilt
+REQUEST_ATTEMPTS = 5  # tries to receive the request's details in a pre-heated kernel
 KEEPALIVE_S = 120  # a pre-heated kernel shows activity this often (the cull waits far longer)
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Phone width: controls and tables stack, wide tables scroll inside their own box.
@@ -102,9 +103,18 @@ def on_request(
     arrived = threading.Event()
 
     def wait() -> None:
+        import logging
+        import time
+
         from voila.utils import wait_for_request
 
-        wait_for_request()
+        for attempt in range(REQUEST_ATTEMPTS):  # a dropped connection: ask again (Voila
+            try:  # keeps the request's details for a kernel that connects late)
+                wait_for_request()
+                break
+            except Exception:
+                logging.getLogger("qaworkbench.dashboard").exception("waiting for the request")
+                time.sleep(1 + attempt)
         arrived.set()
         apply(query())
 
