@@ -211,6 +211,7 @@ def test_an_action_is_edited_and_closed_with_who_and_when_kept(data, store):
     assert trail["status"].tolist() == ["done"] and trail["updated_at"].notna().all()
     text = html_of(page.view)
     assert "已完成" in text and "修改记录" in text and "王主管" in text
+    assert page.action.value == action_id and page.status.value == "done"  # as it now stands
 
 
 def test_chat_transcripts_are_shown_masked_and_recordings_play_from_the_folder(

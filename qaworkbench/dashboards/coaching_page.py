@@ -298,6 +298,8 @@ class CoachingPage:
             x.observe(lambda _: self.draw(), names="value")
         for x in (self.items, self.agreed, self.due):
             x.observe(self._form_changed, names="value")
+        self._status_of: dict[int, str] = {}
+        self.action.observe(self._action_chosen, names="value")
         self.save.on_click(self._save)
         self.update.on_click(self._update)
 
@@ -376,13 +378,20 @@ class CoachingPage:
                  f"{i18n.value('action_status', a.status, d.language)} · {a.agreed[:20]}", a.action_id)
                 for a in acts.itertuples()
             ]  # fmt: skip
+            self._status_of = dict(zip(acts["action_id"], acts["status"], strict=True))
             self.action.value = self.action.options[0][1] if self.action.options else None
+            self.status.value = self._status_of.get(self.action.value, "open")
             self.outcome.value = ""
             self.edit.layout.display = None if len(acts) else "none"
         finally:
             self._quiet = False
         self._request = uuid.uuid4().hex
         self.save.disabled = False
+
+    def _action_chosen(self, _change) -> None:
+        """The update form starts from the chosen action's current status."""
+        if not self._quiet and self.action.value in self._status_of:
+            self.status.value = self._status_of[self.action.value]
 
     def _form_changed(self, _change) -> None:
         if not self._quiet:
