@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -352,3 +353,58 @@ def test_agent_ids_with_slashes_and_dots_stay_inside_the_reports_folder(tmp_path
     assert not (tmp_path / "上级").exists()  # nothing written above the reports folder
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "agent/2026-06/_%E4%B8%8A%E7%BA%A7/zh/report.html" in index
+
+
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+PLANTED_DIGITS = ["13912345678", "13812345678", "13700001111", "01065432100", "075587654321",
+                  "18600002222", "13987654321"]  # fmt: skip
+WRITTEN_NUMBERS = ["+86 139-1234-5678", "１３８１２３４５６７８", "tel:8613700001111",
+                   "010-6543 2100", "(0755) 8765 4321", "186 0000 2222"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_no_artifact_of_published_and_failed_runs_holds_an_unmasked_number(tmp_path, small_tables):
+    """Phone numbers written every way in comments, a failed run whose error quotes one: every
+    file under the reports folder (pages, notebooks, workbooks, CSVs, logs) is scanned."""
+    import openpyxl
+
+    from qaworkbench.data.load import save_center
+    from qaworkbench.reporting.batch import run_agent_batch
+
+    t = {k: v.copy() for k, v in small_tables.items()}
+    items = t["evaluation_items"]
+    fails = items.index[items["result"] == "fail"]
+    for i, pos in enumerate(fails[:60]):
+        items.loc[pos, "comment"] = f"客户{WRITTEN_NUMBERS[i % len(WRITTEN_NUMBERS)]}再次来电"
+    d = tmp_path / "center"
+    save_center(t, d)
+    out = tmp_path / "reports"
+    run_report("weekly", "2026-W24", data=str(d), reports_dir=out)
+    run_report("monthly", "2026-06", data=str(d), reports_dir=out)
+    agents = items.loc[fails[:60], "evaluation_id"].map(
+        t["evaluations"].set_index("evaluation_id")["agent_id"]
+    )
+    run_agent_batch("2026-06", sorted(set(agents))[:2], data=str(d), reports_dir=out)
+    bad = failing_copy(tmp_path, "raise ValueError('customer +86 139 8765 4321 called twice')")
+    with pytest.raises(ReportFailed):
+        run_report("weekly", "2026-W24", data=str(d), reports_dir=out, notebook=bad)
+    scanned, found = 0, {}
+    for f in out.rglob("*"):
+        if not f.is_file():
+            continue
+        if f.suffix == ".xlsx":
+            wb = openpyxl.load_workbook(f, read_only=True)
+            text = " ".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True)
+                            for c in row if c is not None)  # fmt: skip
+        else:
+            text = re.sub(r"data:(image|audio)/[^\"']+", "", f.read_text(errors="replace"))
+        scanned += 1
+        if hits := find_unmasked(text):
+            found[str(f.relative_to(out))] = hits[:3]
+        # independent of the detector: no planted number's digits, whatever the separators
+        flat = re.sub(r"[\s\-()]", "", text.translate(FULL_WIDTH_DIGITS))
+        if raw := [n for n in PLANTED_DIGITS if n in flat]:
+            found[str(f.relative_to(out))] = raw
+    assert found == {}
+    assert scanned >= 15 and (out / ".failed").exists()
+    assert "139****4321" in (out / "runs.jsonl").read_text(encoding="utf-8")  # masked, kept
