@@ -21,7 +21,7 @@ from IPython.display import HTML
 from .. import coaching
 from ..reporting import i18n
 from ..reporting.display import table
-from ..stats import MIN_N, mean_change
+from ..stats import MIN_N, judged, mean_change
 from . import views
 from .charts import interval_chart
 from .views import DashboardData, guarded, header, heading, message, scroll
@@ -183,8 +183,9 @@ def show_agent(
         parts.append(HTML(message(d.t("no_evaluations_agent"), ok=False)))
     if len(trend):
         parts.append(heading(d.t("history")))
-        parts.append(interval_chart(_judged(trend), "month", lang, d.t("history"), False))
-        parts.append(scroll(table(trend[["month", "n", "mean", "lo", "hi"]].pipe(_judged), lang)))
+        trend = judged(trend)  # no interval below MIN_N evaluations: "too few to judge"
+        parts.append(interval_chart(trend, "month", lang, d.t("history"), False))
+        parts.append(scroll(table(trend[["month", "n", "mean", "lo", "hi"]], lang)))
     if len(contacts):
         ded = agent_deductions(d, agent_id, month) if deductions is None else deductions
         parts.append(heading(d.t("deductions_vs_team")))
@@ -216,12 +217,6 @@ def show_agent(
             ["action_id", "updated_at", "updated_by", "action_status", "outcome", "agreed", "due"]
         ]
         parts.append(scroll(table(ups, lang)))
-
-
-def _judged(df: pd.DataFrame) -> pd.DataFrame:
-    from ..stats import judged
-
-    return judged(df)
 
 
 def check_action(lang: str, items, agreed: str, due, who: str, today: date) -> list[str]:
@@ -312,7 +307,7 @@ class CoachingPage:
         month = q.get("month", "")
         if agent and agent not in d.roster.index:
             problems.append(i18n.say("agent_unknown", lang, agent=agent[:40]))
-        if month and not views.valid_month(d, month):
+        if month and not views.valid_month(month):
             problems.append(i18n.say("month_malformed", lang, month=month[:20]))
         elif month and month not in d.months:
             problems.append(i18n.say("month_empty", lang, month=month))

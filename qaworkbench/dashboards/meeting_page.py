@@ -165,7 +165,7 @@ class MeetingPage:
         d, lang = self.d, self.d.language
         month, team = q.get("month", ""), q.get("team", "")
         problems = []
-        if month and not views.valid_month(d, month):
+        if month and not views.valid_month(month):
             problems.append(i18n.say("month_malformed", lang, month=month[:20]))
         elif month and month not in d.months:
             problems.append(i18n.say("month_empty", lang, month=month))

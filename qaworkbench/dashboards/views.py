@@ -351,7 +351,7 @@ def scroll(part: HTML) -> HTML:
     return HTML(f'<div class="qaw-scroll">{part.data}</div>')
 
 
-def valid_month(d: DashboardData, month: str) -> bool:
+def valid_month(month: str) -> bool:
     """Whether ``month`` is written YYYY-MM (the page then says if it has no evaluations)."""
     return bool(MONTH_RE.match(month or ""))
 
