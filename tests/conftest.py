@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -21,6 +23,26 @@ PWC_CSV = PWC / "Call-Center-Dataset.csv"
 SMALL = DemoSpec(
     agents=24, teams=4, chat_teams=1, months=2, contacts_per_day=12, evaluators=3, qa_rate=0.03
 )
+
+
+# Debian's Chromium, driven by Playwright in the page and dashboard tests (`make browser`).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+needs_chromium = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="needs Chromium: `make browser` installs it"
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for the module's tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 # Hypothesis keeps its example database and caches under .hypothesis/ in the working folder:

@@ -133,13 +133,19 @@ def test_the_form_offers_the_agents_own_scorecard_with_the_most_deducted_items_p
     assert not chat_card & set(data.items_of(voice_agent))  # no chat items for a voice agent
 
 
-def test_a_double_click_saves_once_and_the_form_clears(data, store):
+def filled_form(data, store, agreed: str) -> tuple[CoachingPage, str]:
+    """The coaching page on the busiest agent with the new-action form filled in, not saved."""
     page = CoachingPage(data, store)
     agent = busiest(data)
     page.open({"agent": agent})
     page.items.value = page.items.value or (page.items.options[0][1],)
-    page.agreed.value = "每天上班前复习资费口径，班长周五抽听两通"
+    page.agreed.value = agreed
     page.who.value = "李班长"
+    return page, agent
+
+
+def test_a_double_click_saves_once_and_the_form_clears(data, store):
+    page, agent = filled_form(data, store, "每天上班前复习资费口径，班长周五抽听两通")
     page.save.click()
     page.save.click()  # the second click of a double click
     acts = coaching.actions(store, agent)
@@ -182,12 +188,7 @@ def test_bad_form_input_is_refused_in_the_pages_language(data, data_en, store):
 
 
 def test_an_action_is_edited_and_closed_with_who_and_when_kept(data, store):
-    page = CoachingPage(data, store)
-    agent = busiest(data)
-    page.open({"agent": agent})
-    page.items.value = page.items.value or (page.items.options[0][1],)
-    page.agreed.value = "复习资费口径"
-    page.who.value = "李班长"
+    page, agent = filled_form(data, store, "复习资费口径")
     page.save.click()
     action_id = int(coaching.actions(store, agent)["action_id"].iat[0])
     assert page.action.value == action_id  # the newest action is chosen

@@ -3,7 +3,6 @@ headless Chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -19,15 +18,12 @@ import pytest
 
 from qaworkbench.privacy import find_unmasked
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+from .conftest import needs_chromium
+
 QAW = [sys.executable, "-m", "qaworkbench.cli"]
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="needs Chromium: `make browser` installs it"
-    ),
+    needs_chromium,
 ]
 
 
@@ -104,16 +100,6 @@ def servers(tmp_path_factory, center_copy, recorded):
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def open_page(browser, url: str, ready: str, width: int = 1300):

@@ -3,20 +3,17 @@ the published reports, the reports' index and the dashboards' views, read in Chr
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from qaworkbench.data.load import save_center
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking"]  # fmt: skip
+from .conftest import needs_chromium
+
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Chromium: `make browser`"),
+    needs_chromium,
 ]
 XSS = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(2)</script>"
@@ -38,16 +35,6 @@ def hostile(tmp_path_factory, small_tables) -> Path:
     d = tmp_path_factory.mktemp("hostile") / "center"
     save_center(t, d)
     return d
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def read(browser, url: str | None = None, content: str | None = None) -> tuple[list, str]:

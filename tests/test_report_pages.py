@@ -9,7 +9,6 @@ bottom-line cases) as computed independently here; every page must hold one lang
 from __future__ import annotations
 
 import re
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -21,9 +20,8 @@ from qaworkbench.reporting.runner import run_report
 from qaworkbench.scoring.scorecard import scorecard_versions
 from qaworkbench.stats import clustered_intervals
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+from .conftest import CHROMIUM, CHROMIUM_ARGS
+
 CASES = [("weekly", "2026-W24"), ("monthly", "2026-06")]
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
@@ -38,7 +36,7 @@ def pages(tmp_path_factory, small_dir):
     shots = tmp_path_factory.mktemp("shots")
     read = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         for kind, period in CASES:
             for lang in ("zh", "en"):

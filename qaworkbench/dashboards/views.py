@@ -189,8 +189,8 @@ class DashboardData:
         self.regular = self.regular.astype({"agent_id": "category", "month": "category"})
         self.chats = self._chats(source, center)
         self.monthly = {  # only the tables the meeting shows: each kernel holds them
-            m: {k: v for k, v in build("monthly", source, m, language=language, center=center)
-                .tables.items() if k in MEETING_TABLES}
+            m: {k: v for k, v in build("monthly", source, m, language=language, center=center,
+                                       scored=raw).tables.items() if k in MEETING_TABLES}
             for m in self.months[-12:]
         }  # fmt: skip
         # every kernel of the session holds this object: keep only what the pages read

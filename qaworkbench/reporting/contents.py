@@ -81,8 +81,11 @@ class ReportContext:
 def build(
     kind: str, source: str | Path, period: str, *, team: str = "", language: str = "zh", agent_id: str = "",
     center: Center | None = None, samples_dir: str | Path | None = None,
+    scored: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> ReportContext:  # fmt: skip
-    """Compute a report's tables: ``kind`` weekly (ISO week), monthly (month) or agent (month)."""
+    """Compute a report's tables: ``kind`` weekly (ISO week), monthly (month) or agent (month).
+    ``scored``: ``scoring.score_evaluations`` of ``center``, when a caller building several
+    periods has it already."""
     if kind not in KINDS:
         raise ValueError(f"report kind must be one of {KINDS}, not {kind!r}")
     i18n.t("weekly", language)  # validates the language
@@ -92,7 +95,10 @@ def build(
     if kind != "weekly" and p.kind != "month":
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
     center = center or report_center(source)
-    scored = scoring.score_evaluations(center.evaluations, center.evaluation_items, center.appeals)
+    if scored is None:
+        scored = scoring.score_evaluations(
+            center.evaluations, center.evaluation_items, center.appeals
+        )
     st = score_period(center, p, scored=scored)
     before = previous(p)
     prev = scored[0][
