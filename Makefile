@@ -26,7 +26,7 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 
 env: $(ENV_STAMP) ## Create .venv and install the locked environment
 
-$(DEMO_STAMP): $(ENV_STAMP) qaworkbench/demo.py templates/scorecards/hotline_voice.yaml templates/scorecards/online_chat.yaml
+$(DEMO_STAMP): $(ENV_STAMP) qaworkbench/demo.py qaworkbench/demo_conversations.py templates/scorecards/hotline_voice.yaml templates/scorecards/online_chat.yaml
 	$(BIN)/qaw demo --out $(DEMO) --force
 	@touch $@
 
@@ -34,6 +34,7 @@ demo: $(DEMO_STAMP) ## Build the demo center into data/demo (if missing or outda
 
 report: $(DEMO_STAMP) ## Set up, build the demo center, then its latest weekly and monthly reports
 	$(BIN)/qaw validate $(DEMO)
+	$(BIN)/qaw autoqa --month 2026-10 --data $(DEMO)
 	$(BIN)/qaw sample --month 2026-10 --plan hotline --data $(DEMO) --force  # the demo may have been rebuilt
 	$(BIN)/qaw score --month 2026-10 --data $(DEMO)
 	$(BIN)/qaw report weekly --period 2026-W43 --data $(DEMO)

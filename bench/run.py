@@ -180,6 +180,26 @@ CASES: dict[str, Case] = {
         "report_floor",
         120.0,
     ),
+    "autoqa_floor": Case(
+        "floor: read the month's chat messages and transcripts (Parquet, pyarrow), no checks",
+        _timed(
+            "import pyarrow.parquet as pq",
+            f"m = pq.read_table({str(MONTH / 'chat_messages.parquet')!r}); "
+            f"t = pq.read_table({str(MONTH / 'transcripts.parquet')!r})",
+        ),
+    ),
+    "autoqa_month": Case(
+        "auto-QA of every chat (all its messages) and transcript of a 2,000-agent month "
+        "(`qaw autoqa`): read, segment, match, time, agreement with the evaluators, write",
+        _timed(
+            "from qaworkbench.cli import main",
+            f"main(['autoqa', '--month', '2026-05', '--data', {str(MONTH)!r}], "
+            "standalone_mode=False)",
+        ),
+        "autoqa_floor",
+        60.0,
+        2048,
+    ),
 }
 
 
@@ -191,7 +211,8 @@ def ensure_data(codes: list[str]) -> None:
     """Build the benchmark centers the chosen cases (their ``codes``) read, once, and warm the
     history cache "sample_month" reads."""
     if not any(str(TWO) in c for c in codes):  # the two-month centers (Parquet and CSV)
-        if not (MONTH / "contacts.parquet").exists():
+        # a month built before the demo wrote every chat's messages and transcripts is rebuilt
+        if not (MONTH / "transcripts.parquet").exists():
             subprocess.run([*_DEMO, "--out", str(MONTH), "--months", "1"], check=True)
         return
     demo = _DEMO
@@ -215,7 +236,7 @@ def ensure_data(codes: list[str]) -> None:
         subprocess.run([PY, "-c", convert], check=True)
     warm_csv = warm.replace(repr(str(TWO)), repr(str(TWO_CSV)))
     subprocess.run([PY, "-c", warm_csv], check=True)
-    if not (MONTH / "contacts.parquet").exists():
+    if not (MONTH / "transcripts.parquet").exists():
         subprocess.run([*demo, "--out", str(MONTH), "--months", "1"], check=True)
 
 

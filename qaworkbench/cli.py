@@ -352,6 +352,67 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     click.echo(f"\ntables written to {out}/ (CSV per table, scores-{p.label}.xlsx)")
 
 
+@main.command()
+@click.option("--month", "period", required=True, help="Month (2026-10) or ISO week (2026-W43).")
+@DATA_OPTION
+@click.option(
+    "--rules",
+    default="hotline",
+    show_default=True,
+    help="Auto-QA rule set (YAML path or name in templates/autoqa).",
+)
+def autoqa(period: str, data: str, rules: str) -> None:
+    """Check every chat and call transcript of a period against the auto-QA rules (自动质检).
+
+    Keeps one result per contact and rule (pass / fail / n/a, with the evidence, masked) in
+    <data>/autoqa/<period>.parquet, and prints coverage, each rule's fail rate and how well it
+    agrees with the evaluators. Automatic results never enter scores, pay or penalties.
+    """
+    from .autoqa import (
+        advisory_rules,
+        agreement_for,
+        check_month,
+        load_ruleset,
+        results_path,
+        save_results,
+    )  # fmt: skip
+    from .autoqa.rates import coverage, rule_rates
+    from .autoqa.run import answered_counts
+    from .data.load import load_center
+    from .periods import parse_period
+
+    t0 = time.perf_counter()
+    p = parse_period(period)
+    rs = load_ruleset(rules)
+    path = results_path(data, p)
+    res = check_month(data, p, rs)
+    if res.empty:
+        click.echo(f"{p.label}: no chat messages or transcripts of this period's contacts")
+        return
+    save_results(res, path, rs)
+    center = load_center(data, tables=("evaluations", "evaluation_items"))
+    answered = answered_counts(data, p)
+    agree = agreement_for(res, center, rs)
+    rates = rule_rates(res, advisory_rules(agree))
+    for r in coverage(res, answered).itertuples():
+        click.echo(
+            f"{r.channel}: {r.checked:,d} of {r.answered:,d} answered contacts checked ({r.share:.1%})"
+        )
+    click.echo(
+        f"\n{'rule':24s} {'item':6s} {'channel':7s} {'fail rate':>17s} {'kappa vs evaluators':>26s}"
+    )
+    merged = rates.merge(
+        agree, on=["rule_id", "item_id", "channel"], how="left", suffixes=("", "_a")
+    )
+    for r in merged.itertuples():
+        kappa = "not compared" if r.n_a != r.n_a or not r.n_a else (
+            f"{r.kappa:.2f} ({r.kappa_lo:.2f}-{r.kappa_hi:.2f}), n={int(r.n_a)}")  # fmt: skip
+        flag = "  advisory" if r.advisory else ""
+        click.echo(f"{r.rule_id:24s} {r.item_id:6s} {r.channel:7s} "
+                   f"{r.rate:>6.1%} ({r.lo:.1%}-{r.hi:.1%}) {kappa:>26s}{flag}")  # fmt: skip
+    click.echo(f"\n{len(res):,d} results written to {path} in {time.perf_counter() - t0:.1f} s")
+
+
 def _sample_dir(out: Path | None, month: str) -> Path:
     from .config import REPORTS_DIR
 

@@ -10,6 +10,7 @@ TEMPLATES_DIR = PROJ_ROOT / "templates"
 MAPPINGS_DIR = TEMPLATES_DIR / "mappings"
 SCORECARDS_DIR = TEMPLATES_DIR / "scorecards"
 SAMPLING_DIR = TEMPLATES_DIR / "sampling"
+AUTOQA_DIR = TEMPLATES_DIR / "autoqa"
 DATA_DIR = Path(os.environ.get("QAW_DATA_DIR", PROJ_ROOT / "data"))
 DEMO_DIR = DATA_DIR / "demo"
 REPORTS_DIR = Path(os.environ.get("QAW_REPORTS_DIR", PROJ_ROOT / "reports"))

@@ -107,7 +107,7 @@ class DemoSpec:
     evaluators: int = 8
     seed: int = 20261121
     qa_rate: float = 0.01  # share of an agent's contacts evaluated per month
-    full_messages: bool = False  # messages for every chat, not only those QA reads
+    full_messages: bool = True  # messages for every chat (False: complaints and a 5% sample)
 
 
 def build(spec: DemoSpec = DemoSpec()) -> dict[str, pd.DataFrame]:
@@ -122,7 +122,9 @@ def build(spec: DemoSpec = DemoSpec()) -> dict[str, pd.DataFrame]:
     evaluations, items = _evaluations(rng, spec, contacts, latent, evaluators, cards, start, end)
     complaints = _complaints(rng, contacts, end)
     appeals = _appeals(rng, evaluations, items, end)
-    messages = _messages(rng, spec, contacts, evaluations, items)
+    messages, transcripts = _messages(
+        spec, contacts, latent, {"chat": cards["chat"], "voice": cards["voice"]}, start
+    )
     events = _penalty_events(rng, contacts)
     return {
         "agents": agents,
@@ -133,6 +135,7 @@ def build(spec: DemoSpec = DemoSpec()) -> dict[str, pd.DataFrame]:
         "complaints": complaints,
         "appeals": appeals,
         "chat_messages": messages,
+        "transcripts": transcripts,
         "penalty_events": events,
     }
 
@@ -442,19 +445,8 @@ def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> p
             continue
         meta = card.items()
         n_ev, n_it = len(sub), len(meta)
-        skill = lat.loc[sub["agent_id"], "skill"].to_numpy()
-        # New hires improve over their first months; everyone improves a little after coaching.
-        months_in = ((sub["start_time"] - pd.Timestamp(start)).dt.days / 30.0).to_numpy()
-        is_new = lat.loc[sub["agent_id"], "new"].to_numpy()
-        skill = skill + 0.05 * months_in + np.where(is_new, 0.15 * months_in, 0)
+        true_fail, na = true_faults(lat, sub, meta, start)
         len_ = np.array([leniency[e] for e in sub["evaluator_id"]])
-        diff = np.array([ITEM_DIFFICULTY[i] for i in meta["item_id"]])
-        # The contact's "true" faults come from the contact; evaluators flip some.
-        seeds = sub["contact_id"].str.slice(1).astype(int).to_numpy()
-        u = _contact_uniform(seeds, n_it)
-        logit = diff[None, :] - 1.1 * skill[:, None]
-        p_true = 1 / (1 + np.exp(-logit))
-        true_fail = u < p_true
         acc = np.array([accuracy[e] for e in sub["evaluator_id"]])
         flip = rng.random((n_ev, n_it)) < acc[:, None]
         harsh = rng.random((n_ev, n_it)) < np.clip(-len_, 0, None)[:, None] * 0.08
@@ -462,7 +454,6 @@ def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> p
         crit = meta["critical"].to_numpy()[None, :]
         fail = (true_fail ^ (flip & ~crit)) | (harsh & ~crit)  # nobody mis-marks a bottom line
         fail &= ~(soft & true_fail & ~crit)
-        na = meta["na_allowed"].to_numpy()[None, :] & (_contact_uniform(seeds + 7, n_it) < 0.35)
         fail &= ~na
         result = np.where(na, "na", np.where(fail, "fail", "pass"))
         pts = np.where(fail, meta["points"].to_numpy()[None, :], 0.0)
@@ -489,6 +480,26 @@ def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> p
     out = pd.concat(frames, ignore_index=True)
     out = out.sort_values(["evaluation_id", "item_id"], kind="stable", ignore_index=True)
     return out.astype({"evaluation_id": "str", "item_id": "str", "result": "str", "comment": "str"})
+
+
+def true_faults(
+    lat: pd.DataFrame, contacts: pd.DataFrame, meta: pd.DataFrame, start
+) -> tuple[np.ndarray, np.ndarray]:
+    """The faults each contact truly has, per scorecard item (contacts x items), and which
+    items do not apply: fixed by the contact and its agent's skill, so evaluators and the
+    demo's conversations see the same truth. ``lat``: latent agent traits by agent_id."""
+    n_it = len(meta)
+    skill = lat.loc[contacts["agent_id"], "skill"].to_numpy()
+    # New hires improve over their first months; everyone improves a little after coaching.
+    months_in = ((contacts["start_time"] - pd.Timestamp(start)).dt.days / 30.0).to_numpy()
+    is_new = lat.loc[contacts["agent_id"], "new"].to_numpy()
+    skill = skill + 0.05 * months_in + np.where(is_new, 0.15 * months_in, 0)
+    diff = np.array([ITEM_DIFFICULTY[i] for i in meta["item_id"]])
+    seeds = contacts["contact_id"].str.slice(1).astype(int).to_numpy()
+    u = _contact_uniform(seeds, n_it)
+    p_true = 1 / (1 + np.exp(-(diff[None, :] - 1.1 * skill[:, None])))
+    na = meta["na_allowed"].to_numpy()[None, :] & (_contact_uniform(seeds + 7, n_it) < 0.35)
+    return (u < p_true) & ~na, na
 
 
 def _contact_uniform(seeds: np.ndarray, k: int) -> np.ndarray:
@@ -547,66 +558,52 @@ def _appeals(rng, evaluations, items, end) -> pd.DataFrame:
     ).astype({"evaluation_id": "str", "item_id": "str", "decision": "str"})
 
 
-_GREET = "您好，很高兴为您服务！请问有什么可以帮您？"
-_CLOSE = "感谢您的耐心等待，请问还有其他可以帮您的吗？祝您生活愉快！"
-_CUSTOMER = [
-    "你好，我想查一下这个月的话费",
-    "我的宽带从昨天开始就上不了网",
-    "我想换一个便宜点的套餐",
-    "为什么这个月多扣了二十块钱？",
-    "积分怎么兑换流量？",
-    "我要办理停机保号",
-]
-_AGENT = [
-    "好的，请您提供一下机主姓名和身份证后四位，我帮您核实。",
-    "已为您查询到，本月话费为{}元，其中套餐费{}元。",
-    "我帮您查询一下，请稍等。",
-    "已为您提交报修工单，师傅会在24小时内联系您。",
-    "这边为您推荐几款适合您的套餐。",
-]
-_FORBIDDEN = "这个我不清楚，你自己去营业厅问吧。"
+def _messages(spec: DemoSpec, contacts, latent, cards, start) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Messages for every answered chat (or, without ``full_messages``, the chats QA reads)
+    and transcripts for a share of the calls, with each contact's true faults planted."""
+    from .demo_conversations import TRANSCRIBED, conversations
 
-
-def _messages(rng, spec: DemoSpec, contacts, evaluations, items) -> pd.DataFrame:
-    chats = contacts[
-        (contacts["channel"] == "chat").to_numpy()
-        & contacts["answered"].fillna(False).to_numpy(bool)
-    ]
-    if not spec.full_messages:  # the chats QA reads: evaluated or complained about
-        keep = chats["contact_id"].isin(evaluations["contact_id"]) | chats["complaint"].fillna(
-            False
-        )
-        chats = chats[keep.to_numpy(bool)]
-    forbidden = set(
-        evaluations.loc[
-            evaluations["evaluation_id"].isin(
-                items.loc[
-                    (items["item_id"] == "CH07") & (items["result"] == "fail"), "evaluation_id"
+    lat = latent.set_index("agent_id")
+    answered = contacts[contacts["answered"].fillna(False).to_numpy(bool)]
+    seeds = answered["contact_id"].str.slice(1).astype(int).to_numpy()
+    out = []
+    for channel, card in cards.items():
+        sub = answered[(answered["channel"] == channel).to_numpy()]
+        if channel == "voice":
+            sub = sub[
+                _contact_uniform(seeds[(answered["channel"] == channel).to_numpy()] + 11, 1)[:, 0]
+                < TRANSCRIBED
+            ]
+        elif not spec.full_messages:
+            sub = sub[sub["complaint"].fillna(False).to_numpy(bool)
+                      | (_contact_uniform(sub["contact_id"].str.slice(1).astype(int).to_numpy() + 11, 1)[:, 0] < 0.05)]  # fmt: skip
+        meta = card.items()
+        truth, na = true_faults(lat, sub, meta, start)
+        col = {i: k for k, i in enumerate(meta["item_id"])}
+        f = {kind: truth[:, col[item]] for kind, item in FAULT_ITEMS[channel].items()}
+        if channel == "chat":
+            f["lookup_na"] = na[:, col["CH03"]]
+        else:  # one listening fault: the customer repeats, or the agent talks over them
+            half = (
+                _contact_uniform(sub["contact_id"].str.slice(1).astype(int).to_numpy() + 13, 1)[
+                    :, 0
                 ]
-            ),
-            "contact_id",
-        ]
-    )
-    rows = []
-    for cid, t0, talk in zip(
-        chats["contact_id"], chats["start_time"], chats["talk_s"], strict=True
-    ):
-        k = int(rng.integers(3, 7))
-        gaps = np.cumsum(rng.uniform(5, 60, 2 * k + 2))
-        gaps = gaps / gaps[-1] * max(float(talk), 60.0)
-        texts = [("customer", _CUSTOMER[int(rng.integers(len(_CUSTOMER)))]), ("agent", _GREET)]
-        for _ in range(k):
-            line = _AGENT[int(rng.integers(len(_AGENT)))].format(int(rng.integers(30, 200)), 58)
-            texts += [("customer", "好的"), ("agent", line)]
-        if cid in forbidden:
-            texts.insert(3, ("agent", _FORBIDDEN))
-        texts.append(("agent", _CLOSE))
-        for seq, (sender, text) in enumerate(texts[: len(gaps)], start=1):
-            rows.append((cid, seq, sender, t0 + pd.Timedelta(seconds=float(gaps[seq - 1])), text))
-    out = pd.DataFrame(rows, columns=["conversation_id", "seq", "sender", "timestamp", "text"])
-    out["timestamp"] = out["timestamp"].astype("datetime64[us]").dt.floor("s")
-    out["seq"] = out["seq"].astype("float64")
-    return out.astype({"conversation_id": "str", "sender": "str", "text": "str"})
+                < 0.5
+            )
+            f["talk_over"] = f["repeat"] & half
+            f["repeat"] = f["repeat"] & ~half
+        out.append(conversations(sub, f, channel, spec.seed + (1 if channel == "chat" else 2)))
+    return out[0], out[1]
+
+
+# The fault kinds the demo plants in conversations, per channel: kind -> scorecard item.
+FAULT_ITEMS = {
+    "chat": {"first": "CH01", "average": "CH02", "lookup": "CH03", "greeting": "CH04",
+             "closing": "CH05", "you": "CH06", "forbidden": "CH07", "rhetoric": "CH08",
+             "repeat": "CH09", "hurry": "CH10"},
+    "voice": {"greeting": "NRM01", "closing": "NRM02", "you": "NRM03", "forbidden": "ATT04",
+              "rhetoric": "SKL04", "repeat": "ATT03", "hurry": "SKL03", "silence": "NRM05"},
+}  # fmt: skip
 
 
 def _penalty_events(rng, contacts) -> pd.DataFrame:

@@ -327,3 +327,36 @@ def _ndtri(p: float) -> float:
     from scipy.special import ndtri
 
     return float(ndtri(p))
+
+
+def wilson(k: np.ndarray | float, n: np.ndarray | float, level: float = 0.95) -> tuple:
+    """Wilson score interval of a share k/n (lo, hi as shares; NaN where n = 0). Keeps to
+    0-1 and covers near 0 and 1, where most violation rates and agreement shares sit."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = _ndtri(0.5 + level / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        den = 1 + z**2 / n
+        mid = (p + z**2 / (2 * n)) / den
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
+    lo = np.where(k == 0, 0.0, np.clip(mid - half, 0, 1))  # exact at the ends
+    hi = np.where(k == n, 1.0, np.clip(mid + half, 0, 1))
+    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
+
+
+def cohen_kappa(tp: int, fp: int, fn: int, tn: int, level: float = 0.95) -> tuple:
+    """Cohen's kappa of two yes/no raters from their 2x2 counts, with a ``level`` interval
+    (large-sample standard error sqrt(po (1 - po) / (n (1 - pe)^2)), clipped to -1..1).
+    NaN when n = 0 or when both raters say the same thing every time (pe = 1)."""
+    n = tp + fp + fn + tn
+    if n == 0:
+        return np.nan, np.nan, np.nan
+    po = (tp + tn) / n
+    pe = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / n**2
+    if pe >= 1:
+        return np.nan, np.nan, np.nan
+    kappa = (po - pe) / (1 - pe)
+    se = np.sqrt(po * (1 - po) / (n * (1 - pe) ** 2))
+    z = _ndtri(0.5 + level / 2)
+    return kappa, max(-1.0, kappa - z * se), min(1.0, kappa + z * se)

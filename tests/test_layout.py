@@ -23,8 +23,8 @@ SHARED = {
     "spreadsheet",
     "periods",
 }
-STAGES = ["data", "scoring", "sampling", "coaching", "reporting", "dashboards"]
-TOP = {"demo", "cli", ""}  # "" is qaworkbench/__init__.py, the public API
+STAGES = ["data", "scoring", "autoqa", "sampling", "coaching", "reporting", "dashboards"]
+TOP = {"demo", "demo_conversations", "cli", ""}  # "" is qaworkbench/__init__.py, the public API
 
 
 def _modules() -> dict[str, Path]:

@@ -137,3 +137,19 @@ def test_unknown_encoding_is_a_clear_error(tmp_path):
     path.write_bytes(b"contact_id\n" + bytes([0x81, 0x20, 0xFF, 0x0A]))
     with pytest.raises(ValidationError, match="readable text"):
         load_table(path)
+
+
+def test_a_gbk_file_whose_lines_read_as_utf8_by_chance_is_one_encoding(tmp_path):
+    """谢谢 in GBK (d0 bb d0 bb) is valid UTF-8 ("лл"): a GBK chat export with such a line
+    first is still one encoding, not a mixed file."""
+    from qaworkbench.data.load import load_table
+
+    assert "谢谢".encode("gbk").decode("utf-8") == "лл"
+    rows = "conversation_id,seq,sender,timestamp,text\n" + "".join(
+        f"C1,{i},customer,2026-05-01 10:00:0{i},{t}\n"
+        for i, t in enumerate(["谢谢", "我想查一下话费", "好的"], start=1)
+    )
+    path = tmp_path / "chat_messages.csv"
+    path.write_bytes(rows.encode("gb18030"))
+    df, _ = load_table(path, "chat_messages")
+    assert df["text"].tolist() == ["谢谢", "我想查一下话费", "好的"]

@@ -196,6 +196,8 @@ def show_agent(
         parts.append(scroll(table(contacts, lang)))
         parts.append(heading(d.t("transcripts")))
         parts.append(HTML(evidence_html(d, contacts, recordings)))
+    parts.append(heading(d.t("autoqa_findings")))
+    parts.append(autoqa_findings(d, agent_id, month))
     parts.append(heading(d.t("coaching")))
     if acts.empty:
         parts.append(HTML(f"<p><em>{d.t('none')}</em></p>"))
@@ -217,6 +219,29 @@ def show_agent(
             ["action_id", "updated_at", "updated_by", "action_status", "outcome", "agreed", "due"]
         ]
         parts.append(scroll(table(ups, lang)))
+
+
+def autoqa_findings(d: DashboardData, agent_id: str, month: str) -> HTML:
+    """The agent's auto-QA violations of the month with their evidence (masked quotes), the
+    violation rate with its interval, advisory rules marked."""
+    lang = d.language
+    r = d.autoqa_rates
+    r = r[(r["agent_id"] == agent_id) & (r["month"] == month)]
+    if r.empty:
+        return HTML(f"<p><em>{_html.escape(d.t('autoqa_none'))}</em></p>")
+    row = r.iloc[0]
+    if pd.isna(row["rate"]):  # no rule agrees well enough with the evaluators yet
+        line = i18n.say("autoqa_agent_advisory", lang, n=int(row["checked"]))
+    else:
+        line = i18n.say("autoqa_agent", lang, n=int(row["checked"]), k=int(row["violations"]),
+                        rate=f"{row['rate']:.1%}", lo=f"{row['lo']:.1%}", hi=f"{row['hi']:.1%}")  # fmt: skip
+    f = d.autoqa
+    f = f[(f["agent_id"] == agent_id) & (f["month"] == month)]
+    shown = f.assign(trust=f["advisory"].map({True: "advisory", False: "counted"}))[
+        ["contact_id", "rule", "seq", "quote", "trust"]
+    ].sort_values(["trust", "contact_id", "seq"], kind="stable")
+    return HTML(f'<p class="qaw-note">{_html.escape(line)}</p>'
+                + scroll(table(shown, lang, split=False)).data)  # fmt: skip
 
 
 def check_action(lang: str, items, agreed: str, due, who: str, today: date) -> list[str]:

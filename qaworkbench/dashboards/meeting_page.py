@@ -17,6 +17,7 @@ from IPython.display import HTML
 from .. import coaching
 from ..periods import parse_period, previous
 from ..reporting import display, i18n
+from ..reporting.autoqa_tables import autoqa_note
 from ..reporting.contents import CHART_ROWS, _period_text
 from ..reporting.display import table
 from ..stats import pareto
@@ -76,6 +77,13 @@ def show_meeting(parts: list, d: DashboardData, month: str, store=None) -> None:
         parts.append(HTML(f"<p><em>{_html.escape(d.t('no_plan'))}</em></p>"))
     else:
         parts.append(scroll(table(tables["completion"], lang)))
+    parts.append(heading(d.t("autoqa_coverage")))
+    parts.append(HTML(f'<p class="qaw-note">{_html.escape(autoqa_note(lang))}</p>'))
+    parts.append(scroll(table(tables["autoqa_coverage"], lang)))
+    parts.append(heading(d.t("autoqa"), 4))
+    parts.append(scroll(table(tables["autoqa"], lang)))
+    parts.append(heading(d.t("autoqa_teams"), 4))
+    parts.append(scroll(table(tables["autoqa_teams"], lang, split=False)))
 
 
 def team_pareto(d: DashboardData, month: str, team: str) -> pd.DataFrame:

@@ -28,9 +28,9 @@ from ..reporting.contents import build, report_center
 from ..scoring.scorecard import scorecard_versions
 from ..stats import score_intervals
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 MEETING_TABLES = ("headline", "team_scores", "leniency", "calibration", "section_alpha", "status",
-                  "completion")  # fmt: skip  # bump when DashboardData's attributes change: older caches are rebuilt
+                  "completion", "autoqa_coverage", "autoqa", "autoqa_teams")  # fmt: skip  # bump when DashboardData's attributes change: older caches are rebuilt
 REQUEST_ATTEMPTS = 5  # tries to receive the request's details in a pre-heated kernel
 KEEPALIVE_S = 120  # a pre-heated kernel shows activity this often (the cull waits far longer)
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -188,6 +188,7 @@ class DashboardData:
         self.team_card = team_cards.to_dict()
         self.regular = self.regular.astype({"agent_id": "category", "month": "category"})
         self.chats = self._chats(source, center)
+        self.autoqa, self.autoqa_rates = self._autoqa(source, center, language)
         self.monthly = {  # only the tables the meeting shows: each kernel holds them
             m: {k: v for k, v in build("monthly", source, m, language=language, center=center,
                                        scored=raw).tables.items() if k in MEETING_TABLES}
@@ -210,7 +211,14 @@ class DashboardData:
             present = present_tables(source)
             if "chat_messages" not in present:
                 return {}
-            msgs, _ = load_table(present["chat_messages"], "chat_messages", allow_empty=True)
+            path = Path(present["chat_messages"])
+            if path.suffix == ".parquet":  # only the evaluated chats' messages reach memory
+                import pyarrow.parquet as pq
+
+                ids = center.evaluations["contact_id"].astype(str).unique().tolist()
+                msgs = pq.read_table(path, filters=[("conversation_id", "in", ids)]).to_pandas()
+            else:
+                msgs, _ = load_table(path, "chat_messages", allow_empty=True)
         if msgs is None or msgs.empty:
             return {}
         msgs = msgs[msgs["conversation_id"].isin(center.evaluations["contact_id"])]
@@ -222,6 +230,42 @@ class DashboardData:
                 (r.timestamp.strftime("%H:%M:%S"), str(r.sender), text)
             )
         return out
+
+    @staticmethod
+    def _autoqa(source, center, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Every month's auto-QA violations (masked evidence, rule names in ``lang``, advisory
+        marked) and each agent's violation rate per month, from ``<data>/autoqa/``."""
+        from ..autoqa import advisory_rules, agreement_for, load_ruleset
+        from ..autoqa.rates import violation_rates
+        from ..data.readers import is_url
+
+        folder = Path(source) / "autoqa" if not is_url(source) else None
+        found, rates = [], []
+        if folder is not None and folder.is_dir():
+            rules = load_ruleset()
+            for path in sorted(folder.glob("????-??.parquet")):
+                res = pd.read_parquet(path)
+                advisory = advisory_rules(agreement_for(res, center, rules))
+                month = path.stem
+                checked = res.groupby("agent_id")["contact_id"].nunique().rename("checked")
+                counted = violation_rates(res, ["agent_id"], advisory).set_index("agent_id")
+                rates.append(counted.drop(columns="n").join(checked, how="right")
+                             .reset_index().assign(month=month))  # fmt: skip
+                fails = res[res["result"] == "fail"].copy()
+                fails["advisory"] = [(r, c) in advisory for r, c in
+                                     zip(fails["rule_id"], fails["channel"], strict=True)]  # fmt: skip
+                fails["rule"] = [rules.rule(r).label(lang) for r in fails["rule_id"]]
+                found.append(
+                    fails.assign(month=month)[
+                        ["month", "agent_id", "contact_id", "rule", "seq", "quote", "advisory"]
+                    ]
+                )
+        cols = ["month", "agent_id", "contact_id", "rule", "seq", "quote", "advisory"]
+        found_df = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=cols)
+        found_df = found_df.astype({"month": "category", "agent_id": "category"})
+        rates_df = pd.concat(rates, ignore_index=True) if rates else pd.DataFrame(
+            columns=["agent_id", "violations", "rate", "lo", "hi", "checked", "month"])  # fmt: skip
+        return found_df, rates_df
 
     @classmethod
     def cached(cls, source: str | Path, language: str = "zh") -> DashboardData:

@@ -186,6 +186,17 @@ def _fatal(name: str, row: int | None, expected: str) -> Raw:
     return Raw(pd.DataFrame(), 2, name, [Problem(name, row, None, expected, fatal=True)])
 
 
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _utf8_rows_among(data: bytes) -> int | None:
     """In a file that is not UTF-8 as a whole: the first line that is not UTF-8, when other
     lines with non-ASCII text are (a file that mixes encodings), else None."""
@@ -194,10 +205,14 @@ def _utf8_rows_among(data: bytes) -> int | None:
         if line.isascii():
             continue
         try:
-            line.decode("utf-8")
-            utf8_seen = True
+            text = line.decode("utf-8")
         except UnicodeDecodeError:
             first_bad = first_bad or i
+            continue
+        # GBK bytes are sometimes valid UTF-8 by chance (谢谢 reads as "лл"): a line is UTF-8
+        # evidence only when it reads as Chinese in UTF-8, or cannot be GB18030
+        if _CJK.search(text) or not _decodes(line, "gb18030"):
+            utf8_seen = True
         if utf8_seen and first_bad:
             return first_bad
     return None

@@ -228,7 +228,25 @@ CHAT_MESSAGES = Table(
     key=("conversation_id", "seq"),
     references={"conversation_id": ("contacts", "contact_id")},
     optional=True,
-    without="chat transcripts are not shown with chat evaluations",
+    without="chat transcripts are not shown with chat evaluations and chats are not auto-checked",
+)
+
+TRANSCRIPTS = Table(
+    "transcripts",
+    "Speech-to-text transcripts of calls (optional): one row per turn, as a center's "
+    "speech analytics exports them. Offsets are seconds from the start of the call.",
+    (
+        C("contact_id", "id", doc="the call's contact_id"),
+        C("turn", "number", doc="turn order within the call, from 1"),
+        C("speaker", "category", values=SENDERS),
+        C("start_s", "duration", doc="when the turn starts, s from the start of the call"),
+        C("end_s", "duration", doc="when the turn ends, s from the start of the call"),
+        C("text", "text", free_text=True),
+    ),
+    key=("contact_id", "turn"),
+    references={"contact_id": ("contacts", "contact_id")},
+    optional=True,
+    without="calls are not auto-checked (no wording, silence or talk-over checks)",
 )
 
 PENALTY_EVENTS = Table(
@@ -275,6 +293,7 @@ TABLES: dict[str, Table] = {
         COMPLAINTS,
         APPEALS,
         CHAT_MESSAGES,
+        TRANSCRIPTS,
         PENALTY_EVENTS,
     )
 }
@@ -289,6 +308,7 @@ LOAD_ORDER = (
     "complaints",
     "appeals",
     "chat_messages",
+    "transcripts",
     "penalty_events",
 )
 

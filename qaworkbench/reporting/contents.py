@@ -34,6 +34,7 @@ from ..scoring.scorecard import scorecard_versions
 from ..stats import MIN_AGENTS, MIN_N, judged
 from . import display as display_
 from . import effects, evaluators, evidence, i18n, pageone
+from .autoqa_tables import autoqa_note, autoqa_tables
 
 KINDS = ("weekly", "monthly", "agent")
 # An agent score as reports show it: n, mean, 95% interval, pooled score and its rank.
@@ -117,6 +118,7 @@ def build(
         ctx.tables.pop("_status")
     elif kind == "monthly":
         ctx.tables = _monthly(center, st, prev, p, team, language, samples_dir, scored[0])
+        ctx.tables |= autoqa_tables(source, center, p, team, language)
     else:
         shared = archive_data(center, st, p, language, scored[0])
         ctx.tables = archive_tables(shared, agent_id)
@@ -469,6 +471,7 @@ SECTION_TITLES = {
     "appeals": "appeals", "status": "status", "actions": "actions", "recordings": "recordings",
     "history": "history", "recurring": "recurring", "notes": "notes", "coaching": "coaching",
     "headline": "headline", "section_alpha": "section_alpha",
+    "autoqa_coverage": "autoqa_coverage", "autoqa": "autoqa", "autoqa_teams": "autoqa_teams",
 }  # fmt: skip
 
 
@@ -533,6 +536,8 @@ def section(ctx: ReportContext, key: str) -> None:
     notes = {"leniency": "leniency_note", "actions": "actions_note"}
     if key in notes:
         display(HTML(f'<p class="qaw-note">{i18n.t(notes[key], lang)}</p>'))
+    if key == "autoqa_coverage":
+        display(HTML(f'<p class="qaw-note">{autoqa_note(lang)}</p>'))
     if key in ("team_scores", "agent_scores", "coach"):
         display(HTML(f'<p class="qaw-note">{i18n.t("interval_note", lang)} '
                      f'{i18n.say("min_n_note", lang, agent_n=MIN_N, team_agents=MIN_AGENTS)}</p>'))  # fmt: skip

@@ -19,15 +19,20 @@ INTERVALS = {
     ("change_lo", "change_hi"): "change_interval",
     ("score_change_lo", "score_change_hi"): "score_change_interval",
     ("effect_lo", "effect_hi"): "effect_interval",
+    ("rate_lo", "rate_hi"): "rate_interval",
+    ("kappa_lo", "kappa_hi"): "kappa_interval",
 }
 PERCENT = {"share", "cum_share", "completion", "before", "after", "fail_rate", "within_tolerance",
-           "upheld_share", "team_fail_rate"}  # fmt: skip
+           "upheld_share", "team_fail_rate", "rate_lo", "rate_hi", "coverage",
+           "violation_rate"}  # fmt: skip
 PERCENT_POINTS = {"rate_change", "comparison_change", "effect", "effect_lo", "effect_hi",
                   "change", "change_lo", "change_hi"}  # fmt: skip
 SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mean_deviation"}
 HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "pooled_hi",
           "rank_raw", "scorecard_id", "scorecard_version"}  # fmt: skip
-WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late"}
+WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late",
+         "checked", "violations", "n_compared", "answered"}  # fmt: skip
+TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi"}
 SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team
 
 
@@ -43,6 +48,8 @@ def _num(c: str, v: object) -> str:
     if isinstance(v, float | np.floating):
         if c == "alpha":
             return f"{v:.3f}"
+        if c in TWO_DECIMALS:
+            return f"{v:.2f}" if abs(v) >= 0.005 else "0.00"  # never "-0.00"
         return f"{v:.0f}" if c in WHOLE and float(v).is_integer() else f"{v:.1f}"
     return str(v)
 

@@ -47,6 +47,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "coaching": ("辅导措施及效果", "Coaching actions and whether they worked"),
     "none": ("无", "none"),
     "headline": ("本期概览", "This period at a glance"),
+    "autoqa_coverage": ("自动质检覆盖率", "Auto-QA coverage"),
+    "autoqa_findings": ("自动质检发现", "Auto-QA findings"),
+    "autoqa_none": (
+        "本月没有该坐席的自动质检结果。",
+        "No auto-QA results for this agent this month.",
+    ),
+    "autoqa": (
+        "自动质检规则：违规率及与质检员的一致性",
+        "Auto-QA rules: violation rates and agreement with evaluators",
+    ),
+    "autoqa_teams": ("各班组自动质检违规率", "Auto-QA violation rate per team"),
     "top_problems": ("本期最主要的问题", "Top problems this period"),
     "leniency": ("质检员宽严度（与同事对比）", "Evaluator leniency against peers"),
     "section_alpha": ("评分一致性（Krippendorff α）", "Scoring agreement (Krippendorff's α)"),
@@ -131,6 +142,25 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
+    "channel": ("渠道", "channel"),
+    "seq": ("消息序号", "message no."),
+    "quote": ("原文（已脱敏）", "quote (masked)"),
+    "matched": ("命中", "matched"),
+    "rule": ("规则", "rule"),
+    "checked": ("检查数", "checked"),
+    "violations": ("违规数", "violations"),
+    "rate_interval": ("违规率95%区间", "rate 95% interval"),
+    "violation_rate": ("违规率", "violation rate"),
+    "rate_lo": ("违规率下限", "rate 95% low"),
+    "rate_hi": ("违规率上限", "rate 95% high"),
+    "kappa_lo": ("κ 下限", "kappa 95% low"),
+    "kappa_hi": ("κ 上限", "kappa 95% high"),
+    "n_compared": ("人工比对数", "n compared"),
+    "kappa": ("一致性 κ", "kappa"),
+    "kappa_interval": ("κ 95%区间", "kappa 95% interval"),
+    "trust": ("用途", "use"),
+    "answered": ("接通量", "answered"),
+    "coverage": ("覆盖率", "coverage"),
     "team": ("班组", "team"),
     "agent_id": ("工号", "agent"),
     "name": ("姓名", "name"),
@@ -240,6 +270,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
 
 # Coded values a page shows, by the column that holds them: translated, never shown raw.
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "channel": {"chat": ("在线会话", "chat"), "voice": ("通话", "call")},
+    "trust": {"counted": ("计入违规率", "counted"), "advisory": ("仅供参考", "advisory")},
     "status": {
         "frozen": ("冻结", "frozen"),
         "demoted": ("降级", "demoted"),
@@ -298,6 +330,27 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
 
 # Sentences with {placeholders}, filled by ``say``.
 PHRASES: dict[str, tuple[str, str]] = {
+    "autoqa_agent_advisory": (
+        "本月自动检查 {n} 个会话。目前没有一条规则与质检员足够一致，以下发现均仅供参考，不计违规率。",
+        "Auto-QA checked {n} conversations this month. No rule agrees well enough with the "
+        "evaluators yet: the findings below are advisory, and no violation rate is given.",
+    ),
+    "autoqa_agent": (
+        "本月自动检查 {n} 个会话，{k} 个有违规，违规率 {rate}（95%区间 {lo}–{hi}），"
+        "只计入与质检员一致的规则；“仅供参考”的规则单列在下表。自动结果不计入得分。",
+        "Auto-QA checked {n} conversations this month, {k} with a violation: {rate} (95% "
+        "interval {lo}–{hi}), counting only rules that agree with the evaluators; advisory rules "
+        "are listed below as such. Automatic results are not in the score.",
+    ),
+    "autoqa_note": (
+        "自动质检检查每一条在线会话和已转写的通话；结果只用于辅导和抽样，不计入得分、绩效和扣罚。"
+        "一致性用 Cohen κ 衡量（同一批会话上规则与质检员结论的一致程度，括号内为95%区间）："
+        "κ 低于 {kappa} 或与人工比对不足 {n} 条的规则“仅供参考”，不计入违规率。",
+        "Auto-QA checks every chat and every transcribed call; its results are for coaching and "
+        "sampling only, never in scores, pay or penalties. Agreement is Cohen's kappa between the "
+        "rule and the evaluators on the same conversations (95% interval): a rule below {kappa}, "
+        "or compared on fewer than {n} conversations, is advisory and not counted in the rates.",
+    ),
     "headline_score": (
         "平均分 {mean}（{n} 次质检，95%区间 {lo}–{hi}）",
         "Mean score {mean} ({n} evaluations, 95% interval {lo}–{hi})",

@@ -54,6 +54,7 @@ def draw(
     score_sd: float | None = None,
     current_handled: pd.DataFrame | None = None,
     worked: pd.DataFrame | None = None,
+    autoqa: pd.DataFrame | None = None,
 ) -> Sample:
     """Draw the month's sample: every rule of the plan, each contact with its reasons.
 
@@ -61,7 +62,8 @@ def draw(
     month's handled counts per agent, channel and direction; ``history`` per
     agent and month: full_marks and mean_score (adaptive quota); ``faulty``
     evaluations (contact_id, score) for neighbours; ``score_sd`` the
-    within-agent score SD (points) for the precision column.
+    within-agent score SD (points) for the precision column; ``autoqa`` the auto-QA
+    findings the plan samples on (``rules.autoqa.flagged_contacts``).
     """
     period = pd.Period(month, "M")
     roster = agents.copy()
@@ -90,6 +92,7 @@ def draw(
     d = Draw(
         c, c_all, roster, plan, seed, q,
         service_level=service_level, complaints=complaints, repeats=repeats, faulty=faulty,
+        autoqa=autoqa,
     )  # fmt: skip
     picks = [rule.pick(d) for rule in RULES if rule.enabled(plan)]
     picked = pd.concat([p for p in picks if p is not None and not p.empty], ignore_index=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..autoqa.run import load_results
 from ..data import engine
 from ..data.load import load_center
 from ..errors import QAWError
@@ -18,6 +19,7 @@ from .draw import Sample, candidates, draw
 from .plan import SamplingPlan
 from .quotas import adjust_quotas, base_quotas
 from .rules import fit_plan
+from .rules.autoqa import flagged_contacts
 from .rules.complaints import counted
 from .rules.neighbours import faulty_evaluations
 from .rules.repeats import repeat_rows
@@ -65,9 +67,18 @@ def sample_month(
     )
     roster = small.agents
     evaluated = small.evaluations["contact_id"]
+    findings = None
+    if plan.autoqa.enabled:
+        results = load_results(source, p)
+        if results is None:
+            notes.append(f"no auto-QA results for {month}: contacts auto-QA flags are not "
+                         f"sampled (run qaw autoqa --month {month} first)")  # fmt: skip
+        else:
+            findings = flagged_contacts(results, plan)
     m = scan_month(
         con, start, end, lookback=lookback, agents=roster["agent_id"], seed=seed,
         evaluated=evaluated, complained=counted(small.complaints, plan)["contact_id"],
+        flagged_autoqa=None if findings is None else findings["contact_id"],
     )  # fmt: skip
     if not m.in_month.any():
         raise QAWError(f"{source}: no contacts in {month} (the contacts table has none)")
@@ -103,7 +114,8 @@ def sample_month(
     sample = draw(
         month, contacts, roster, previous, plan, seed,
         service_level=sl, complaints=small.complaints, evaluated=evaluated, history=history,
-        faulty=faulty, score_sd=sd, current_handled=current, worked=worked, **handed,
+        faulty=faulty, score_sd=sd, current_handled=current, worked=worked, autoqa=findings,
+        **handed,
     )  # fmt: skip
     sample.notes = notes
     return sample

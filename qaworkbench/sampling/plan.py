@@ -72,6 +72,14 @@ class RepeatRule(Targeted):
     within_hours: float = Field(24, gt=0)
 
 
+class AutoQARule(Targeted):
+    """Contacts where auto-QA found a violation (``qaw autoqa`` must have run)."""
+
+    rules: list[str] = Field(
+        default_factory=list, description="rule ids sampled on; empty: every rule"
+    )
+
+
 class NeighbourRule(_M):
     enabled: bool = True
     before: int = Field(1, ge=0)
@@ -137,6 +145,7 @@ class SamplingPlan(_M):
     complaints: ComplaintRule = ComplaintRule(enabled=False)
     repeat_contacts: RepeatRule = RepeatRule(enabled=False)
     neighbours: NeighbourRule = NeighbourRule()
+    autoqa: AutoQARule = AutoQARule(enabled=False)
     adaptive: Adaptive = Adaptive(enabled=False)
     new_hires: NewHires = NewHires(enabled=False)
     live_monitoring: LiveMonitoring = LiveMonitoring()

@@ -55,6 +55,7 @@ class Month:
     done: np.ndarray
     complained: np.ndarray
     text: pa.Table
+    autoqa: np.ndarray | None = None  # auto-QA found a violation the plan samples on
 
     @cached_property
     def in_month(self) -> np.ndarray:
@@ -124,6 +125,7 @@ def scan_month(
     evaluated: pd.Series,
     complained: pd.Series,
     table: str = "contacts",
+    flagged_autoqa: pd.Series | None = None,
 ) -> Month:
     """Read [start - lookback, end) of ``table`` once into a ``Month``.
 
@@ -136,6 +138,15 @@ def scan_month(
         "_scan_roster": roster,
         "_scan_done": pd.DataFrame({"contact_id": evaluated.astype(str).unique()}),
         "_scan_complained": pd.DataFrame({"contact_id": complained.astype(str).unique()}),
+        "_scan_autoqa": pd.DataFrame(
+            {
+                "contact_id": (
+                    flagged_autoqa if flagged_autoqa is not None else complained.iloc[0:0]
+                )
+                .astype(str)
+                .unique()
+            }
+        ),
     }
     for name, df in frames.items():
         con.register(name, df)
@@ -161,7 +172,7 @@ def scan_month(
             name: con.sql(
                 f"SELECT contact_id, hash(contact_id, ?) AS h FROM {name}", params=[str(seed)]
             ).to_arrow_table()
-            for name in ("_scan_done", "_scan_complained")
+            for name in ("_scan_done", "_scan_complained", "_scan_autoqa")
         }
     finally:
         for name in frames:
@@ -197,6 +208,7 @@ def scan_month(
         done=among(flagged["_scan_done"]),
         complained=among(flagged["_scan_complained"]),
         text=t.select(["contact_id", "customer_id", "recording_ref"]),
+        autoqa=among(flagged["_scan_autoqa"]),
     )
 
 

@@ -98,6 +98,7 @@ class Draw:
     complaints: pd.DataFrame | None = None
     repeats: pd.DataFrame | None = None
     faulty: pd.DataFrame | None = None
+    autoqa: pd.DataFrame | None = None  # auto-QA findings, one per contact (rules.autoqa)
 
     def marked(self, *marks: str) -> pd.DataFrame:
         """The rows the engine fetched for a rule (marked by any of ``marks``), or all rows
@@ -181,7 +182,7 @@ def empty_picks(contacts: pd.DataFrame) -> pd.DataFrame:
     return contacts.iloc[0:0].assign(reason=pd.Series(dtype=str), detail=pd.Series(dtype=str))
 
 
-from . import base, complaints, live, long, neighbours, new_hires, repeats, short  # noqa: E402
+from . import autoqa, base, complaints, live, long, neighbours, new_hires, repeats, short  # noqa: E402
 
 # The order the rules run in: a contact two rules take lists their reasons in this order.
 RULES: tuple[Rule, ...] = (
@@ -192,6 +193,7 @@ RULES: tuple[Rule, ...] = (
     repeats.RepeatContacts(),
     new_hires.NewHires(),
     neighbours.Neighbours(),
+    autoqa.AutoQA(),
 )
 
 # Every reason code with its label (Chinese / English), live-monitoring slots included.
@@ -203,5 +205,6 @@ REASONS: dict[str, str] = {
     **repeats.RepeatContacts.reasons,
     **neighbours.Neighbours.reasons,
     **new_hires.NewHires.reasons,
+    **autoqa.AutoQA.reasons,
     **live.REASONS,
 }

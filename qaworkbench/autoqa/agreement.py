@@ -1,0 +1,86 @@
+"""How often each automatic check agrees with the evaluators, measured like an instrument.
+
+On contacts that evaluators also scored, each rule's result is compared with the human
+result of the item it checks: precision (of the contacts the rule failed, the share the
+evaluator failed too), recall (of the contacts the evaluator failed on that item, the share
+the rule caught) and Cohen's kappa, each with its 95% interval. A rule below the rule set's
+agreement (kappa below ``min_kappa``, or fewer than ``min_n`` contacts compared) is advisory
+(仅供参考) in every output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..stats import cohen_kappa, wilson
+from .ruleset import RuleSet
+
+AGREEMENT_COLUMNS = [
+    "rule_id", "item_id", "channel", "n", "auto_fails", "human_fails", "both_fail",
+    "precision", "precision_lo", "precision_hi", "recall", "recall_lo", "recall_hi",
+    "kappa", "kappa_lo", "kappa_hi", "advisory",
+]  # fmt: skip
+
+
+def human_items(evaluations: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """The evaluators' item results per contact (``contact_id``, ``item_id``, ``human``:
+    pass / fail / na): the latest evaluation of each contact outside calibration."""
+    ev = evaluations[evaluations["mode"].astype(str) != "calibration"]
+    ev = ev.sort_values("evaluated_at", kind="stable").drop_duplicates("contact_id", keep="last")
+    out = items.merge(ev[["evaluation_id", "contact_id"]], on="evaluation_id", how="inner")
+    return out[["contact_id", "item_id", "result"]].rename(columns={"result": "human"})
+
+
+def agreement(results: pd.DataFrame, human: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Per rule and channel: the 2x2 counts against the human item result (contacts where
+    both gave a pass or fail), precision, recall and kappa with 95% intervals, and whether
+    the rule is advisory."""
+    both = results[results["result"] != "na"].merge(
+        human[human["human"] != "na"], on=["contact_id", "item_id"], how="inner"
+    )
+    a = both["result"].to_numpy() == "fail"
+    h = both["human"].to_numpy() == "fail"
+    both = both.assign(tp=a & h, fp=a & ~h, fn=~a & h, tn=~a & ~h)
+    counts = both.groupby(["rule_id", "item_id", "channel"], sort=False)[
+        ["tp", "fp", "fn", "tn"]
+    ].sum()
+    keys = results[["rule_id", "item_id", "channel"]].drop_duplicates()
+    counts = keys.merge(counts.reset_index(), how="left").fillna(0)
+    rows = []
+    for r in counts.itertuples(index=False):
+        tp, fp, fn, tn = (int(x) for x in (r.tp, r.fp, r.fn, r.tn))
+        n = tp + fp + fn + tn
+        p_lo, p_hi = wilson(tp, tp + fp)
+        r_lo, r_hi = wilson(tp, tp + fn)
+        k, k_lo, k_hi = cohen_kappa(tp, fp, fn, tn)
+        rows.append(
+            {
+                "rule_id": r.rule_id,
+                "item_id": r.item_id,
+                "channel": r.channel,
+                "n": n,
+                "auto_fails": tp + fp,
+                "human_fails": tp + fn,
+                "both_fail": tp,
+                "precision": tp / (tp + fp) if tp + fp else np.nan,
+                "precision_lo": float(p_lo),
+                "precision_hi": float(p_hi),
+                "recall": tp / (tp + fn) if tp + fn else np.nan,
+                "recall_lo": float(r_lo),
+                "recall_hi": float(r_hi),
+                "kappa": k,
+                "kappa_lo": k_lo,
+                "kappa_hi": k_hi,
+                "advisory": bool(
+                    n < rules.agreement.min_n or not np.isfinite(k) or k < rules.agreement.min_kappa
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+
+
+def advisory_rules(table: pd.DataFrame) -> set[tuple[str, str]]:
+    """(rule_id, channel) pairs that are advisory by an agreement table."""
+    adv = table[table["advisory"]]
+    return set(zip(adv["rule_id"], adv["channel"], strict=True))

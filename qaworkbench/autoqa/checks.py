@@ -1,0 +1,317 @@
+"""The checks of a rule set, one function per kind of check (``Rule.check``).
+
+Each takes the conversations and a rule and returns, per contact, a ``Verdicts``: whether
+the rule applies, whether it failed, the row it rests on (the message or turn quoted as
+evidence) and what was measured (seconds, a similarity 0-100, a count) or matched (the word
+or phrase found). Only the agent's utterances are judged, except where a check reads the
+customer's (repeats, replies).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow.compute as pc
+
+from .conversations import Conversations
+from .ruleset import Rule
+from .text import PhraseMatcher, WordMatcher, pattern_rows, ratio, similarity
+
+
+@dataclass
+class Verdicts:
+    """Per contact: applies, failed, evidence row (-1: none), measure (NaN: none), match."""
+
+    applies: np.ndarray
+    failed: np.ndarray
+    row: np.ndarray
+    measure: np.ndarray
+    matched: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Verdicts:
+        return cls(
+            applies=np.zeros(n, bool),
+            failed=np.zeros(n, bool),
+            row=np.full(n, -1, np.int64),
+            measure=np.full(n, np.nan),
+            matched=np.full(n, None, dtype=object),
+        )
+
+
+def _has_agent(c: Conversations) -> np.ndarray:
+    return np.bincount(c.g[c.agent], minlength=c.n) > 0
+
+
+def _replies(c: Conversations) -> tuple[np.ndarray, np.ndarray]:
+    """Agent rows that answer a customer (the row before is the customer's, same contact),
+    and each one's wait: from the first message of the customer's run, s."""
+    run_start = c.customer & ~(c.same_as_previous & np.r_[False, c.customer[:-1]])
+    idx = np.where(run_start, np.arange(len(c)), -1)
+    started = np.maximum.accumulate(idx) if len(idx) else idx
+    prev_customer = c.same_as_previous & np.r_[False, c.customer[:-1]]
+    reply = np.flatnonzero(c.agent & prev_customer)
+    wait = c.t[reply] - c.t[started[reply - 1]]
+    return reply, wait
+
+
+def first_response(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """The agent's first reply to the customer within ``max_s``; fails when the customer
+    wrote and no reply came. Not applicable when the customer never wrote."""
+    v = Verdicts.empty(c.n)
+    reply, wait = _replies(c)
+    first_c = c.first_where(c.customer)
+    v.applies = first_c >= 0
+    gs, pos = np.unique(c.g[reply], return_index=True)
+    got = np.zeros(c.n, bool)
+    got[gs] = True
+    v.measure[gs] = wait[pos]
+    v.row[gs] = reply[pos]
+    v.failed = v.applies & (~got | (v.measure > r.max_s))
+    v.row = np.where(v.applies & ~got, first_c, v.row)
+    return v
+
+
+def average_response(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """The mean wait for the agent's replies within ``max_s``; the slowest reply is the
+    evidence. Not applicable without a reply."""
+    v = Verdicts.empty(c.n)
+    reply, wait = _replies(c)
+    g = c.g[reply]
+    n = np.bincount(g, minlength=c.n)
+    total = np.bincount(g, weights=wait, minlength=c.n)
+    v.applies = n > 0
+    v.measure = np.where(v.applies, total / np.maximum(n, 1), np.nan)
+    order = np.lexsort((-wait, g))  # per contact, slowest first
+    gs, pos = np.unique(g[order], return_index=True)
+    v.row[gs] = reply[order[pos]]
+    v.failed = v.applies & (v.measure > r.max_s)
+    return v
+
+
+def lookup_reply(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """After the agent says they are looking something up, their next message within
+    ``max_s``; not applicable without a look-up."""
+    v = Verdicts.empty(c.n)
+    look = c.agent & ctx.phrases(r.phrases, c).astype(bool)
+    rows = np.flatnonzero(look)
+    agent_rows = np.flatnonzero(c.agent)
+    nxt_pos = np.searchsorted(agent_rows, rows, side="right")
+    nxt = np.where(
+        nxt_pos < len(agent_rows), agent_rows[np.minimum(nxt_pos, len(agent_rows) - 1)], -1
+    )
+    ok_next = (nxt >= 0) & (c.g[np.maximum(nxt, 0)] == c.g[rows])
+    wait = np.where(ok_next, c.t[np.maximum(nxt, 0)] - c.t[rows], np.inf)
+    g = c.g[rows]
+    v.applies[g] = True
+    worst = np.full(c.n, -np.inf)
+    np.maximum.at(worst, g, wait)
+    order = np.lexsort((-wait, g))
+    gs, pos = np.unique(g[order], return_index=True)
+    v.row[gs] = rows[order[pos]]
+    v.measure = np.where(v.applies & np.isfinite(worst), worst, np.nan)
+    v.failed = v.applies & (worst > r.max_s)
+    return v
+
+
+def _standard(c: Conversations, r: Rule, rank: np.ndarray, within: int) -> Verdicts:
+    v = Verdicts.empty(c.n)
+    rows = np.flatnonzero(c.agent & (rank >= 0) & (rank < within))
+    sim = similarity(c.texts(rows), r.phrases)
+    g = c.g[rows]
+    best = np.full(c.n, -1.0)
+    np.maximum.at(best, g, sim)
+    v.applies = _has_agent(c)
+    v.measure = np.where(v.applies, best, np.nan)
+    v.failed = v.applies & (best < r.min_similarity)
+    return v
+
+
+def greeting(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """One of the agent's first ``first_messages`` messages is the standard greeting
+    (similarity at least ``min_similarity``); evidence: the agent's first message."""
+    v = _standard(c, r, c.rank_from_start(c.agent), r.first_messages)
+    v.row = c.first_where(c.agent)
+    return v
+
+
+def closing(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """One of the agent's last ``last_messages`` messages is a standard closing; evidence:
+    the agent's last message."""
+    v = _standard(c, r, c.rank_from_end(c.agent), r.last_messages)
+    v.row = c.last_where(c.agent)
+    return v
+
+
+def _first_match(c: Conversations, found: np.ndarray) -> Verdicts:
+    v = Verdicts.empty(c.n)
+    v.applies = _has_agent(c)
+    hit = c.agent & (found != None)  # noqa: E711 (object array)
+    v.row = c.first_where(hit)
+    v.failed = v.row >= 0
+    v.matched[v.failed] = found[v.row[v.failed]]
+    return v
+
+
+def words(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """The agent uses none of ``words`` (as whole words); evidence: the first that does."""
+    return _first_match(c, ctx.words(r.words, c))
+
+
+def phrases(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """The agent says none of ``phrases`` (as whole words); evidence: the first that does."""
+    return _first_match(c, ctx.phrases(r.phrases, c))
+
+
+def patterns(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """No agent message matches ``patterns``; evidence: the first that does."""
+    hit = np.full(len(c), None, dtype=object)
+    rows = np.flatnonzero(c.agent)
+    m = pattern_rows(c.text.take(rows), r.patterns)
+    hit[rows[m]] = "pattern"
+    v = _first_match(c, hit)
+    compiled = [re.compile(p) for p in r.patterns]
+    for k in np.flatnonzero(v.failed):  # the words that matched, for the evidence
+        text = c.texts(np.array([v.row[k]]))[0]
+        v.matched[k] = next((m.group(0) for p in compiled if (m := p.search(text))), None)
+    return v
+
+
+def customer_repeats(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """The customer never has to write the same thing again: a customer message of at
+    least ``min_chars`` as similar as ``min_similarity`` to one of their ``window`` earlier
+    ones fails; evidence: the repeat. Not applicable without customer messages."""
+    v = Verdicts.empty(c.n)
+    v.applies = np.bincount(c.g[c.customer], minlength=c.n) > 0
+    rows = np.flatnonzero(c.customer)
+    lens = np.asarray(pc.utf8_length(c.text.take(rows)))
+    rows = rows[lens >= r.min_chars]
+    texts = c.texts(rows)
+    g = c.g[rows]
+    for k in range(1, r.window + 1):
+        same = np.flatnonzero(g[k:] == g[:-k]) + k if len(rows) > k else np.zeros(0, np.int64)
+        for i in same:
+            if v.failed[g[i]]:
+                continue
+            s = ratio(texts[i], texts[i - k])
+            if s >= r.min_similarity:
+                v.failed[g[i]] = True
+                v.row[g[i]] = rows[i]
+                v.measure[g[i]] = s
+    return v
+
+
+def closing_before_solution(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """The agent closes (a standard closing or a hurrying phrase) only after offering a
+    solution; not applicable when the agent never closed. Evidence: the closing message."""
+    v = Verdicts.empty(c.n)
+    sol = c.agent & ctx.phrases(r.solution, c).astype(bool)
+    hurry = c.agent & ctx.phrases(r.hurry, c).astype(bool) if r.hurry else np.zeros(len(c), bool)
+    closing_rule = ctx.closing_rule
+    closes = hurry.copy()
+    if closing_rule is not None:
+        rows = np.flatnonzero(c.agent)
+        sim = similarity(c.texts(rows), closing_rule.phrases)
+        closes[rows[sim >= closing_rule.min_similarity]] = True
+    first_close = c.first_where(closes)
+    first_sol = c.first_where(sol)
+    v.applies = first_close >= 0
+    v.failed = v.applies & ((first_sol < 0) | (first_sol > first_close))
+    v.row = np.where(v.applies, first_close, -1)
+    return v
+
+
+def silence(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """No silence between turns longer than ``max_s`` (a hold the agent announced with one
+    of ``hold_phrases`` may last ``hold_max_s``); measure: the longest silence, s; evidence:
+    the turn that ends it."""
+    v = Verdicts.empty(c.n)
+    v.applies = np.bincount(c.g, minlength=c.n) > 1
+    end_so_far = _running_max_end(c)
+    gap = np.where(c.same_as_previous, c.t - np.r_[np.nan, end_so_far[:-1]], np.nan)
+    hold = c.agent & ctx.phrases(r.hold_phrases, c).astype(bool) if r.hold_phrases else None
+    limit = np.full(len(c), r.max_s)
+    if hold is not None and r.hold_max_s:
+        after_hold = np.r_[False, hold[:-1]] & c.same_as_previous
+        limit = np.where(after_hold, max(r.hold_max_s, r.max_s), limit)
+    over = np.nan_to_num(gap, nan=-1.0) - limit
+    rows = np.flatnonzero(c.same_as_previous)
+    longest = np.full(c.n, np.nan)
+    if len(rows):
+        g = c.g[rows]
+        order = np.lexsort((-over[rows], g))
+        gs, pos = np.unique(g[order], return_index=True)
+        worst = rows[order[pos]]
+        v.row[gs] = worst
+        longest_all = np.full(c.n, -np.inf)
+        np.maximum.at(longest_all, g, np.nan_to_num(gap[rows], nan=-np.inf))
+        longest = np.where(np.isfinite(longest_all), np.maximum(longest_all, 0.0), np.nan)
+        v.failed[gs] = over[worst] > 0
+    v.measure = longest
+    return v
+
+
+def _running_max_end(c: Conversations) -> np.ndarray:
+    """Per row, the latest end of any turn of its call up to and including it."""
+    end = np.where(np.isfinite(c.t_end), c.t_end, c.t)
+    out = end.copy()
+    for i in np.flatnonzero(c.same_as_previous):  # calls are short: a plain pass is fine
+        if out[i - 1] > out[i]:
+            out[i] = out[i - 1]
+    return out
+
+
+def talk_over(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
+    """The agent starts talking while the customer still speaks (by ``min_overlap_s`` or
+    more) at most ``max_count`` times; measure: how many times; evidence: the first."""
+    v = Verdicts.empty(c.n)
+    v.applies = _has_agent(c) & (np.bincount(c.g[c.customer], minlength=c.n) > 0)
+    prev_customer = c.same_as_previous & np.r_[False, c.customer[:-1]]
+    prev_end = np.r_[np.nan, c.t_end[:-1]]
+    over = c.agent & prev_customer & ((prev_end - c.t) >= r.min_overlap_s)
+    v.measure = np.where(v.applies, np.bincount(c.g[over], minlength=c.n), np.nan).astype(float)
+    v.row = c.first_where(over)
+    v.failed = v.applies & (v.measure > r.max_count)
+    return v
+
+
+class Context:
+    """Matchers shared by a run's checks, each built once (segmentation is the slow part)."""
+
+    def __init__(self, dictionary: tuple[str, ...], closing_rule: Rule | None) -> None:
+        self.dictionary = dictionary
+        self.closing_rule = closing_rule
+        self._found: dict[tuple, np.ndarray] = {}
+
+    def phrases(self, phrases_: list[str], c: Conversations) -> np.ndarray:
+        """Per row, the first of ``phrases_`` the text holds as whole words (None: none)."""
+        key = ("p", tuple(phrases_), id(c))
+        if key not in self._found:
+            self._found[key] = PhraseMatcher(phrases_, self.dictionary).find(c.text)
+        return self._found[key]
+
+    def words(self, words_: list[str], c: Conversations) -> np.ndarray:
+        """Per row, the first of ``words_`` the text uses as a word (None: none)."""
+        key = ("w", tuple(words_), id(c))
+        if key not in self._found:
+            self._found[key] = WordMatcher(words_, self.dictionary).find(c.text)
+        return self._found[key]
+
+
+CHECKS: dict[str, Callable[[Conversations, Rule, Context], Verdicts]] = {
+    "first_response": first_response,
+    "average_response": average_response,
+    "lookup_reply": lookup_reply,
+    "greeting": greeting,
+    "closing": closing,
+    "words": words,
+    "phrases": phrases,
+    "patterns": patterns,
+    "customer_repeats": customer_repeats,
+    "closing_before_solution": closing_before_solution,
+    "silence": silence,
+    "talk_over": talk_over,
+}

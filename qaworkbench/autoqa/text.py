@@ -1,0 +1,145 @@
+"""Matching words and phrases in Chinese messages: a fast regular-expression pass over all
+texts finds candidates, Chinese word segmentation (jieba) confirms them, and fuzzy matching
+(rapidfuzz) compares messages with standard wordings.
+
+Segmentation is what tells 能不能帮您 (can I help you) from the forbidden 不能 (cannot):
+a phrase matches only as whole words. jieba's dictionary ships with the package, so
+nothing is fetched at run time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width (NFKC), punctuation and spaces removed: what fuzzy matching
+    compares."""
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
+
+
+@lru_cache(maxsize=8)
+def tokenizer(words: tuple[str, ...] = ()):
+    """A jieba tokenizer that keeps ``words`` whole (the rule set's dictionary)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    for w in words:
+        tk.add_word(w, freq=10**6)
+    return tk
+
+
+def words(text: str, dictionary: tuple[str, ...] = ()) -> list[str]:
+    """``text`` cut into words (jieba, dictionary words kept whole; no HMM: unknown runs stay
+    single characters, which keeps the cut stable)."""
+    return tokenizer(dictionary).lcut(text, HMM=False)
+
+
+def candidates(texts: pa.Array, needles: list[str]) -> np.ndarray:
+    """Rows of ``texts`` (a string array) containing any of ``needles`` as a substring
+    (vectorised RE2 pass; a cheap filter before segmentation)."""
+    if not needles or len(texts) == 0:
+        return np.zeros(len(texts), bool)
+    pattern = "|".join(re.escape(n) for n in needles)
+    hit = pc.match_substring_regex(texts, pattern)
+    return np.asarray(pc.fill_null(hit, False), dtype=bool)
+
+
+def pattern_rows(texts: pa.Array, patterns: list[str]) -> np.ndarray:
+    """Rows of ``texts`` matching any of the regular expressions ``patterns`` (RE2)."""
+    if not patterns or len(texts) == 0:
+        return np.zeros(len(texts), bool)
+    hit = pc.match_substring_regex(texts, "|".join(f"(?:{p})" for p in patterns))
+    return np.asarray(pc.fill_null(hit, False), dtype=bool)
+
+
+class PhraseMatcher:
+    """Finds phrases as whole words: a phrase matches when its words (cut the same way)
+    appear in a row of the message's words."""
+
+    def __init__(self, phrases: list[str], dictionary: tuple[str, ...] = ()) -> None:
+        self.phrases = list(phrases)
+        self.dictionary = dictionary
+        self._cut = [tuple(words(p, dictionary)) for p in self.phrases]
+
+    def first(self, text: str) -> str | None:
+        """The first phrase ``text`` contains as whole words, or None."""
+        toks = words(text, self.dictionary)
+        for phrase, cut in zip(self.phrases, self._cut, strict=True):
+            k = len(cut)
+            if phrase in text and any(
+                tuple(toks[i : i + k]) == cut for i in range(len(toks) - k + 1)
+            ):
+                return phrase
+        return None
+
+    def find(self, texts: pa.Array) -> np.ndarray:
+        """Per row of ``texts``, the first phrase matched (object array, None where none)."""
+        out = np.full(len(texts), None, dtype=object)
+        rows = np.flatnonzero(candidates(texts, self.phrases))
+        if len(rows):
+            sub = texts.take(pa.array(rows)).to_pylist()
+            memo: dict[str, str | None] = {}
+            for r, t in zip(rows, sub, strict=True):
+                if t not in memo:
+                    memo[t] = self.first(t)
+                out[r] = memo[t]
+        return out
+
+
+class WordMatcher:
+    """Finds single words (e.g. 你) as words of the message, not inside others."""
+
+    def __init__(self, words_: list[str], dictionary: tuple[str, ...] = ()) -> None:
+        self.words = set(words_)
+        self.needles = sorted(self.words, key=len)
+        self.dictionary = dictionary
+
+    def find(self, texts: pa.Array) -> np.ndarray:
+        """Per row, the first listed word the message uses (object array, None where none)."""
+        out = np.full(len(texts), None, dtype=object)
+        rows = np.flatnonzero(candidates(texts, self.needles))
+        if len(rows):
+            sub = texts.take(pa.array(rows)).to_pylist()
+            memo: dict[str, str | None] = {}
+            for r, t in zip(rows, sub, strict=True):
+                if t not in memo:
+                    memo[t] = next((w for w in words(t, self.dictionary) if w in self.words), None)
+                out[r] = memo[t]
+        return out
+
+
+def similarity(texts: list[str], standards: list[str]) -> np.ndarray:
+    """Per text, its best similarity (0-100) to any of ``standards``, both normalised
+    (rapidfuzz, both cores): how well the best-matching stretch of the text matches a
+    standard wording, so a message may say more than the standard but not less (a text
+    shorter than the standard is compared whole, or 您好 alone would match 您好，很高兴为您服务)."""
+    if not texts:
+        return np.zeros(0)
+    from rapidfuzz import fuzz, process
+
+    norm = [normalise(t) for t in texts]
+    std = [normalise(s) for s in standards]
+    part = process.cdist(norm, std, scorer=fuzz.partial_ratio, workers=-1, dtype=np.float32)
+    whole = process.cdist(norm, std, scorer=fuzz.ratio, workers=-1, dtype=np.float32)
+    longer = np.array([len(t) for t in norm])[:, None] >= np.array([len(s) for s in std])[None]
+    return np.where(longer, part, whole).max(axis=1).astype(float)
+
+
+def ratio(a: str, b: str) -> float:
+    """Similarity of two whole texts (0-100), normalised."""
+    from rapidfuzz import fuzz
+
+    return float(fuzz.ratio(normalise(a), normalise(b)))

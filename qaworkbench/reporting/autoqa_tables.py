@@ -1,0 +1,78 @@
+"""The monthly report's auto-QA section (自动质检): coverage, each rule's violation rate and its
+agreement with the evaluators, and violation rates per team, all with intervals. Read from
+the results ``qaw autoqa`` keeps beside the data; automatic results never enter the scores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..autoqa import advisory_rules, agreement_for, load_results, load_ruleset
+from ..autoqa.rates import coverage, rule_rates, violation_rates
+from ..autoqa.run import answered_counts
+from ..data.load import Center
+from ..order import sort_natural
+from ..periods import Period
+from ..scoring.scorecard import load_scorecard
+
+
+def autoqa_tables(
+    source: str | Path, center: Center, p: Period, team: str, lang: str
+) -> dict[str, pd.DataFrame]:
+    """The section's tables, or empty ones when ``qaw autoqa`` has not run for ``p``."""
+    results = load_results(source, p)
+    if results is None or results.empty:
+        return {"autoqa_coverage": pd.DataFrame(), "autoqa": pd.DataFrame(),
+                "autoqa_teams": pd.DataFrame()}  # fmt: skip
+    rules = load_ruleset()
+    roster = center.agents[["agent_id", "team"]]
+    results = results.merge(roster, on="agent_id", how="left")
+    agree = agreement_for(results, center, rules)
+    advisory = advisory_rules(agree)
+    scope = results[results["team"] == team] if team else results
+    members = roster.loc[roster["team"] == team, "agent_id"].tolist() if team else None
+    cov = coverage(scope, answered_counts(source, p, members))
+    rates = rule_rates(scope, advisory).merge(
+        agree[["rule_id", "channel", "n", "kappa", "kappa_lo", "kappa_hi", "precision",
+               "recall"]].rename(columns={"n": "n_compared"}),
+        on=["rule_id", "channel"], how="left",
+    )  # fmt: skip
+    names = _item_names(rules, lang)
+    rates["rule"] = [rules.rule(r).label(lang) for r in rates["rule_id"]]
+    rates["item"] = [
+        names.get((c, i), i) for c, i in zip(rates["channel"], rates["item_id"], strict=True)
+    ]
+    rates["trust"] = rates["advisory"].map({True: "advisory", False: "counted"})
+    rules_table = rates.rename(columns={"n": "checked", "fails": "violations", "rate": "violation_rate",
+                                        "lo": "rate_lo", "hi": "rate_hi"})[
+        ["channel", "rule", "item", "checked", "violations", "violation_rate", "rate_lo", "rate_hi",
+         "n_compared", "kappa", "kappa_lo", "kappa_hi", "trust"]
+    ]  # fmt: skip
+    teams = violation_rates(scope.dropna(subset=["team"]), ["channel", "team"], advisory)
+    teams = teams.rename(columns={"n": "checked", "rate": "violation_rate", "lo": "rate_lo",
+                                  "hi": "rate_hi"})  # fmt: skip
+    return {
+        "autoqa_coverage": cov.rename(columns={"share": "coverage"}),
+        "autoqa": rules_table,
+        "autoqa_teams": sort_natural(teams, ["channel", "team"]),
+    }
+
+
+def autoqa_note(lang: str) -> str:
+    """What the section is and when a rule is only advisory, in ``lang``."""
+    from . import i18n
+
+    a = load_ruleset().agreement
+    return i18n.say("autoqa_note", lang, kappa=f"{a.min_kappa:g}", n=a.min_n)
+
+
+def _item_names(rules, lang: str) -> dict[tuple[str, str], str]:
+    """(channel, item_id) -> the item's name in ``lang``."""
+    out = {}
+    for channel, card in rules.scorecards.items():
+        items = load_scorecard(card).items()
+        col = "item" if lang == "zh" else "item_en"
+        out |= {(channel, i): n for i, n in zip(items["item_id"], items[col], strict=True)}
+    return out
