@@ -360,8 +360,9 @@ def test_the_coaching_page_shows_an_agents_findings(checked_center):
     mine = fails[fails["agent_id"] == agent]
     # the small center has too few evaluations to trust any rule: all advisory, no rate
     assert "本月自动检查" in html and "仅供参考" in html and "95%区间" not in html
-    assert html.count("<tr>") == 1 + len(mine)  # every finding, under one header row
-    assert html.count("<td>仅供参考</td>") == len(mine)
+    per_rule = mine["rule_id"].nunique()
+    assert html.count("<tr>") == 2 + per_rule + len(mine)  # per rule, then every finding
+    assert html.count("<td>仅供参考</td>") == per_rule + len(mine)
     quote = mine["quote"].dropna().iloc[0]
     assert html_escape(quote) in html
     assert not find_unmasked(html)

@@ -237,10 +237,15 @@ def autoqa_findings(d: DashboardData, agent_id: str, month: str) -> HTML:
                         rate=f"{row['rate']:.1%}", lo=f"{row['lo']:.1%}", hi=f"{row['hi']:.1%}")  # fmt: skip
     f = d.autoqa
     f = f[(f["agent_id"] == agent_id) & (f["month"] == month)]
-    shown = f.assign(trust=f["advisory"].map({True: "advisory", False: "counted"}))[
-        ["contact_id", "rule", "seq", "quote", "trust"]
-    ].sort_values(["trust", "contact_id", "seq"], kind="stable")
+    f = f.assign(trust=f["advisory"].map({True: "advisory", False: "counted"}))
+    f = f.sort_values(["advisory", "contact_id", "seq"], kind="stable")  # counted rules first
+    per_rule = (
+        f.groupby(["rule", "trust"], sort=False).size().rename("violations").reset_index()
+        .sort_values(["trust", "violations"], ascending=[False, False], kind="stable")
+    )[["rule", "violations", "trust"]]  # fmt: skip
+    shown = f[["contact_id", "rule", "seq", "quote", "found", "trust"]]
     return HTML(f'<p class="qaw-note">{_html.escape(line)}</p>'
+                + scroll(table(per_rule, lang, split=False)).data
                 + scroll(table(shown, lang, split=False)).data)  # fmt: skip
 
 

@@ -28,9 +28,10 @@ from ..reporting.contents import build, report_center
 from ..scoring.scorecard import scorecard_versions
 from ..stats import score_intervals
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 MEETING_TABLES = ("headline", "team_scores", "leniency", "calibration", "section_alpha", "status",
                   "completion", "autoqa_coverage", "autoqa", "autoqa_teams")  # fmt: skip  # bump when DashboardData's attributes change: older caches are rebuilt
+FINDING_COLUMNS = ["month", "agent_id", "contact_id", "rule", "seq", "quote", "found", "advisory"]
 REQUEST_ATTEMPTS = 5  # tries to receive the request's details in a pre-heated kernel
 KEEPALIVE_S = 120  # a pre-heated kernel shows activity this often (the cull waits far longer)
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -238,6 +239,7 @@ class DashboardData:
         from ..autoqa import advisory_rules, agreement_for, load_ruleset
         from ..autoqa.rates import violation_rates
         from ..data.readers import is_url
+        from ..reporting.autoqa_tables import finding_text
 
         folder = Path(source) / "autoqa" if not is_url(source) else None
         found, rates = [], []
@@ -255,12 +257,13 @@ class DashboardData:
                 fails["advisory"] = [(r, c) in advisory for r, c in
                                      zip(fails["rule_id"], fails["channel"], strict=True)]  # fmt: skip
                 fails["rule"] = [rules.rule(r).label(lang) for r in fails["rule_id"]]
-                found.append(
-                    fails.assign(month=month)[
-                        ["month", "agent_id", "contact_id", "rule", "seq", "quote", "advisory"]
-                    ]
-                )
-        cols = ["month", "agent_id", "contact_id", "rule", "seq", "quote", "advisory"]
+                fails["found"] = [
+                    finding_text(rules.rule(r).check, m, x, lang)
+                    for r, m, x in zip(fails["rule_id"], fails["measure"], fails["matched"],
+                                       strict=True)
+                ]  # fmt: skip
+                found.append(fails.assign(month=month)[FINDING_COLUMNS])
+        cols = FINDING_COLUMNS
         found_df = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=cols)
         found_df = found_df.astype({"month": "category", "agent_id": "category"})
         rates_df = pd.concat(rates, ignore_index=True) if rates else pd.DataFrame(

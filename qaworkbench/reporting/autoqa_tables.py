@@ -68,6 +68,29 @@ def autoqa_note(lang: str) -> str:
     return i18n.say("autoqa_note", lang, kappa=f"{a.min_kappa:g}", n=a.min_n)
 
 
+# How a finding's measure reads, per kind of check: (zh, en) with {m} the measure.
+_MEASURES = {
+    "first_response": ("{m:.0f} 秒", "{m:.0f} s"),
+    "average_response": ("平均 {m:.0f} 秒", "mean {m:.0f} s"),
+    "lookup_reply": ("{m:.0f} 秒后回复", "replied after {m:.0f} s"),
+    "greeting": ("与标准相似度 {m:.0f}", "similarity to the standard {m:.0f}"),
+    "closing": ("与标准相似度 {m:.0f}", "similarity to the standard {m:.0f}"),
+    "customer_repeats": ("与前文相似度 {m:.0f}", "similarity to an earlier message {m:.0f}"),
+    "silence": ("静默 {m:.0f} 秒", "{m:.0f} s of silence"),
+    "talk_over": ("{m:.0f} 次", "{m:.0f} times"),
+}
+
+
+def finding_text(check: str, measure: float, matched: object, lang: str) -> str:
+    """What an automatic finding rests on, in ``lang``: the word matched (“不清楚”) or the
+    measure (52 秒, similarity 40)."""
+    if isinstance(matched, str) and matched:
+        return f"“{matched}”"
+    if check in _MEASURES and pd.notna(measure):
+        return _MEASURES[check][0 if lang == "zh" else 1].format(m=measure)
+    return ""
+
+
 def _item_names(rules, lang: str) -> dict[tuple[str, str], str]:
     """(channel, item_id) -> the item's name in ``lang``."""
     out = {}

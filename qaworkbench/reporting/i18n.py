@@ -146,6 +146,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "seq": ("消息序号", "message no."),
     "quote": ("原文（已脱敏）", "quote (masked)"),
     "matched": ("命中", "matched"),
+    "found": ("依据", "what was found"),
     "rule": ("规则", "rule"),
     "checked": ("检查数", "checked"),
     "violations": ("违规数", "violations"),
