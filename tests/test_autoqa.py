@@ -368,3 +368,23 @@ def test_the_coaching_page_shows_an_agents_findings(checked_center):
     assert not find_unmasked(html)
     assert "本月没有" in coaching_page.autoqa_findings(d, agent, "2026-05").data
     assert len(d.monthly["2026-06"]["autoqa"]) >= 11  # the meeting's auto-QA table
+
+
+@pytest.mark.slow
+def test_an_export_in_any_row_order_gives_the_same_results(checked_center, tmp_path):
+    """Messages exported in no particular order are grouped and ordered before checking."""
+    from qaworkbench.autoqa import check_month
+    from qaworkbench.periods import parse_period
+
+    data, res = checked_center
+    shuffled = tmp_path / "center"
+    shutil.copytree(data, shuffled)
+    msgs = pd.read_parquet(shuffled / "chat_messages.parquet")
+    msgs.sample(frac=1.0, random_state=1).to_parquet(
+        shuffled / "chat_messages.parquet", index=False
+    )
+    again = check_month(shuffled, parse_period("2026-06"), RULES)
+    key = ["contact_id", "rule_id"]
+    a = res.astype(str).sort_values(key, ignore_index=True)
+    b = again.astype(str).sort_values(key, ignore_index=True)
+    pd.testing.assert_frame_equal(a, b)

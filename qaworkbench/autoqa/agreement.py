@@ -36,8 +36,11 @@ def agreement(results: pd.DataFrame, human: pd.DataFrame, rules: RuleSet) -> pd.
     """Per rule and channel: the 2x2 counts against the human item result (contacts where
     both gave a pass or fail), precision, recall and kappa with 95% intervals, and whether
     the rule is advisory."""
-    both = results[results["result"] != "na"].merge(
-        human[human["human"] != "na"], on=["contact_id", "item_id"], how="inner"
+    human = human[human["human"] != "na"]
+    scored = results[results["contact_id"].isin(human["contact_id"]).to_numpy(bool)]
+    scored = scored[(scored["result"] != "na").to_numpy(bool)]
+    both = scored.astype({"contact_id": str, "item_id": str}).merge(
+        human.astype({"contact_id": str, "item_id": str}), on=["contact_id", "item_id"]
     )
     a = both["result"].to_numpy() == "fail"
     h = both["human"].to_numpy() == "fail"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from .conversations import Conversations
@@ -96,7 +97,7 @@ def lookup_reply(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """After the agent says they are looking something up, their next message within
     ``max_s``; not applicable without a look-up."""
     v = Verdicts.empty(c.n)
-    look = c.agent & ctx.phrases(r.phrases, c).astype(bool)
+    look = c.agent & (ctx.phrases(r.phrases, c) >= 0)
     rows = np.flatnonzero(look)
     agent_rows = np.flatnonzero(c.agent)
     nxt_pos = np.searchsorted(agent_rows, rows, side="right")
@@ -117,10 +118,10 @@ def lookup_reply(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     return v
 
 
-def _standard(c: Conversations, r: Rule, rank: np.ndarray, within: int) -> Verdicts:
+def _standard(c: Conversations, r: Rule, ctx: Context, rank: np.ndarray, within: int) -> Verdicts:
     v = Verdicts.empty(c.n)
     rows = np.flatnonzero(c.agent & (rank >= 0) & (rank < within))
-    sim = similarity(c.texts(rows), r.phrases)
+    sim = ctx.similarity(r.phrases, c)[rows]
     g = c.g[rows]
     best = np.full(c.n, -1.0)
     np.maximum.at(best, g, sim)
@@ -133,7 +134,7 @@ def _standard(c: Conversations, r: Rule, rank: np.ndarray, within: int) -> Verdi
 def greeting(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """One of the agent's first ``first_messages`` messages is the standard greeting
     (similarity at least ``min_similarity``); evidence: the agent's first message."""
-    v = _standard(c, r, c.rank_from_start(c.agent), r.first_messages)
+    v = _standard(c, r, ctx, c.rank_from_start(c.agent), r.first_messages)
     v.row = c.first_where(c.agent)
     return v
 
@@ -141,38 +142,37 @@ def greeting(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
 def closing(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """One of the agent's last ``last_messages`` messages is a standard closing; evidence:
     the agent's last message."""
-    v = _standard(c, r, c.rank_from_end(c.agent), r.last_messages)
+    v = _standard(c, r, ctx, c.rank_from_end(c.agent), r.last_messages)
     v.row = c.last_where(c.agent)
     return v
 
 
-def _first_match(c: Conversations, found: np.ndarray) -> Verdicts:
+def _first_match(c: Conversations, found: np.ndarray, names: list[str]) -> Verdicts:
+    """``found``: per row the index in ``names`` of what matched (-1: nothing)."""
     v = Verdicts.empty(c.n)
     v.applies = _has_agent(c)
-    hit = c.agent & (found != None)  # noqa: E711 (object array)
-    v.row = c.first_where(hit)
+    v.row = c.first_where(c.agent & (found >= 0))
     v.failed = v.row >= 0
-    v.matched[v.failed] = found[v.row[v.failed]]
+    v.matched[v.failed] = np.asarray(names, dtype=object)[found[v.row[v.failed]]]
     return v
 
 
 def words(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """The agent uses none of ``words`` (as whole words); evidence: the first that does."""
-    return _first_match(c, ctx.words(r.words, c))
+    return _first_match(c, ctx.words(r.words, c), list(dict.fromkeys(r.words)))
 
 
 def phrases(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """The agent says none of ``phrases`` (as whole words); evidence: the first that does."""
-    return _first_match(c, ctx.phrases(r.phrases, c))
+    return _first_match(c, ctx.phrases(r.phrases, c), r.phrases)
 
 
 def patterns(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """No agent message matches ``patterns``; evidence: the first that does."""
-    hit = np.full(len(c), None, dtype=object)
+    hit = np.full(len(c), -1, dtype=np.int16)
     rows = np.flatnonzero(c.agent)
-    m = pattern_rows(c.text.take(rows), r.patterns)
-    hit[rows[m]] = "pattern"
-    v = _first_match(c, hit)
+    hit[rows[pattern_rows(c.text.take(rows), r.patterns)]] = 0
+    v = _first_match(c, hit, ["pattern"])
     compiled = [re.compile(p) for p in r.patterns]
     for k in np.flatnonzero(v.failed):  # the words that matched, for the evidence
         text = c.texts(np.array([v.row[k]]))[0]
@@ -208,14 +208,12 @@ def closing_before_solution(c: Conversations, r: Rule, ctx: Context) -> Verdicts
     """The agent closes (a standard closing or a hurrying phrase) only after offering a
     solution; not applicable when the agent never closed. Evidence: the closing message."""
     v = Verdicts.empty(c.n)
-    sol = c.agent & ctx.phrases(r.solution, c).astype(bool)
-    hurry = c.agent & ctx.phrases(r.hurry, c).astype(bool) if r.hurry else np.zeros(len(c), bool)
+    sol = c.agent & (ctx.phrases(r.solution, c) >= 0)
+    hurry = c.agent & (ctx.phrases(r.hurry, c) >= 0) if r.hurry else np.zeros(len(c), bool)
     closing_rule = ctx.closing_rule
     closes = hurry.copy()
     if closing_rule is not None:
-        rows = np.flatnonzero(c.agent)
-        sim = similarity(c.texts(rows), closing_rule.phrases)
-        closes[rows[sim >= closing_rule.min_similarity]] = True
+        closes |= c.agent & (ctx.similarity(closing_rule.phrases, c) >= closing_rule.min_similarity)
     first_close = c.first_where(closes)
     first_sol = c.first_where(sol)
     v.applies = first_close >= 0
@@ -232,7 +230,7 @@ def silence(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     v.applies = np.bincount(c.g, minlength=c.n) > 1
     end_so_far = _running_max_end(c)
     gap = np.where(c.same_as_previous, c.t - np.r_[np.nan, end_so_far[:-1]], np.nan)
-    hold = c.agent & ctx.phrases(r.hold_phrases, c).astype(bool) if r.hold_phrases else None
+    hold = c.agent & (ctx.phrases(r.hold_phrases, c) >= 0) if r.hold_phrases else None
     limit = np.full(len(c), r.max_s)
     if hold is not None and r.hold_max_s:
         after_hold = np.r_[False, hold[:-1]] & c.same_as_previous
@@ -287,14 +285,28 @@ class Context:
         self._found: dict[tuple, np.ndarray] = {}
 
     def phrases(self, phrases_: list[str], c: Conversations) -> np.ndarray:
-        """Per row, the first of ``phrases_`` the text holds as whole words (None: none)."""
+        """Per row, the index of the first of ``phrases_`` the text holds as whole words
+        (-1: none)."""
         key = ("p", tuple(phrases_), id(c))
         if key not in self._found:
             self._found[key] = PhraseMatcher(phrases_, self.dictionary).find(c.text)
         return self._found[key]
 
+    def similarity(self, standards: list[str], c: Conversations) -> np.ndarray:
+        """Per row, the agent message's similarity to ``standards`` (0-100; NaN for the
+        customer's), computed once per distinct text (canned replies repeat)."""
+        key = ("s", tuple(standards), id(c))
+        if key not in self._found:
+            rows = np.flatnonzero(c.agent)
+            enc = pc.dictionary_encode(c.text.take(pa.array(rows, type=pa.int64())))
+            scores = similarity(enc.dictionary.to_pylist(), standards)
+            out = np.full(len(c), np.nan, dtype=np.float32)
+            out[rows] = scores[enc.indices.to_numpy(zero_copy_only=False)]
+            self._found[key] = out
+        return self._found[key]
+
     def words(self, words_: list[str], c: Conversations) -> np.ndarray:
-        """Per row, the first of ``words_`` the text uses as a word (None: none)."""
+        """Per row, the index of the first of ``words_`` the text uses as a word (-1: none)."""
         key = ("w", tuple(words_), id(c))
         if key not in self._found:
             self._found[key] = WordMatcher(words_, self.dictionary).find(c.text)

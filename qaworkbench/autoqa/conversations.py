@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Conversations:
     agent: np.ndarray  # bool: the agent speaks
     t: np.ndarray
     t_end: np.ndarray
-    text: pa.Array  # large_string
+    text: pa.Array  # strings
 
     def __len__(self) -> int:
         return len(self.g)
@@ -96,41 +97,69 @@ class Conversations:
         return out
 
 
-def from_messages(df: pd.DataFrame) -> Conversations:
+def from_messages(data: pd.DataFrame | pa.Table) -> Conversations:
     """Chat messages (``contact_id``, ``seq``, ``sender``, ``timestamp``, ``text``) as
-    conversations; times are seconds from each conversation's first message."""
-    df = df.sort_values(["contact_id", "seq"], kind="stable", ignore_index=True)
-    codes, ids = pd.factorize(df["contact_id"], sort=False)
-    ts = df["timestamp"].to_numpy("datetime64[us]").astype(np.int64) / 1e6
-    t0 = pd.Series(ts).groupby(codes).transform("min").to_numpy()
+    conversations; times are seconds from each conversation's first message. An Arrow table
+    must come sorted by contact and ``seq`` (the engine sorts); a DataFrame is sorted here."""
+    t = _sorted(data, "seq")
+    g, ids = _groups(t.column("contact_id"))
+    ts = _numpy(t.column("timestamp").cast(pa.timestamp("us"))).astype(np.int64) / 1e6
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, np.int64)
+    t0 = np.minimum.reduceat(ts, first)[g] if len(g) else ts
     return Conversations(
-        contact_ids=np.asarray(ids, dtype=object),
+        contact_ids=ids,
         channel="chat",
-        g=codes.astype(np.int64),
-        seq=df["seq"].to_numpy(np.int64),
-        agent=(df["sender"] == "agent").to_numpy(bool),
+        g=g,
+        seq=_numpy(t.column("seq")).astype(np.int64),
+        agent=_numpy(pc.equal(t.column("sender"), "agent")).astype(bool),
         t=ts - t0,
-        t_end=np.full(len(df), np.nan),
-        text=_strings(df["text"]),
+        t_end=np.full(len(g), np.nan),
+        text=_strings(t.column("text")),
     )
 
 
-def from_transcripts(df: pd.DataFrame) -> Conversations:
+def from_transcripts(data: pd.DataFrame | pa.Table) -> Conversations:
     """Transcript turns (``contact_id``, ``turn``, ``speaker``, ``start_s``, ``end_s``,
-    ``text``) as conversations."""
-    df = df.sort_values(["contact_id", "turn"], kind="stable", ignore_index=True)
-    codes, ids = pd.factorize(df["contact_id"], sort=False)
+    ``text``) as conversations (an Arrow table sorted by contact and turn, or a DataFrame)."""
+    t = _sorted(data, "turn")
+    g, ids = _groups(t.column("contact_id"))
     return Conversations(
-        contact_ids=np.asarray(ids, dtype=object),
+        contact_ids=ids,
         channel="voice",
-        g=codes.astype(np.int64),
-        seq=df["turn"].to_numpy(np.int64),
-        agent=(df["speaker"] == "agent").to_numpy(bool),
-        t=df["start_s"].to_numpy(float),
-        t_end=df["end_s"].to_numpy(float),
-        text=_strings(df["text"]),
+        g=g,
+        seq=_numpy(t.column("turn")).astype(np.int64),
+        agent=_numpy(pc.equal(t.column("speaker"), "agent")).astype(bool),
+        t=_numpy(t.column("start_s")).astype(float),
+        t_end=_numpy(t.column("end_s")).astype(float),
+        text=_strings(t.column("text")),
     )
 
 
-def _strings(s: pd.Series) -> pa.Array:
-    return pa.array(s.fillna("").astype(str).to_numpy(object), type=pa.large_string())
+def _sorted(data: pd.DataFrame | pa.Table, order: str) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    df = data.sort_values(["contact_id", order], kind="stable", ignore_index=True)
+    return pa.Table.from_pandas(df.astype({"contact_id": str}), preserve_index=False)
+
+
+def _groups(ids: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Contact index per row (rows sorted by contact) and the contacts' ids."""
+    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    n = len(ids)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, dtype=object)
+    change = np.ones(n, bool)
+    change[1:] = _numpy(pc.not_equal(ids.slice(1), ids.slice(0, n - 1))).astype(bool)
+    g = np.cumsum(change) - 1
+    return g.astype(np.int64), ids.filter(pa.array(change)).to_numpy(zero_copy_only=False)
+
+
+def _numpy(a) -> np.ndarray:
+    a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    return a.to_numpy(zero_copy_only=False)
+
+
+def _strings(a) -> pa.Array:
+    """One array of strings (no copy when the column is one chunk without nulls)."""
+    a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    return pc.fill_null(a, "") if a.null_count else a

@@ -40,10 +40,9 @@ def violation_rates(
     95% Wilson interval."""
     r = counted(results, advisory)
     r = r[r["result"] != "na"]
-    per = r.groupby([*by, "contact_id"], sort=False, observed=True)["result"].agg(
-        lambda s: bool((s == "fail").any())
-    )
-    g = per.groupby(level=list(range(len(by))), observed=True)
+    fail = (r["result"] == "fail").to_numpy(bool)
+    per = r.assign(fail=fail).groupby([*by, "contact_id"], sort=False, observed=True)["fail"].any()
+    g = per.astype(int).groupby(level=list(range(len(by))), observed=True)
     out = pd.DataFrame({"n": g.size(), "violations": g.sum().astype(int)}).reset_index()
     out["rate"] = out["violations"] / out["n"]
     out["lo"], out["hi"] = wilson(out["violations"].to_numpy(), out["n"].to_numpy())
@@ -54,9 +53,9 @@ def rule_rates(results: pd.DataFrame, advisory: set[tuple[str, str]]) -> pd.Data
     """Per rule and channel: contacts it applied to, its fails, the rate with its 95% Wilson
     interval, and whether it is advisory."""
     r = results[results["result"] != "na"]
-    g = r.groupby(["rule_id", "item_id", "channel"], sort=False)["result"]
-    out = pd.DataFrame({"n": g.size(), "fails": g.agg(lambda s: int((s == "fail").sum()))})
-    out = out.reset_index()
+    r = r.assign(fail=(r["result"] == "fail").to_numpy(int))
+    g = r.groupby(["rule_id", "item_id", "channel"], sort=False, observed=True)["fail"]
+    out = pd.DataFrame({"n": g.size(), "fails": g.sum()}).reset_index()
     out["rate"] = out["fails"] / out["n"]
     out["lo"], out["hi"] = wilson(out["fails"].to_numpy(), out["n"].to_numpy())
     pairs = zip(out["rule_id"], out["channel"], strict=True)

@@ -1,7 +1,7 @@
 """Run a rule set over conversations and keep the results beside the data.
 
 Results: one row per contact and rule (pass / fail / na) with the evidence (message or turn
-number, the quoted text masked, the word matched, what was measured). They are stored as
+number, what was measured; for a violation the quoted text, masked, and the word matched). They are stored as
 ``<data>/autoqa/<month>.parquet`` (written beside, then swapped in), apart from the
 evaluations: automatic results never enter the human score, pay or penalties.
 """
@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..data.load import present_tables
 from ..errors import QAWError
@@ -29,43 +31,57 @@ RESULT_COLUMNS = [
 
 
 def check(convs: list[Conversations], rules: RuleSet) -> pd.DataFrame:
-    """Every rule of ``rules`` on every contact of ``convs``: one row per contact and rule."""
+    """Every rule of ``rules`` on every contact of ``convs``: one row per contact and rule.
+    Ids, channels, rules, items and results are categoricals (a month is millions of rows)."""
     closing = next((r for r in rules.rules if r.check == "closing"), None)
     ctx = Context(tuple(rules.dictionary), closing)
-    frames = []
+    codes: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("contact_id", "channel", "rule_id", "item_id", "result")
+    }
+    values: dict[str, list[np.ndarray]] = {k: [] for k in ("seq", "quote", "matched", "measure")}
+    cats: dict[str, list[str]] = {"channel": [], "rule_id": [], "item_id": []}
+    offset, ids = 0, []
+
+    def code(key: str, value: str, n: int) -> np.ndarray:
+        if value not in cats[key]:
+            cats[key].append(value)
+        return np.full(n, cats[key].index(value), np.int16)
+
     for c in convs:
         if c.n == 0:
             continue
+        ids.append(c.contact_ids)
         for rule, item in rules.for_channel(c.channel):
             if rule.check in ("silence", "talk_over") and not np.isfinite(c.t_end).any():
                 continue
             v = CHECKS[rule.check](c, rule, ctx)
-            row = v.row
-            has = row >= 0
+            has = v.row >= 0
             quotes = np.full(c.n, None, dtype=object)
-            if has.any():
-                quotes[has] = [_quote(t) for t in c.texts(row[has])]
-            seq = np.where(has, c.seq[np.maximum(row, 0)], -1)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "contact_id": c.contact_ids,
-                        "channel": c.channel,
-                        "rule_id": rule.id,
-                        "item_id": item,
-                        "result": np.where(~v.applies, "na", np.where(v.failed, "fail", "pass")),
-                        "seq": pd.Series(seq, dtype="Int64").where(has),
-                        "quote": np.where(v.applies, quotes, None),
-                        "matched": np.where(v.failed, v.matched, None),
-                        "measure": v.measure,
-                    }
-                )
+            cite = has & v.failed  # a quote is the evidence of a violation
+            if cite.any():
+                quotes[cite] = [_quote(t) for t in c.texts(v.row[cite])]
+            codes["contact_id"].append(np.arange(c.n, dtype=np.int32) + offset)
+            codes["channel"].append(code("channel", c.channel, c.n))
+            codes["rule_id"].append(code("rule_id", rule.id, c.n))
+            codes["item_id"].append(code("item_id", item, c.n))
+            codes["result"].append(
+                np.where(~v.applies, 2, np.where(v.failed, 1, 0)).astype(np.int8)
             )
-    if not frames:
+            values["seq"].append(np.where(has, c.seq[np.maximum(v.row, 0)], -1))
+            values["quote"].append(quotes)
+            values["matched"].append(np.where(v.failed, v.matched, None))
+            values["measure"].append(v.measure.astype(float))
+        offset += c.n
+    if not ids:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in RESULT_COLUMNS})
-    out = pd.concat(frames, ignore_index=True)
-    out["quote"] = out["quote"].where(out["result"] != "na")
-    return out[RESULT_COLUMNS]
+    cats["contact_id"] = np.concatenate(ids)
+    cats["result"] = ["pass", "fail", "na"]
+    out = {k: pd.Categorical.from_codes(np.concatenate(v), cats[k]) for k, v in codes.items()}
+    seq = np.concatenate(values["seq"])
+    out["seq"] = pd.array(seq, dtype="Int64")
+    out["seq"][seq < 0] = pd.NA
+    out |= {k: np.concatenate(values[k]) for k in ("quote", "matched", "measure")}
+    return pd.DataFrame(out)[RESULT_COLUMNS]
 
 
 def _quote(text: str) -> str:
@@ -84,24 +100,25 @@ def month_conversations(source: str | Path, period: Period) -> list[Conversation
     if "contacts" not in want:
         raise QAWError(f"{source}: no contacts table, so no contacts to check")
     con = engine.connect(source, tables=want)
+    con.execute("SET threads TO 1")  # keeps the file's order: grouped exports need no sort
     lo, hi = period.start.to_pydatetime(), period.end.to_pydatetime()
     out = []
     if "chat_messages" in want:
-        df = con.execute(
-            "SELECT m.conversation_id AS contact_id, m.seq, m.sender, m.timestamp, m.text "
-            "FROM chat_messages m JOIN contacts c ON c.contact_id = m.conversation_id "
-            "WHERE c.start_time >= ? AND c.start_time < ?",
-            [lo, hi],
-        ).df()
-        out.append(from_messages(df))
+        df = con.sql(
+            "SELECT conversation_id AS contact_id, seq, sender, timestamp, text "
+            "FROM chat_messages WHERE conversation_id IN (SELECT contact_id FROM contacts "
+            "WHERE start_time >= ? AND start_time < ?)",
+            params=[lo, hi],
+        ).to_arrow_table()
+        out.append(from_messages(_in_order(df, "seq")))
     if "transcripts" in want:
-        df = con.execute(
-            "SELECT t.contact_id, t.turn, t.speaker, t.start_s, t.end_s, t.text "
-            "FROM transcripts t JOIN contacts c USING (contact_id) "
-            "WHERE c.start_time >= ? AND c.start_time < ?",
-            [lo, hi],
-        ).df()
-        out.append(from_transcripts(df))
+        df = con.sql(
+            "SELECT contact_id, turn, speaker, start_s, end_s, text FROM transcripts "
+            "WHERE contact_id IN (SELECT contact_id FROM contacts "
+            "WHERE start_time >= ? AND start_time < ?)",
+            params=[lo, hi],
+        ).to_arrow_table()
+        out.append(from_transcripts(_in_order(df, "turn")))
     con.close()
     return out
 
@@ -125,6 +142,28 @@ def answered_counts(
     ).df()
     con.close()
     return df.set_index("channel")["n"].astype(int)
+
+
+def _in_order(t: pa.Table, order: str) -> pa.Table:
+    """``t`` grouped by contact, each in ``order``. Exports usually are (and a one-thread
+    scan keeps the file's order), so ``t`` comes back as it is; otherwise it is sorted on
+    integer keys and taken column by column (an ORDER BY in DuckDB would hold the texts
+    twice)."""
+    if t.num_rows == 0:
+        return t
+    ids = pc.dictionary_encode(t.column("contact_id").combine_chunks())
+    codes = ids.indices.to_numpy(zero_copy_only=False)
+    seq = t.column(order).to_numpy()
+    change = np.r_[True, codes[1:] != codes[:-1]]
+    if change.sum() == len(ids.dictionary) and np.all((seq[1:] > seq[:-1]) | change[1:]):
+        return t
+    key = np.lexsort((seq, codes))
+    take = pa.array(key)
+    cols = {}
+    for name in t.column_names:
+        cols[name] = t.column(name).take(take)
+        t = t.drop_columns([name])  # the unsorted column goes as soon as its copy is made
+    return pa.table(cols)
 
 
 def results_path(source: str | Path, period: Period) -> Path:

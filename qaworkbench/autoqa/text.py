@@ -86,15 +86,18 @@ class PhraseMatcher:
         return None
 
     def find(self, texts: pa.Array) -> np.ndarray:
-        """Per row of ``texts``, the first phrase matched (object array, None where none)."""
-        out = np.full(len(texts), None, dtype=object)
+        """Per row of ``texts``, the index of the first phrase matched (-1: none; int16, so a
+        month of millions of rows stays small)."""
+        out = np.full(len(texts), -1, dtype=np.int16)
         rows = np.flatnonzero(candidates(texts, self.phrases))
         if len(rows):
+            index = {p: k for k, p in enumerate(self.phrases)}
             sub = texts.take(pa.array(rows)).to_pylist()
-            memo: dict[str, str | None] = {}
+            memo: dict[str, int] = {}
             for r, t in zip(rows, sub, strict=True):
                 if t not in memo:
-                    memo[t] = self.first(t)
+                    hit = self.first(t)
+                    memo[t] = -1 if hit is None else index[hit]
                 out[r] = memo[t]
         return out
 
@@ -103,20 +106,23 @@ class WordMatcher:
     """Finds single words (e.g. 你) as words of the message, not inside others."""
 
     def __init__(self, words_: list[str], dictionary: tuple[str, ...] = ()) -> None:
-        self.words = set(words_)
+        self.words = list(dict.fromkeys(words_))
         self.needles = sorted(self.words, key=len)
         self.dictionary = dictionary
 
     def find(self, texts: pa.Array) -> np.ndarray:
-        """Per row, the first listed word the message uses (object array, None where none)."""
-        out = np.full(len(texts), None, dtype=object)
+        """Per row, the index (in ``words``) of the first listed word the message uses (-1:
+        none)."""
+        out = np.full(len(texts), -1, dtype=np.int16)
         rows = np.flatnonzero(candidates(texts, self.needles))
         if len(rows):
+            index = {w: k for k, w in enumerate(self.words)}
             sub = texts.take(pa.array(rows)).to_pylist()
-            memo: dict[str, str | None] = {}
+            memo: dict[str, int] = {}
             for r, t in zip(rows, sub, strict=True):
                 if t not in memo:
-                    memo[t] = next((w for w in words(t, self.dictionary) if w in self.words), None)
+                    hit = next((w for w in words(t, self.dictionary) if w in index), None)
+                    memo[t] = -1 if hit is None else index[hit]
                 out[r] = memo[t]
         return out
 
@@ -135,7 +141,7 @@ def similarity(texts: list[str], standards: list[str]) -> np.ndarray:
     part = process.cdist(norm, std, scorer=fuzz.partial_ratio, workers=-1, dtype=np.float32)
     whole = process.cdist(norm, std, scorer=fuzz.ratio, workers=-1, dtype=np.float32)
     longer = np.array([len(t) for t in norm])[:, None] >= np.array([len(s) for s in std])[None]
-    return np.where(longer, part, whole).max(axis=1).astype(float)
+    return np.where(longer, part, whole).max(axis=1)
 
 
 def ratio(a: str, b: str) -> float:
