@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,6 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATA = ROOT / "data" / "bench"
 MONTH = BENCH_DATA / "month"  # 2,000 agents, one month (2026-05), ~3.6 M contacts
+# The same month with every chat message and transcript turn made distinct (a number added):
+# agents who type freely, where the demo's canned replies would let auto-QA reuse its work.
+UNIQUE = BENCH_DATA / "month_unique"
 TWO = BENCH_DATA / "two_months"  # 2,000 agents, 2026-04 and 2026-05 (quotas from April)
 TWO_CSV = BENCH_DATA / "two_months_csv"  # the same center as CSV files (UTF-8)
 PY = sys.executable
@@ -184,8 +188,8 @@ CASES: dict[str, Case] = {
         "floor: read the month's chat messages and transcripts (Parquet, pyarrow), no checks",
         _timed(
             "import pyarrow.parquet as pq",
-            f"m = pq.read_table({str(MONTH / 'chat_messages.parquet')!r}); "
-            f"t = pq.read_table({str(MONTH / 'transcripts.parquet')!r})",
+            f"msgs = pq.read_table({str(MONTH / 'chat_messages.parquet')!r}); "
+            f"turns = pq.read_table({str(MONTH / 'transcripts.parquet')!r})",
         ),
     ),
     "autoqa_month": Case(
@@ -194,6 +198,18 @@ CASES: dict[str, Case] = {
         _timed(
             "from qaworkbench.cli import main",
             f"main(['autoqa', '--month', '2026-05', '--data', {str(MONTH)!r}], "
+            "standalone_mode=False)",
+        ),
+        "autoqa_floor",
+        60.0,
+        2048,
+    ),
+    "autoqa_month_unique": Case(
+        "the same on the month with every message and turn distinct (no canned replies to "
+        "reuse work on: the worst case)",
+        _timed(
+            "from qaworkbench.cli import main",
+            f"main(['autoqa', '--month', '2026-05', '--data', {str(UNIQUE)!r}], "
             "standalone_mode=False)",
         ),
         "autoqa_floor",
@@ -214,6 +230,9 @@ def ensure_data(codes: list[str]) -> None:
         # a month built before the demo wrote every chat's messages and transcripts is rebuilt
         if not (MONTH / "transcripts.parquet").exists():
             subprocess.run([*_DEMO, "--out", str(MONTH), "--months", "1"], check=True)
+            shutil.rmtree(UNIQUE, ignore_errors=True)
+        if any(str(UNIQUE) in c for c in codes) and not (UNIQUE / "transcripts.parquet").exists():
+            _distinct_texts()
         return
     demo = _DEMO
     if not (TWO / "contacts.parquet").exists():
@@ -238,6 +257,25 @@ def ensure_data(codes: list[str]) -> None:
     subprocess.run([PY, "-c", warm_csv], check=True)
     if not (MONTH / "transcripts.parquet").exists():
         subprocess.run([*demo, "--out", str(MONTH), "--months", "1"], check=True)
+
+
+def _distinct_texts() -> None:
+    """``UNIQUE``: ``MONTH`` with a running number added to every message and turn."""
+    code = (
+        "import shutil, pathlib, numpy as np, pyarrow as pa, pyarrow.compute as pc, "
+        "pyarrow.parquet as pq; "
+        f"src, dst = pathlib.Path({str(MONTH)!r}), pathlib.Path({str(UNIQUE)!r}); "
+        "shutil.rmtree(dst, ignore_errors=True); dst.mkdir(parents=True); "
+        "[shutil.copy(f, dst / f.name) for f in src.glob('*.parquet')]\n"
+        "for name in ('chat_messages.parquet', 'transcripts.parquet'):\n"
+        "    t = pq.read_table(src / name); n = t.num_rows; L = pa.large_string()\n"
+        "    num = pc.cast(pa.array(np.arange(n)), L)\n"
+        "    text = pc.binary_join_element_wise(t['text'].cast(L), pa.array(['（工单'] * n, L), "
+        "num, pa.array(['）'] * n, L), pa.scalar('', L))\n"
+        "    t = t.set_column(t.schema.get_field_index('text'), pa.field('text', L), text)\n"
+        "    pq.write_table(t, dst / name)"
+    )
+    subprocess.run([PY, "-c", code], check=True)
 
 
 def run_once(code: str) -> tuple[float, float | None]:

@@ -370,15 +370,14 @@ def autoqa(period: str, data: str, rules: str) -> None:
     """
     from .autoqa import (
         advisory_rules,
-        agreement_for,
+        agreement,
         check_month,
         load_ruleset,
         results_path,
         save_results,
     )  # fmt: skip
     from .autoqa.rates import coverage, rule_rates
-    from .autoqa.run import answered_counts
-    from .data.load import load_center
+    from .autoqa.run import answered_counts, human_month
     from .periods import parse_period
 
     t0 = time.perf_counter()
@@ -390,9 +389,8 @@ def autoqa(period: str, data: str, rules: str) -> None:
         click.echo(f"{p.label}: no chat messages or transcripts of this period's contacts")
         return
     save_results(res, path, rs)
-    center = load_center(data, tables=("evaluations", "evaluation_items"))
     answered = answered_counts(data, p)
-    agree = agreement_for(res, center, rs)
+    agree = agreement(res, human_month(data, p), rs)
     rates = rule_rates(res, advisory_rules(agree))
     for r in coverage(res, answered).itertuples():
         click.echo(

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from .conversations import Conversations
 from .ruleset import Rule
-from .text import PhraseMatcher, WordMatcher, pattern_rows, ratio, similarity
+from .text import PhraseMatcher, WordMatcher, normalise_all, pattern_rows, similarity
 
 
 @dataclass
@@ -121,7 +121,7 @@ def lookup_reply(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
 def _standard(c: Conversations, r: Rule, ctx: Context, rank: np.ndarray, within: int) -> Verdicts:
     v = Verdicts.empty(c.n)
     rows = np.flatnonzero(c.agent & (rank >= 0) & (rank < within))
-    sim = ctx.similarity(r.phrases, c)[rows]
+    sim = ctx.similarity(r.phrases, c, rows)[rows]
     g = c.g[rows]
     best = np.full(c.n, -1.0)
     np.maximum.at(best, g, sim)
@@ -183,24 +183,33 @@ def patterns(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
 def customer_repeats(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """The customer never has to write the same thing again: a customer message of at
     least ``min_chars`` as similar as ``min_similarity`` to one of their ``window`` earlier
-    ones fails; evidence: the repeat. Not applicable without customer messages."""
+    ones fails; evidence: the first repeat. Not applicable without customer messages."""
+    from rapidfuzz import fuzz, process
+
     v = Verdicts.empty(c.n)
     v.applies = np.bincount(c.g[c.customer], minlength=c.n) > 0
     rows = np.flatnonzero(c.customer)
-    lens = np.asarray(pc.utf8_length(c.text.take(rows)))
-    rows = rows[lens >= r.min_chars]
-    texts = c.texts(rows)
+    norm = normalise_all(c.text.take(pa.array(rows, type=pa.int64())))
+    keep = np.asarray(pc.utf8_length(norm)) >= r.min_chars
+    rows, texts = rows[keep], norm.filter(pa.array(keep)).to_pylist()
     g = c.g[rows]
+    first = np.full(c.n, np.iinfo(np.int64).max)
+    score = np.full(c.n, np.nan)
     for k in range(1, r.window + 1):
-        same = np.flatnonzero(g[k:] == g[:-k]) + k if len(rows) > k else np.zeros(0, np.int64)
-        for i in same:
-            if v.failed[g[i]]:
-                continue
-            s = ratio(texts[i], texts[i - k])
-            if s >= r.min_similarity:
-                v.failed[g[i]] = True
-                v.row[g[i]] = rows[i]
-                v.measure[g[i]] = s
+        if len(rows) <= k:
+            break
+        later = np.flatnonzero(g[k:] == g[:-k]) + k
+        if not len(later):
+            continue
+        s = process.cpdist([texts[i] for i in later], [texts[i - k] for i in later],
+                           scorer=fuzz.ratio, workers=-1, score_cutoff=r.min_similarity)  # fmt: skip
+        hit = later[s >= r.min_similarity]
+        for i, val in zip(hit, s[s >= r.min_similarity], strict=True):
+            if rows[i] < first[g[i]]:
+                first[g[i]], score[g[i]] = rows[i], val
+    v.failed = first < np.iinfo(np.int64).max
+    v.row = np.where(v.failed, first, -1)
+    v.measure = score
     return v
 
 
@@ -211,11 +220,16 @@ def closing_before_solution(c: Conversations, r: Rule, ctx: Context) -> Verdicts
     sol = c.agent & (ctx.phrases(r.solution, c) >= 0)
     hurry = c.agent & (ctx.phrases(r.hurry, c) >= 0) if r.hurry else np.zeros(len(c), bool)
     closing_rule = ctx.closing_rule
-    closes = hurry.copy()
-    if closing_rule is not None:
-        closes |= c.agent & (ctx.similarity(closing_rule.phrases, c) >= closing_rule.min_similarity)
-    first_close = c.first_where(closes)
     first_sol = c.first_where(sol)
+    closes = hurry.copy()
+    if closing_rule is not None:  # a closing before the first solution, or at the end
+        before = np.where(first_sol >= 0, first_sol, len(c))[c.g] > np.arange(len(c))
+        last = c.rank_from_end(c.agent)
+        ending = (last >= 0) & (last < closing_rule.last_messages)
+        rows = np.flatnonzero(c.agent & (before | ending))
+        sim = ctx.similarity(closing_rule.phrases, c, rows)
+        closes[rows] |= sim[rows] >= closing_rule.min_similarity
+    first_close = c.first_where(closes)
     v.applies = first_close >= 0
     v.failed = v.applies & ((first_sol < 0) | (first_sol > first_close))
     v.row = np.where(v.applies, first_close, -1)
@@ -292,18 +306,22 @@ class Context:
             self._found[key] = PhraseMatcher(phrases_, self.dictionary).find(c.text)
         return self._found[key]
 
-    def similarity(self, standards: list[str], c: Conversations) -> np.ndarray:
-        """Per row, the agent message's similarity to ``standards`` (0-100; NaN for the
-        customer's), computed once per distinct text (canned replies repeat)."""
+    def similarity(
+        self, standards: list[str], c: Conversations, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Per row, the agent message's similarity to ``standards`` (0-100), computed for
+        ``rows`` (default: every agent message) when first asked, once per distinct text;
+        NaN where not computed."""
         key = ("s", tuple(standards), id(c))
-        if key not in self._found:
-            rows = np.flatnonzero(c.agent)
-            enc = pc.dictionary_encode(c.text.take(pa.array(rows, type=pa.int64())))
-            scores = similarity(enc.dictionary.to_pylist(), standards)
-            out = np.full(len(c), np.nan, dtype=np.float32)
-            out[rows] = scores[enc.indices.to_numpy(zero_copy_only=False)]
-            self._found[key] = out
-        return self._found[key]
+        out = self._found.setdefault(key, np.full(len(c), np.nan, dtype=np.float32))
+        rows = np.flatnonzero(c.agent) if rows is None else rows
+        todo = rows[np.isnan(out[rows])]
+        if len(todo):
+            norm = normalise_all(c.text.take(pa.array(todo, type=pa.int64())))
+            enc = pc.dictionary_encode(norm)
+            scores = similarity(enc.dictionary.to_pylist(), standards, normalised=True)
+            out[todo] = scores[enc.indices.to_numpy(zero_copy_only=False)]
+        return out
 
     def words(self, words_: list[str], c: Conversations) -> np.ndarray:
         """Per row, the index of the first of ``words_`` the text uses as a word (-1: none)."""

@@ -19,7 +19,8 @@ from .ruleset import RuleSet
 def coverage(results: pd.DataFrame, answered: pd.Series) -> pd.DataFrame:
     """Per channel: answered contacts (``answered``: counts by channel), those checked
     automatically, and the share (0-1)."""
-    checked = results.drop_duplicates("contact_id").groupby("channel").size()
+    checked = results[["contact_id", "channel"]].drop_duplicates("contact_id")
+    checked = checked.groupby("channel", observed=True).size()
     out = pd.DataFrame({"answered": answered, "checked": checked}).fillna(0).astype(int)
     out["share"] = out["checked"] / out["answered"].where(out["answered"] > 0)
     return out.rename_axis("channel").reset_index()
@@ -27,8 +28,9 @@ def coverage(results: pd.DataFrame, answered: pd.Series) -> pd.DataFrame:
 
 def counted(results: pd.DataFrame, advisory: set[tuple[str, str]]) -> pd.DataFrame:
     """The results of rules that are not advisory."""
-    pairs = list(zip(results["rule_id"], results["channel"], strict=True))
-    keep = np.array([p not in advisory for p in pairs], dtype=bool)
+    keep = np.ones(len(results), dtype=bool)
+    for rule_id, channel in advisory:  # a few pairs; millions of rows compared in place
+        keep &= ~((results["rule_id"] == rule_id) & (results["channel"] == channel)).to_numpy(bool)
     return results[keep]
 
 
@@ -38,8 +40,9 @@ def violation_rates(
     """Per group of ``by`` (e.g. ["team"], ["agent_id"]): contacts checked (``n``), contacts
     with at least one violation of a counted rule (``violations``), the rate (0-1) and its
     95% Wilson interval."""
-    r = counted(results, advisory)
-    r = r[r["result"] != "na"]
+    cols = list(dict.fromkeys([*by, "contact_id", "rule_id", "channel", "result"]))
+    r = counted(results[cols], advisory)
+    r = r[(r["result"] != "na").to_numpy(bool)]
     fail = (r["result"] == "fail").to_numpy(bool)
     per = r.assign(fail=fail).groupby([*by, "contact_id"], sort=False, observed=True)["fail"].any()
     g = per.astype(int).groupby(level=list(range(len(by))), observed=True)
@@ -52,10 +55,19 @@ def violation_rates(
 def rule_rates(results: pd.DataFrame, advisory: set[tuple[str, str]]) -> pd.DataFrame:
     """Per rule and channel: contacts it applied to, its fails, the rate with its 95% Wilson
     interval, and whether it is advisory."""
-    r = results[results["result"] != "na"]
-    r = r.assign(fail=(r["result"] == "fail").to_numpy(int))
-    g = r.groupby(["rule_id", "item_id", "channel"], sort=False, observed=True)["fail"]
-    out = pd.DataFrame({"n": g.size(), "fails": g.sum()}).reset_index()
+    res = results["result"]
+    r = pd.DataFrame(  # only the small columns: a month's results are millions of rows
+        {
+            "rule_id": results["rule_id"],
+            "item_id": results["item_id"],
+            "channel": results["channel"],
+            "n": (res != "na").to_numpy(np.int32),
+            "fails": (res == "fail").to_numpy(np.int32),
+        }
+    )
+    out = r.groupby(["rule_id", "item_id", "channel"], sort=False, observed=True)[["n", "fails"]]
+    out = out.sum().reset_index()
+    out = out[out["n"] > 0]
     out["rate"] = out["fails"] / out["n"]
     out["lo"], out["hi"] = wilson(out["fails"].to_numpy(), out["n"].to_numpy())
     pairs = zip(out["rule_id"], out["channel"], strict=True)
@@ -69,8 +81,9 @@ def contact_scores(
     """The automatic score of each contact (0-100) over the scorecard items its counted
     rules check: an item fails when any of its rules fails, N/A items are left out, and the
     score is the points of the passed items over the points of the applicable ones."""
-    r = counted(results, advisory)
-    r = r[r["result"] != "na"]
+    r = counted(results[["contact_id", "agent_id", "channel", "rule_id", "item_id", "result"]],
+                advisory)  # fmt: skip
+    r = r[(r["result"] != "na").to_numpy(bool)]
     item = (
         r.assign(fail=r["result"] == "fail")
         .groupby(["contact_id", "agent_id", "channel", "item_id"], sort=False)["fail"]

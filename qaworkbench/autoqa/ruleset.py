@@ -73,7 +73,9 @@ class Rule(_M):
     min_similarity: float = Field(85, ge=0, le=100)
     first_messages: int = Field(1, ge=1)
     last_messages: int = Field(2, ge=1)
-    min_chars: int = Field(6, ge=1)
+    min_chars: int = Field(
+        5, ge=1, description="shortest customer message compared, characters without punctuation"
+    )
     window: int = Field(4, ge=1, description="earlier customer messages compared")
     min_overlap_s: float = Field(1.0, gt=0)
     max_count: int = Field(2, ge=0, description="talk-overs allowed per call")

@@ -76,12 +76,15 @@ def check(convs: list[Conversations], rules: RuleSet) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in RESULT_COLUMNS})
     cats["contact_id"] = np.concatenate(ids)
     cats["result"] = ["pass", "fail", "na"]
-    out = {k: pd.Categorical.from_codes(np.concatenate(v), cats[k]) for k, v in codes.items()}
+    out = {}
+    for k in list(codes):  # each column's parts go as soon as it is joined
+        out[k] = pd.Categorical.from_codes(np.concatenate(codes.pop(k)), cats[k])
     seq = np.concatenate(values["seq"])
     out["seq"] = pd.array(seq, dtype="Int64")
     out["seq"][seq < 0] = pd.NA
-    out |= {k: np.concatenate(values[k]) for k in ("quote", "matched", "measure")}
-    return pd.DataFrame(out)[RESULT_COLUMNS]
+    for k in ("quote", "matched", "measure"):
+        out[k] = np.concatenate(values.pop(k))
+    return pd.DataFrame({k: out[k] for k in RESULT_COLUMNS}, copy=False)
 
 
 def _quote(text: str) -> str:
@@ -164,6 +167,34 @@ def _in_order(t: pa.Table, order: str) -> pa.Table:
         cols[name] = t.column(name).take(take)
         t = t.drop_columns([name])  # the unsorted column goes as soon as its copy is made
     return pa.table(cols)
+
+
+def human_month(source: str | Path, period: Period) -> pd.DataFrame:
+    """The evaluators' item results (``contact_id``, ``item_id``, ``human``) for contacts of
+    ``period``: each contact's latest evaluation outside calibration, as
+    ``agreement.human_items`` takes them, read with DuckDB (empty without evaluations)."""
+    from ..data import engine
+
+    present = present_tables(source)
+    if not {"evaluations", "evaluation_items"} <= set(present):
+        return pd.DataFrame({"contact_id": [], "item_id": [], "human": []}, dtype=str)
+    con = engine.connect(source, tables=("contacts", "evaluations", "evaluation_items"))
+    df = con.execute(
+        """
+        WITH ev AS (
+            SELECT e.evaluation_id, e.contact_id,
+                   row_number() OVER (PARTITION BY e.contact_id
+                                      ORDER BY e.evaluated_at DESC, e.evaluation_id DESC) AS k
+            FROM evaluations e JOIN contacts c USING (contact_id)
+            WHERE e.mode <> 'calibration' AND c.start_time >= ? AND c.start_time < ?
+        )
+        SELECT ev.contact_id, i.item_id, i.result AS human
+        FROM ev JOIN evaluation_items i USING (evaluation_id) WHERE ev.k = 1
+        """,
+        [period.start.to_pydatetime(), period.end.to_pydatetime()],
+    ).df()
+    con.close()
+    return df.astype(str)
 
 
 def results_path(source: str | Path, period: Period) -> Path:

@@ -43,8 +43,32 @@ def tokenizer(words: tuple[str, ...] = ()):
 
 def words(text: str, dictionary: tuple[str, ...] = ()) -> list[str]:
     """``text`` cut into words (jieba, dictionary words kept whole; no HMM: unknown runs stay
-    single characters, which keeps the cut stable)."""
+    single characters, which keeps the cut stable). The last texts cut are remembered: the
+    matchers of one run look at many of the same messages."""
+    return _cut(text, dictionary)
+
+
+@lru_cache(maxsize=200_000)
+def _cut(text: str, dictionary: tuple[str, ...]) -> list[str]:
     return tokenizer(dictionary).lcut(text, HMM=False)
+
+
+# jieba cuts each run of these characters on its own (its ``re_han_default``): a phrase is
+# found as whole words by cutting only the runs that hold it, and a run repeats across
+# messages far more often than a whole message does.
+_BLOCK = re.compile("[\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+")
+
+
+def words_near(text: str, needles: list[str], dictionary: tuple[str, ...] = ()) -> list[str]:
+    """The words (as ``words`` cuts them) of the runs of ``text`` that hold one of
+    ``needles``, a separator between runs."""
+    out: list[str] = []
+    for m in _BLOCK.finditer(text):
+        block = m.group(0)
+        if any(n in block for n in needles):
+            out.extend(_cut(block, dictionary))
+            out.append("\x00")
+    return out
 
 
 def candidates(texts: pa.Array, needles: list[str]) -> np.ndarray:
@@ -76,7 +100,10 @@ class PhraseMatcher:
 
     def first(self, text: str) -> str | None:
         """The first phrase ``text`` contains as whole words, or None."""
-        toks = words(text, self.dictionary)
+        present = [p for p in self.phrases if p in text]
+        if not present:
+            return None
+        toks = words_near(text, present, self.dictionary)
         for phrase, cut in zip(self.phrases, self._cut, strict=True):
             k = len(cut)
             if phrase in text and any(
@@ -121,13 +148,22 @@ class WordMatcher:
             memo: dict[str, int] = {}
             for r, t in zip(rows, sub, strict=True):
                 if t not in memo:
-                    hit = next((w for w in words(t, self.dictionary) if w in index), None)
+                    present = [w for w in self.needles if w in t]
+                    toks = words_near(t, present, self.dictionary)
+                    hit = next((w for w in toks if w in index), None)
                     memo[t] = -1 if hit is None else index[hit]
                 out[r] = memo[t]
         return out
 
 
-def similarity(texts: list[str], standards: list[str]) -> np.ndarray:
+def normalise_all(texts: pa.Array) -> pa.Array:
+    """``normalise`` over an Arrow array of strings, vectorised (NFKC, then punctuation,
+    symbols and spaces removed)."""
+    t = pc.utf8_normalize(texts, "NFKC")
+    return pc.replace_substring_regex(t, r"[\s\p{P}\p{S}_]+", "")
+
+
+def similarity(texts: list[str], standards: list[str], normalised: bool = False) -> np.ndarray:
     """Per text, its best similarity (0-100) to any of ``standards``, both normalised
     (rapidfuzz, both cores): how well the best-matching stretch of the text matches a
     standard wording, so a message may say more than the standard but not less (a text
@@ -136,7 +172,7 @@ def similarity(texts: list[str], standards: list[str]) -> np.ndarray:
         return np.zeros(0)
     from rapidfuzz import fuzz, process
 
-    norm = [normalise(t) for t in texts]
+    norm = texts if normalised else [normalise(t) for t in texts]
     std = [normalise(s) for s in standards]
     part = process.cdist(norm, std, scorer=fuzz.partial_ratio, workers=-1, dtype=np.float32)
     whole = process.cdist(norm, std, scorer=fuzz.ratio, workers=-1, dtype=np.float32)
