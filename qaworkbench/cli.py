@@ -376,8 +376,9 @@ def autoqa(period: str, data: str, rules: str) -> None:
         results_path,
         save_results,
     )  # fmt: skip
+    from .autoqa.agreement import targeted_by_autoqa
     from .autoqa.rates import coverage, rule_rates
-    from .autoqa.run import answered_counts, human_month
+    from .autoqa.run import answered_counts, human_month, month_sample
     from .periods import parse_period
 
     t0 = time.perf_counter()
@@ -390,7 +391,8 @@ def autoqa(period: str, data: str, rules: str) -> None:
         return
     save_results(res, path, rs)
     answered = answered_counts(data, p)
-    agree = agreement(res, human_month(data, p), rs)
+    exclude = targeted_by_autoqa(month_sample(p))
+    agree = agreement(res, human_month(data, p), rs, exclude)
     rates = rule_rates(res, advisory_rules(agree))
     for r in coverage(res, answered).itertuples():
         click.echo(

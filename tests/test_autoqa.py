@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from qaworkbench.autoqa import agreement, check, load_ruleset
+from qaworkbench.autoqa import agreement, check, load_ruleset, targeted_by_autoqa
 from qaworkbench.autoqa.conversations import from_messages, from_transcripts
 from qaworkbench.autoqa.rates import contact_scores, violation_rates
 from qaworkbench.autoqa.ruleset import RuleSet
@@ -231,6 +231,13 @@ def test_agreement_counts_and_kappa_by_hand():
     assert a["kappa"] == pytest.approx(0.16 / 0.46)
     assert a["kappa_lo"] < 0.348 < a["kappa_hi"] and a["precision_lo"] < 0.5 < a["precision_hi"]
     assert a["advisory"]
+    # contacts the sample took only because auto-QA flagged them are left out
+    sample = pd.DataFrame(
+        {"contact_id": ["C0", "C1", "C9"], "reasons": ["autoqa", "autoqa;short", "base_post_call"]}
+    )
+    assert targeted_by_autoqa(sample) == {"C0"}
+    fewer = agreement(results, h, rs, exclude=targeted_by_autoqa(sample)).iloc[0]
+    assert (fewer["n"], fewer["both_fail"]) == (9, 1)
     k, _, hi = cohen_kappa(5, 0, 0, 5)
     assert k == 1.0 and hi == 1.0
 

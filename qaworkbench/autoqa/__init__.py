@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .agreement import advisory_rules, agreement, human_items
+from .agreement import advisory_rules, agreement, human_items, targeted_by_autoqa
 from .ruleset import RuleSet, load_ruleset
 from .run import check, check_month, load_results, results_path, save_results
 
 
-def agreement_for(results: pd.DataFrame, center, rules: RuleSet) -> pd.DataFrame:
+def agreement_for(
+    results: pd.DataFrame, center, rules: RuleSet, exclude: set[str] | None = None
+) -> pd.DataFrame:
     """Each rule's agreement with the evaluators of ``center`` (a loaded Center; without
-    evaluations every rule is advisory, compared on n = 0)."""
+    evaluations every rule is advisory, compared on n = 0), leaving out ``exclude``."""
     ev = center.tables.get("evaluations")
     items = center.tables.get("evaluation_items")
     if ev is None or items is None:
         human = pd.DataFrame(columns=["contact_id", "item_id", "human"])
     else:
         human = human_items(ev, items)
-    return agreement(results, human, rules)
+    return agreement(results, human, rules, exclude)
 
 
 __all__ = [
@@ -39,4 +41,5 @@ __all__ = [
     "load_ruleset",
     "results_path",
     "save_results",
+    "targeted_by_autoqa",
 ]

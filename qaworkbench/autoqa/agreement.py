@@ -32,11 +32,17 @@ def human_items(evaluations: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     return out[["contact_id", "item_id", "result"]].rename(columns={"result": "human"})
 
 
-def agreement(results: pd.DataFrame, human: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+def agreement(
+    results: pd.DataFrame, human: pd.DataFrame, rules: RuleSet, exclude: set[str] | None = None
+) -> pd.DataFrame:
     """Per rule and channel: the 2x2 counts against the human item result (contacts where
     both gave a pass or fail), precision, recall and kappa with 95% intervals, and whether
-    the rule is advisory."""
+    the rule is advisory. ``exclude``: contacts left out, those the sample took only because
+    auto-QA flagged them (``targeted_by_autoqa``): evaluating flagged contacts on purpose
+    would make the rule look better at finding what evaluators fail than it is."""
     human = human[human["human"] != "na"]
+    if exclude:
+        human = human[~human["contact_id"].isin(exclude)]
     cols = ["contact_id", "rule_id", "item_id", "channel", "result"]
     scored = results[cols][_isin(results["contact_id"], human["contact_id"])]
     scored = scored[(scored["result"] != "na").to_numpy(bool)]
@@ -92,6 +98,15 @@ def _isin(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
         codes = ids.cat.codes.to_numpy()
         return np.where(codes >= 0, hit[codes], False)
     return ids.isin(wanted).to_numpy(bool)
+
+
+def targeted_by_autoqa(sample: pd.DataFrame | None) -> set[str]:
+    """Contacts a month's sample (``sample.csv``: ``contact_id``, ``reasons``) took for the
+    auto-QA rule alone."""
+    if sample is None or sample.empty or "reasons" not in sample:
+        return set()
+    only = sample["reasons"].fillna("").astype(str) == "autoqa"
+    return set(sample.loc[only, "contact_id"].astype(str))
 
 
 def advisory_rules(table: pd.DataFrame) -> set[tuple[str, str]]:

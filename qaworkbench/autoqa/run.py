@@ -197,6 +197,18 @@ def human_month(source: str | Path, period: Period) -> pd.DataFrame:
     return df.astype(str)
 
 
+def month_sample(period: Period, samples_dir: str | Path | None = None) -> pd.DataFrame | None:
+    """The month's sample as ``qaw sample`` wrote it (``<reports>/samples/<month>/sample.csv``),
+    or None."""
+    from ..config import REPORTS_DIR
+
+    path = Path(samples_dir or REPORTS_DIR / "samples") / period.month / "sample.csv"
+    if not path.exists():
+        return None
+    return pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False,
+                       usecols=lambda c: c in ("contact_id", "reasons"))  # fmt: skip
+
+
 def results_path(source: str | Path, period: Period) -> Path:
     """Where a period's results are kept: ``<data>/autoqa/<period>.parquet``."""
     if not Path(source).is_dir():

@@ -236,9 +236,11 @@ class DashboardData:
     def _autoqa(source, center, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Every month's auto-QA violations (masked evidence, rule names in ``lang``, advisory
         marked) and each agent's violation rate per month, from ``<data>/autoqa/``."""
-        from ..autoqa import advisory_rules, agreement_for, load_ruleset
+        from ..autoqa import advisory_rules, agreement_for, load_ruleset, targeted_by_autoqa
         from ..autoqa.rates import violation_rates
+        from ..autoqa.run import month_sample
         from ..data.readers import is_url
+        from ..periods import parse_period
         from ..reporting.autoqa_tables import finding_text
 
         folder = Path(source) / "autoqa" if not is_url(source) else None
@@ -247,7 +249,9 @@ class DashboardData:
             rules = load_ruleset()
             for path in sorted(folder.glob("????-??.parquet")):
                 res = pd.read_parquet(path)
-                advisory = advisory_rules(agreement_for(res, center, rules))
+                period = parse_period(path.stem)
+                exclude = targeted_by_autoqa(month_sample(period))
+                advisory = advisory_rules(agreement_for(res, center, rules, exclude))
                 month = path.stem
                 checked = res.groupby("agent_id")["contact_id"].nunique().rename("checked")
                 counted = violation_rates(res, ["agent_id"], advisory).set_index("agent_id")

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..autoqa import advisory_rules, agreement_for, load_results, load_ruleset
+from ..autoqa.agreement import targeted_by_autoqa
 from ..autoqa.rates import coverage, rule_rates, violation_rates
-from ..autoqa.run import answered_counts
+from ..autoqa.run import answered_counts, month_sample
 from ..data.load import Center
 from ..order import sort_natural
 from ..periods import Period
@@ -29,7 +30,8 @@ def autoqa_tables(
     rules = load_ruleset()
     roster = center.agents[["agent_id", "team"]]
     results = results.merge(roster, on="agent_id", how="left")
-    agree = agreement_for(results, center, rules)
+    exclude = targeted_by_autoqa(month_sample(p))
+    agree = agreement_for(results, center, rules, exclude)
     advisory = advisory_rules(agree)
     scope = results[results["team"] == team] if team else results
     members = roster.loc[roster["team"] == team, "agent_id"].tolist() if team else None
