@@ -377,8 +377,8 @@ def autoqa(period: str, data: str, rules: str) -> None:
         save_results,
     )  # fmt: skip
     from .autoqa.agreement import targeted_by_autoqa
-    from .autoqa.rates import coverage, rule_rates
-    from .autoqa.run import answered_counts, human_month, month_sample
+    from .autoqa.rates import contact_scores, coverage, group_scores, rule_rates
+    from .autoqa.run import answered_counts, human_month, month_sample, save_scores
     from .periods import parse_period
 
     t0 = time.perf_counter()
@@ -410,6 +410,16 @@ def autoqa(period: str, data: str, rules: str) -> None:
         flag = "  advisory" if r.advisory else ""
         click.echo(f"{r.rule_id:24s} {r.item_id:6s} {r.channel:7s} "
                    f"{r.rate:>6.1%} ({r.lo:.1%}-{r.hi:.1%}) {kappa:>26s}{flag}")  # fmt: skip
+    scores = contact_scores(res, rs, advisory_rules(agree))
+    save_scores(scores, path)
+    if len(scores):
+        c = group_scores(scores.assign(center="all"), ["center"]).iloc[0]
+        click.echo(
+            f"\nautomatic score (counted rules only; never in scores, pay or penalties): "
+            f"{c['mean']:.1f} (95% CI {c['lo']:.1f}-{c['hi']:.1f}) over {int(c['n']):,d} contacts"
+        )
+    else:
+        click.echo("\nno automatic score: no rule agrees well enough with the evaluators yet")
     click.echo(f"\n{len(res):,d} results written to {path} in {time.perf_counter() - t0:.1f} s")
 
 

@@ -305,6 +305,9 @@ def test_qaw_autoqa_writes_the_results_beside_the_data(small_dir, tmp_path):
     assert set(res["result"]) == {"pass", "fail", "na"}
     assert res["agent_id"].notna().all()
     assert not res.duplicated(["contact_id", "rule_id"]).any()
+    # the small center has too few evaluations to trust a rule: no automatic score yet
+    assert "no automatic score" in out.output
+    assert (data / "autoqa" / "2026-06.scores.parquet").exists()
     (data / "chat_messages.parquet").unlink()
     (data / "transcripts.parquet").unlink()
     out = CliRunner().invoke(main, ["autoqa", "--month", "2026-06", "--data", str(data)])

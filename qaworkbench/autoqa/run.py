@@ -2,8 +2,9 @@
 
 Results: one row per contact and rule (pass / fail / na) with the evidence (message or turn
 number, what was measured; for a violation the quoted text, masked, and the word matched). They are stored as
-``<data>/autoqa/<month>.parquet`` (written beside, then swapped in), apart from the
-evaluations: automatic results never enter the human score, pay or penalties.
+``<data>/autoqa/<month>.parquet`` (written beside, then swapped in), and each contact's
+automatic score in ``<month>.scores.parquet``, apart from the evaluations: automatic results
+never enter the human score, pay or penalties.
 """
 
 from __future__ import annotations
@@ -229,6 +230,16 @@ def save_results(results: pd.DataFrame, path: Path, rules: RuleSet) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     pq.write_table(table.replace_schema_metadata(meta), tmp)
     os.replace(tmp, path)
+
+
+def save_scores(scores: pd.DataFrame, results: Path) -> Path:
+    """Write the contacts' automatic scores beside their results (``<period>.scores.parquet``),
+    replacing the old file only once the new one is written."""
+    path = results.with_name(f"{results.stem}.scores.parquet")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    scores.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return path
 
 
 def load_results(source: str | Path, period: Period) -> pd.DataFrame | None:
