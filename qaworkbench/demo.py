@@ -559,8 +559,9 @@ def _appeals(rng, evaluations, items, end) -> pd.DataFrame:
 
 
 def _messages(spec: DemoSpec, contacts, latent, cards, start) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Messages for every answered chat (or, without ``full_messages``, the chats QA reads)
-    and transcripts for a share of the calls, with each contact's true faults planted."""
+    """Messages for every answered chat (without ``full_messages``: the complained-about
+    chats and a fixed 5% of the others) and transcripts for a share of the calls
+    (``TRANSCRIBED``), with each contact's true faults planted."""
     from .demo_conversations import TRANSCRIBED, conversations
 
     lat = latent.set_index("agent_id")
