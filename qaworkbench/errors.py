@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 SHOW_AT_MOST = 50
@@ -71,3 +73,15 @@ class ValidationError(QAWError):
                 "with its reasons to a file)"
             )
         return "\n".join(lines)
+
+
+@contextmanager
+def writing(path: object) -> Iterator[None]:
+    """OS errors while writing under ``path`` name it: a full disk or a read-only folder
+    reports no file name of its own (``Errno 28 No space left on device``)."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is None:
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from e
+        raise

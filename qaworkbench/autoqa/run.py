@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..data.load import present_tables
-from ..errors import QAWError
+from ..errors import QAWError, writing
 from ..periods import Period
 from ..privacy import mask_text
 from .checks import CHECKS, Context
@@ -224,12 +224,16 @@ def save_results(results: pd.DataFrame, path: Path, rules: RuleSet) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(results, preserve_index=False)
     meta = {**(table.schema.metadata or {}), b"qaw_ruleset": f"{rules.id} {rules.version}".encode()}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table.replace_schema_metadata(meta), tmp)
-    os.replace(tmp, path)
+    try:
+        with writing(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table.replace_schema_metadata(meta), tmp)
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def save_scores(scores: pd.DataFrame, results: Path) -> Path:
@@ -237,8 +241,12 @@ def save_scores(scores: pd.DataFrame, results: Path) -> Path:
     replacing the old file only once the new one is written."""
     path = results.with_name(f"{results.stem}.scores.parquet")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    scores.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    try:
+        with writing(path):
+            scores.to_parquet(tmp, index=False)
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

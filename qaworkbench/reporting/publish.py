@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import writing
 from ..spreadsheet import safe_for_spreadsheet
 
 
@@ -28,11 +29,12 @@ def write_excel(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """One workbook, a sheet per table (header frozen, columns sized for CJK, sheet names made
     valid and unique), written atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
     os.close(fd)
     try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+        with writing(path), pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             used: set[str] = set()
             for name, df in sheets.items():
                 sheet = _sheet_name(name, used)
@@ -76,10 +78,11 @@ def _readable(path: str) -> None:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with writing(path), os.fdopen(fd, "wb") as f:
             f.write(data)
         _readable(tmp)
         os.replace(tmp, path)

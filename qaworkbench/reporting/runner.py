@@ -173,6 +173,10 @@ def run_report(
         _log(reports_dir, log)
         write_index(reports_dir)
         return Published(link, link / "report.html", log)
+    except OSError as e:  # a full disk or a read-only folder names no file: name the folder
+        if e.filename is None:
+            raise OSError(e.errno, e.strerror or str(e), str(reports_dir)) from e
+        raise
     finally:
         background.shutdown(wait=True)
         shutil.rmtree(staging, ignore_errors=True)
