@@ -319,3 +319,25 @@ def test_row_numbers_stay_right_after_blank_lines(tmp_path):
     got = {p.column: p.row for p in e.problems}
     assert lines[got["talk_s"] - 1].startswith("C0008")  # the line a user opens the file at
     assert lines[got["channel"] - 1].startswith("C0009")
+
+
+def test_lenient_cross_table_rejects_name_the_files_line(small_dir, tmp_path):
+    """An evaluation of an unknown contact, after a blank line in the CSV: the rejects file
+    names the line a person finds in an editor, and its items are rejected with it."""
+    import shutil
+
+    data = tmp_path / "center"
+    shutil.copytree(small_dir, data)
+    ev = pd.read_parquet(data / "evaluations.parquet")
+    ev.loc[4, "contact_id"] = "C_MISSING"
+    lines = ev.to_csv(index=False).split("\n")
+    lines.insert(3, "")  # a blank line after the second row
+    (data / "evaluations.parquet").unlink()
+    (data / "evaluations.csv").write_text("\n".join(lines), encoding="utf-8")
+    center = load_center(data, mode="lenient", rejects_dir=tmp_path / "rejects")
+    rej = pd.read_csv(tmp_path / "rejects" / "evaluations.rejected.csv", dtype=str,
+                      encoding="utf-8-sig")  # fmt: skip
+    assert rej["_row"].tolist() == ["7"]
+    assert lines[6].startswith(ev.loc[4, "evaluation_id"])  # line 7 of the file
+    assert "contact_id" in rej["_reasons"].iat[0]
+    assert ev.loc[4, "evaluation_id"] not in set(center.evaluation_items["evaluation_id"])
