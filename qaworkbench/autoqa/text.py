@@ -178,10 +178,3 @@ def similarity(texts: list[str], standards: list[str], normalised: bool = False)
     whole = process.cdist(norm, std, scorer=fuzz.ratio, workers=-1, dtype=np.float32)
     longer = np.array([len(t) for t in norm])[:, None] >= np.array([len(s) for s in std])[None]
     return np.where(longer, part, whole).max(axis=1)
-
-
-def ratio(a: str, b: str) -> float:
-    """Similarity of two whole texts (0-100), normalised."""
-    from rapidfuzz import fuzz
-
-    return float(fuzz.ratio(normalise(a), normalise(b)))
