@@ -58,6 +58,8 @@ CSS = """<style>
   .qaw-page .widget-select-multiple, .qaw-page .widget-datepicker, .qaw-page .widget-button {width: 100% !important}
   .qaw-page .widget-vbox {width: 100% !important}
   .qaw-page table.qaw-table {font-size: 12px}
+  /* a wide table scrolls in its box rather than stacking its words a character a line */
+  .qaw-page .qaw-scroll table.qaw-table th, .qaw-page .qaw-scroll table.qaw-table td {white-space: nowrap}
 }
 </style>"""
 
