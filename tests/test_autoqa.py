@@ -398,3 +398,37 @@ def test_an_export_in_any_row_order_gives_the_same_results(checked_center, tmp_p
     a = res.astype(str).sort_values(key, ignore_index=True)
     b = again.astype(str).sort_values(key, ignore_index=True)
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.slow
+def test_the_monthly_report_shows_auto_qa_in_each_language_and_per_team(
+    checked_center, monkeypatch
+):
+    from qaworkbench.reporting import contents, display, i18n
+
+    data, res = checked_center
+    for lang in ("zh", "en"):
+        ctx = contents.build("monthly", data, "2026-06", language=lang)
+        for key in ("autoqa_coverage", "autoqa"):
+            assert len(ctx.tables[key]), key
+            display.present(ctx.tables[key], lang)  # every column and value in the language
+        # the small center has too few evaluations to trust a rule: no rates, and it says so
+        assert (
+            ctx.tables["autoqa_teams"].empty and ctx.tables["autoqa"]["trust"].eq("advisory").all()
+        )
+        shown: list = []
+        monkeypatch.setattr("IPython.display.display", lambda *objs, out=shown: out.extend(objs))
+        contents.section(ctx, "autoqa_teams")
+        html = "".join(getattr(o, "data", "") or "" for o in shown)
+        assert i18n.t("autoqa_none_counted", lang) in html
+    rules = ctx.tables["autoqa"]
+    assert len(rules) == res[["rule_id", "channel"]].drop_duplicates().shape[0]
+    assert (
+        (rules["rate_lo"] <= rules["violation_rate"])
+        & (rules["violation_rate"] <= rules["rate_hi"])
+    ).all()
+    team = ctx.teams[0]
+    mine = contents.build("monthly", data, "2026-06", team=team)
+    assert mine.tables["autoqa"]["checked"].sum() < ctx.tables["autoqa"]["checked"].sum()
+    cov = mine.tables["autoqa_coverage"]
+    assert (cov["checked"] <= cov["answered"]).all() and (cov["checked"] > 0).all()

@@ -17,7 +17,7 @@ from IPython.display import HTML
 from .. import coaching
 from ..periods import parse_period, previous
 from ..reporting import display, i18n
-from ..reporting.autoqa_tables import autoqa_note
+from ..reporting.autoqa_tables import autoqa_note, empty_note
 from ..reporting.contents import CHART_ROWS, _period_text
 from ..reporting.display import table
 from ..stats import pareto
@@ -79,11 +79,12 @@ def show_meeting(parts: list, d: DashboardData, month: str, store=None) -> None:
         parts.append(scroll(table(tables["completion"], lang)))
     parts.append(heading(d.t("autoqa_coverage")))
     parts.append(HTML(f'<p class="qaw-note">{_html.escape(autoqa_note(lang))}</p>'))
-    parts.append(scroll(table(tables["autoqa_coverage"], lang)))
-    parts.append(heading(d.t("autoqa"), 4))
-    parts.append(scroll(table(tables["autoqa"], lang)))
-    parts.append(heading(d.t("autoqa_teams"), 4))
-    parts.append(scroll(table(tables["autoqa_teams"], lang, split=False)))
+    for key in ("autoqa_coverage", "autoqa", "autoqa_teams"):
+        if key != "autoqa_coverage":
+            parts.append(heading(d.t(key), 4))
+        why = empty_note(tables, key, lang)
+        parts.append(HTML(f'<p class="qaw-note">{_html.escape(why)}</p>') if why
+                     else scroll(table(tables[key], lang, split=False)))  # fmt: skip
 
 
 def team_pareto(d: DashboardData, month: str, team: str) -> pd.DataFrame:

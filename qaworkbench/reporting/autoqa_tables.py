@@ -62,6 +62,19 @@ def autoqa_tables(
     }
 
 
+def empty_note(tables: dict[str, pd.DataFrame], key: str, lang: str) -> str | None:
+    """Why an auto-QA table is empty, in ``lang`` (None when it is not): auto-QA has not run
+    for the month, or no rule is trusted enough to count violations."""
+    from . import i18n
+
+    if not tables[key].empty:
+        return None
+    ran = not tables["autoqa"].empty
+    return i18n.t(
+        "autoqa_none_counted" if ran and key == "autoqa_teams" else "autoqa_not_run", lang
+    )
+
+
 def autoqa_note(lang: str) -> str:
     """What the section is and when a rule is only advisory, in ``lang``."""
     from . import i18n

@@ -34,7 +34,7 @@ from ..scoring.scorecard import scorecard_versions
 from ..stats import MIN_AGENTS, MIN_N, judged
 from . import display as display_
 from . import effects, evaluators, evidence, i18n, pageone
-from .autoqa_tables import autoqa_note, autoqa_tables
+from .autoqa_tables import autoqa_note, autoqa_tables, empty_note
 
 KINDS = ("weekly", "monthly", "agent")
 # An agent score as reports show it: n, mean, 95% interval, pooled score and its rank.
@@ -564,6 +564,9 @@ def section(ctx: ReportContext, key: str) -> None:
     if fig is not None:
         display(plotting.figure(fig))
     plt.close("all")
+    if key.startswith("autoqa") and (why := empty_note(ctx.tables, key, lang)):
+        display(HTML(f'<p class="qaw-note">{why}</p>'))  # say why there is nothing to show
+        return
     display(display_.table(shown, lang, split=key not in PAGE_ONE))
     if key == "calibration" and "section_alpha" in ctx.tables:
         display(HTML(f'<p class="qaw-note">{i18n.t("alpha_note", lang)}</p>'))

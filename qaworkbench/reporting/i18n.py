@@ -49,6 +49,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "headline": ("本期概览", "This period at a glance"),
     "autoqa_coverage": ("自动质检覆盖率", "Auto-QA coverage"),
     "autoqa_findings": ("自动质检发现", "Auto-QA findings"),
+    "autoqa_none_counted": (
+        "目前没有一条规则与质检员足够一致，暂不计算违规率（各规则见上表，均仅供参考）。",
+        "No rule agrees well enough with the evaluators yet, so no violation rate is given "
+        "(each rule is in the table above, all advisory).",
+    ),
+    "autoqa_not_run": ("本月尚未运行自动质检。", "Auto-QA has not run for this month."),
     "autoqa_none": (
         "本月没有该坐席的自动质检结果。",
         "No auto-QA results for this agent this month.",
