@@ -89,6 +89,23 @@ def pattern_rows(texts: pa.Array, patterns: list[str]) -> np.ndarray:
     return np.asarray(pc.fill_null(hit, False), dtype=bool)
 
 
+def _per_row(texts: pa.Array, needles: list[str], names: list[str], first) -> np.ndarray:
+    """Per row of ``texts``, the index in ``names`` of ``first(text)`` (-1: None), asked only
+    of rows holding one of ``needles`` and once per distinct text; int16, so a month of
+    millions of rows stays small."""
+    out = np.full(len(texts), -1, dtype=np.int16)
+    rows = np.flatnonzero(candidates(texts, needles))
+    if len(rows):
+        index = {n: k for k, n in enumerate(names)}
+        memo: dict[str, int] = {}
+        for r, t in zip(rows, texts.take(pa.array(rows)).to_pylist(), strict=True):
+            if t not in memo:
+                hit = first(t)
+                memo[t] = -1 if hit is None else index[hit]
+            out[r] = memo[t]
+    return out
+
+
 class PhraseMatcher:
     """Finds phrases as whole words: a phrase matches when its words (cut the same way)
     appear in a row of the message's words."""
@@ -113,20 +130,8 @@ class PhraseMatcher:
         return None
 
     def find(self, texts: pa.Array) -> np.ndarray:
-        """Per row of ``texts``, the index of the first phrase matched (-1: none; int16, so a
-        month of millions of rows stays small)."""
-        out = np.full(len(texts), -1, dtype=np.int16)
-        rows = np.flatnonzero(candidates(texts, self.phrases))
-        if len(rows):
-            index = {p: k for k, p in enumerate(self.phrases)}
-            sub = texts.take(pa.array(rows)).to_pylist()
-            memo: dict[str, int] = {}
-            for r, t in zip(rows, sub, strict=True):
-                if t not in memo:
-                    hit = self.first(t)
-                    memo[t] = -1 if hit is None else index[hit]
-                out[r] = memo[t]
-        return out
+        """Per row of ``texts``, the index of the first phrase matched (-1: none)."""
+        return _per_row(texts, self.phrases, self.phrases, self.first)
 
 
 class WordMatcher:
@@ -137,23 +142,16 @@ class WordMatcher:
         self.needles = sorted(self.words, key=len)
         self.dictionary = dictionary
 
+    def first(self, text: str) -> str | None:
+        """The first listed word ``text`` uses as a word, or None."""
+        present = [w for w in self.needles if w in text]
+        listed = set(self.words)
+        return next((w for w in words_near(text, present, self.dictionary) if w in listed), None)
+
     def find(self, texts: pa.Array) -> np.ndarray:
         """Per row, the index (in ``words``) of the first listed word the message uses (-1:
         none)."""
-        out = np.full(len(texts), -1, dtype=np.int16)
-        rows = np.flatnonzero(candidates(texts, self.needles))
-        if len(rows):
-            index = {w: k for k, w in enumerate(self.words)}
-            sub = texts.take(pa.array(rows)).to_pylist()
-            memo: dict[str, int] = {}
-            for r, t in zip(rows, sub, strict=True):
-                if t not in memo:
-                    present = [w for w in self.needles if w in t]
-                    toks = words_near(t, present, self.dictionary)
-                    hit = next((w for w in toks if w in index), None)
-                    memo[t] = -1 if hit is None else index[hit]
-                out[r] = memo[t]
-        return out
+        return _per_row(texts, self.needles, self.words, self.first)
 
 
 def normalise_all(texts: pa.Array) -> pa.Array:
