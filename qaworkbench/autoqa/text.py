@@ -10,20 +10,11 @@ nothing is fetched at run time.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def normalise(text: str) -> str:
-    """Full-width to half-width (NFKC), punctuation and spaces removed: what fuzzy matching
-    compares."""
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
 
 
 @lru_cache(maxsize=8)
@@ -155,8 +146,8 @@ class WordMatcher:
 
 
 def normalise_all(texts: pa.Array) -> pa.Array:
-    """``normalise`` over an Arrow array of strings, vectorised (NFKC, then punctuation,
-    symbols and spaces removed)."""
+    """Texts as fuzzy matching compares them, over an Arrow array (NFKC, then punctuation,
+    symbols and spaces removed; vectorised)."""
     t = pc.utf8_normalize(texts, "NFKC")
     return pc.replace_substring_regex(t, r"[\s\p{P}\p{S}_]+", "")
 
@@ -170,8 +161,8 @@ def similarity(texts: list[str], standards: list[str], normalised: bool = False)
         return np.zeros(0)
     from rapidfuzz import fuzz, process
 
-    norm = texts if normalised else [normalise(t) for t in texts]
-    std = [normalise(s) for s in standards]
+    norm = texts if normalised else normalise_all(pa.array(texts, pa.string())).to_pylist()
+    std = normalise_all(pa.array(standards, pa.string())).to_pylist()
     part = process.cdist(norm, std, scorer=fuzz.partial_ratio, workers=-1, dtype=np.float32)
     whole = process.cdist(norm, std, scorer=fuzz.ratio, workers=-1, dtype=np.float32)
     longer = np.array([len(t) for t in norm])[:, None] >= np.array([len(s) for s in std])[None]
