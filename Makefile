@@ -10,7 +10,7 @@ ENV_STAMP := $(VENV)/.installed
 DEMO := data/demo
 DEMO_STAMP := $(DEMO)/.complete
 
-.PHONY: help env demo report test lint format lab bench lock clean
+.PHONY: help env demo report browser java test lint format lab bench lock clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -45,7 +45,12 @@ browser: ## Install Debian's Chromium and a CJK font for the dashboard tests (ro
 	  if [ "$$(id -u)" != 0 ]; then echo "run 'sudo make browser' (needs apt-get for chromium, fonts-wqy-microhei)"; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
-test: $(DEMO_STAMP) browser ## Set up and run the whole test suite
+java: ## Install Debian's Java 17 for the Spark engine and its tests (root, apt)
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" != 0 ]; then echo "run 'sudo make java' (needs apt-get for openjdk-17-jre-headless)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
+test: $(DEMO_STAMP) browser java ## Set up and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

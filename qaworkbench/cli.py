@@ -107,6 +107,13 @@ def main() -> None:
 @click.option(
     "--seed", default=20261121, show_default=True, help="Random seed: same seed, same center."
 )
+@click.option(
+    "--messages",
+    type=click.Choice(["all", "sample"]),
+    default="all",
+    show_default=True,
+    help="Chat messages for every chat, or for the complained-about ones and 5% of the rest.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing demo center at --out.")
 def demo(
     out: str,
@@ -118,12 +125,15 @@ def demo(
     start: str,
     contacts_per_day: float,
     seed: int,
+    messages: str,
     force: bool,
 ) -> None:
-    """Build the deterministic demo center (a Chinese hotline with QA data)."""
-    from .data.load import save_center
+    """Build the deterministic demo center (a Chinese hotline with QA data), month by month:
+    into a folder, the month-keyed tables are written one file per month
+    (``contacts/2026-05.parquet``), so memory does not grow with --months."""
+    from .data.load import save_center, save_partition
     from .data.readers import is_url
-    from .demo import DemoSpec, build
+    from .demo import DemoSpec, build, build_months, roster
 
     target = out
     out_dir = Path(out)
@@ -139,19 +149,29 @@ def demo(
         start=start,
         contacts_per_day=contacts_per_day,
         seed=seed,
+        full_messages=messages == "all",
     )
-    tables = build(spec)
+    rows: dict[str, int] = {}
     if is_url(target):
+        tables = build(spec)
         save_center(tables, target)
-    else:  # build beside, then swap in: a failed build never leaves half a center
+        rows = {name: len(df) for name, df in tables.items()}
+    else:  # month by month into a folder beside, then swapped in: never half a center
         tmp = out_dir.with_name(f".{out_dir.name}.building")
         shutil.rmtree(tmp, ignore_errors=True)
-        save_center(tables, tmp)
+        r = roster(spec)
+        save_center({"agents": r.agents, "evaluators": r.evaluators}, tmp)
+        rows = {"agents": len(r.agents), "evaluators": len(r.evaluators)}
+        schemas: dict = {}
+        for month, tables in build_months(spec, r):
+            save_partition(tables, tmp, month, schemas)
+            for name, df in tables.items():
+                rows[name] = rows.get(name, 0) + len(df)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
-    for name, df in tables.items():
-        click.echo(f"{name:18s} {len(df):>10,d} rows")
+    for name, n in rows.items():
+        click.echo(f"{name:18s} {n:>10,d} rows")
     click.echo(f"demo center written to {target} in {time.perf_counter() - t0:.1f} s")
 
 

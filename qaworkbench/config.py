@@ -27,3 +27,16 @@ ABSURD_DURATION_S = 12 * 3600.0
 # The key for customer pseudonyms. Set QAW_PSEUDONYM_KEY in production; the
 # default only keeps demo runs reproducible.
 PSEUDONYM_KEY_ENV = "QAW_PSEUDONYM_KEY"
+
+# The SQL engine for heavy scans: duckdb (embedded, the default) or spark, with Spark's
+# master URL (local[2] on one machine, spark://host:7077 or yarn on a cluster).
+ENGINE_ENV = "QAW_ENGINE"
+SPARK_MASTER_ENV = "QAW_SPARK_MASTER"
+
+
+def engine_setting(engine: str | None = None, master: str | None = None) -> tuple[str, str]:
+    """The engine and Spark master to use: the arguments, else the settings, else defaults."""
+    engine = (engine or os.environ.get(ENGINE_ENV) or "duckdb").lower()
+    if engine not in ("duckdb", "spark"):
+        raise ValueError(f"engine must be duckdb or spark, not {engine!r} (setting {ENGINE_ENV})")
+    return engine, master or os.environ.get(SPARK_MASTER_ENV) or "local[2]"

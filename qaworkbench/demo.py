@@ -16,6 +16,7 @@ assumptions read top to bottom in one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,33 +112,76 @@ class DemoSpec:
 
 
 def build(spec: DemoSpec = DemoSpec()) -> dict[str, pd.DataFrame]:
-    """Generate every canonical table of a demo center (pure, deterministic)."""
+    """Generate every canonical table of a demo center (pure, deterministic): the roster,
+    then ``build_months`` put together."""
+    r = roster(spec)
+    months = [tables for _, tables in build_months(spec, r)]
+    out = {"agents": r.agents, "evaluators": r.evaluators}
+    for name in MONTHLY_TABLES:
+        out[name] = pd.concat([m[name] for m in months], ignore_index=True)
+    return out
+
+
+# The tables made month by month (the rest, agents and evaluators, once).
+MONTHLY_TABLES = (
+    "contacts", "evaluations", "evaluation_items", "complaints", "appeals", "chat_messages",
+    "transcripts", "penalty_events",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Roster:
+    """What every month of a demo center shares: agents and their latent traits,
+    evaluators and their habits, the scorecards and the center's first and last day."""
+
+    agents: pd.DataFrame
+    latent: pd.DataFrame
+    evaluators: pd.DataFrame
+    habits: dict[str, dict[str, float]]  # leniency and accuracy per evaluator
+    cards: dict[str, Scorecard]
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+
+def roster(spec: DemoSpec) -> Roster:
+    """The agents, evaluators and scorecards of ``spec``'s center."""
     rng = np.random.default_rng(spec.seed)
     start = pd.Timestamp(spec.start)
     end = start + pd.DateOffset(months=spec.months)
     agents, latent = _agents(rng, spec, start, end)
     evaluators = _evaluators(rng, spec, agents)
-    contacts = _contacts(rng, spec, agents, latent, start, end)
     cards = {"voice": load_scorecard("hotline_voice"), "chat": load_scorecard("online_chat")}
-    evaluations, items = _evaluations(rng, spec, contacts, latent, evaluators, cards, start, end)
-    complaints = _complaints(rng, contacts, end)
-    appeals = _appeals(rng, evaluations, items, end)
-    messages, transcripts = _messages(
-        spec, contacts, latent, {"chat": cards["chat"], "voice": cards["voice"]}, start
-    )
-    events = _penalty_events(rng, contacts)
-    return {
-        "agents": agents,
-        "evaluators": evaluators,
-        "contacts": contacts,
-        "evaluations": evaluations,
-        "evaluation_items": items,
-        "complaints": complaints,
-        "appeals": appeals,
-        "chat_messages": messages,
-        "transcripts": transcripts,
-        "penalty_events": events,
-    }
+    return Roster(agents, latent, evaluators, _habits(rng, evaluators), cards, start, end)
+
+
+def build_months(spec: DemoSpec, r: Roster) -> Iterator[tuple[str, dict[str, pd.DataFrame]]]:
+    """The month-keyed tables (``MONTHLY_TABLES``) one month at a time, as ("YYYY-MM",
+    tables): each month has its own random stream, and ids run on across months, so memory
+    stays that of one month however many are built."""
+    first = {"contacts": 0, "evaluations": 0, "complaints": 0, "events": 0}
+    for i in range(spec.months):
+        rng = np.random.default_rng([spec.seed, i + 1])
+        lo = r.start + pd.DateOffset(months=i)
+        hi = r.start + pd.DateOffset(months=i + 1)
+        contacts = _contacts(rng, spec, r.agents, r.latent, lo, hi, first["contacts"])
+        evaluations, items = _evaluations(rng, spec, contacts, r, lo, hi, first["evaluations"])
+        chat_first = {"chat": r.cards["chat"], "voice": r.cards["voice"]}
+        messages, transcripts = _messages(spec, contacts, r.latent, chat_first, r.start, i)
+        tables = {
+            "contacts": contacts,
+            "evaluations": evaluations,
+            "evaluation_items": items,
+            "complaints": _complaints(rng, contacts, r.end, first["complaints"]),
+            "appeals": _appeals(rng, evaluations, items, r.end),
+            "chat_messages": messages,
+            "transcripts": transcripts,
+            "penalty_events": _penalty_events(rng, contacts, first["events"]),
+        }
+        first["contacts"] += len(contacts)
+        first["evaluations"] += len(evaluations)
+        first["complaints"] += len(tables["complaints"])
+        first["events"] += len(tables["penalty_events"])
+        yield f"{lo:%Y-%m}", tables
 
 
 def _names(rng: np.random.Generator, n: int) -> list[str]:
@@ -234,7 +278,7 @@ def _evaluators(rng, spec: DemoSpec, agents: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"evaluator_id": "str", "name": "str", "role": "str", "team": "str"})
 
 
-def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
+def _contacts(rng, spec: DemoSpec, agents, latent, start, end, first: int = 0) -> pd.DataFrame:
     days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
     n_ag, n_day = len(agents), len(days)
     hire = agents["hire_date"].to_numpy()
@@ -305,7 +349,7 @@ def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
         "timedelta64[s]"
     )
     # Customers: a pool where a few call often (repeat callers).
-    pool = max(2 * n, 10_000)
+    pool = max(int(2 * len(agents) * spec.contacts_per_day * 22), 10_000)  # the same every month
     frequent = rng.random(n) < 0.12  # 12% of contacts come from a small set of frequent callers
     cust = np.where(
         frequent, (2000 * rng.random(n) ** 1.5).astype(np.int64), rng.integers(2000, pool, n)
@@ -317,7 +361,7 @@ def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
     topic_p = np.array([p for _, p in TOPICS])
     topic = rng.choice(len(topic_names), n, p=topic_p / topic_p.sum())
     complaint = (rng.random(n) < 0.00025 * np.exp(-0.9 * skill) * (1 + wait / 60)) & ~abandon
-    ids = np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 8))
+    ids = np.char.add("C", np.char.zfill(np.arange(first + 1, first + n + 1).astype(str), 8))
     agent_ids = agents["agent_id"].to_numpy()[ai]
     date_path = pd.DatetimeIndex(start_ts).strftime("%Y/%m/%d").to_numpy().astype(str)
     rec = np.where(
@@ -356,7 +400,8 @@ def _contacts(rng, spec: DemoSpec, agents, latent, start, end) -> pd.DataFrame:
     )
 
 
-def _evaluations(rng, spec: DemoSpec, contacts, latent, evaluators, cards, start, end):
+def _evaluations(rng, spec: DemoSpec, contacts, r: Roster, start, end, first: int = 0):
+    latent, evaluators, cards = r.latent, r.evaluators, r.cards
     answered = contacts[contacts["answered"].fillna(False).to_numpy(bool)]
     month = answered["start_time"].dt.to_period("M")
     pick = rng.random(len(answered)) < spec.qa_rate
@@ -409,12 +454,12 @@ def _evaluations(rng, spec: DemoSpec, contacts, latent, evaluators, cards, start
             cal_rows.append(c)
     ev = pd.concat([ev, *cal_rows], ignore_index=True).sort_values("evaluated_at", kind="stable")
     ev = ev.reset_index(drop=True)
-    ev["evaluation_id"] = [f"E{i + 1:07d}" for i in range(len(ev))]
+    ev["evaluation_id"] = [f"E{first + i + 1:07d}" for i in range(len(ev))]
     ev["scorecard_id"] = np.where(ev["channel"] == "chat", "online_chat", "hotline_voice")
     ev["scorecard_version"] = np.where(
         ev["channel"] == "chat", cards["chat"].version, cards["voice"].version
     )
-    items = _items(rng, ev, latent, evaluators, cards, start)
+    items = _items(rng, ev, latent, r.habits, cards, r.start)
     cols = ["evaluation_id", "contact_id", "agent_id", "evaluator_id", "evaluated_at", "mode",
             "scorecard_id", "scorecard_version", "calibration_session"]  # fmt: skip
     out = ev[cols].astype(
@@ -428,16 +473,19 @@ def _roster_team(latent: pd.DataFrame, spec: DemoSpec) -> dict[str, str]:
     return {a: teams[i % len(teams)] for i, a in enumerate(latent["agent_id"])}
 
 
-def _items(rng, ev, latent, evaluators, cards: dict[str, Scorecard], start) -> pd.DataFrame:
-    lat = latent.set_index("agent_id")
-    leniency = dict(
-        zip(evaluators["evaluator_id"], rng.normal(0, 0.35, len(evaluators)), strict=True)
-    )
+def _habits(rng, evaluators: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Each evaluator's lasting leniency and accuracy (the share of items mis-marked)."""
+    ids = evaluators["evaluator_id"]
+    leniency = dict(zip(ids, rng.normal(0, 0.35, len(ids)), strict=True))
     leniency["Q00"] = 0.0  # the QA lead is the reference
-    accuracy = dict(
-        zip(evaluators["evaluator_id"], rng.uniform(0.005, 0.03, len(evaluators)), strict=True)
-    )
+    accuracy = dict(zip(ids, rng.uniform(0.005, 0.03, len(ids)), strict=True))
     accuracy["Q00"] = 0.0
+    return {"leniency": leniency, "accuracy": accuracy}
+
+
+def _items(rng, ev, latent, habits, cards: dict[str, Scorecard], start) -> pd.DataFrame:
+    lat = latent.set_index("agent_id")
+    leniency, accuracy = habits["leniency"], habits["accuracy"]
     frames = []
     for channel, card in cards.items():
         sub = ev[ev["channel"] == channel]
@@ -512,7 +560,7 @@ def _contact_uniform(seeds: np.ndarray, k: int) -> np.ndarray:
     return x.astype(np.float64) / 2**32
 
 
-def _complaints(rng, contacts, end) -> pd.DataFrame:
+def _complaints(rng, contacts, end, first: int = 0) -> pd.DataFrame:
     c = contacts[contacts["complaint"].fillna(False).to_numpy(bool)]
     n = len(c)
     received = (c["end_time"] + pd.to_timedelta(rng.uniform(0.5, 48, n), unit="h")).dt.floor("s")
@@ -521,7 +569,7 @@ def _complaints(rng, contacts, end) -> pd.DataFrame:
     upheld[recent.to_numpy() & (rng.random(n) < 0.5)] = None
     return pd.DataFrame(
         {
-            "complaint_id": pd.array([f"TS{i + 1:06d}" for i in range(n)], dtype="str"),
+            "complaint_id": pd.array([f"TS{first + i + 1:06d}" for i in range(n)], dtype="str"),
             "contact_id": c["contact_id"].to_numpy(),
             "agent_id": c["agent_id"].to_numpy(),
             "received_at": received.to_numpy(),
@@ -558,7 +606,9 @@ def _appeals(rng, evaluations, items, end) -> pd.DataFrame:
     ).astype({"evaluation_id": "str", "item_id": "str", "decision": "str"})
 
 
-def _messages(spec: DemoSpec, contacts, latent, cards, start) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _messages(
+    spec: DemoSpec, contacts, latent, cards, start, month: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Messages for every answered chat (without ``full_messages``: the complained-about
     chats and a fixed 5% of the others) and transcripts for a share of the calls
     (``TRANSCRIBED``), with each contact's true faults planted."""
@@ -593,7 +643,9 @@ def _messages(spec: DemoSpec, contacts, latent, cards, start) -> tuple[pd.DataFr
             )
             f["talk_over"] = f["repeat"] & half
             f["repeat"] = f["repeat"] & ~half
-        out.append(conversations(sub, f, channel, spec.seed + (1 if channel == "chat" else 2)))
+        out.append(
+            conversations(sub, f, channel, spec.seed + 10 * month + (1 if channel == "chat" else 2))
+        )
     return out[0], out[1]
 
 
@@ -607,7 +659,7 @@ FAULT_ITEMS = {
 }  # fmt: skip
 
 
-def _penalty_events(rng, contacts) -> pd.DataFrame:
+def _penalty_events(rng, contacts, first: int = 0) -> pd.DataFrame:
     """The penalty register: wrong answers that cost the customer money (资损, about 1 in
     20,000 answered contacts) and bottom-line findings made in live monitoring (1 in 150,000)."""
     answered = contacts[contacts["answered"].fillna(False).to_numpy(bool)]
@@ -623,7 +675,7 @@ def _penalty_events(rng, contacts) -> pd.DataFrame:
     )
     return pd.DataFrame(
         {
-            "event_id": pd.array([f"KF{i + 1:05d}" for i in range(len(c))], dtype="str"),
+            "event_id": pd.array([f"KF{first + i + 1:05d}" for i in range(len(c))], dtype="str"),
             "agent_id": c["agent_id"].to_numpy(),
             "contact_id": c["contact_id"].to_numpy(),
             "occurred_at": (c["end_time"] + pd.Timedelta(hours=2)).to_numpy(),

@@ -49,7 +49,7 @@ def test_demo_then_validate_then_summary(tmp_path):
     r = qaw("demo", "--out", str(out), "--agents", "12", "--teams", "3", "--months", "1",
             "--contacts-per-day", "8")  # fmt: skip
     assert r.returncode == 0, r.stderr
-    assert (out / "contacts.parquet").exists()
+    assert (out / "contacts" / "2026-05.parquet").exists()  # one file per month
     r = qaw("demo", "--out", str(out), "--agents", "12")
     assert r.returncode != 0 and "--force" in r.stderr  # never overwrites silently
     r = qaw("validate", str(out))

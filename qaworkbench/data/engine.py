@@ -1,15 +1,17 @@
-"""Heavy scans over Parquet through DuckDB, so memory stays bounded.
+"""Heavy scans over Parquet through SQL, so memory stays bounded.
 
-Only this module (and sampling.scan's one read of the sampling month) speaks SQL,
-and only portable SQL (plain SELECT, GROUP BY, arithmetic on epochs), so the
-same queries could later run on a distributed engine. DuckDB: streams Parquet with projection and predicate
-pushdown, uses little memory (shared/performance-floors.md), and is SQL.
+Only this module (and sampling.scan's one read of the sampling month) speaks SQL. Each
+query is written once, in DuckDB's dialect, and runs on either engine (``open_engine``):
+DuckDB, embedded, the default (streams Parquet with projection and predicate pushdown,
+little memory: shared/performance-floors.md); or Apache Spark through PySpark, the query
+translated by sqlglot (``data.spark``). A query function takes either connection.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -18,6 +20,48 @@ from .cache import cache_dir, cached_file, stamp
 from .load import load_table, present_tables
 from .readers import is_url
 from .schema import TABLES, Table
+
+if TYPE_CHECKING:
+    from .spark import SparkTables
+
+    Connection = duckdb.DuckDBPyConnection | SparkTables
+
+ENGINES = ("duckdb", "spark")
+
+
+def open_engine(
+    source: str | Path,
+    tables: tuple[str, ...] | None = None,
+    *,
+    engine: str | None = None,
+    master: str | None = None,
+    notes: list[str] | None = None,
+) -> Connection:
+    """The canonical tables of ``source`` on ``engine`` (``duckdb`` or ``spark``; default:
+    the ``QAW_ENGINE`` setting, else duckdb). ``master``: Spark's master URL (default: the
+    ``QAW_SPARK_MASTER`` setting, else ``local[2]``)."""
+    from ..config import engine_setting
+
+    engine, master = engine_setting(engine, master)
+    if engine == "spark":
+        from .spark import SparkTables
+
+        return SparkTables(source, tables, master)
+    return connect(source, notes, tables)
+
+
+def run(con: Connection, query: str, params: dict | None = None) -> pd.DataFrame:
+    """``query`` (DuckDB's SQL, parameters ``$name``) on a DuckDB connection or on Spark."""
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        return con.execute(query, params or {}).df()
+    return con.sql(query, params or {})
+
+
+def table_names(con: Connection) -> set[str]:
+    """The canonical tables a connection (either engine) has."""
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        return {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    return set(con.tables())
 
 
 def connect(
@@ -120,23 +164,74 @@ def _q(s: str) -> str:
 
 
 def handled_per_agent(
-    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, table: str = "contacts"
+    con: Connection, start: datetime, end: datetime, table: str = "contacts"
 ) -> pd.DataFrame:
     """Answered contacts per agent in [start, end): columns agent_id, channel, direction, handled."""
-    return con.execute(
+    return run(
+        con,
         f"""
         SELECT agent_id, channel, direction, count(*) AS handled
         FROM {table}
-        WHERE start_time >= ? AND start_time < ? AND answered AND agent_id IS NOT NULL
+        WHERE start_time >= $start AND start_time < $end AND answered AND agent_id IS NOT NULL
         GROUP BY agent_id, channel, direction
         ORDER BY agent_id, channel, direction
         """,
-        [start, end],
-    ).df()
+        {"start": start, "end": end},
+    )
+
+
+def handled_per_agent_month(con: Connection, start: datetime, end: datetime) -> pd.DataFrame:
+    """Answered contacts per agent and month in [start, end): month ("2026-05"), agent_id,
+    channel, handled. A year of contacts is scanned, never loaded."""
+    return run(
+        con,
+        """
+        SELECT strftime(start_time, '%Y-%m') AS month, agent_id, channel, count(*) AS handled
+        FROM contacts
+        WHERE start_time >= $start AND start_time < $end AND answered AND agent_id IS NOT NULL
+        GROUP BY 1, 2, 3
+        ORDER BY 1, 2, 3
+        """,
+        {"start": start, "end": end},
+    )
+
+
+def service_level_by_month_interval(
+    con: Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    interval_min: int = 30,
+    answer_within_s: float = 20.0,
+    abandoned: str = "missed",
+) -> pd.DataFrame:
+    """Service level per month and interval of the day (as ``service_level_by_interval``):
+    month, interval (minutes after midnight: 0, 30, … 1410), channel, offered,
+    answered_in_time, service_level. The intraday shape of every month of a year."""
+    offered, in_time = _service_level_terms(abandoned)
+    return run(
+        con,
+        f"""
+        SELECT strftime(start_time, '%Y-%m') AS month,
+               (hour(start_time) * 60 + minute(start_time)) // {int(interval_min)}
+                 * {int(interval_min)} AS interval,
+               channel,
+               count(*) FILTER (WHERE {offered}) AS offered,
+               count(*) FILTER (WHERE {offered} AND {in_time}) AS answered_in_time,
+               count(*) FILTER (WHERE {offered} AND {in_time})
+                 / count(*) FILTER (WHERE {offered}) AS service_level
+        FROM contacts
+        WHERE start_time >= $start AND start_time < $end AND direction = 'inbound'
+        GROUP BY 1, 2, 3
+        HAVING count(*) FILTER (WHERE {offered}) > 0
+        ORDER BY 1, 2, 3
+        """,
+        {"start": start, "end": end, "t": float(answer_within_s)},
+    )
 
 
 def service_level_by_interval(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     start: datetime,
     end: datetime,
     *,
@@ -151,7 +246,8 @@ def service_level_by_interval(
     ``missed`` (offered, not in time), ``excluded`` (not offered) or ``met`` (in time)."""
     width = _bucket_us(interval_min)
     offered, in_time = _service_level_terms(abandoned)
-    return con.execute(
+    return run(
+        con,
         f"""
         SELECT make_timestamp(epoch_us(start_time) // {width} * {width}) AS interval_start,
                channel,
@@ -165,8 +261,8 @@ def service_level_by_interval(
         HAVING count(*) FILTER (WHERE {offered}) > 0
         ORDER BY 1, 2
         """,
-        {"start": start, "end": end, "t": answer_within_s},
-    ).df()
+        {"start": start, "end": end, "t": float(answer_within_s)},
+    )
 
 
 def _service_level_terms(abandoned: str) -> tuple[str, str]:
@@ -188,40 +284,53 @@ def _bucket_us(interval_min: float) -> int:
 
 
 def monthly_overview(
-    con: duckdb.DuckDBPyConnection, answer_within_s: float = 20.0, abandoned: str = "missed"
+    con: Connection,
+    answer_within_s: float = 20.0,
+    abandoned: str = "missed",
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> pd.DataFrame:
-    """Per month: contacts offered (both directions), answered share, service level (inbound,
-    as ``service_level_by_interval``; empty without wait times), mean talk time (s), agents."""
+    """Per month (of [start, end), or every month): contacts offered (both directions),
+    answered share, service level (inbound, as ``service_level_by_interval``; empty without
+    wait times), mean talk time (s), agents."""
     offered, in_time = _service_level_terms(abandoned)
     inbound = f"direction = 'inbound' AND {offered}"
-    return con.execute(
+    params: dict = {"t": float(answer_within_s)}
+    where = ""
+    if start is not None and end is not None:
+        where = "WHERE start_time >= $start AND start_time < $end"
+        params |= {"start": start, "end": end}
+    return run(
+        con,
         f"""
         SELECT strftime(start_time, '%Y-%m') AS month,
                count(*) AS offered,
-               avg(CASE WHEN answered THEN 1.0 ELSE 0.0 END) AS answered_share,
+               avg(CASE WHEN answered THEN 1 ELSE 0 END) AS answered_share,
                CASE WHEN count(queue_wait_s) > 0 THEN
                  count(*) FILTER (WHERE {inbound} AND {in_time})
                  / nullif(count(*) FILTER (WHERE {inbound}), 0) END AS service_level,
                avg(talk_s) AS mean_talk_s,
                count(DISTINCT agent_id) AS agents
         FROM contacts
+        {where}
         GROUP BY 1
         ORDER BY 1
         """,
-        {"t": answer_within_s},
-    ).df()
+        params,
+    )
 
 
-def monthly_evaluations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def monthly_evaluations(con: Connection) -> pd.DataFrame:
     """Per month: evaluations by mode (calibration included), from the evaluations table."""
-    return con.execute(
+    return run(
+        con,
         """
         SELECT strftime(evaluated_at, '%Y-%m') AS month, mode, count(*) AS evaluations
         FROM evaluations
         GROUP BY 1, 2
         ORDER BY 1, 2
-        """
-    ).df()
+        """,
+    )
 
 
 def repeat_contacts(

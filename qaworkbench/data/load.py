@@ -365,3 +365,38 @@ def save_center(tables: dict[str, pd.DataFrame], dest: str | Path) -> list[str]:
         tmp.replace(folder / f"{name}.parquet")
         written.append(str(folder / f"{name}.parquet"))
     return written
+
+
+_ARROW_KIND = {"id": "string", "text": "string", "category": "string", "datetime": "timestamp[us]",
+               "date": "timestamp[us]", "duration": "double", "number": "double", "flag": "bool"}  # fmt: skip
+
+
+def save_partition(
+    tables: dict[str, pd.DataFrame], folder: str | Path, part: str, schemas: dict | None = None
+) -> list[str]:
+    """Write each table as one part of a partitioned table, ``folder/<name>/<part>.parquet``
+    (the layout for history: one file per month, ``contacts/2026-05.parquet``). ``schemas``
+    (a dict the caller keeps across parts) makes every part of a table share the first one's
+    column types, a column empty in the first part taking its canonical type."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    written = []
+    for name, df in tables.items():
+        t = pa.Table.from_pandas(df, preserve_index=False)
+        if schemas is not None:
+            if name not in schemas:
+                kinds = {c.name: c.kind for c in TABLES[name].columns} if name in TABLES else {}
+                schemas[name] = pa.schema(
+                    f.with_type(pa.type_for_alias(_ARROW_KIND[kinds.get(f.name, "text")]))
+                    if pa.types.is_null(f.type) else f
+                    for f in t.schema
+                )  # fmt: skip
+            t = t.cast(schemas[name])
+        dest = Path(folder) / name / f"{part}.parquet"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        pq.write_table(t, tmp)
+        tmp.replace(dest)
+        written.append(str(dest))
+    return written
