@@ -288,15 +288,35 @@ def import_(
                f"check the folder with: qaw validate {out}")  # fmt: skip
 
 
+ENGINE_OPTION = click.option(
+    "--engine",
+    "engine_name",
+    type=click.Choice(["duckdb", "spark"]),
+    default=None,
+    help="SQL engine for the scans: duckdb (embedded) or spark [default: setting QAW_ENGINE, "
+    "else duckdb].",
+)
+MASTER_OPTION = click.option(
+    "--master",
+    default=None,
+    help="Spark's master URL: local[2], spark://host:7077, yarn [default: setting "
+    "QAW_SPARK_MASTER, else local[2]].",
+)
+
+
 @main.command()
 @click.argument("folder")
-def summary(folder: str) -> None:
+@ENGINE_OPTION
+@MASTER_OPTION
+def summary(folder: str, engine_name: str | None, master: str | None) -> None:
     """Summarise a data folder: contacts, service level and evaluations per month."""
     from .data import engine
     from .data.schema import CONTACTS
 
     notes: list[str] = []
-    con = engine.connect(folder, notes, tables=("contacts", "evaluations"))
+    con = engine.open_engine(
+        folder, ("contacts", "evaluations"), engine=engine_name, master=master, notes=notes
+    )
     _notes(notes)
     months = engine.monthly_overview(con)
     click.echo("Contacts per month (service level: inbound answered within 20 s / inbound offered)")
@@ -307,14 +327,14 @@ def summary(folder: str) -> None:
             index=False,
             formatters={
                 "offered": "{:,d}".format,
+                "answered": "{:,d}".format,
                 "answered_share": "{:.1%}".format,
                 "service_level": lambda x: "–" if x != x else f"{x:.1%}",
                 "mean_talk_s": "{:.0f}".format,
             },
         )
     )
-    tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
-    if "evaluations" in tables:
+    if "evaluations" in engine.table_names(con):
         ev = engine.monthly_evaluations(con).pivot(
             index="month", columns="mode", values="evaluations"
         )
@@ -480,6 +500,8 @@ def _sample_dir(out: Path | None, month: str) -> Path:
 @click.option(
     "--force", is_flag=True, help="Replace a different sample already written for the month."
 )
+@ENGINE_OPTION
+@MASTER_OPTION
 def sample(
     month: str,
     plan_name: str,
@@ -488,6 +510,8 @@ def sample(
     out: Path | None,
     precision: float | None,
     force: bool,
+    engine_name: str | None,
+    master: str | None,
 ) -> None:
     """Draw the month's QA sample by the plan's rules; every contact says why it was picked.
 
@@ -505,7 +529,7 @@ def sample(
 
     seed = seed if seed is not None else int(month.replace("-", ""))
     plan = load_plan(plan_name)
-    s = sample_month(data, month, plan, seed)
+    s = sample_month(data, month, plan, seed, engine_name=engine_name, master=master)
     team = load_center(data, tables=("evaluators",))
     planned = allocate_sample(s, team.evaluators, plan)
     _notes(s.notes + team.limits())

@@ -291,7 +291,7 @@ def monthly_overview(
     end: datetime | None = None,
 ) -> pd.DataFrame:
     """Per month (of [start, end), or every month): contacts offered (both directions),
-    answered share, service level (inbound, as ``service_level_by_interval``; empty without
+    answered (count) and answered share, service level (inbound, as ``service_level_by_interval``; empty without
     wait times), mean talk time (s), agents."""
     offered, in_time = _service_level_terms(abandoned)
     inbound = f"direction = 'inbound' AND {offered}"
@@ -305,6 +305,7 @@ def monthly_overview(
         f"""
         SELECT strftime(start_time, '%Y-%m') AS month,
                count(*) AS offered,
+               count(*) FILTER (WHERE answered) AS answered,
                avg(CASE WHEN answered THEN 1 ELSE 0 END) AS answered_share,
                CASE WHEN count(queue_wait_s) > 0 THEN
                  count(*) FILTER (WHERE {inbound} AND {in_time})

@@ -93,8 +93,8 @@ class SparkTables:
 
     def sql(self, query: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one of the engine's (DuckDB-dialect) queries on Spark; a pandas frame."""
-        with warnings.catch_warnings():  # PySpark's notice that it predates pandas 3
-            warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas")
+        with warnings.catch_warnings():  # PySpark's notices that it predates pandas 3
+            warnings.filterwarnings("ignore", module="pyspark")
             return self.spark.sql(to_spark(query, params or {})).toPandas()
 
     def tables(self) -> list[str]:

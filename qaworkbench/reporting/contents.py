@@ -35,6 +35,7 @@ from ..stats import MIN_AGENTS, MIN_N, judged
 from . import display as display_
 from . import effects, evaluators, evidence, i18n, pageone
 from .autoqa_tables import autoqa_note, autoqa_tables, empty_note
+from .year import YEAR_MONTHS, year_tables, year_window
 
 KINDS = ("weekly", "monthly", "agent")
 # An agent score as reports show it: n, mean, 95% interval, pooled score and its rank.
@@ -119,6 +120,7 @@ def build(
     elif kind == "monthly":
         ctx.tables = _monthly(center, st, prev, p, team, language, samples_dir, scored[0])
         ctx.tables |= autoqa_tables(source, center, p, team, language)
+        ctx.tables |= year_tables(source, center, scored[0], p, team)
     else:
         shared = archive_data(center, st, p, language, scored[0])
         ctx.tables = archive_tables(shared, agent_id)
@@ -397,7 +399,12 @@ def archive_data(
         scored, _ = scoring.score_evaluations(
             center.evaluations, center.evaluation_items, center.appeals
         )
-    regular = scored[(scored["mode"] != "calibration") & (scored["evaluated_at"] < p.end)]
+    first, _ = year_window(p)  # the archive shows the last 12 months
+    regular = scored[
+        (scored["mode"] != "calibration")
+        & (scored["evaluated_at"] >= first)
+        & (scored["evaluated_at"] < p.end)
+    ]
     regular = regular.assign(month=regular["evaluated_at"].dt.strftime("%Y-%m"))
     history = score_intervals(regular, ["agent_id", "month"])
     items = center.evaluation_items.merge(
@@ -472,6 +479,7 @@ SECTION_TITLES = {
     "history": "history", "recurring": "recurring", "notes": "notes", "coaching": "coaching",
     "headline": "headline", "section_alpha": "section_alpha",
     "autoqa_coverage": "autoqa_coverage", "autoqa": "autoqa", "autoqa_teams": "autoqa_teams",
+    "year": "year", "year_teams": "year_teams",
 }  # fmt: skip
 
 
@@ -528,6 +536,8 @@ def section(ctx: ReportContext, key: str) -> None:
     from . import plotting
 
     lang = ctx.language
+    if key == "year_teams" and key not in ctx.tables:  # a team's report has its own year only
+        return
     display(
         HTML(f'<h2 class="qaw-section" id="sec-{key}">{i18n.t(SECTION_TITLES[key], lang)}</h2>')
     )
@@ -536,6 +546,14 @@ def section(ctx: ReportContext, key: str) -> None:
     notes = {"leniency": "leniency_note", "actions": "actions_note"}
     if key in notes:
         display(HTML(f'<p class="qaw-note">{i18n.t(notes[key], lang)}</p>'))
+    if key == "year":
+        note = i18n.t("year_note", lang)
+        if 0 < len(shown) < YEAR_MONTHS:
+            note += i18n.say("year_since", lang, first=shown["month"].iloc[0], n=len(shown))
+        display(HTML(f'<p class="qaw-note">{note}</p>'))
+    if key == "year_teams":
+        display(HTML(f'<p class="qaw-note">{i18n.t("year_teams_note", lang)} '
+                     f'{i18n.say("min_n_note", lang, agent_n=MIN_N, team_agents=MIN_AGENTS)}</p>'))  # fmt: skip
     if key == "autoqa_coverage":
         display(HTML(f'<p class="qaw-note">{autoqa_note(lang)}</p>'))
     if key in ("team_scores", "agent_scores", "coach"):
@@ -550,6 +568,9 @@ def section(ctx: ReportContext, key: str) -> None:
             chart = shown.nsmallest(CHART_ROWS, "mean")
             title = i18n.say("lowest_teams", lang, k=CHART_ROWS, n=len(shown))
         fig = plotting.interval_plot(chart, "team", lang, title)
+    elif key == "year" and not shown.empty:
+        title = i18n.say("year_title", lang, scope=ctx.team or i18n.t("center", lang))
+        fig = plotting.year_chart(shown, lang, title)
     elif key == "history" and not shown.empty:
         fig = plotting.interval_plot(shown, "month", lang, i18n.t("history", lang), sort=False)
     elif key == "control" and not shown.empty:

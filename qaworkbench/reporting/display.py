@@ -24,15 +24,16 @@ INTERVALS = {
 }
 PERCENT = {"share", "cum_share", "completion", "before", "after", "fail_rate", "within_tolerance",
            "upheld_share", "team_fail_rate", "rate_lo", "rate_hi", "coverage",
-           "violation_rate"}  # fmt: skip
+           "violation_rate", "service_level"}  # fmt: skip
 PERCENT_POINTS = {"rate_change", "comparison_change", "effect", "effect_lo", "effect_hi",
                   "change", "change_lo", "change_hi"}  # fmt: skip
 SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mean_deviation"}
 HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "pooled_hi",
           "rank_raw", "scorecard_id", "scorecard_version"}  # fmt: skip
 WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late",
-         "checked", "violations", "n_compared", "answered"}  # fmt: skip
+         "checked", "violations", "n_compared", "answered", "contacts", "critical_failed"}  # fmt: skip
 TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi"}
+THOUSANDS = {"contacts", "answered"}  # counts in the hundred thousands: 243,865
 SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team
 
 
@@ -72,6 +73,8 @@ def present(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         s = out[c]
         if pd.api.types.is_datetime64_any_dtype(s):
             out[c] = s.dt.strftime("%Y-%m-%d %H:%M")
+        elif c in THOUSANDS and pd.api.types.is_integer_dtype(s):
+            out[c] = [f"{v:,d}" for v in s]
         elif pd.api.types.is_float_dtype(s) or c in PERCENT | PERCENT_POINTS:
             out[c] = [_num(c, v) for v in s]
     return i18n.columns(out, lang, strict=True)

@@ -48,6 +48,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "none": ("无", "none"),
     "headline": ("本期概览", "This period at a glance"),
     "autoqa_coverage": ("自动质检覆盖率", "Auto-QA coverage"),
+    "year": ("近12个月趋势", "The last 12 months"),
+    "year_teams": ("各班组近12个月得分", "Team scores over the last 12 months"),
+    "year_note": (
+        "服务量与服务水平按月统计全部通话与会话（服务水平：呼入在20秒内接通的占比）；得分为当月质检的平均分及95%置信区间，扣分为每次质检的平均扣分。",
+        "Contacts and service level count every call and chat of the month (service level: the share of inbound contacts answered within 20 s); the score is the month's mean with its 95% interval, deductions the mean points deducted per evaluation.",
+    ),
+    "service_level_pct": ("服务水平（%）", "service level (%)"),
+    "year_teams_note": (
+        "每个班组每月的平均分及95%置信区间、每次质检的平均扣分。",
+        "Each team's mean score per month with its 95% interval, and the mean points deducted per evaluation.",
+    ),
     "autoqa_findings": ("自动质检发现", "Auto-QA findings"),
     "autoqa_none_counted": (
         "目前没有一条规则与质检员足够一致，暂不计算违规率（各规则见上表，均仅供参考）。",
@@ -148,6 +159,10 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
+    "contacts": ("服务量", "contacts"),
+    "service_level": ("服务水平", "service level"),
+    "mean_deducted": ("平均扣分", "mean points deducted"),
+    "critical_failed": ("底线违规", "bottom-line fails"),
     "channel": ("渠道", "channel"),
     "seq": ("消息序号", "message no."),
     "quote": ("原文（已脱敏）", "quote (masked)"),
@@ -337,6 +352,11 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
 
 # Sentences with {placeholders}, filled by ``say``.
 PHRASES: dict[str, tuple[str, str]] = {
+    "year_since": ("数据自 {first} 起，共 {n} 个月。", " The data begins in {first}: {n} months."),
+    "year_title": (
+        "{scope}：逐月得分与服务水平",
+        "{scope} — score and service level by month",
+    ),
     "autoqa_agent_advisory": (
         "本月自动检查 {n} 个会话。目前没有一条规则与质检员足够一致，以下发现均仅供参考，不计违规率。",
         "Auto-QA checked {n} conversations this month. No rule agrees well enough with the "

@@ -135,3 +135,35 @@ def pareto_chart(pareto: pd.DataFrame, team: str, lang: str, top: int = 10) -> p
     ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="center right")
     fig.tight_layout()
     return fig
+
+
+def year_chart(year: pd.DataFrame, lang: str, title: str) -> plt.Figure:
+    """Twelve months in two panels: the mean score with its 95% interval (hollow: too few
+    to judge), and below it the service level (%) or, without one, contacts answered."""
+    months = year["month"].tolist()
+    x = list(range(len(months)))
+    fig, (top, low) = plt.subplots(2, 1, figsize=(8, 5.2), sharex=True,
+                                   gridspec_kw={"height_ratios": [3, 2]})  # fmt: skip
+    judged = (year["lo"].notna() & year["hi"].notna()).to_numpy()
+    xj = [i for i, j in zip(x, judged, strict=True) if j]
+    dj = year[judged]
+    top.errorbar(xj, dj["mean"], yerr=[dj["mean"] - dj["lo"], dj["hi"] - dj["mean"]], fmt="o-",
+                 capsize=3, label=t("mean_with_interval", lang))  # fmt: skip
+    few = ~judged & year["mean"].notna().to_numpy()
+    if few.any():
+        top.scatter([i for i, f in zip(x, few, strict=True) if f], year.loc[few, "mean"],
+                    facecolors="none", edgecolors="#555", label=t("too_few_point", lang))  # fmt: skip
+    low_end = float(year["lo"].min(skipna=True)) if judged.any() else float(year["mean"].min())
+    top.set_ylim(max(0.0, (low_end if low_end == low_end else 90.0) - 2), 100.5)
+    top.set(title=title, ylabel=t("score", lang))
+    top.legend(fontsize=8, loc="lower left", frameon=False)
+    if "service_level" in year and year["service_level"].notna().any():
+        low.bar(x, year["service_level"].fillna(0) * 100, color="#8fb3d9")
+        low.set(ylabel=t("service_level_pct", lang), ylim=(0, 100))
+    else:
+        low.bar(x, year["answered"], color="#8fb3d9")
+        low.set(ylabel=t("answered", lang))
+    low.set_xticks(x, months, rotation=45, fontsize=8)
+    low.set(xlabel=t("month", lang))
+    fig.tight_layout()
+    return fig

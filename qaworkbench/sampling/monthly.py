@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..autoqa.run import load_results
+from ..config import engine_setting
 from ..data import engine
 from ..data.load import load_center
 from ..errors import QAWError
@@ -29,7 +30,14 @@ CHECKED = ("evaluations", "complaints")  # what the rules check contacts against
 
 
 def sample_month(
-    source: str | Path, month: str, plan: SamplingPlan, seed: int, *, with_neighbours: bool = False
+    source: str | Path,
+    month: str,
+    plan: SamplingPlan,
+    seed: int,
+    *,
+    with_neighbours: bool = False,
+    engine_name: str | None = None,
+    master: str | None = None,
 ) -> Sample:
     """Draw a month's sample from a data folder.
 
@@ -43,17 +51,26 @@ def sample_month(
     evaluations too, so the faulty ones' neighbours are sampled. A rule whose data
     the month lacks (an optional table or column) is switched off; ``Sample.notes``
     says so, one line each, and says what was converted for the engine.
+
+    On Spark (``engine_name``, or the ``QAW_ENGINE`` setting) last month's counts run
+    there; the month's scan stays on DuckDB on this machine, because the draw's random keys
+    are DuckDB's hash of the contact id (the same seed, the same sample on either engine).
     """
     p = parse_period(month)
     if p.kind != "month":
         raise ValueError(f"sampling plans are monthly; got {month!r}")
     notes: list[str] = []
     con = engine.connect(source, notes, tables=("contacts",))
+    which, master = engine_setting(engine_name, master)
+    counter = con.cursor()
+    if which == "spark":
+        counter = engine.open_engine(source, ("contacts",), engine="spark", master=master)
+        notes.append(f"last month's counts ran on Spark ({master}); the month's scan on DuckDB")
     start, end = p.start.to_pydatetime(), p.end.to_pydatetime()
     with ThreadPoolExecutor(1) as pool:  # DuckDB counts last month while pandas loads tables
         counting = pool.submit(
             engine.handled_per_agent,
-            con.cursor(),
+            counter,
             (p.start - pd.DateOffset(months=1)).to_pydatetime(),
             start,
         )

@@ -1,0 +1,86 @@
+"""The last 12 months of a monthly report: contacts and service level from the engine's
+SQL over the monthly Parquet files (DuckDB or Spark, never the year in pandas), scores and
+deductions from the scored evaluations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..data import engine
+from ..data.load import Center
+from ..order import sort_natural
+from ..periods import Period
+from ..stats import judged, score_intervals
+
+YEAR_MONTHS = 12
+
+
+def year_window(p: Period, months: int = YEAR_MONTHS) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first instant of the month ``months - 1`` before ``p`` and the end of ``p``."""
+    return pd.Timestamp(p.start) - pd.DateOffset(months=months - 1), pd.Timestamp(p.end)
+
+
+def year_tables(
+    source: str | Path,
+    center: Center,
+    scored: pd.DataFrame,
+    p: Period,
+    team: str = "",
+    *,
+    engine_name: str | None = None,
+    master: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """``year``: one row per month of the 12 ending with ``p`` that has data (contacts,
+    answered, service level for the center; answered by the team's agents for a team;
+    then evaluations n, mean score with its interval, mean points deducted, bottom-line
+    fails). ``year_teams`` (center only): the same scores per team and month."""
+    start, end = year_window(p)
+    con = engine.open_engine(source, ("contacts",), engine=engine_name, master=master)
+    roster = center.agents.drop_duplicates("agent_id")[["agent_id", "team"]]
+    if team:
+        per = engine.handled_per_agent_month(con, start.to_pydatetime(), end.to_pydatetime())
+        per = per.merge(roster, on="agent_id", how="left")
+        contacts = per[per["team"] == team].groupby("month")[["handled"]].sum()
+        contacts = contacts.rename(columns={"handled": "answered"})
+    else:
+        ov = engine.monthly_overview(con, start=start.to_pydatetime(), end=end.to_pydatetime())
+        contacts = ov.set_index("month")[["offered", "answered", "service_level"]]
+        contacts = contacts.rename(columns={"offered": "contacts"})
+    regular = scored[
+        (scored["mode"] != "calibration")
+        & (scored["evaluated_at"] >= start)
+        & (scored["evaluated_at"] < end)
+    ].merge(roster, on="agent_id", how="left")
+    if team:
+        regular = regular[regular["team"] == team]
+    regular = regular.assign(month=regular["evaluated_at"].dt.strftime("%Y-%m"))
+    scores = _scores(regular, ["month"])
+    year = contacts.join(scores.set_index("month"), how="outer").reset_index()
+    year = year.rename(columns={"index": "month"}).sort_values("month", ignore_index=True)
+    for c in ("contacts", "answered", "agents", "n", "critical_failed"):
+        if c in year:
+            year[c] = year[c].fillna(0).astype(int)
+    out = {"year": year}
+    if not team:
+        teams = _scores(regular.dropna(subset=["team"]), ["team", "month"])
+        out["year_teams"] = sort_natural(teams, ["team", "month"])
+    return out
+
+
+def _scores(regular: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """n, mean score and its interval, mean points deducted and bottom-line fails per group."""
+    cols = [*by, "agents", "n", "mean", "lo", "hi", "mean_deducted", "critical_failed"]
+    if regular.empty:
+        return pd.DataFrame(columns=cols)
+    si = score_intervals(regular, by)
+    g = regular.groupby(by)
+    extra = pd.DataFrame(
+        {
+            "agents": g["agent_id"].nunique(),
+            "mean_deducted": g["points_deducted"].mean(),
+            "critical_failed": g["critical_failed"].sum().astype(int),
+        }
+    ).reset_index()
+    return judged(si.merge(extra, on=by)[cols])

@@ -1,0 +1,94 @@
+"""A year of history: the demo built month by month into monthly files, the monthly
+report's 12-month section and the 12-month agent archive, checked against the files."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qaworkbench.reporting import contents
+from qaworkbench.reporting.runner import run_report
+
+MONTHS = [f"{p}" for p in pd.period_range("2025-10", "2026-10", freq="M")]  # 13 months
+
+
+@pytest.fixture(scope="module")
+def year_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("year") / "center"
+    subprocess.run(
+        [sys.executable, "-m", "qaworkbench.cli", "demo", "--out", str(d), "--months", "13",
+         "--start", "2025-10-01", "--agents", "24", "--teams", "4", "--chat-teams", "1",
+         "--evaluators", "3", "--contacts-per-day", "6"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return d
+
+
+def test_the_demo_writes_one_file_per_month_with_ids_running_on(year_dir):
+    files = sorted(p.stem for p in (year_dir / "contacts").glob("*.parquet"))
+    assert files == MONTHS
+    assert sorted(p.stem for p in (year_dir / "evaluations").glob("*.parquet")) == MONTHS
+    contacts = pd.read_parquet(year_dir / "contacts")
+    assert contacts["contact_id"].is_unique
+    first = pd.read_parquet(year_dir / "contacts" / "2025-10.parquet")
+    assert first["start_time"].dt.strftime("%Y-%m").eq("2025-10").all()  # a month per file
+    ev = pd.read_parquet(year_dir / "evaluations")
+    assert ev["evaluation_id"].is_unique and set(ev["contact_id"]) <= set(contacts["contact_id"])
+    agents = pd.read_parquet(year_dir / "agents.parquet")
+    assert set(contacts["agent_id"].dropna()) <= set(agents["agent_id"])  # one roster, all months
+
+
+def test_the_monthly_report_has_the_last_12_months_from_the_files(year_dir):
+    ctx = contents.build("monthly", year_dir, "2026-10", language="zh")
+    year = ctx.tables["year"]
+    assert year["month"].tolist() == MONTHS[1:]  # 12 months, the oldest left out
+    contacts = pd.read_parquet(year_dir / "contacts")
+    month = contacts["start_time"].dt.strftime("%Y-%m")
+    expected = contacts.groupby(month).size()
+    assert (year.set_index("month")["contacts"] == expected.loc[MONTHS[1:]]).all()
+    answered = contacts[contacts["answered"].astype(bool)].groupby(month).size()
+    assert (year.set_index("month")["answered"] == answered.loc[MONTHS[1:]]).all()
+    ev = pd.read_parquet(year_dir / "evaluations")
+    regular = ev[ev["mode"] != "calibration"]
+    n = regular.groupby(regular["evaluated_at"].dt.strftime("%Y-%m")).size()
+    assert (year.set_index("month")["n"] == n.loc[MONTHS[1:]]).all()
+    assert ((year["lo"] <= year["mean"]) & (year["mean"] <= year["hi"])).all()
+    assert year["hi"].max() <= 100 and year["service_level"].between(0, 1).all()
+    teams = ctx.tables["year_teams"]
+    assert set(teams["month"]) == set(MONTHS[1:]) and teams["team"].nunique() == 4
+    assert (teams.groupby("month")["n"].sum() == year.set_index("month")["n"]).all()
+
+
+def test_a_teams_report_counts_its_own_agents(year_dir):
+    center = contents.build("monthly", year_dir, "2026-10", language="en")
+    team = center.teams[1]
+    ctx = contents.build("monthly", year_dir, "2026-10", language="en", team=team)
+    year = ctx.tables["year"].set_index("month")
+    assert "year_teams" not in ctx.tables and "service_level" not in year
+    contacts = pd.read_parquet(year_dir / "contacts")
+    agents = pd.read_parquet(year_dir / "agents.parquet")
+    mine = contacts[contacts["agent_id"].isin(agents.loc[agents["team"] == team, "agent_id"])]
+    mine = mine[mine["answered"].astype(bool) & (mine["start_time"] >= "2025-11-01")]
+    assert year["answered"].sum() == len(mine)
+
+
+def test_the_agent_archive_shows_12_months(year_dir):
+    ctx = contents.build("agent", year_dir, "2026-10", language="zh", agent_id="A0003")
+    months = ctx.tables["history"]["month"].tolist()
+    assert months == sorted(months) and len(months) == 12 and months[0] == "2025-11"
+
+
+@pytest.mark.slow
+def test_the_published_monthly_report_shows_the_year(year_dir, tmp_path):
+    p = run_report("monthly", "2026-10", data=str(year_dir), language="zh", reports_dir=tmp_path)
+    page = p.html.read_text(encoding="utf-8")
+    sec = page[page.index('id="sec-year"') : page.index('id="sec-year_teams"')]
+    assert "近12个月趋势" in page and "各班组近12个月得分" in page
+    assert len(re.findall(r"<td>2026-\d\d</td>|<td>2025-1[12]</td>", sec)) == 12
+    assert 'alt="全中心：逐月得分与服务水平"' in sec  # the chart, described in the page's language
+    assert "2025-10" not in sec  # the 13th month back is not in the section
