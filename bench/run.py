@@ -29,6 +29,10 @@ MONTH = BENCH_DATA / "month"  # 2,000 agents, one month (2026-05), ~3.6 M contac
 UNIQUE = BENCH_DATA / "month_unique"
 TWO = BENCH_DATA / "two_months"  # 2,000 agents, 2026-04 and 2026-05 (quotas from April)
 TWO_CSV = BENCH_DATA / "two_months_csv"  # the same center as CSV files (UTF-8)
+# 2,000 agents, 12 months (2025-11 to 2026-10), 43 M contacts (103 a voice agent-day), one
+# Parquet file per month
+# (chat messages for the complained-about chats and 5% of the rest: the year is not auto-QA'd)
+YEAR = BENCH_DATA / "year"
 PY = sys.executable
 
 
@@ -47,11 +51,11 @@ def _timed(setup: str, work: str, result: str = "") -> str:
     return f"import time; {setup}; t = time.perf_counter(); {work}; print('INPROC', time.perf_counter() - t{', ' + result if result else ''})"
 
 
-def _report(kind: str, period: str) -> str:
+def _report(kind: str, period: str, center: Path = MONTH) -> str:
     return (
         f"import sys, tempfile; sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "
         "from qaworkbench.reporting.runner import run_report; import time; t = time.perf_counter(); "
-        f"w = ChildPeak().__enter__(); p = run_report({kind!r}, {period!r}, data={str(MONTH)!r}, "
+        f"w = ChildPeak().__enter__(); p = run_report({kind!r}, {period!r}, data={str(center)!r}, "
         "reports_dir=tempfile.mkdtemp()); w.__exit__(); "
         "print('INPROC', time.perf_counter() - t); print('KERNEL', w.peak_mib)"
     )
@@ -63,6 +67,35 @@ SAMPLE = (
     "len(s.contacts)",
 )
 
+# The year's two questions as plain DuckDB SQL over the files: the floor of "year_duckdb".
+_YEAR_FILES = str(YEAR / "contacts" / "*.parquet")
+_YEAR_PLAIN = (
+    "SELECT strftime(start_time, '%Y-%m') AS month, agent_id, channel, count(*) AS handled "
+    f"FROM read_parquet('{_YEAR_FILES}') WHERE answered AND agent_id IS NOT NULL "
+    "GROUP BY ALL ORDER BY ALL",
+    "SELECT strftime(start_time, '%Y-%m') AS month, (hour(start_time) * 60 + minute(start_time)) "
+    "// 30 * 30 AS interval, channel, count(*) AS offered, count(*) FILTER (WHERE answered AND "
+    f"queue_wait_s <= 20) / count(*) AS service_level FROM read_parquet('{_YEAR_FILES}') "
+    "WHERE direction = 'inbound' GROUP BY ALL ORDER BY ALL",
+)
+
+
+def _year(engine: str) -> str:
+    """The year's two questions through the package's engine layer (``engine``)."""
+    return (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "
+        "w = ChildPeak().__enter__(); "
+        + _timed(
+            "from datetime import datetime as d; from qaworkbench.data import engine",
+            f"con = engine.open_engine({str(YEAR)!r}, ('contacts',), engine={engine!r}); "
+            "a = engine.handled_per_agent_month(con, d(2025, 11, 1), d(2026, 11, 1)); "
+            "b = engine.service_level_by_month_interval(con, d(2025, 11, 1), d(2026, 11, 1)); "
+            "assert a['month'].nunique() == 12 and len(b) > 1000",
+        )
+        + "; w.__exit__(); print('KERNEL', w.peak_mib)"  # Spark's JVM, a child process
+    )
+
+
 CASES: dict[str, Case] = {
     "python": Case("floor: start the interpreter", "pass"),
     "import": Case(
@@ -70,7 +103,7 @@ CASES: dict[str, Case] = {
     ),
     "load_floor": Case(
         "floor: read every column of a 2,000-agent month's contacts from Parquet (pandas)",
-        f"import pandas as pd; d = pd.read_parquet({str(MONTH / 'contacts.parquet')!r}); print(len(d))",
+        f"import pandas as pd; d = pd.read_parquet({str(MONTH / 'contacts')!r}); print(len(d))",
     ),
     "load_month": Case(
         "load and validate a 2,000-agent month from Parquet (all 8 tables, strict)",
@@ -83,8 +116,8 @@ CASES: dict[str, Case] = {
         "floor: read evaluations and items from Parquet, mean deduction per agent (pandas)",
         _timed(
             "import pandas as pd",
-            f"e = pd.read_parquet({str(MONTH / 'evaluations.parquet')!r}); "
-            f"i = pd.read_parquet({str(MONTH / 'evaluation_items.parquet')!r}); "
+            f"e = pd.read_parquet({str(MONTH / 'evaluations')!r}); "
+            f"i = pd.read_parquet({str(MONTH / 'evaluation_items')!r}); "
             "m = i.merge(e[['evaluation_id', 'agent_id']], on='evaluation_id')"
             ".groupby('agent_id')['points_deducted'].mean()",
         ),
@@ -94,7 +127,7 @@ CASES: dict[str, Case] = {
         "means with intervals, partial pooling",
         _timed(
             "import pandas as pd; from qaworkbench import scoring, stats; "
-            f"r = lambda n: pd.read_parquet({str(MONTH)!r} + f'/{{n}}.parquet'); "
+            f"r = lambda n: pd.read_parquet(__import__('qaworkbench').data.load.find_table_file(__import__('pathlib').Path({str(MONTH)!r}), n)); "
             "ev, it, ap, ag = r('evaluations'), r('evaluation_items'), r('appeals'), r('agents')",
             "sc, sec = scoring.score_evaluations(ev, it, ap); "
             "sc = sc.merge(ag[['agent_id', 'team']], on='agent_id'); "
@@ -184,12 +217,43 @@ CASES: dict[str, Case] = {
         "report_floor",
         120.0,
     ),
+    "year_floor": Case(
+        "floor: handled contacts per agent-month and service level per month x 30-min interval "
+        "over a 2,000-agent year (43 M contacts), as two plain DuckDB queries",
+        _timed(
+            "import duckdb",
+            f"con = duckdb.connect(); r = [con.execute(q).df() for q in {_YEAR_PLAIN!r}]",
+        ),
+    ),
+    "year_duckdb": Case(
+        "the same two questions through the engine layer (`engine.handled_per_agent_month`, "
+        "`engine.service_level_by_month_interval`), DuckDB",
+        _year("duckdb"),
+        "year_floor",
+        None,
+        512,
+        2.0,
+    ),
+    "year_spark": Case(
+        "the same on Apache Spark, local[2] (PySpark 4.3, the SQL translated by sqlglot); "
+        "RSS: Python + the JVM",
+        _year("spark"),
+        "year_floor",
+    ),
+    "report_monthly_year": Case(
+        "monthly report 2026-10 of the 2,000-agent year, with its 12-month section",
+        _report("monthly", "2026-10", YEAR),
+        "report_floor",
+        60.0,
+        1536,
+        2.0,
+    ),
     "autoqa_floor": Case(
         "floor: read the month's chat messages and transcripts (Parquet, pyarrow), no checks",
         _timed(
             "import pyarrow.parquet as pq",
-            f"msgs = pq.read_table({str(MONTH / 'chat_messages.parquet')!r}); "
-            f"turns = pq.read_table({str(MONTH / 'transcripts.parquet')!r})",
+            f"msgs = pq.read_table({str(MONTH / 'chat_messages')!r}); "
+            f"turns = pq.read_table({str(MONTH / 'transcripts')!r})",
         ),
     ),
     "autoqa_month": Case(
@@ -226,16 +290,19 @@ _DEMO = [PY, "-m", "qaworkbench.cli", "demo", "--agents", "2000", "--teams", "13
 def ensure_data(codes: list[str]) -> None:
     """Build the benchmark centers the chosen cases (their ``codes``) read, once, and warm the
     history cache "sample_month" reads."""
+    if any(str(YEAR) in c for c in codes) and not (YEAR / "contacts").is_dir():
+        subprocess.run([*_DEMO, "--out", str(YEAR), "--months", "12", "--start", "2025-11-01",
+                        "--messages", "sample", "--contacts-per-day", "103"], check=True)  # fmt: skip
     if not any(str(TWO) in c for c in codes):  # the two-month centers (Parquet and CSV)
         # a month built before the demo wrote every chat's messages and transcripts is rebuilt
-        if not (MONTH / "transcripts.parquet").exists():
+        if not (MONTH / "transcripts").is_dir():
             subprocess.run([*_DEMO, "--out", str(MONTH), "--months", "1"], check=True)
             shutil.rmtree(UNIQUE, ignore_errors=True)
-        if any(str(UNIQUE) in c for c in codes) and not (UNIQUE / "transcripts.parquet").exists():
+        if any(str(UNIQUE) in c for c in codes) and not (UNIQUE / "transcripts").is_dir():
             _distinct_texts()
         return
     demo = _DEMO
-    if not (TWO / "contacts.parquet").exists():
+    if not (TWO / "contacts").is_dir():
         subprocess.run(
             [*demo, "--out", str(TWO), "--months", "2", "--start", "2026-04-01"], check=True
         )
@@ -249,13 +316,13 @@ def ensure_data(codes: list[str]) -> None:
             "import pathlib, pandas as pd; "
             f"src, out = pathlib.Path({str(TWO)!r}), pathlib.Path({str(TWO_CSV)!r}); "
             "out.mkdir(parents=True, exist_ok=True); "
-            "[pd.read_parquet(f).to_csv(out / (f.stem + '.csv'), index=False) "
-            "for f in src.glob('*.parquet')]"
+            "[pd.read_parquet(f).to_csv(out / (f.name.removesuffix('.parquet') + '.csv'), "
+            "index=False) for f in src.iterdir() if not f.name.startswith('.')]"
         )
         subprocess.run([PY, "-c", convert], check=True)
     warm_csv = warm.replace(repr(str(TWO)), repr(str(TWO_CSV)))
     subprocess.run([PY, "-c", warm_csv], check=True)
-    if not (MONTH / "transcripts.parquet").exists():
+    if not (MONTH / "transcripts").is_dir():
         subprocess.run([*demo, "--out", str(MONTH), "--months", "1"], check=True)
 
 
@@ -267,13 +334,15 @@ def _distinct_texts() -> None:
         f"src, dst = pathlib.Path({str(MONTH)!r}), pathlib.Path({str(UNIQUE)!r}); "
         "shutil.rmtree(dst, ignore_errors=True); dst.mkdir(parents=True); "
         "[shutil.copy(f, dst / f.name) for f in src.glob('*.parquet')]\n"
-        "for name in ('chat_messages.parquet', 'transcripts.parquet'):\n"
+        "[shutil.copytree(f, dst / f.name) for f in src.iterdir() if f.is_dir() "
+        "and f.name not in ('chat_messages', 'transcripts', '.qaw-cache', 'autoqa')]\n"
+        "for name in ('chat_messages', 'transcripts'):\n"
         "    t = pq.read_table(src / name); n = t.num_rows; L = pa.large_string()\n"
         "    num = pc.cast(pa.array(np.arange(n)), L)\n"
         "    text = pc.binary_join_element_wise(t['text'].cast(L), pa.array(['（工单'] * n, L), "
         "num, pa.array(['）'] * n, L), pa.scalar('', L))\n"
         "    t = t.set_column(t.schema.get_field_index('text'), pa.field('text', L), text)\n"
-        "    pq.write_table(t, dst / name)"
+        "    (dst / name).mkdir(); pq.write_table(t, dst / name / '2026-05.parquet')"
     )
     subprocess.run([PY, "-c", code], check=True)
 

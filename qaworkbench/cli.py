@@ -251,17 +251,17 @@ def import_(
     folder as Parquet; a wide evaluations export gives evaluations and evaluation_items."""
     import pandas as pd
 
-    from .data.load import find_table_file, load_export, load_table, save_center
+    from .data.load import find_table_file, load_export, load_table, save_center, save_partition
 
     if append and replace:
         raise click.UsageError("give --append or --replace, not both")
     loaded = load_export(source, mapping, mode="lenient" if lenient else "strict",
                          rejects_dir=rejects)  # fmt: skip
     out = Path(folder)
-    tables = {}
+    tables, parts, folders = {}, {}, []  # parts: new rows for a table kept as monthly files
     for name, (df, rep) in loaded.items():
         have = find_table_file(out, name) if out.is_dir() else None
-        if have is not None and have.suffix != ".parquet":
+        if have is not None and have.suffix != ".parquet" and not have.is_dir():
             raise QAWError(f"{have} holds the {name} table already, not as Parquet; import into a "
                            "folder of Parquet tables, or convert it first")  # fmt: skip
         if have is not None and not (append or replace):
@@ -269,7 +269,11 @@ def import_(
                            "or --replace to replace it; it was left as it is")  # fmt: skip
         if have is not None and append:
             old = load_table(have, name)[0]
+            if have.is_dir():  # a folder of parts: the new rows become one more part
+                parts[name] = df
             df = pd.concat([old, df], ignore_index=True)
+        elif have is not None and have.is_dir():  # --replace: the parts go
+            folders.append(have)
         tables[name] = df
         click.echo(f"{name}: {rep.rows_kept:,d} of {rep.rows_read:,d} rows from {rep.file}"
                    + (f" ({rep.rejected:,d} rejected, see {rejects}/)" if rep.rejected else ""))  # fmt: skip
@@ -283,8 +287,12 @@ def import_(
             if dup:
                 raise QAWError(f"{name}: --append would repeat {len(dup):,d} key(s) already in "
                                f"{out}, e.g. {dup[0]}; nothing was written")  # fmt: skip
-    save_center(tables, out)
-    click.echo(f"written to {out}/ ({', '.join(f'{n}.parquet' for n in tables)}); "
+    for have in folders:
+        shutil.rmtree(have)
+    stamp = time.strftime("imported-%Y%m%d-%H%M%S")
+    written = save_partition(parts, out, stamp) if parts else []
+    written += save_center({n: df for n, df in tables.items() if n not in parts}, out)
+    click.echo(f"written to {out}/ ({', '.join(Path(w).relative_to(out).as_posix() for w in written)}); "
                f"check the folder with: qaw validate {out}")  # fmt: skip
 
 

@@ -4,6 +4,7 @@ report's 12-month section and the 12-month agent archive, checked against the fi
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,33 @@ def test_the_published_monthly_report_shows_the_year(year_dir, tmp_path):
     assert len(re.findall(r"<td>2026-\d\d</td>|<td>2025-1[12]</td>", sec)) == 12
     assert 'alt="全中心：逐月得分与服务水平"' in sec  # the chart, described in the page's language
     assert "2025-10" not in sec  # the 13th month back is not in the section
+
+
+def test_import_adds_a_part_to_a_monthly_table_and_replace_removes_the_parts(year_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from qaworkbench.cli import main
+    from tests.test_wide_exports import en_csv
+
+    folder = tmp_path / "center"
+    shutil.copytree(year_dir, folder)
+    before = len(pd.read_parquet(folder / "evaluations"))
+    c = pd.read_parquet(folder / "contacts").dropna(subset=["agent_id"]).iloc[:2]
+    path = tmp_path / "qa_export.csv"
+    en_csv(path, [
+        {"Evaluation ID": f"EV-{i}", "Interaction ID": cid, "Agent ID": aid, "Evaluator ID": "Q01"}
+        for i, (cid, aid) in enumerate(zip(c["contact_id"], c["agent_id"], strict=True))
+    ])  # fmt: skip
+    args = ["import", str(path), "--mapping", "qa_tool_en", "--data", str(folder)]
+    r = CliRunner().invoke(main, [*args, "--append"])
+    assert r.exit_code == 0, r.output
+    new = list((folder / "evaluations").glob("imported-*.parquet"))
+    assert len(new) == 1 and len(pd.read_parquet(new[0])) == 2  # only the new rows
+    assert len(pd.read_parquet(folder / "evaluations")) == before + 2
+    assert CliRunner().invoke(main, ["validate", str(folder)]).exit_code == 0
+    r = CliRunner().invoke(main, [*args, "--append"])
+    assert r.exit_code == 1 and "would repeat 2 key(s)" in r.output
+    r = CliRunner().invoke(main, [*args, "--replace"])
+    assert r.exit_code == 0, r.output
+    assert not (folder / "evaluations").exists()  # never two copies of a table
+    assert len(pd.read_parquet(folder / "evaluations.parquet")) == 2

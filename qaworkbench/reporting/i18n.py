@@ -1,4 +1,9 @@
-"""Labels in the center's language: Chinese (zh) and English (en)."""
+"""Labels in the center's language: Chinese (zh) and English (en).
+
+Why this module is long: it is every label, column name, coded value and sentence a page
+shows, each with both languages side by side, so a missing or drifting translation is seen
+in one place (and the pages' one-language tests read these tables).
+"""
 
 from __future__ import annotations
 
