@@ -123,3 +123,37 @@ def test_import_adds_a_part_to_a_monthly_table_and_replace_removes_the_parts(yea
     assert r.exit_code == 0, r.output
     assert not (folder / "evaluations").exists()  # never two copies of a table
     assert len(pd.read_parquet(folder / "evaluations.parquet")) == 2
+
+
+def test_a_bad_row_in_a_monthly_file_is_named_by_its_file_and_its_row(tmp_path):
+    from qaworkbench.data.load import load_center, load_table
+    from qaworkbench.errors import ValidationError
+
+    d = tmp_path / "center"
+    subprocess.run(
+        [sys.executable, "-m", "qaworkbench.cli", "demo", "--out", str(d), "--months", "2",
+         "--agents", "8", "--teams", "2", "--chat-teams", "1", "--evaluators", "2",
+         "--contacts-per-day", "4"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    june = d / "contacts" / "2026-06.parquet"
+    c = pd.read_parquet(june)
+    c.loc[6, "talk_s"] = -5.0  # the 7th row of June's file
+    c.to_parquet(june, index=False)
+    with pytest.raises(ValidationError) as e:
+        load_table(d / "contacts", "contacts")
+    assert "contacts/2026-06.parquet, row 7, column 'talk_s'" in str(e.value)
+    kept, rep = load_table(d / "contacts", "contacts", mode="lenient", rejects_dir=tmp_path / "r")
+    assert len(kept) == len(pd.read_parquet(d / "contacts")) - 1
+    rejected = pd.read_csv(rep.rejects_path, encoding="utf-8-sig")
+    assert rejected[["_file", "_row"]].values.tolist() == [["contacts/2026-06.parquet", 7]]
+    # a cross-table problem names the evaluation's own file and row too
+    c.loc[6, "talk_s"] = 60.0
+    c.to_parquet(june, index=False)
+    ev_file = d / "evaluations" / "2026-06.parquet"
+    ev = pd.read_parquet(ev_file)
+    ev.loc[2, "contact_id"] = "C99999999"
+    ev.to_parquet(ev_file, index=False)
+    with pytest.raises(ValidationError) as e:
+        load_center(d)
+    assert "evaluations/2026-06.parquet, row 3, column 'contact_id'" in str(e.value)

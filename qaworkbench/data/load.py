@@ -39,6 +39,8 @@ class TableReport:
     notes: list[str] = field(default_factory=list)
     # the row number (as the user sees it) of each kept row, for later cross-table messages
     row_numbers: np.ndarray | None = field(default=None, repr=False)
+    # for a table kept as a folder of parts: each kept row's file (contacts/2026-05.parquet)
+    row_files: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def rejected(self) -> int:
@@ -125,8 +127,33 @@ def load_table(
         is_canonical = False
     raw, df, findings, report = _read(path, mapping, is_canonical, allow_empty)
     rows = np.arange(len(df)) + raw.row_offset
-    df = _settle(df, findings, rows, raw.frame, report.table, raw.name, mode, rejects_dir, report)
+    files = None
+    if (where := _parts(path, len(df))) is not None:  # a folder: the row in its own file
+        files, rows = where
+    df = _settle(df, findings, rows, raw.frame, report.table, raw.name, mode, rejects_dir, report,
+                 files)  # fmt: skip
     return df, report
+
+
+def _parts(path: str | Path, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """For a table kept as a folder of Parquet files: each row's file ("contacts/2026-05.parquet")
+    and its row number in that file, in the order the folder is read (None otherwise)."""
+    if is_url(path) or not Path(path).is_dir():
+        return None
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    folder = Path(path)
+    try:
+        files = ds.dataset(str(folder), format="parquet").files
+        counts = [pq.ParquetFile(f).metadata.num_rows for f in files]
+    except (OSError, ValueError):
+        return None
+    if sum(counts) != n:
+        return None
+    names = np.array([f"{folder.name}/{Path(f).relative_to(folder).as_posix()}" for f in files])
+    rows = np.concatenate([np.arange(1, c + 1) for c in counts]) if counts else np.arange(0)
+    return np.repeat(names, counts), rows
 
 
 def load_export(
@@ -219,24 +246,28 @@ def _settle(
     mode: Mode,
     rejects_dir: str | Path | None,
     report: TableReport,
+    files: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Raise (strict) or split off and write the rejected rows (lenient)."""
+    """Raise (strict) or split off and write the rejected rows (lenient). ``files``: each
+    row's file, for a table kept as a folder of parts (``rows`` then count within it)."""
     if not findings:
-        report.row_numbers = rows
+        report.row_numbers, report.row_files = rows, files
         return df
     if mode == "strict":
-        raise ValidationError(
-            table_name, file, validate.problems(findings, rows, file), validate.count(findings)
-        )
+        problems = validate.problems(findings, rows, file, files=files)
+        raise ValidationError(table_name, file, problems, validate.count(findings))
     bad = validate.bad_rows(findings, len(df))
     rejected = source_rows.loc[bad].copy()
     rejected.insert(0, "_row", rows[bad])
+    if files is not None:
+        rejected.insert(0, "_file", files[bad])
     rejected["_reasons"] = validate.reasons(findings, len(df))[bad].to_numpy()
     path = _write_rejects(rejected, table_name, rejects_dir)
     report.rows_kept -= int(bad.sum())
     report.rejects_path = str(path)
     report.notes.append(f"{int(bad.sum())} row(s) rejected, written to {path}")
     report.row_numbers = rows[~bad]
+    report.row_files = None if files is None else files[~bad]
     return df.loc[~bad].reset_index(drop=True)
 
 
@@ -320,8 +351,9 @@ def load_center(
         rep = by_name[name]
         rows = rep.row_numbers if rep.row_numbers is not None else np.arange(len(loaded[name])) + 1
         loaded[name] = _settle(
-            loaded[name], findings, rows, loaded[name], name, rep.file, mode, rejects_dir, rep
-        )
+            loaded[name], findings, rows, loaded[name], name, rep.file, mode, rejects_dir, rep,
+            rep.row_files,
+        )  # fmt: skip
     return Center(loaded, reports, str(source))
 
 

@@ -164,17 +164,23 @@ def reference_checks(df: pd.DataFrame, t: Table, tables: dict[str, pd.DataFrame]
 
 
 def problems(
-    findings: list[Finding], rows: np.ndarray, file: str, limit: int = 1000
+    findings: list[Finding],
+    rows: np.ndarray,
+    file: str,
+    limit: int = 1000,
+    files: np.ndarray | None = None,
 ) -> list[Problem]:
-    """Messages for the failing rows, in row order, at most ``limit`` of them."""
+    """Messages for the failing rows, in row order, at most ``limit`` of them; ``files``:
+    each row's own file, for a table kept as a folder of parts."""
     out: list[Problem] = []
     for f in findings:
         for pos in np.flatnonzero(f.mask)[:limit]:
             value = None if f.values is None else f.values.iloc[pos]
             if value is not None and pd.isna(value):
                 value = None
-            out.append(Problem(file, int(rows[pos]), f.column, f.expected, value))
-    out.sort(key=lambda p: (p.row or 0, p.column or ""))
+            where = file if files is None else str(files[pos])
+            out.append(Problem(where, int(rows[pos]), f.column, f.expected, value))
+    out.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
     return out[:limit]
 
 

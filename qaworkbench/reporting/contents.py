@@ -406,7 +406,10 @@ def archive_data(
         & (scored["evaluated_at"] < p.end)
     ]
     regular = regular.assign(month=regular["evaluated_at"].dt.strftime("%Y-%m"))
-    history = score_intervals(regular, ["agent_id", "month"])
+    history = score_intervals(regular, ["agent_id", "month"]).merge(
+        regular.groupby(["agent_id", "month"])["points_deducted"].mean().rename("mean_deducted"),
+        on=["agent_id", "month"],
+    )  # the score and the deduction trend of each agent's last 12 months
     items = center.evaluation_items.merge(
         regular[["evaluation_id", "agent_id", "month", "contact_id", "evaluator_id", "evaluated_at"]],
         on="evaluation_id",
@@ -434,7 +437,9 @@ def archive_tables(a: ArchiveData, agent_id: str) -> dict[str, pd.DataFrame]:
     if agent_id not in a.roster.index:
         raise ValueError(f"agent {agent_id!r} is not in the roster")
     lang = a.language
-    history = a.history[a.history["agent_id"] == agent_id][["month", "n", "mean", "lo", "hi"]]
+    history = a.history[a.history["agent_id"] == agent_id][
+        ["month", "n", "mean", "lo", "hi", "mean_deducted"]
+    ]
     failed = a.failed[a.failed["agent_id"] == agent_id]
     recurring = (
         failed.groupby("item_id")
