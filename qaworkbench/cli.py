@@ -369,14 +369,15 @@ def summary(folder: str, engine_name: str | None, master: str | None) -> None:
 def score(period: str, data: str, out: Path | None, penalty_code: str, top: int) -> None:
     """Score a period: agent, team and calibration tables (CSV and Excel), and the top problems."""
     from .config import REPORTS_DIR
-    from .data.load import load_center
     from .periods import parse_period
+    from .reporting.contents import report_center
     from .reporting.publish import write_csv, write_excel
+    from .scoring.history import cached_scores
     from .scoring.period import score_period
 
     p = parse_period(period)
-    center = load_center(data)
-    tables = score_period(center, p, penalty_code)
+    center = report_center(data)  # the QA tables; of the contacts only the evaluated ones
+    tables = score_period(center, p, penalty_code, scored=cached_scores(data, center))
     _notes(center.limits())
     out = out or REPORTS_DIR / "scores" / p.label
     sheets = tables.sheets()

@@ -40,6 +40,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 QUERIES = {
     "months": lambda c: engine.monthly_overview(c),
     "evaluations": lambda c: engine.monthly_evaluations(c),
+    "month_contacts": lambda c: engine.monthly_contacts(c, MAY, NOV),
     "agent_months": lambda c: engine.handled_per_agent_month(c, MAY, NOV),
     "month_intervals": lambda c: engine.service_level_by_month_interval(c, MAY, NOV),
     "month_intervals_excluded": lambda c: engine.service_level_by_month_interval(

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
 
-from .. import scoring
 from ..config import DEMO_DIR, REPORTS_DIR
 from ..errors import QAWError
 from ..periods import parse_period
 from ..privacy import mask_text, masked
+from ..scoring.history import cached_scores
 from ..scoring.period import score_period
 from . import contents
 from .publish import write_excel
@@ -81,9 +81,7 @@ def run_agent_batch(
                                 "kind": "agent", "period": period, "parameters": base | {"agents": len(agent_ids)}})  # fmt: skip
         p = parse_period(period)
         center = center or contents.report_center(data or DEMO_DIR)
-        scored = scoring.score_evaluations(
-            center.evaluations, center.evaluation_items, center.appeals
-        )
+        scored = cached_scores(data or DEMO_DIR, center)
         st = score_period(center, p, scored=scored)
         shared = contents.archive_data(center, st, p, language, scored[0])
         job = _Job(base, shared, reports_dir, execution_timeout)

@@ -28,6 +28,7 @@ from ..periods import Period, parse_period, previous
 from ..privacy import masked
 from ..sampling.allocation import completion
 from ..scoring import penalties
+from ..scoring.history import cached_scores
 from ..scoring.penalties import load_penalty_code
 from ..scoring.period import ScoreTables, score_period
 from ..scoring.scorecard import scorecard_versions
@@ -98,9 +99,7 @@ def build(
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
     center = center or report_center(source)
     if scored is None:
-        scored = scoring.score_evaluations(
-            center.evaluations, center.evaluation_items, center.appeals
-        )
+        scored = cached_scores(source, center)
     st = score_period(center, p, scored=scored)
     before = previous(p)
     prev = scored[0][

@@ -45,9 +45,8 @@ def year_tables(
         contacts = per[per["team"] == team].groupby("month")[["handled"]].sum()
         contacts = contacts.rename(columns={"handled": "answered"})
     else:
-        ov = engine.monthly_overview(con, start=start.to_pydatetime(), end=end.to_pydatetime())
-        contacts = ov.set_index("month")[["offered", "answered", "service_level"]]
-        contacts = contacts.rename(columns={"offered": "contacts"})
+        contacts = engine.monthly_contacts(con, start.to_pydatetime(), end.to_pydatetime())
+        contacts = contacts.set_index("month")
     regular = scored[
         (scored["mode"] != "calibration")
         & (scored["evaluated_at"] >= start)
