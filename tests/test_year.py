@@ -157,3 +157,30 @@ def test_a_bad_row_in_a_monthly_file_is_named_by_its_file_and_its_row(tmp_path):
     with pytest.raises(ValidationError) as e:
         load_center(d)
     assert "evaluations/2026-06.parquet, row 3, column 'contact_id'" in str(e.value)
+
+
+def test_scores_are_kept_by_content_and_equal_fresh_ones(small_dir, tmp_path):
+    from qaworkbench.data.load import load_center
+    from qaworkbench.scoring import score_evaluations
+    from qaworkbench.scoring.history import cached_scores
+
+    d = tmp_path / "center"
+    shutil.copytree(small_dir, d)
+    center = load_center(d, tables=("evaluations", "evaluation_items", "appeals"))
+    fresh = score_evaluations(center.evaluations, center.evaluation_items, center.appeals)
+    first = cached_scores(d, center)
+    assert len(list((d / ".qaw-cache").glob("scores-*"))) == 1
+    again = cached_scores(d, center)  # read back from the cache
+    for a, b in ((fresh, first), (fresh, again)):
+        pd.testing.assert_frame_equal(a[0], b[0])
+        pd.testing.assert_frame_equal(a[1], b[1])
+    # a center changed in memory (same files) is scored afresh, never served stale scores
+    items = center.evaluation_items
+    passed = items.index[items["result"] == "pass"][0]
+    center.tables["evaluation_items"] = items.assign(
+        result=items["result"].where(items.index != passed, "fail")
+    )
+    changed = cached_scores(d, center)
+    expected = score_evaluations(center.evaluations, center.evaluation_items, center.appeals)
+    pd.testing.assert_frame_equal(changed[0], expected[0])
+    assert not changed[0]["score"].equals(fresh[0]["score"])
