@@ -20,7 +20,7 @@ from qaworkbench.reporting.runner import NOTEBOOKS, ReportFailed, check_html, ru
 
 CASES = [("weekly", "2026-W24", ""), ("monthly", "2026-06", ""), ("agent", "2026-06", "A0003")]
 TITLES = {("weekly", "zh"): "班组得分", ("weekly", "en"): "Team scores", ("monthly", "zh"): "班组共性问题",
-          ("monthly", "en"): "Common problems per team", ("agent", "zh"): "得分历史", ("agent", "en"): "Score history"}  # fmt: skip
+          ("monthly", "en"): "Common problems per team", ("agent", "zh"): "近12个月得分", ("agent", "en"): "Scores over the last 12 months"}  # fmt: skip
 
 
 @pytest.mark.slow
@@ -309,7 +309,7 @@ def test_an_agent_batch_publishes_each_archive_and_a_failure_stops_no_other(
     for a in agents:
         page = (out / "agent" / "2026-06" / a / "zh" / "report.html").read_text(encoding="utf-8")
         assert f"{names[a]}（{a}）" in page and team in page  # the agent and their team
-        assert "得分历史" in page and find_unmasked(page) == []
+        assert "近12个月得分" in page and find_unmasked(page) == []
         assert (out / "agent" / "2026-06" / a / "zh" / "appendix.xlsx").exists()
     runs = [json.loads(x) for x in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(runs) == len(agents) + 2  # the batch's start line, then a line per archive

@@ -178,6 +178,8 @@ def show_agent(
     ))  # fmt: skip
     parts.append(header_figures(d, agent_id, month, acts))
     trend = d.agent_month[d.agent_month["agent_id"] == agent_id]
+    first = str(pd.Period(month, "M") - 11)  # the 12 months ending with the one shown
+    trend = trend[(trend["month"] >= first) & (trend["month"] <= month)]
     contacts = agent_contacts(d, agent_id, month)
     if contacts.empty:
         parts.append(HTML(message(d.t("no_evaluations_agent"), ok=False)))

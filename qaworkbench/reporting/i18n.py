@@ -46,7 +46,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status": ("坐席状态变化（冻结、降级、免检）", "Agent status (frozen, demoted, exempt)"),
     "actions": ("改进措施及效果", "Improvement actions and whether they worked"),
     "recordings": ("优秀录音与问题录音", "Excellent and problem recordings"),
-    "history": ("得分历史", "Score history"),
+    "history": ("近12个月得分", "Scores over the last 12 months"),
     "recurring": ("反复出现的扣分项", "Recurring deductions"),
     "notes": ("评语与辅导记录", "Evaluator comments and coaching notes"),
     "coaching": ("辅导措施及效果", "Coaching actions and whether they worked"),
