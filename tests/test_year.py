@@ -184,3 +184,24 @@ def test_scores_are_kept_by_content_and_equal_fresh_ones(small_dir, tmp_path):
     expected = score_evaluations(center.evaluations, center.evaluation_items, center.appeals)
     pd.testing.assert_frame_equal(changed[0], expected[0])
     assert not changed[0]["score"].equals(fresh[0]["score"])
+
+
+def test_a_live_slot_is_done_only_by_a_live_evaluation_of_its_own_month(tmp_path):
+    from types import SimpleNamespace
+
+    from qaworkbench.periods import parse_period
+    from qaworkbench.reporting.contents import _completion
+
+    (tmp_path / "2026-10").mkdir()
+    pd.DataFrame({"evaluator_id": ["Q01"], "agent_id": ["A0001"], "contact_id": [""],
+                  "due": ["2026-10-31"]}).to_csv(tmp_path / "2026-10" / "sample.csv", index=False)  # fmt: skip
+    evaluators = pd.DataFrame({"evaluator_id": ["Q01"], "name": ["王芳"]})
+
+    def done(when: str) -> int:
+        ev = pd.DataFrame({"evaluation_id": ["E1"], "contact_id": ["C1"], "agent_id": ["A0001"],
+                           "mode": ["real_time"], "evaluated_at": [pd.Timestamp(when)]})  # fmt: skip
+        center = SimpleNamespace(evaluations=ev, evaluators=evaluators)
+        return int(_completion(center, parse_period("2026-10"), "", tmp_path)["done"].iloc[0])
+
+    assert done("2026-10-12 10:00") == 1
+    assert done("2026-09-12 10:00") == 0  # last month's live listening is not this month's

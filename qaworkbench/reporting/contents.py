@@ -23,6 +23,7 @@ from .. import scoring
 from ..config import REPORTS_DIR
 from ..data.load import Center, load_center
 from ..errors import QAWError
+from ..frames import isin
 from ..order import natural_sorted, sort_natural
 from ..periods import Period, parse_period, previous
 from ..privacy import masked
@@ -169,7 +170,9 @@ def _items(center: Center, st: ScoreTables) -> pd.DataFrame:
         ["scorecard_id", "scorecard_version", "item_id", "item", "item_en", "points", "critical",
          "correct_handling", "correct_handling_en"]
     ]  # fmt: skip
-    it = center.evaluation_items.merge(ev[["evaluation_id", "contact_id", "agent_id", "name", "team", "evaluator_id",
+    items = center.evaluation_items
+    items = items[isin(items["evaluation_id"], ev["evaluation_id"])]  # the period's, not a year's
+    it = items.merge(ev[["evaluation_id", "contact_id", "agent_id", "name", "team", "evaluator_id",
                                             "evaluated_at", "scorecard_id", "scorecard_version", "score"]], on="evaluation_id")  # fmt: skip
     it = it.merge(meta, on=["scorecard_id", "scorecard_version", "item_id"], how="left")
     it = it.merge(
@@ -258,7 +261,8 @@ def _completion(center: Center, p: Period, team: str, samples_dir) -> pd.DataFra
         ignore_index=True,
     )  # fmt: skip
     planned = _scope(planned, team)
-    evaluations = center.evaluations
+    evaluations = center.evaluations  # from the first sampled month: live slots are the month's
+    evaluations = evaluations[evaluations["evaluated_at"] >= pd.Timestamp(f"{months[0]}-01")]
     if p.kind == "week":
         due = pd.to_datetime(planned["due"])
         planned = planned[(due >= p.start) & (due < p.end)]

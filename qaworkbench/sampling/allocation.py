@@ -107,7 +107,9 @@ def completion(
     is_contact = p["contact_id"].notna() & (p["contact_id"].astype(str) != "")
     p["done"] = False
     p.loc[is_contact, "done"] = p.loc[is_contact, "contact_id"].isin(first.index)
-    done_at = p["contact_id"].map(first)
+    done_at = (  # no evaluation yet: none done
+        p["contact_id"].map(first) if len(first) else pd.Series(pd.NaT, index=p.index)
+    )
     p["late"] = p["done"] & (done_at.dt.normalize() > pd.to_datetime(p["due"]))
     live = ev[ev["mode"].isin(["real_time", "side_by_side"])].groupby("agent_id").size()
     slot = ~is_contact

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import QAWError
+from ..frames import isin
 from ..stats import pooled_sd, t_half_width
 
 
@@ -66,7 +67,7 @@ def item_agreement(
         ["evaluation_id", "evaluator_id", "contact_id", "calibration_session"]
     ]
     cal = cal.merge(evaluators[["evaluator_id", "role"]], on="evaluator_id")
-    it = items.merge(cal, on="evaluation_id")
+    it = items[isin(items["evaluation_id"], cal["evaluation_id"])].merge(cal, on="evaluation_id")
     ref = it[it["role"] == "qa_lead"][["calibration_session", "contact_id", "item_id", "result"]]
     ref = ref.rename(columns={"result": "reference_result"})
     other = it[it["role"] != "qa_lead"].merge(

@@ -156,9 +156,10 @@ def most_severe(events: pd.DataFrame, code: PenaltyCode) -> pd.DataFrame:
     ev = events.sort_values(
         ["case_id", "points", "at"], ascending=[True, False, True], kind="stable"
     )
-    others = ev.groupby("case_id")["rule_id"].agg(lambda r: ",".join(r.iloc[1:]))
+    rest = ev[ev.groupby("case_id").cumcount().to_numpy() > 0]
+    others = rest.groupby("case_id")["rule_id"].agg(",".join)
     top = ev.drop_duplicates("case_id", keep="first").copy()
-    top["also_broken"] = top["case_id"].map(others)
+    top["also_broken"] = top["case_id"].map(others).fillna("")
     top["bottom_line"] = top["points"] >= code.bottom_line_case_points
     return top.reset_index(drop=True)
 

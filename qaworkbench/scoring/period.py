@@ -10,6 +10,7 @@ import pandas as pd
 from .. import stats
 from ..data.load import Center
 from ..errors import QAWError
+from ..frames import isin
 from ..order import sort_natural
 from ..periods import Period
 from . import calibration, evaluations, penalties
@@ -68,7 +69,7 @@ def score_period(
         raise QAWError(
             f"no evaluations in {period.label} ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d})"
         )
-    sections = sections_all[sections_all["evaluation_id"].isin(scored["evaluation_id"])]
+    sections = sections_all[isin(sections_all["evaluation_id"], scored["evaluation_id"])]
 
     pp = stats.partial_pooling(regular)
     crit = regular.groupby("agent_id")["critical_failed"].sum().rename("critical_fails")
@@ -95,9 +96,10 @@ def score_period(
              "penalty_points", "evidence", "pay_multiplier", "pay_multiplier_lo", "pay_multiplier_hi"]  # fmt: skip
     agents = sort_natural(agents[order], ["team", "agent_id"]).reset_index(drop=True)
 
-    items = center.evaluation_items.merge(
+    items = center.evaluation_items
+    items = items[isin(items["evaluation_id"], regular["evaluation_id"])].merge(
         regular[["evaluation_id", "team", "scorecard_id", "scorecard_version"]], on="evaluation_id"
-    )
+    )  # the period's items only: a year holds millions
     meta = evaluations.item_table(cards)[
         ["scorecard_id", "scorecard_version", "item_id", "item", "item_en", "points"]
     ]
