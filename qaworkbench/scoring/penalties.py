@@ -159,7 +159,8 @@ def most_severe(events: pd.DataFrame, code: PenaltyCode) -> pd.DataFrame:
     rest = ev[ev.groupby("case_id").cumcount().to_numpy() > 0]
     others = rest.groupby("case_id")["rule_id"].agg(",".join)
     top = ev.drop_duplicates("case_id", keep="first").copy()
-    top["also_broken"] = top["case_id"].map(others).fillna("")
+    also = top["case_id"].map(others)  # float NaN where a case broke one rule only
+    top["also_broken"] = pd.array([a if isinstance(a, str) else "" for a in also], dtype="str")
     top["bottom_line"] = top["points"] >= code.bottom_line_case_points
     return top.reset_index(drop=True)
 
