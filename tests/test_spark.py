@@ -117,3 +117,12 @@ def test_the_year_section_is_the_same_on_both_engines():
     for name in ("year", "year_teams"):
         _same(duck[name], spark[name])
     assert len(duck["year"]) == 6  # the demo's six months
+
+
+def test_two_spark_sources_in_one_process_keep_their_own_tables(small_dir):
+    demo = engine.open_engine(DEMO_DIR, ("contacts",), engine="spark")
+    small = engine.open_engine(small_dir, ("contacts",), engine="spark")
+    a = engine.monthly_overview(demo)  # opened first, queried after the other source
+    b = engine.monthly_overview(small)
+    _same(a, engine.monthly_overview(engine.open_engine(DEMO_DIR, ("contacts",))))
+    _same(b, engine.monthly_overview(engine.open_engine(small_dir, ("contacts",))))

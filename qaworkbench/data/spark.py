@@ -80,7 +80,7 @@ class SparkTables:
 
         self.spark = session(master)
         self.master = master
-        self.views: list[str] = []
+        self.frames = {}  # name -> Spark DataFrame of the canonical columns
         for name, p in present_tables(source).items():
             if tables is not None and name not in tables:
                 continue
@@ -88,18 +88,19 @@ class SparkTables:
             if not (p.is_dir() or p.suffix == ".parquet"):
                 p = _converted(Path(source), p, name)
             df = self.spark.read.parquet(str(p))
-            df.selectExpr(*_canonical(TABLES[name], set(df.columns))).createOrReplaceTempView(name)
-            self.views.append(name)
+            self.frames[name] = df.selectExpr(*_canonical(TABLES[name], set(df.columns)))
 
     def sql(self, query: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one of the engine's (DuckDB-dialect) queries on Spark; a pandas frame."""
+        for name, df in self.frames.items():  # views are the session's: (re)point them here
+            df.createOrReplaceTempView(name)
         with warnings.catch_warnings():  # PySpark's notices that it predates pandas 3
             warnings.filterwarnings("ignore", module="pyspark")
             return self.spark.sql(to_spark(query, params or {})).toPandas()
 
     def tables(self) -> list[str]:
-        """The views this object made."""
-        return list(self.views)
+        """The canonical tables this object reads."""
+        return list(self.frames)
 
 
 def _canonical(t: Table, have: set[str]) -> list[str]:
