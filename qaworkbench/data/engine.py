@@ -209,7 +209,6 @@ def service_level_by_month_interval(
     """Service level per month and interval of the day (as ``service_level_by_interval``):
     month, interval (minutes after midnight: 0, 30, … 1410), channel, offered,
     answered_in_time, service_level. The intraday shape of every month of a year."""
-    offered, in_time = _service_level_terms(abandoned)
     return run(
         con,
         f"""
@@ -217,14 +216,11 @@ def service_level_by_month_interval(
                (hour(start_time) * 60 + minute(start_time)) // {int(interval_min)}
                  * {int(interval_min)} AS interval,
                channel,
-               count(*) FILTER (WHERE {offered}) AS offered,
-               count(*) FILTER (WHERE {offered} AND {in_time}) AS answered_in_time,
-               count(*) FILTER (WHERE {offered} AND {in_time})
-                 / count(*) FILTER (WHERE {offered}) AS service_level
+               {_service_level_columns(abandoned)}
         FROM contacts
         WHERE start_time >= $start AND start_time < $end AND direction = 'inbound'
         GROUP BY 1, 2, 3
-        HAVING count(*) FILTER (WHERE {offered}) > 0
+        HAVING count(*) FILTER (WHERE {_service_level_terms(abandoned)[0]}) > 0
         ORDER BY 1, 2, 3
         """,
         {"start": start, "end": end, "t": float(answer_within_s)},
@@ -246,20 +242,16 @@ def service_level_by_interval(
     ``abandoned`` says how an inbound contact abandoned within the threshold counts:
     ``missed`` (offered, not in time), ``excluded`` (not offered) or ``met`` (in time)."""
     width = _bucket_us(interval_min)
-    offered, in_time = _service_level_terms(abandoned)
     return run(
         con,
         f"""
         SELECT make_timestamp(epoch_us(start_time) // {width} * {width}) AS interval_start,
                channel,
-               count(*) FILTER (WHERE {offered}) AS offered,
-               count(*) FILTER (WHERE {offered} AND {in_time}) AS answered_in_time,
-               count(*) FILTER (WHERE {offered} AND {in_time})
-                 / count(*) FILTER (WHERE {offered}) AS service_level
+               {_service_level_columns(abandoned)}
         FROM {table}
         WHERE start_time >= $start AND start_time < $end AND direction = 'inbound'
         GROUP BY epoch_us(start_time) // {width}, channel
-        HAVING count(*) FILTER (WHERE {offered}) > 0
+        HAVING count(*) FILTER (WHERE {_service_level_terms(abandoned)[0]}) > 0
         ORDER BY 1, 2
         """,
         {"start": start, "end": end, "t": float(answer_within_s)},
@@ -277,6 +269,18 @@ def _service_level_terms(abandoned: str) -> tuple[str, str]:
     if abandoned == "met":
         return "true", quick
     raise ValueError(f"abandoned must be missed, excluded or met, not {abandoned!r}")
+
+
+def _service_level_columns(abandoned: str) -> str:
+    """The SELECT columns offered, answered_in_time and service_level (inbound contacts,
+    threshold $t) of a group, counted the ``abandoned`` way."""
+    offered, in_time = _service_level_terms(abandoned)
+    return (
+        f"count(*) FILTER (WHERE {offered}) AS offered, "
+        f"count(*) FILTER (WHERE {offered} AND {in_time}) AS answered_in_time, "
+        f"count(*) FILTER (WHERE {offered} AND {in_time}) "
+        f"/ count(*) FILTER (WHERE {offered}) AS service_level"
+    )
 
 
 def _bucket_us(interval_min: float) -> int:
