@@ -126,8 +126,9 @@ CASES: dict[str, Case] = {
         "score a 2,000-agent month's evaluations and items: appeals, sections, agent-month "
         "means with intervals, partial pooling",
         _timed(
-            "import pandas as pd; from qaworkbench import scoring, stats; "
-            f"r = lambda n: pd.read_parquet(__import__('qaworkbench').data.load.find_table_file(__import__('pathlib').Path({str(MONTH)!r}), n)); "
+            "import pandas as pd; from pathlib import Path; from qaworkbench import scoring, stats; "
+            "from qaworkbench.data.load import find_table_file; "
+            f"r = lambda n: pd.read_parquet(find_table_file(Path({str(MONTH)!r}), n)); "
             "ev, it, ap, ag = r('evaluations'), r('evaluation_items'), r('appeals'), r('agents')",
             "sc, sec = scoring.score_evaluations(ev, it, ap); "
             "sc = sc.merge(ag[['agent_id', 'team']], on='agent_id'); "

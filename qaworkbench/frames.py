@@ -14,7 +14,13 @@ def arrow(s: pd.Series) -> pa.ChunkedArray | pa.Array:
 
 
 def isin(values: pd.Series, reference: pd.Series) -> np.ndarray:
-    """``values.isin(reference)``, hashing the smaller side (pandas' arrow isin is slow on big sets)."""
+    """``values.isin(reference)``, hashing the smaller side (pandas' arrow isin is slow on big
+    sets); categorical values are looked up once per category."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        hit = isin(pd.Series(cats, dtype=cats.dtype), reference.astype(cats.dtype))
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, hit[codes], False)
     v, r = arrow(values), arrow(reference)
     if len(r) > 4 * len(v):  # few values, big reference: probe the reference with the values
         distinct = pc.unique(v)

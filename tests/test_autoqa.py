@@ -432,3 +432,14 @@ def test_the_monthly_report_shows_auto_qa_in_each_language_and_per_team(
     assert mine.tables["autoqa"]["checked"].sum() < ctx.tables["autoqa"]["checked"].sum()
     cov = mine.tables["autoqa_coverage"]
     assert (cov["checked"] <= cov["answered"]).all() and (cov["checked"] > 0).all()
+
+
+def test_isin_on_categorical_ids_is_pandas_isin():
+    from qaworkbench.frames import isin
+
+    ids = pd.Series(["C1", "C2", None, "C3", "C2"], dtype="category")
+    wanted = pd.Series(["C2", "C3", "C9"], dtype="str")
+    assert (
+        isin(ids, wanted).tolist() == ids.isin(wanted).tolist() == [False, True, False, True, True]
+    )
+    assert isin(ids, wanted[:0]).tolist() == [False] * 5

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..frames import isin
 from ..stats import cohen_kappa, wilson
 from .ruleset import RuleSet
 
@@ -44,7 +45,7 @@ def agreement(
     if exclude:
         human = human[~human["contact_id"].isin(exclude)]
     cols = ["contact_id", "rule_id", "item_id", "channel", "result"]
-    scored = results[cols][_isin(results["contact_id"], human["contact_id"])]
+    scored = results[cols][isin(results["contact_id"], human["contact_id"])]
     scored = scored[(scored["result"] != "na").to_numpy(bool)]
     both = scored.astype({"contact_id": str, "item_id": str}).merge(
         human.astype({"contact_id": str, "item_id": str}), on=["contact_id", "item_id"]
@@ -88,16 +89,6 @@ def agreement(
             }
         )
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
-
-
-def _isin(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """``ids.isin(wanted)`` as a mask; for categorical ids, on the categories (a month's
-    results are millions of rows over a few hundred thousand contacts)."""
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        hit = ids.cat.categories.isin(wanted.astype(str))
-        codes = ids.cat.codes.to_numpy()
-        return np.where(codes >= 0, hit[codes], False)
-    return ids.isin(wanted).to_numpy(bool)
 
 
 def targeted_by_autoqa(sample: pd.DataFrame | None) -> set[str]:

@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
     Connection = duckdb.DuckDBPyConnection | SparkTables
 
-ENGINES = ("duckdb", "spark")
-
 
 def open_engine(
     source: str | Path,

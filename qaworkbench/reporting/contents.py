@@ -560,7 +560,8 @@ def section(ctx: ReportContext, key: str) -> None:
             note += i18n.say("year_since", lang, first=shown["month"].iloc[0], n=len(shown))
         display(HTML(f'<p class="qaw-note">{note}</p>'))
     if key == "year_teams":
-        display(HTML(f'<p class="qaw-note">{i18n.t("year_teams_note", lang)} '
+        sep = "" if lang == "zh" else " "  # no space after a Chinese full stop
+        display(HTML(f'<p class="qaw-note">{i18n.t("year_teams_note", lang)}{sep}'
                      f'{i18n.say("min_n_note", lang, agent_n=MIN_N, team_agents=MIN_AGENTS)}</p>'))  # fmt: skip
     if key == "autoqa_coverage":
         display(HTML(f'<p class="qaw-note">{autoqa_note(lang)}</p>'))

@@ -360,7 +360,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "year_since": ("数据自 {first} 起，共 {n} 个月。", " The data begins in {first}: {n} months."),
     "year_title": (
         "{scope}：逐月得分与服务水平",
-        "{scope} — score and service level by month",
+        "Score and service level by month — {scope}",
     ),
     "autoqa_agent_advisory": (
         "本月自动检查 {n} 个会话。目前没有一条规则与质检员足够一致，以下发现均仅供参考，不计违规率。",

@@ -57,7 +57,7 @@ def year_tables(
     regular = regular.assign(month=regular["evaluated_at"].dt.strftime("%Y-%m"))
     scores = _scores(regular, ["month"])
     year = contacts.join(scores.set_index("month"), how="outer").reset_index()
-    year = year.rename(columns={"index": "month"}).sort_values("month", ignore_index=True)
+    year = year.sort_values("month", ignore_index=True)
     for c in ("contacts", "answered", "agents", "n", "critical_failed"):
         if c in year:
             year[c] = year[c].fillna(0).astype(int)
