@@ -10,7 +10,7 @@ ENV_STAMP := $(VENV)/.installed
 DEMO := data/demo
 DEMO_STAMP := $(DEMO)/.complete
 
-.PHONY: help env demo report browser java test lint format lab bench lock clean
+.PHONY: help env demo report browser java test audit lint format lab bench lock clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -55,6 +55,11 @@ test: $(DEMO_STAMP) browser java ## Set up and run the whole test suite
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+audit: $(DEMO_STAMP) browser ## Security review: pinned versions vs .ci/advisories.json (offline), bad inputs, injection, privacy
+	$(BIN)/python .ci/audit_deps.py
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_audit.py tests/test_bad_inputs.py \
+	  tests/test_injection.py tests/test_privacy.py tests/test_os_failures.py
+
 lint: $(ENV_STAMP) ## Lint and check formatting with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -69,10 +74,11 @@ lab: $(DEMO_STAMP) ## Open JupyterLab on the notebooks
 bench: $(ENV_STAMP) ## Run the benchmarks under bench/ (builds a 2,000-agent center once)
 	$(BIN)/python bench/run.py
 
-lock: ## Re-resolve requirements.lock from pyproject.toml
+lock: ## Re-resolve requirements.lock from pyproject.toml, refresh and check the advisory list
 	@test -x $(BIN)/uv || $(MAKE) env
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet \
 	  --custom-compile-command "make lock" -o requirements.lock
+	$(BIN)/python .ci/audit_deps.py --refresh
 
 clean: ## Remove the environment, generated data and reports
 	rm -rf $(VENV) data/demo data/bench reports/* rejects .pytest_cache

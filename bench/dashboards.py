@@ -1,6 +1,7 @@
 """Dashboard timings in a real browser (issue #15 targets).
 
-Usage: python bench/dashboards.py DATA_DIR [--runs N] [--changes K] [--concurrent C] [--pool P].
+Usage: python bench/dashboards.py DATA_DIR [--runs N] [--changes K] [--concurrent C] [--pool P]
+[--refill-delay S].
 
 Serves the coaching and meeting dashboards with ``qaw dashboard`` (production flags, one
 pre-heated kernel each) on DATA_DIR, its session cache built first as after any first visit,
@@ -12,8 +13,10 @@ headless Chromium (Playwright, Debian's Chromium):
   first render (no pre-heating) beside it;
 - selection change: choosing another agent (coaching) or team (meeting) until the view is
   redrawn (K changes each: median and 90th percentile);
-- C concurrent first loads of the coaching page: each page's time to its view, and how many
-  never completed within 60 s.
+- C concurrent first loads of the coaching page (P pre-heated kernels, refilled S seconds
+  after use): each page's time to its view, how many never completed within 60 s, and the CPU
+  seconds each side spent on them (the browser's processes; the server and its kernels);
+  beside them, as the floor, C concurrent loads of the bare notebook in the same browser.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ class Server:
     """``qaw dashboard NAME`` (or a bare notebook under Voila) with its log kept to follow the
     kernel pool."""
 
-    def __init__(self, name: str, data: str, log: Path, pool: int = 1):
+    def __init__(self, name: str, data: str, log: Path, pool: int = 1, refill_s: float = 1.0):
         self.port, self.log = _port(), log
         env = dict(os.environ, QAW_DASHBOARD_DATA=data,
                    QAW_COACHING_DB="sqlite:////tmp/qaw-bench-coaching.db")  # fmt: skip
@@ -67,7 +70,8 @@ class Server:
                    "--no-browser", f"--port={self.port}", "--Voila.ip=127.0.0.1", "--Voila.token="]  # fmt: skip
         else:
             cmd = [sys.executable, "-m", "qaworkbench.cli", "dashboard", name, "--data", data,
-                   "--port", str(self.port), "--pool-size", str(pool)]  # fmt: skip
+                   "--port", str(self.port), "--pool-size", str(pool),
+                   "--refill-delay", str(refill_s)]  # fmt: skip
         self.proc = subprocess.Popen(cmd, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
         self.url = f"http://127.0.0.1:{self.port}/"
         _wait_up(self.url)
@@ -83,9 +87,57 @@ class Server:
             time.sleep(0.2)
         time.sleep(SETTLE_S)
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) of the server and its kernels so far."""
+        return _cpu_s(_tree(self.proc.pid))
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=60)
+
+
+def _tree(pid: int) -> list:
+    import psutil
+
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def _cpu_s(procs: list) -> float:
+    import psutil
+
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def _browser_cpu_s() -> float:
+    """CPU seconds of this process's Chromium processes (Playwright's driver excluded)."""
+    return _cpu_s([p for p in _tree(os.getpid())[1:] if "chrom" in p.name()])
+
+
+async def _concurrent(browser, urls: list[str], text: list[str], server: Server) -> dict:
+    """Load ``urls`` in as many tabs at once: each tab's seconds to its view (None: not within
+    60 s), and the CPU seconds the browser and the server spent meanwhile."""
+    pages = [await browser.new_page() for _ in urls]
+
+    async def one(pg, url, x):
+        try:
+            return await _ready(pg, url, "#agent-title", x, 60_000)
+        except Exception:
+            return None
+
+    b0, s0 = _browser_cpu_s(), server.cpu_s()
+    got = await asyncio.gather(*(one(pg, u, x) for pg, u, x in zip(pages, urls, text, strict=True)))
+    out = {"each": got, "browser_cpu": _browser_cpu_s() - b0, "server_cpu": server.cpu_s() - s0}
+    for pg in pages:
+        await pg.close()
+    return out
 
 
 async def _ready(page, url: str, selector: str, text: str = "", timeout_ms: int = 120_000) -> float:
@@ -129,7 +181,7 @@ async def run(a) -> dict:
     print(f"session cache ready in {time.perf_counter() - t:.1f} s", flush=True)
     agents = list(data.regular[data.regular["month"] == data.default_month]["agent_id"].unique())
     res: dict = {}
-    coach = Server("coaching", a.data, logs / "coaching.log", a.pool)
+    coach = Server("coaching", a.data, logs / "coaching.log", a.pool, a.refill_delay)
     meet = Server("meeting", a.data, logs / "meeting.log")
     bare = Server("bare", a.data, logs / "bare.log")
     try:
@@ -162,22 +214,13 @@ async def run(a) -> dict:
                     )
                 await page.close()
             coach.wait_pool(a.runs + 1)
-            pages = [await b.new_page() for _ in range(a.concurrent)]
-
-            async def one(pg, agent):
-                try:
-                    return await _ready(
-                        pg, coach.url + f"?agent={agent}", "#agent-title", agent, 60_000
-                    )
-                except Exception:
-                    return None
-
-            t = time.perf_counter()
-            got = await asyncio.gather(
-                *(one(pg, agents[i % len(agents)]) for i, pg in enumerate(pages))
+            picks = [agents[i % len(agents)] for i in range(a.concurrent)]
+            res["concurrent"] = await _concurrent(
+                b, [coach.url + f"?agent={x}" for x in picks], picks, coach
             )
-            res["concurrent"] = got
-            res["concurrent_wall"] = time.perf_counter() - t
+            res["bare_concurrent"] = await _concurrent(
+                b, [bare.url] * a.concurrent, ["bare"] * a.concurrent, bare
+            )
             await b.close()
     finally:
         for s in (coach, meet, bare):
@@ -192,6 +235,7 @@ def main() -> None:
     ap.add_argument("--changes", type=int, default=20)
     ap.add_argument("--concurrent", type=int, default=10)
     ap.add_argument("--pool", type=int, default=1, help="pre-heated coaching kernels")
+    ap.add_argument("--refill-delay", type=float, default=1.0, help="seconds before a refill")
     a = ap.parse_args()
     a.data = str(Path(a.data).resolve())
     r = asyncio.run(run(a))
@@ -200,7 +244,6 @@ def main() -> None:
     def p90(xs):
         return statistics.quantiles(xs, n=10)[-1] if len(xs) > 1 else xs[0]
 
-    done = [x for x in r["concurrent"] if x is not None]
     print(
         f"first render, coaching (s): {[round(x, 2) for x in r['first']]} median {md(r['first']):.2f}"
     )
@@ -210,8 +253,14 @@ def main() -> None:
     for k in ("agent_change", "team_change"):
         ms = [x * 1000 for x in r[k]]
         print(f"{k} (ms): median {md(ms):.0f}, p90 {p90(ms):.0f}, max {max(ms):.0f} (n={len(ms)})")
-    print(f"{len(r['concurrent'])} concurrent loads: {len(r['concurrent']) - len(done)} not within 60 s; "
-          f"each {min(done):.1f}–{max(done):.1f} s, median {md(done):.1f} s")  # fmt: skip
+    for k, what in (("concurrent", f"coaching, pool {a.pool}, refill after {a.refill_delay:g} s"),
+                    ("bare_concurrent", "floor: bare Voila, no pool")):  # fmt: skip
+        c = r[k]
+        done = [x for x in c["each"] if x is not None]
+        span = f"each {min(done):.1f}–{max(done):.1f} s, median {md(done):.1f} s" if done else ""
+        print(f"{len(c['each'])} concurrent loads, {what}: {len(c['each']) - len(done)} not "
+              f"within 60 s; {span}; CPU: browser {c['browser_cpu']:.1f} s, server and kernels "
+              f"{c['server_cpu']:.1f} s")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -785,9 +785,15 @@ def report(
     show_default=True,
     help="Kernels pre-heated with the data and page before any request (0: none).",
 )
+@click.option(
+    "--refill-delay",
+    default=1.0,
+    show_default=True,
+    help="Seconds before the pool starts replacing the kernels pages took.",
+)
 def dashboard(
     name: str, data: str, host: str, port: int, token: str, coaching_db: str, recordings: str,
-    language: str, pool_size: int,
+    language: str, pool_size: int, refill_delay: float,
 ) -> None:  # fmt: skip
     """Serve a Voila dashboard: coaching (one agent) or meeting (teams, common problems)."""
     import os
@@ -801,7 +807,9 @@ def dashboard(
         env["QAW_COACHING_DB"] = coaching_db
     if recordings:
         env["QAW_RECORDINGS_DIR"] = str(Path(recordings).resolve())
-    cmd = voila_command(name, host=host, port=port, token=token, pool_size=pool_size)
+    cmd = voila_command(
+        name, host=host, port=port, token=token, pool_size=pool_size, refill_delay_s=refill_delay
+    )
     click.echo(f"serving {name} on http://{host}:{port}/ (Ctrl-C to stop)")
     sys.exit(serve(cmd, env))
 

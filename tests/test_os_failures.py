@@ -7,6 +7,7 @@ fills, and one remounted read-only. Where mounting is not allowed, the tests ski
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -61,6 +62,10 @@ def _fill(disk: Path) -> None:
             continue
 
 
+def first_id(disk: Path) -> str:
+    return json.loads(next((disk / "reports" / "runs.jsonl").open()))["run_id"]
+
+
 def test_a_full_disk_or_read_only_folder_keeps_the_published_report(disk, small_dir):
     env = {"QAW_REPORTS_DIR": str(disk / "reports")}
     first = qaw("report", "weekly", "--period", "2026-W24", "--data", str(small_dir), env=env)
@@ -74,13 +79,54 @@ def test_a_full_disk_or_read_only_folder_keeps_the_published_report(disk, small_
     assert r.returncode == 1
     assert f"{disk / 'reports'}: No space left on device" in r.stderr
     assert page.read_bytes() == before and (disk / "reports" / "index.html").read_bytes() == index
+    # the stopped run still has its start and end lines
+    *_, started, ended = (json.loads(x) for x in (disk / "reports" / "runs.jsonl").open())
+    assert (started["status"], ended["status"]) == ("started", "failed")
+    assert started["run_id"] == ended["run_id"] and started["run_id"] != first_id(disk)
+    assert "No space left on device" in ended["failure"]["message"]
 
     (disk / "filler").unlink()
+    (disk / "reports" / ".qaw-reserve").unlink(missing_ok=True)
+    again = qaw("report", "weekly", "--period", "2026-W24", "--data", str(small_dir), env=env)
+    assert again.returncode == 0, again.stderr
+    assert (disk / "reports" / ".qaw-reserve").stat().st_size > 0  # room again: (re)made
+    before = page.read_bytes()
     subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
     r = qaw("report", "weekly", "--period", "2026-W24", "--data", str(small_dir), env=env)
     assert r.returncode == 1
     assert "Read-only file system" in r.stderr and str(disk / "reports") in r.stderr
     assert page.read_bytes() == before
+
+
+def test_the_reserve_gives_a_full_disk_room_for_the_end_line(disk):
+    from qaworkbench.reporting import runner
+
+    reports = disk / "reports"
+    reports.mkdir()
+    runner.begin_run(reports, {"run_id": "r1", "kind": "weekly", "period": "2026-W24"})
+    assert (reports / runner.RESERVE).stat().st_size == runner.RESERVE_BYTES
+    (reports / "runs.jsonl").unlink()  # a new file needs a new block: no slack to write into
+    _fill(disk)
+    with pytest.raises(OSError):
+        (reports / "probe").write_text("x" * 5000)
+    runner._log(reports, {"run_id": "r1", "status": "failed"})
+    assert [json.loads(x)["status"] for x in (reports / "runs.jsonl").open()] == ["failed"]
+    assert not (reports / runner.RESERVE).exists()  # spent
+
+
+def test_a_run_that_finds_the_disk_full_writes_both_lines_from_the_reserve(disk):
+    from qaworkbench.reporting import runner
+
+    reports = disk / "reports"
+    reports.mkdir()
+    runner._keep_reserve(reports)
+    _fill(disk)
+    log = {"run_id": "r3", "kind": "weekly", "period": "2026-W24"}
+    with pytest.raises(OSError, match="No space left on device"):
+        runner.begin_run(reports, log)
+    lines = [json.loads(x) for x in (reports / "runs.jsonl").open()]
+    assert [(x["run_id"], x["status"]) for x in lines] == [("r3", "started"), ("r3", "failed")]
+    assert str(reports) in lines[1]["failure"]["message"]
 
 
 def test_scores_and_auto_qa_name_what_they_could_not_write(disk, small_dir):

@@ -310,6 +310,9 @@ def test_an_agent_batch_publishes_each_archive_and_a_failure_stops_no_other(
         page = (out / "agent" / "2026-06" / a / "zh" / "report.html").read_text(encoding="utf-8")
         assert f"{names[a]}（{a}）" in page and team in page  # the agent and their team
         assert "近12个月得分" in page and find_unmasked(page) == []
+        # the page is filed while the kernel runs the next agent: none of its tables may
+        # show another agent (papermill's shared cells once gave the next agent's tables)
+        assert [b for b in agents if b != a and b in page] == []
         assert (out / "agent" / "2026-06" / a / "zh" / "appendix.xlsx").exists()
     runs = [json.loads(x) for x in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(runs) == len(agents) + 2  # the batch's start line, then a line per archive

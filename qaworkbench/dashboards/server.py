@@ -15,6 +15,7 @@ DASHBOARDS = {"coaching": "coaching.ipynb", "meeting": "quality_meeting.ipynb"}
 def voila_command(
     name: str, *, host: str = "127.0.0.1", port: int = 8866, token: str = "",
     execution_timeout_s: int = 120, cull_idle_s: int = 1200, pool_size: int = 1,
+    refill_delay_s: float = 1.0,
 ) -> list[str]:  # fmt: skip
     """The Voila command line for a dashboard: sources stripped, tracebacks hidden, an execution
     timeout, idle kernels culled, bound to ``host`` (localhost by default), optional token.
@@ -42,7 +43,8 @@ def voila_command(
         "--VoilaConfiguration.file_allowlist=[]",
     ]  # fmt: skip
     if pool_size > 0:
-        cmd += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
+        cmd += ["--preheat_kernel=True", f"--pool_size={pool_size}",
+                f"--VoilaKernelManager.fill_delay={refill_delay_s}"]  # fmt: skip
     cmd.append(f"--token={token}" if token else "--Voila.token=")
     return cmd
 

@@ -144,6 +144,8 @@ def _chunk_worker(job: _Job, agent_ids: list[str], queue) -> None:
 
 def _run_chunk(job: _Job, agent_ids: list[str]):
     """Execute and file each agent's archive with one kernel; yields (agent, link, failure)."""
+    import copy
+
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
@@ -177,8 +179,12 @@ def _run_chunk(job: _Job, agent_ids: list[str]):
                     )  # fmt: skip
                     ctx.tables = {k: masked(v) for k, v in tables.items()}
                     ctx.save(staging / "context.pkl")
+                    # a copy: papermill writes into the notebook it is given, and the cells
+                    # would be shared with the archive still being filed (its page showed
+                    # the next agent's tables)
                     nb = parameterize_notebook(
-                        template, params | {"context_path": str(staging / "context.pkl")}
+                        copy.deepcopy(template),
+                        params | {"context_path": str(staging / "context.pkl")},
                     )
                     client = NotebookClient(
                         nb, km=km, timeout=job.timeout, kernel_name="python3",

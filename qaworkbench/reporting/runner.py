@@ -10,6 +10,8 @@ kernel, a kernel that would not start) are retried, never data errors.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import html
 import json
@@ -124,7 +126,11 @@ def run_report(
         raise QAWError(
             f"another report run holds {reports_dir / '.qaw-report.lock'}; runs cannot overlap"
         ) from None
-    begin_run(reports_dir, log)
+    try:
+        begin_run(reports_dir, log)
+    except BaseException:
+        lock.release()
+        raise
     staging = reports_dir / ".staging" / run_id
     background = ThreadPoolExecutor(max_workers=1)
     try:
@@ -174,6 +180,12 @@ def run_report(
         write_index(reports_dir)
         return Published(link, link / "report.html", log)
     except OSError as e:  # a full disk or a read-only folder names no file: name the folder
+        if log.get("status") not in ("failed", "published"):  # the end line, from the reserve
+            log["status"] = "failed"
+            where = e.filename or reports_dir
+            log["failure"] = {"kind": "os", "message": mask_text(f"{where}: {e.strerror or e}")}
+            with contextlib.suppress(OSError):
+                _log(reports_dir, log)
         if e.filename is None:
             raise OSError(e.errno, e.strerror or str(e), str(reports_dir)) from e
         raise
@@ -187,13 +199,54 @@ def begin_run(reports_dir: Path, log: dict) -> None:
     """Start a run that holds the reports lock: clear the staging folders runs killed before
     they finished left behind (no other run can be writing them), and write the run's start
     line to ``runs.jsonl``, so a run killed from here on still leaves a trace (a start line
-    without its end)."""
+    without its end).
+
+    The folder keeps a reserve file (``RESERVE_BYTES``) that a full disk gives back, so the
+    end line of a run the disk stopped is always written. A run that finds the disk already
+    full writes its start and end lines from the reserve and stops (OSError, naming the
+    folder)."""
     for old in (reports_dir / ".staging").glob("*"):
         shutil.rmtree(old, ignore_errors=True)
     start = {k: log[k] for k in ("run_id", "kind", "period", "parameters") if k in log}
-    _log(
-        reports_dir, start | {"status": "started", "started_at": time.strftime("%Y-%m-%d %H:%M:%S")}
-    )
+    start |= {"status": "started", "started_at": time.strftime("%Y-%m-%d %H:%M:%S")}
+    try:
+        _log(reports_dir, start, spare=False)
+    except OSError as e:
+        if e.errno != errno.ENOSPC or not _release_reserve(reports_dir):
+            raise
+        _log(reports_dir, start)
+        log["status"] = "failed"
+        log["failure"] = {"kind": "os", "message": f"{reports_dir}: {os.strerror(errno.ENOSPC)}"}
+        _log(reports_dir, log)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(reports_dir)) from None
+    _keep_reserve(reports_dir)
+
+
+RESERVE = ".qaw-reserve"
+RESERVE_BYTES = 256 * 1024  # a few hundred lines of runs.jsonl
+
+
+def _keep_reserve(reports_dir: Path) -> None:
+    """Create the reserve file if it is missing and the disk has room (else go without)."""
+    path = reports_dir / RESERVE
+    if path.exists() and path.stat().st_size >= RESERVE_BYTES:
+        return
+    try:
+        with path.open("wb") as f:
+            f.write(b"\0" * RESERVE_BYTES)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError:
+        path.unlink(missing_ok=True)
+
+
+def _release_reserve(reports_dir: Path) -> bool:
+    """Give the reserve's space back; whether there was one."""
+    path = reports_dir / RESERVE
+    if not path.exists():
+        return False
+    path.unlink()
+    return True
 
 
 def i18n_period(ctx: contents.ReportContext) -> str:
@@ -407,10 +460,14 @@ def _fail(log: dict, kind: str, message: str, staging: Path, reports_dir: Path) 
     log["failure"] = {"kind": kind, "message": message}
     failed = reports_dir / ".failed" / staging.name
     if (staging / "report.ipynb").exists():  # keep the executed notebook to diagnose, unpublished
-        failed.mkdir(parents=True, exist_ok=True)
-        text = (staging / "report.ipynb").read_text(encoding="utf-8")
-        (failed / "report.ipynb").write_text(mask_text(text), encoding="utf-8")  # masked too
-        log["failed_notebook"] = str(failed / "report.ipynb")
+        try:
+            failed.mkdir(parents=True, exist_ok=True)
+            text = (staging / "report.ipynb").read_text(encoding="utf-8")
+            (failed / "report.ipynb").write_text(mask_text(text), encoding="utf-8")  # masked too
+            log["failed_notebook"] = str(failed / "report.ipynb")
+        except OSError as e:  # a full disk: the end line matters more than the copy
+            shutil.rmtree(failed, ignore_errors=True)
+            log["failed_notebook"] = f"not kept: {e.strerror or e}"
     _log(reports_dir, log)
     return ReportFailed(
         f"{log['kind']} report {log['period']} failed ({kind}): {message}; nothing was published",
@@ -418,9 +475,29 @@ def _fail(log: dict, kind: str, message: str, staging: Path, reports_dir: Path) 
     )
 
 
-def _log(reports_dir: Path, log: dict) -> None:
-    with (reports_dir / "runs.jsonl").open("a", encoding="utf-8") as f:
-        f.write(json.dumps(log, ensure_ascii=False) + "\n")
+def _log(reports_dir: Path, log: dict, *, spare: bool = True) -> None:
+    """Append ``log`` as one line to ``runs.jsonl``; on a full disk, from the reserve's space
+    (``spare``). A line is written whole or not at all."""
+    line = (json.dumps(log, ensure_ascii=False) + "\n").encode("utf-8")
+    path = reports_dir / "runs.jsonl"
+    try:
+        _append(path, line)
+    except OSError as e:
+        if not spare or e.errno != errno.ENOSPC or not _release_reserve(reports_dir):
+            raise
+        _append(path, line)
+
+
+def _append(path: Path, line: bytes) -> None:
+    size = path.stat().st_size if path.exists() else 0
+    try:
+        with path.open("ab") as f:
+            f.write(line)
+            f.flush()
+    except OSError:
+        with contextlib.suppress(OSError), path.open("ab") as f:
+            f.truncate(size)  # no half line left behind
+        raise
 
 
 @functools.cache
