@@ -11,9 +11,9 @@ MAPPINGS_DIR = TEMPLATES_DIR / "mappings"
 SCORECARDS_DIR = TEMPLATES_DIR / "scorecards"
 SAMPLING_DIR = TEMPLATES_DIR / "sampling"
 AUTOQA_DIR = TEMPLATES_DIR / "autoqa"
-DATA_DIR = Path(os.environ.get("QAW_DATA_DIR", PROJ_ROOT / "data"))
+DATA_DIR = Path(os.environ.get("QAW_DATA_DIR", PROJ_ROOT / "data")).absolute()
 DEMO_DIR = DATA_DIR / "demo"
-REPORTS_DIR = Path(os.environ.get("QAW_REPORTS_DIR", PROJ_ROOT / "reports"))
+REPORTS_DIR = Path(os.environ.get("QAW_REPORTS_DIR", PROJ_ROOT / "reports")).absolute()
 
 # Excel's sheet limit: a file with exactly this many rows (header included) was cut.
 EXCEL_MAX_ROWS = 1_048_576

@@ -99,31 +99,31 @@ def test_a_full_disk_or_read_only_folder_keeps_the_published_report(disk, small_
 
 
 def test_the_reserve_gives_a_full_disk_room_for_the_end_line(disk):
-    from qaworkbench.reporting import runner
+    from qaworkbench.reporting import runlog
 
     reports = disk / "reports"
     reports.mkdir()
-    runner.begin_run(reports, {"run_id": "r1", "kind": "weekly", "period": "2026-W24"})
-    assert (reports / runner.RESERVE).stat().st_size == runner.RESERVE_BYTES
+    runlog.begin_run(reports, {"run_id": "r1", "kind": "weekly", "period": "2026-W24"})
+    assert (reports / runlog.RESERVE).stat().st_size == runlog.RESERVE_BYTES
     (reports / "runs.jsonl").unlink()  # a new file needs a new block: no slack to write into
     _fill(disk)
     with pytest.raises(OSError):
         (reports / "probe").write_text("x" * 5000)
-    runner._log(reports, {"run_id": "r1", "status": "failed"})
+    runlog.append_run(reports, {"run_id": "r1", "status": "failed"})
     assert [json.loads(x)["status"] for x in (reports / "runs.jsonl").open()] == ["failed"]
-    assert not (reports / runner.RESERVE).exists()  # spent
+    assert not (reports / runlog.RESERVE).exists()  # spent
 
 
 def test_a_run_that_finds_the_disk_full_writes_both_lines_from_the_reserve(disk):
-    from qaworkbench.reporting import runner
+    from qaworkbench.reporting import runlog
 
     reports = disk / "reports"
     reports.mkdir()
-    runner._keep_reserve(reports)
+    runlog._keep_reserve(reports)
     _fill(disk)
     log = {"run_id": "r3", "kind": "weekly", "period": "2026-W24"}
     with pytest.raises(OSError, match="No space left on device"):
-        runner.begin_run(reports, log)
+        runlog.begin_run(reports, log)
     lines = [json.loads(x) for x in (reports / "runs.jsonl").open()]
     assert [(x["run_id"], x["status"]) for x in lines] == [("r3", "started"), ("r3", "failed")]
     assert str(reports) in lines[1]["failure"]["message"]

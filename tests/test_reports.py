@@ -49,6 +49,16 @@ def test_every_template_runs_end_to_end(tmp_path, small_dir, kind, period, agent
     assert str(p.path.relative_to(out)) in index
 
 
+@pytest.mark.slow
+def test_relative_folders_work_while_papermill_changes_folder(tmp_path, small_dir, monkeypatch):
+    """As ``make report`` calls it: the tables are computed in a thread while papermill runs
+    the kernel from the staging folder, so a relative data or reports folder must still hold."""
+    shutil.copytree(small_dir, tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    p = run_report("weekly", "2026-W24", data="data", reports_dir="reports")
+    assert p.html.is_relative_to(tmp_path / "reports") and p.log["status"] == "published"
+
+
 def failing_copy(tmp_path, code: str):
     """The weekly template with one more cell that runs ``code``, sidecar included."""
     d = tmp_path / "nb"

@@ -27,18 +27,17 @@ from ..privacy import mask_text, masked
 from ..scoring.history import cached_scores
 from ..scoring.period import score_period
 from . import contents
+from .index import write_index
 from .publish import write_excel
+from .runlog import append_run, begin_run
 from .runner import (
     NOTEBOOKS,
-    _log,
     _publish,
     _versions,
-    begin_run,
     check_html,
     check_parameters,
     i18n_period,
     render_html,
-    write_index,
 )
 
 
@@ -251,7 +250,7 @@ def _finish(reports_dir: Path, agent_id: str, log: dict, link, error):
             (error.kind, error.message) if isinstance(error, _Failed) else ("data", str(error))
         )
         log |= {"status": "failed", "failure": {"kind": kind, "message": mask_text(message)}}
-    _log(reports_dir, log)
+    append_run(reports_dir, log)
     return (
         agent_id,
         (str(link) if link is not None else None),

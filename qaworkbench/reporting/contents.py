@@ -12,7 +12,9 @@ page one and sections will split it by report section.
 
 from __future__ import annotations
 
+import os
 import pickle
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,9 +63,12 @@ class ReportContext:
     limits: list[str] = field(default_factory=list)  # what the data did not allow (for the log)
 
     def save(self, path: str | Path) -> Path:
-        """Pickle the context for a notebook run (the runner computes, the notebook shows)."""
+        """Pickle the context for a notebook run (the runner computes, the notebook shows);
+        written under another name and renamed, so a reader never sees half a file."""
         path = Path(path)
-        path.write_bytes(pickle.dumps(self))
+        part = path.with_name(path.name + ".part")
+        part.write_bytes(pickle.dumps(self))
+        os.replace(part, path)
         return path
 
     @staticmethod
@@ -162,24 +167,34 @@ def _scope(df: pd.DataFrame, team: str) -> pd.DataFrame:
     return df[df["team"] == team] if team and "team" in df else df
 
 
+ITEM_KEYS = ["scorecard_id", "scorecard_version", "item_id"]
+
+
 def _items(center: Center, st: ScoreTables) -> pd.DataFrame:
-    """Item results of the period's regular evaluations, with names, points lost and the
-    correct handling."""
+    """Item results of the period's regular evaluations with the points they lost. Narrow on
+    purpose: names, correct handling and customers are added to the failed ones only
+    (``_described``), since every column is copied at each filter of 600,000 rows."""
     ev = st.evaluations[st.evaluations["mode"] != "calibration"]
-    meta = scoring.item_table(scorecard_versions())[
-        ["scorecard_id", "scorecard_version", "item_id", "item", "item_en", "points", "critical",
-         "correct_handling", "correct_handling_en"]
-    ]  # fmt: skip
+    meta = scoring.item_table(scorecard_versions())[[*ITEM_KEYS, "points", "critical"]]
     items = center.evaluation_items
     items = items[isin(items["evaluation_id"], ev["evaluation_id"])]  # the period's, not a year's
     it = items.merge(ev[["evaluation_id", "contact_id", "agent_id", "name", "team", "evaluator_id",
                                             "evaluated_at", "scorecard_id", "scorecard_version", "score"]], on="evaluation_id")  # fmt: skip
-    it = it.merge(meta, on=["scorecard_id", "scorecard_version", "item_id"], how="left")
-    it = it.merge(
-        center.contacts[["contact_id", "customer_id", "recording_ref"]], on="contact_id", how="left"
-    )
+    it = it.merge(meta, on=ITEM_KEYS, how="left")
     it["deduction"] = it["points_deducted"].where(it["points_deducted"] > 0, it["points"])
     return it
+
+
+def _described(items: pd.DataFrame, center: Center) -> pd.DataFrame:
+    """``items`` with the item's names and correct handling in both languages, and the
+    contact's customer and recording."""
+    meta = scoring.item_table(scorecard_versions())[
+        [*ITEM_KEYS, "item", "item_en", "correct_handling", "correct_handling_en"]
+    ]
+    it = items.merge(meta, on=ITEM_KEYS, how="left")
+    return it.merge(
+        center.contacts[["contact_id", "customer_id", "recording_ref"]], on="contact_id", how="left"
+    )
 
 
 def _agents_table(st: ScoreTables, team: str, status: pd.Series) -> pd.DataFrame:
@@ -203,7 +218,7 @@ def _common(
     samples_dir,
 ) -> dict[str, pd.DataFrame]:  # fmt: skip
     items = _scope(_items(center, st), team)
-    failed = items[items["result"] == "fail"]
+    failed = _described(items[items["result"] == "fail"], center)
     names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
     handling = "correct_handling" if lang == "zh" else "correct_handling_en"
     name = "item" if lang == "zh" else "item_en"
@@ -230,7 +245,9 @@ def _common(
     return {
         "headline": pageone.headline(st, prev, team, completion, len(critical)),
         "critical": critical,
-        "top_problems": pageone.top_problems(failed, items[items["result"] != "na"], lang),
+        "top_problems": pageone.top_problems(
+            failed, items.loc[items["result"] != "na", ["item_id"]], lang
+        ),
         "coach": pageone.agents_to_coach(
             st, failed, team, names, lang, status.set_index("agent_id")["evidence"]
         ),
@@ -504,10 +521,25 @@ def load_or_build(
     from ..config import DEMO_DIR
 
     if context_path:
-        return ReportContext.load(context_path)
+        return wait_for_context(context_path)
     return build(
         kind, data_dir or DEMO_DIR, period, team=team, language=language, agent_id=agent_id
     )
+
+
+def wait_for_context(path: str | Path, timeout_s: float = 600.0) -> ReportContext:
+    """The context at ``path``, waiting for it: the runner computes it while the kernel starts
+    and the notebook's imports run. ``<path>.failed`` is the runner's word that it could not."""
+    path = Path(path)
+    failed = path.with_name(path.name + ".failed")
+    end = time.monotonic() + timeout_s
+    while not path.exists():
+        if failed.exists():
+            raise QAWError("the report's tables could not be computed; the run's log says why")
+        if time.monotonic() > end:
+            raise QAWError(f"no report tables at {path} after {timeout_s:.0f} s")
+        time.sleep(0.02)
+    return ReportContext.load(path)
 
 
 def page_one(ctx: ReportContext) -> None:

@@ -49,7 +49,8 @@ def status_evidence(
         c = c.assign(_text=case_texts(c, code, names, lang))
         every = c.groupby("agent_id")["_text"].agg(sep.join)
         bottom = c[c["bottom_line"].astype(bool)].groupby("agent_id")["_text"].agg(sep.join)
-        texts = {a: (every[a], bottom.get(a, "")) for a in every.index}
+        bottom = bottom.to_dict()
+        texts = {a: (e, bottom.get(a, "")) for a, e in every.items()}
     out = []
     for r in status.itertuples():
         every, bottom = texts.get(r.agent_id, ("", ""))
@@ -103,8 +104,9 @@ def counted_by(
     sep = "、" if lang == "zh" else "; "
     c = failed.groupby([key, "item_id"]).size().rename("n").reset_index()
     c = c.sort_values([key, "n"], ascending=[True, False], kind="stable").groupby(key).head(top)
-    text = [
-        i18n.say("count_times", lang, item=names.get(i, i), n=n)
-        for i, n in zip(c["item_id"], c["n"], strict=True)
-    ]
+    nm, said = names.to_dict(), {}  # a dict: Series.get per row cost 0.4 s on 2,000 agents
+    for pair in zip(c["item_id"], c["n"], strict=True):
+        if pair not in said:
+            said[pair] = i18n.say("count_times", lang, item=nm.get(pair[0], pair[0]), n=pair[1])
+    text = [said[p] for p in zip(c["item_id"], c["n"], strict=True)]
     return pd.Series(text, index=c.index).groupby(c[key]).agg(sep.join)

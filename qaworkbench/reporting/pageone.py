@@ -116,14 +116,16 @@ def agents_to_coach(
     a, reasons = a[pick], reasons[pick]
     sep = "、" if lang == "zh" else "; "
     mine = failed[failed["agent_id"].isin(a["agent_id"])]
-    items = evidence.counted_by(mine, "agent_id", names, lang)
-    examples = evidence.latest_evidence(mine, lang)
+    items = evidence.counted_by(mine, "agent_id", names, lang).to_dict()
+    examples = evidence.latest_evidence(mine, lang).to_dict()
+    status_evidence = status_evidence.to_dict()
+    said = {k: i18n.value("reason", k, lang) for k in reasons.columns}
     rows = []
-    for (_, r), (_, why) in zip(a.iterrows(), reasons.iterrows(), strict=True):
+    for r, why in zip(a.to_dict("records"), reasons.to_dict("records"), strict=True):
         rows.append({
             "team": r["team"], "name": r["name"], "agent_id": r["agent_id"], "n": r["n"],
             "mean": r["mean"], "lo": r["lo"], "hi": r["hi"], "pooled": r["pooled"],
-            "reasons": sep.join(i18n.value("reason", k, lang) for k, v in why.items() if v),
+            "reasons": sep.join(said[k] for k, v in why.items() if v),
             "coach_items": items.get(r["agent_id"], ""),
             "example": examples.get(r["agent_id"], status_evidence.get(r["agent_id"], "")),
         })  # fmt: skip

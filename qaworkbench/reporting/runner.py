@@ -11,7 +11,6 @@ kernel, a kernel that would not start) are retried, never data errors.
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import html
 import json
@@ -21,24 +20,23 @@ import re
 import shutil
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import pandas as pd
 import yaml
 from filelock import FileLock, Timeout
 
 from .._version import __version__
 from ..config import PROJ_ROOT, REPORTS_DIR, TEMPLATES_DIR
 from ..errors import ConfigError, QAWError
-from ..order import natural_key
 from ..periods import parse_period
 from ..privacy import find_unmasked, mask_text
 from . import contents
+from .index import write_index
 from .publish import write_excel
+from .runlog import append_run, begin_run
 
 NOTEBOOKS = PROJ_ROOT / "notebooks" / "reports"
 KEEP_VERSIONS = 3
@@ -109,7 +107,7 @@ def run_report(
     pdf: bool = False,
 ) -> Published:
     """Execute, check and publish one report; raises ReportFailed with nothing published."""
-    reports_dir = Path(reports_dir)
+    reports_dir = Path(reports_dir).absolute()  # papermill changes folder while compute runs
     reports_dir.mkdir(parents=True, exist_ok=True)
     nb_path = Path(notebook) if notebook else NOTEBOOKS / f"{kind}.ipynb"
     params = {"period": period, "data_dir": str(data), "team": team, "language": language}
@@ -135,24 +133,34 @@ def run_report(
     background = ThreadPoolExecutor(max_workers=1)
     try:
         staging.mkdir(parents=True)
-        t0 = time.perf_counter()
-        try:
-            ctx = contents.build(kind, params["data_dir"] or _demo(), period, team=team, language=language,
-                                agent_id=agent_id, center=center, samples_dir=reports_dir / "samples")  # fmt: skip
-        except (QAWError, ValueError, KeyError) as e:
-            raise _fail(
-                log, "data", f"could not compute the report: {e}", staging, reports_dir
-            ) from e
-        ctx.save(staging / "context.pkl")
-        log["limits"] = ctx.limits
-        log["timings_s"]["compute"] = round(time.perf_counter() - t0, 2)
-        # the Excel appendix is written while the kernel runs the notebook
-        excel = background.submit(write_excel, ctx.appendix(), staging / "appendix.xlsx")
+        context = staging / "context.pkl"
+
+        data_dir = Path(params["data_dir"] or _demo()).absolute()  # as reports_dir
+
+        def compute() -> contents.ReportContext:
+            t0 = time.perf_counter()
+            try:
+                ctx = contents.build(kind, data_dir, period, team=team, language=language,
+                                     agent_id=agent_id, center=center, samples_dir=reports_dir / "samples")  # fmt: skip
+                ctx.save(context)
+            except BaseException:
+                _stop_waiting(context)
+                raise
+            log["timings_s"]["compute"] = round(time.perf_counter() - t0, 2)
+            write_excel(ctx.appendix(), staging / "appendix.xlsx")  # while the kernel runs
+            return ctx
+
+        # The tables are computed in a thread while papermill starts the kernel and the
+        # notebook's imports run; its first cell waits for them (contents.wait_for_context).
+        computing = background.submit(compute)
         executed = staging / "report.ipynb"
         t1 = time.perf_counter()
-        _execute(nb_path, executed, params | {"context_path": str(staging / "context.pkl")}, log, retries,
-                 execution_timeout, staging, reports_dir)  # fmt: skip
+        _execute(nb_path, executed, params | {"context_path": str(context)}, log, retries,
+                 execution_timeout, staging, reports_dir, computing)  # fmt: skip
         log["timings_s"]["execute"] = round(time.perf_counter() - t1, 2)
+        _compute_failure(computing, log, staging, reports_dir)
+        ctx = computing.result()
+        log["limits"] = ctx.limits
         t2 = time.perf_counter()
         subtitle = f"{i18n_period(ctx)} · {__version__}"
         page = render_html(executed, ctx.title, subtitle, language)
@@ -167,7 +175,6 @@ def run_report(
                 print_pdf(staging / "report.html", staging / "report.pdf")
             except QAWError as e:
                 raise _fail(log, "render", str(e), staging, reports_dir) from e
-        excel.result()
         (staging / "context.pkl").unlink()
         log["timings_s"]["render"] = round(time.perf_counter() - t2, 2)
         log["status"] = "published"
@@ -176,7 +183,7 @@ def run_report(
             json.dumps(log, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         link = _publish(staging, reports_dir, kind, period, agent_id or team, language)
-        _log(reports_dir, log)
+        append_run(reports_dir, log)
         write_index(reports_dir)
         return Published(link, link / "report.html", log)
     except OSError as e:  # a full disk or a read-only folder names no file: name the folder
@@ -185,7 +192,7 @@ def run_report(
             where = e.filename or reports_dir
             log["failure"] = {"kind": "os", "message": mask_text(f"{where}: {e.strerror or e}")}
             with contextlib.suppress(OSError):
-                _log(reports_dir, log)
+                append_run(reports_dir, log)
         if e.filename is None:
             raise OSError(e.errno, e.strerror or str(e), str(reports_dir)) from e
         raise
@@ -193,60 +200,6 @@ def run_report(
         background.shutdown(wait=True)
         shutil.rmtree(staging, ignore_errors=True)
         lock.release()
-
-
-def begin_run(reports_dir: Path, log: dict) -> None:
-    """Start a run that holds the reports lock: clear the staging folders runs killed before
-    they finished left behind (no other run can be writing them), and write the run's start
-    line to ``runs.jsonl``, so a run killed from here on still leaves a trace (a start line
-    without its end).
-
-    The folder keeps a reserve file (``RESERVE_BYTES``) that a full disk gives back, so the
-    end line of a run the disk stopped is always written. A run that finds the disk already
-    full writes its start and end lines from the reserve and stops (OSError, naming the
-    folder)."""
-    for old in (reports_dir / ".staging").glob("*"):
-        shutil.rmtree(old, ignore_errors=True)
-    start = {k: log[k] for k in ("run_id", "kind", "period", "parameters") if k in log}
-    start |= {"status": "started", "started_at": time.strftime("%Y-%m-%d %H:%M:%S")}
-    try:
-        _log(reports_dir, start, spare=False)
-    except OSError as e:
-        if e.errno != errno.ENOSPC or not _release_reserve(reports_dir):
-            raise
-        _log(reports_dir, start)
-        log["status"] = "failed"
-        log["failure"] = {"kind": "os", "message": f"{reports_dir}: {os.strerror(errno.ENOSPC)}"}
-        _log(reports_dir, log)
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(reports_dir)) from None
-    _keep_reserve(reports_dir)
-
-
-RESERVE = ".qaw-reserve"
-RESERVE_BYTES = 256 * 1024  # a few hundred lines of runs.jsonl
-
-
-def _keep_reserve(reports_dir: Path) -> None:
-    """Create the reserve file if it is missing and the disk has room (else go without)."""
-    path = reports_dir / RESERVE
-    if path.exists() and path.stat().st_size >= RESERVE_BYTES:
-        return
-    try:
-        with path.open("wb") as f:
-            f.write(b"\0" * RESERVE_BYTES)
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError:
-        path.unlink(missing_ok=True)
-
-
-def _release_reserve(reports_dir: Path) -> bool:
-    """Give the reserve's space back; whether there was one."""
-    path = reports_dir / RESERVE
-    if not path.exists():
-        return False
-    path.unlink()
-    return True
 
 
 def i18n_period(ctx: contents.ReportContext) -> str:
@@ -274,6 +227,35 @@ INFRA_ERRORS = (
 )
 
 
+def _stop_waiting(context: Path) -> None:
+    """Tell the kernel waiting for ``context`` that it will not come: a marker file, or, where
+    the disk takes no file, an interrupt to this process's kernels."""
+    try:
+        context.with_name(context.name + ".failed").touch()
+    except OSError:
+        import signal
+
+        import psutil
+
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if "ipykernel" in " ".join(child.cmdline()):
+                    child.send_signal(signal.SIGINT)
+
+
+def _compute_failure(computing: Future | None, log: dict, staging: Path, reports_dir: Path) -> None:
+    """Wait for the tables being computed; if that failed, fail the run with its reason (a
+    data error; anything else is raised as it is)."""
+    if computing is None:
+        return
+    e = computing.exception()  # waits for the computation to end
+    if e is None:
+        return
+    if isinstance(e, (QAWError, ValueError, KeyError)):
+        raise _fail(log, "data", f"could not compute the report: {e}", staging, reports_dir) from e
+    raise e
+
+
 def _execute(
     nb: Path,
     out: Path,
@@ -283,7 +265,11 @@ def _execute(
     timeout: int,
     staging: Path,
     reports_dir: Path,
+    computing: Future | None = None,
 ) -> None:
+    """Execute with papermill, retrying only a dead kernel. ``computing``: the tables being
+    computed for the notebook; when they fail, that is the run's failure (data), not the
+    cell that waited for them."""
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
@@ -295,6 +281,7 @@ def _execute(
                                 cwd=str(staging), execution_timeout=timeout, start_timeout=120)  # fmt: skip
             return
         except PapermillExecutionError as e:  # a cell raised: a data or code error, never retried
+            _compute_failure(computing, log, staging, reports_dir)
             raise _fail(
                 log,
                 "cell",
@@ -312,6 +299,9 @@ def _execute(
                 reports_dir,
             ) from e
         except Exception as e:  # kernel start or death: infrastructure, retried
+            _compute_failure(computing, log, staging, reports_dir)  # the tables failed first?
+            if isinstance(e, OSError):  # a full disk or a read-only folder: not retried
+                raise
             text = f"{type(e).__name__}: {e}"
             if not any(k in text for k in INFRA_ERRORS) or attempt == retries:
                 raise _fail(
@@ -468,36 +458,11 @@ def _fail(log: dict, kind: str, message: str, staging: Path, reports_dir: Path) 
         except OSError as e:  # a full disk: the end line matters more than the copy
             shutil.rmtree(failed, ignore_errors=True)
             log["failed_notebook"] = f"not kept: {e.strerror or e}"
-    _log(reports_dir, log)
+    append_run(reports_dir, log)
     return ReportFailed(
         f"{log['kind']} report {log['period']} failed ({kind}): {message}; nothing was published",
         log,
     )
-
-
-def _log(reports_dir: Path, log: dict, *, spare: bool = True) -> None:
-    """Append ``log`` as one line to ``runs.jsonl``; on a full disk, from the reserve's space
-    (``spare``). A line is written whole or not at all."""
-    line = (json.dumps(log, ensure_ascii=False) + "\n").encode("utf-8")
-    path = reports_dir / "runs.jsonl"
-    try:
-        _append(path, line)
-    except OSError as e:
-        if not spare or e.errno != errno.ENOSPC or not _release_reserve(reports_dir):
-            raise
-        _append(path, line)
-
-
-def _append(path: Path, line: bytes) -> None:
-    size = path.stat().st_size if path.exists() else 0
-    try:
-        with path.open("ab") as f:
-            f.write(line)
-            f.flush()
-    except OSError:
-        with contextlib.suppress(OSError), path.open("ab") as f:
-            f.truncate(size)  # no half line left behind
-        raise
 
 
 @functools.cache
@@ -508,64 +473,3 @@ def _versions() -> dict[str, str]:
 
     return {"python": platform.python_version(), "qaworkbench": __version__, "pandas": pandas.__version__,
             "papermill": papermill.__version__, "nbconvert": nbconvert.__version__}  # fmt: skip
-
-
-def write_index(reports_dir: str | Path = REPORTS_DIR) -> Path:
-    """The index of every published report variant, newest period first: ``index.html`` in
-    Chinese and ``index.en.html`` in English, each linking to the other."""
-    from .i18n import t
-
-    reports_dir = Path(reports_dir)
-    runs = []
-    for kind in contents.KINDS:
-        d = reports_dir / kind
-        if d.exists():
-            for link in d.rglob("*"):
-                if link.is_symlink() and (link / "run.json").exists():
-                    runs.append((link, json.loads((link / "run.json").read_text(encoding="utf-8"))))
-
-    def scope(run: dict) -> str:
-        return run["parameters"].get("agent_id") or run["parameters"].get("team") or ""
-
-    runs.sort(
-        key=lambda r: (r[1]["kind"], natural_key(scope(r[1])), r[1]["parameters"]["language"])
-    )
-    runs.sort(key=lambda r: r[1]["period"], reverse=True)  # newest first, each period in order
-    for lang, name, other in (
-        ("zh", "index.html", "index.en.html"),
-        ("en", "index.en.html", "index.html"),
-    ):
-        rows = []
-        for link, run in runs:
-            # a team or agent name in the path: URL-quoted (#, ?, %), then escaped for the attribute
-            rel = html.escape(quote(link.relative_to(reports_dir).as_posix()), quote=True)
-            p = run["parameters"]
-            rows.append(
-                f"<tr><td>{html.escape(t(run['kind'], lang))}</td>"
-                f"<td><a href='{rel}/report.html'>{html.escape(_period_label(run['period']))}</a></td>"
-                f"<td>{html.escape(scope(run) or t('center', lang))}</td><td>{html.escape(t('lang_' + p.get('language', 'zh'), lang))}</td>"
-                f"<td>{html.escape(run.get('published_at', run['run_id']))}</td>"
-                f"<td><a href='{rel}/appendix.xlsx'>xlsx</a> · <a href='{rel}/report.ipynb'>ipynb</a>"
-                + (f" · <a href='{rel}/report.pdf'>pdf</a>" if (link / "report.pdf").exists() else "")
-                + "</td></tr>"
-            )  # fmt: skip
-        head = "".join(
-            f"<th>{t(k, lang)}</th>"
-            for k in ("report", "period", "scope", "language", "published", "files")
-        )
-        page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{t('reports_index', lang)}</title>"
-                "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}</style></head>"
-                f"<body><h1>{t('reports_index', lang)}</h1><p><a href='{other}'>{t('other_language', lang)}</a></p>"
-                f"<table><tr>{head}</tr>" + "".join(rows) + "</table></body></html>")  # fmt: skip
-        tmp = reports_dir / f".{name}.tmp"
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, reports_dir / name)
-    return reports_dir / "index.html"
-
-
-def _period_label(period: str) -> str:
-    """A month as it is; a week with its dates: 2026-W43 (10-19 – 10-25)."""
-    p = parse_period(period)
-    if p.kind != "week":
-        return period
-    return f"{period} ({p.start:%m-%d} – {p.end - pd.Timedelta(days=1):%m-%d})"
