@@ -16,6 +16,7 @@ import wave
 from datetime import timedelta
 
 import ipywidgets as w
+import pandas as pd
 import pytest
 
 from qaworkbench import coaching
@@ -346,6 +347,32 @@ print("matplotlib" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_session_cache_is_rebuilt_when_a_monthly_file_in_a_table_folder_changes(
+    tmp_path, small_dir
+):
+    """A table may be a folder of monthly files: a month added or rewritten there is new data
+    (the key once looked at the files beside the folders only, and kept the old session)."""
+    d = tmp_path / "center"
+    shutil.copytree(small_dir, d)
+    (d / "evaluations").mkdir()
+    (d / "evaluations.parquet").rename(d / "evaluations" / "2026-06.parquet")
+    first = views.DashboardData.cached(d)
+    cache = d / ".qaw-cache"
+    before = {p.name for p in cache.glob("dashboard-*.pkl")}
+    ev = pd.read_parquet(d / "evaluations" / "2026-06.parquet")
+    one = ev["evaluation_id"].iloc[0]
+    ev.loc[ev.index[0], "evaluated_at"] += pd.Timedelta(minutes=1)  # a re-export's correction
+    ev.to_parquet(d / "evaluations" / "2026-06.parquet")
+    again = views.DashboardData.cached(d)
+    after = {p.name for p in cache.glob("dashboard-*.pkl")}
+    assert before and after and before != after
+
+    def when(data):
+        return data.regular.set_index("evaluation_id").at[one, "evaluated_at"]
+
+    assert when(again) - when(first) == pd.Timedelta(minutes=1)
 
 
 def test_meeting_module_exports(data):

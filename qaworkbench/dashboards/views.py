@@ -292,9 +292,11 @@ class DashboardData:
         if is_url(source):
             return cls(source, language)
         folder = Path(source)
-        files = sorted(
-            f for f in folder.iterdir() if f.is_file() and f.suffix in (".parquet", ".csv", ".xlsx")
-        )
+        files = sorted(  # a table is a file or a folder of monthly files (stamp reads inside)
+            f for f in folder.iterdir()
+            if not f.name.startswith(".")
+            and (f.is_dir() or f.suffix in (".parquet", ".csv", ".xlsx"))
+        )  # fmt: skip
         key = stamp(files, str(folder.resolve()), f"v{CACHE_FORMAT}", language)
         path = cache_dir(folder) / f"dashboard-{language}-{key}.pkl"
         if path.exists():
