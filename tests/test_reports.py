@@ -59,6 +59,18 @@ def test_relative_folders_work_while_papermill_changes_folder(tmp_path, small_di
     assert p.html.is_relative_to(tmp_path / "reports") and p.log["status"] == "published"
 
 
+def test_an_evaluation_of_a_contact_missing_from_the_export_is_named(tmp_path, small_tables):
+    from qaworkbench.data.load import save_center
+    from qaworkbench.reporting import contents
+
+    tables = dict(small_tables)
+    gone = tables["evaluations"]["contact_id"].iloc[0]
+    tables["contacts"] = tables["contacts"][tables["contacts"]["contact_id"] != gone]
+    save_center(tables, tmp_path / "center")
+    with pytest.raises(QAWError, match=rf"1 evaluation\(s\) of contacts not in .*e\.g\. {gone}"):
+        contents.report_center(tmp_path / "center")
+
+
 def failing_copy(tmp_path, code: str):
     """The weekly template with one more cell that runs ``code``, sidecar included."""
     d = tmp_path / "nb"

@@ -154,8 +154,9 @@ def report_center(source: str | Path) -> Center:
     contacts = engine.contact_columns(
         con, center.evaluations["contact_id"], ("customer_id", "recording_ref")
     )
-    missing = set(center.evaluations["contact_id"]) - set(contacts["contact_id"])
-    if missing:
+    ids = center.evaluations["contact_id"]
+    missing = ids[~isin(ids, contacts["contact_id"])].unique()
+    if len(missing):
         raise QAWError(
             f"{len(missing)} evaluation(s) of contacts not in {source}/contacts, e.g. {sorted(missing)[0]}"
         )
