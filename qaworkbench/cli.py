@@ -376,7 +376,7 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     from .scoring.period import score_period
 
     p = parse_period(period)
-    center = report_center(data)  # the QA tables; of the contacts only the evaluated ones
+    center = report_center(data, since=p.start)  # the QA tables; the period's evaluated contacts
     tables = score_period(center, p, penalty_code, scored=cached_scores(data, center))
     _notes(center.limits())
     out = out or REPORTS_DIR / "scores" / p.label
@@ -707,8 +707,10 @@ def report(
     from tqdm import tqdm
 
     from .config import REPORTS_DIR
+    from .periods import parse_period
     from .reporting.contents import report_center
     from .reporting.runner import ReportFailed, run_report
+    from .reporting.year import year_window
 
     out = reports_dir or REPORTS_DIR
     try:
@@ -716,7 +718,7 @@ def report(
             from .order import natural_sorted
             from .reporting.batch import run_agent_batch
 
-            center = report_center(data)
+            center = report_center(data, since=year_window(parse_period(period))[0])
             roster = center.agents
             agents = roster.loc[roster["team"] == team, "agent_id"] if team else roster["agent_id"]
             agents = natural_sorted(agents.tolist())

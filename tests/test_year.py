@@ -65,6 +65,23 @@ def test_the_monthly_report_has_the_last_12_months_from_the_files(year_dir):
     assert (teams.groupby("month")["n"].sum() == year.set_index("month")["n"]).all()
 
 
+def test_the_years_contact_counts_are_cached_until_a_contacts_file_changes(year_dir, tmp_path):
+    """The 12-month scan is kept beside the data; a month's file rewritten is scanned again."""
+    d = tmp_path / "center"
+    shutil.copytree(year_dir, d, ignore=shutil.ignore_patterns(".qaw-cache"))
+    first = contents.build("monthly", d, "2026-10").tables["year"].set_index("month")
+    assert list((d / ".qaw-cache").glob("year-monthly_contacts-*.parquet"))
+    again = contents.build("monthly", d, "2026-10").tables["year"].set_index("month")
+    pd.testing.assert_frame_equal(first, again)
+    f = d / "contacts" / "2026-03.parquet"
+    month = pd.read_parquet(f)
+    month.iloc[: len(month) // 2].to_parquet(f)  # a re-export with half of March
+    after = contents.build("monthly", d, "2026-10").tables["year"].set_index("month")
+    assert after.at["2026-03", "contacts"] == len(month) // 2
+    assert after.at["2026-03", "contacts"] < first.at["2026-03", "contacts"]
+    assert after.at["2026-04", "contacts"] == first.at["2026-04", "contacts"]
+
+
 def test_a_teams_report_counts_its_own_agents(year_dir):
     center = contents.build("monthly", year_dir, "2026-10", language="en")
     team = center.teams[1]

@@ -40,7 +40,7 @@ class TableReport:
     # the row number (as the user sees it) of each kept row, for later cross-table messages
     row_numbers: np.ndarray | None = field(default=None, repr=False)
     # for a table kept as a folder of parts: each kept row's file (contacts/2026-05.parquet)
-    row_files: np.ndarray | None = field(default=None, repr=False)
+    row_files: pd.Categorical | None = field(default=None, repr=False)
 
     @property
     def rejected(self) -> int:
@@ -135,7 +135,7 @@ def load_table(
     return df, report
 
 
-def _parts(path: str | Path, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _parts(path: str | Path, n: int) -> tuple[pd.Categorical, np.ndarray] | None:
     """For a table kept as a folder of Parquet files: each row's file ("contacts/2026-05.parquet")
     and its row number in that file, in the order the folder is read (None otherwise)."""
     if is_url(path) or not Path(path).is_dir():
@@ -151,9 +151,11 @@ def _parts(path: str | Path, n: int) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     if sum(counts) != n:
         return None
-    names = np.array([f"{folder.name}/{Path(f).relative_to(folder).as_posix()}" for f in files])
+    names = [f"{folder.name}/{Path(f).relative_to(folder).as_posix()}" for f in files]
     rows = np.concatenate([np.arange(1, c + 1) for c in counts]) if counts else np.arange(0)
-    return np.repeat(names, counts), rows
+    # codes, not strings: a year's 7 M item rows as a string per row held about 1 GB
+    codes = np.repeat(np.arange(len(names), dtype=np.int32), counts)
+    return pd.Categorical.from_codes(codes, categories=names), rows
 
 
 def load_export(
@@ -246,7 +248,7 @@ def _settle(
     mode: Mode,
     rejects_dir: str | Path | None,
     report: TableReport,
-    files: np.ndarray | None = None,
+    files: pd.Categorical | None = None,
 ) -> pd.DataFrame:
     """Raise (strict) or split off and write the rejected rows (lenient). ``files``: each
     row's file, for a table kept as a folder of parts (``rows`` then count within it)."""

@@ -37,16 +37,15 @@ def year_tables(
     then evaluations n, mean score with its interval, mean points deducted, bottom-line
     fails). ``year_teams`` (center only): the same scores per team and month."""
     start, end = year_window(p)
-    con = engine.open_engine(source, ("contacts",), engine=engine_name, master=master)
     roster = center.agents.drop_duplicates("agent_id")[["agent_id", "team"]]
+    query = engine.handled_per_agent_month if team else engine.monthly_contacts
+    counts = _scanned(source, query, start, end, engine_name, master)
     if team:
-        per = engine.handled_per_agent_month(con, start.to_pydatetime(), end.to_pydatetime())
-        per = per.merge(roster, on="agent_id", how="left")
+        per = counts.merge(roster, on="agent_id", how="left")
         contacts = per[per["team"] == team].groupby("month")[["handled"]].sum()
         contacts = contacts.rename(columns={"handled": "answered"})
     else:
-        contacts = engine.monthly_contacts(con, start.to_pydatetime(), end.to_pydatetime())
-        contacts = contacts.set_index("month")
+        contacts = counts.set_index("month")
     regular = scored[
         (scored["mode"] != "calibration")
         & (scored["evaluated_at"] >= start)
@@ -66,6 +65,30 @@ def year_tables(
         teams = _scores(regular.dropna(subset=["team"]), ["team", "month"])
         out["year_teams"] = sort_natural(teams, ["team", "month"])
     return out
+
+
+def _scanned(
+    source: str | Path, query, start: pd.Timestamp, end: pd.Timestamp, engine_name: str | None,
+    master: str | None,
+) -> pd.DataFrame:  # fmt: skip
+    """``query(con, start, end)`` over the contacts, kept in the data folder's cache while the
+    contacts' files are unchanged: a year's scan takes seconds, and the weekly and monthly
+    reports of the same data ask it again."""
+    from ..config import engine_setting
+    from ..data.cache import cached_frame, stamp
+    from ..data.load import find_table_file
+    from ..data.readers import is_url
+
+    def scan() -> pd.DataFrame:
+        con = engine.open_engine(source, ("contacts",), engine=engine_name, master=master)
+        return query(con, start.to_pydatetime(), end.to_pydatetime())
+
+    folder = Path(source)
+    if is_url(source) or (files := find_table_file(folder, "contacts")) is None:
+        return scan()
+    name = engine_setting(engine_name, master)[0]  # each engine answers for itself
+    key = stamp([files], query.__name__, name, str(start), str(end))
+    return cached_frame(folder, f"year-{query.__name__}", key, scan)
 
 
 def _scores(regular: pd.DataFrame, by: list[str]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from ..config import SCORECARDS_DIR, TEMPLATES_DIR
 from ..data.cache import cached_frame, stamp
 from ..data.load import find_table_file, load_center
 from ..data.readers import is_url
-from ..frames import isin
+from ..frames import digest, isin
 from . import evaluations, penalties
 
 HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints", "penalty_events")
@@ -88,7 +88,6 @@ def cached_scores(source: str | Path, center_small) -> tuple[pd.DataFrame, pd.Da
     data score it once (a year of a 2,000-agent center: 7 M item rows, about 20 s). Keyed by
     the tables' content (not their files: a caller may pass a center it changed) and the
     scorecards."""
-    from hashlib import sha256
 
     def build() -> tuple[pd.DataFrame, pd.DataFrame]:
         return evaluations.score_evaluations(
@@ -98,11 +97,8 @@ def cached_scores(source: str | Path, center_small) -> tuple[pd.DataFrame, pd.Da
     if is_url(source):
         return build()
     items = center_small.evaluation_items[["evaluation_id", "item_id", "result", "points_deducted"]]
-    digest = sha256()
-    for df in (center_small.evaluations, items, center_small.appeals):
-        digest.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
-        digest.update(",".join(df.columns).encode())
-    key = stamp([SCORECARDS_DIR], "scores", digest.hexdigest())
+    content = [digest(df) for df in (center_small.evaluations, items, center_small.appeals)]
+    key = stamp([SCORECARDS_DIR], "scores", *content)
     made: list[tuple[pd.DataFrame, pd.DataFrame]] = []
 
     def scored() -> pd.DataFrame:
