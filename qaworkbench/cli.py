@@ -376,7 +376,9 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     from .scoring.period import score_period
 
     p = parse_period(period)
-    center = report_center(data, since=p.start)  # the QA tables; the period's evaluated contacts
+    # the QA tables (of earlier item results only the fails and coached items, as reports read
+    # them, sharing their cached scores), and the period's evaluated contacts
+    center = report_center(data, since=p.start, items_since=p.start)
     tables = score_period(center, p, penalty_code, scored=cached_scores(data, center))
     _notes(center.limits())
     out = out or REPORTS_DIR / "scores" / p.label

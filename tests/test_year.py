@@ -82,6 +82,43 @@ def test_the_years_contact_counts_are_cached_until_a_contacts_file_changes(year_
     assert after.at["2026-04", "contacts"] == first.at["2026-04", "contacts"]
 
 
+@pytest.mark.parametrize("kind", ["monthly", "weekly"])
+def test_a_report_reading_only_the_items_it_needs_equals_one_reading_all(
+    year_dir, tmp_path, monkeypatch, kind
+):
+    """Weekly and monthly reports read of earlier months' item results only the fails and
+    the items someone was coached on: every table equals the one built from all of them,
+    coaching effects included, and the scores cache is shared by content and by files."""
+    from datetime import date, datetime
+
+    from qaworkbench import coaching
+    from qaworkbench.periods import parse_period
+
+    url = f"sqlite:///{tmp_path / 'coaching.db'}"
+    monkeypatch.setenv("QAW_COACHING_DB", url)
+    d = tmp_path / "center"
+    shutil.copytree(year_dir, d, ignore=shutil.ignore_patterns(".qaw-cache"))
+    agent = pd.read_parquet(d / "agents.parquet")["agent_id"].iloc[2]
+    coaching.add_action(coaching.connect(url), agent, ["SKL02", "NRM01"], "每周抽听两通录音", date(2026, 7, 31),
+                        "李班长", created_at=datetime(2026, 7, 3, 10), today=date(2026, 7, 3))  # fmt: skip
+    period = "2026-10" if kind == "monthly" else "2026-W42"
+    p = parse_period(period)
+    partial = contents.report_center(d, since=p.start, items_since=p.start)
+    whole = contents.report_center(d, since=p.start)
+    assert partial.partial == ("evaluation_items",) and whole.partial == ()
+    assert len(partial.evaluation_items) < len(whole.evaluation_items) / 2
+    a = contents.build(kind, d, period, center=partial)
+    b = contents.build(kind, d, period, center=whole)
+    assert a.tables.keys() == b.tables.keys()
+    if kind == "monthly":
+        assert len(a.tables["actions"]) == 2  # the action's two items, with their effect
+    for name in a.tables:
+        pd.testing.assert_frame_equal(
+            a.tables[name].reset_index(drop=True), b.tables[name].reset_index(drop=True),
+            check_dtype=False, obj=name,
+        )  # fmt: skip
+
+
 def test_a_teams_report_counts_its_own_agents(year_dir):
     center = contents.build("monthly", year_dir, "2026-10", language="en")
     team = center.teams[1]
@@ -174,6 +211,44 @@ def test_a_bad_row_in_a_monthly_file_is_named_by_its_file_and_its_row(tmp_path):
     with pytest.raises(ValidationError) as e:
         load_center(d)
     assert "evaluations/2026-06.parquet, row 3, column 'contact_id'" in str(e.value)
+
+
+def test_rows_read_through_a_filter_keep_their_own_file_and_row_number(year_dir, tmp_path):
+    """``keep`` reads some rows only; a bad one is still named by its own file and row, for a
+    folder of parts (read part by part) and for a CSV (read whole, then kept)."""
+    from qaworkbench.data.load import load_table
+    from qaworkbench.errors import ValidationError
+
+    d = tmp_path / "items"
+    shutil.copytree(year_dir / "evaluation_items", d / "evaluation_items")
+    f = d / "evaluation_items" / "2026-06.parquet"
+    items = pd.read_parquet(f)
+    fails = items.index[items["result"] == "fail"]
+    bad = fails[3]
+    items.loc[bad, "points_deducted"] = -4.0  # a deduction below zero, on the 4th fail
+    items.to_parquet(f, index=False)
+
+    def fails_only(df):
+        return (df["result"] == "fail").to_numpy()
+
+    with pytest.raises(ValidationError) as e:
+        load_table(d / "evaluation_items", "evaluation_items", keep=fails_only)
+    assert f"evaluation_items/2026-06.parquet, row {bad + 1}, column 'points_deducted'" in str(
+        e.value
+    )
+    kept, rep = load_table(d / "evaluation_items", "evaluation_items", keep=fails_only,
+                           mode="lenient", rejects_dir=tmp_path / "r")  # fmt: skip
+    assert (kept["result"] == "fail").all()
+    assert len(kept) == int((pd.read_parquet(d / "evaluation_items")["result"] == "fail").sum()) - 1
+    rejected = pd.read_csv(rep.rejects_path, encoding="utf-8-sig")
+    assert rejected[["_file", "_row"]].values.tolist() == [
+        ["evaluation_items/2026-06.parquet", bad + 1]
+    ]
+    csv = tmp_path / "evaluation_items.csv"
+    items.to_csv(csv, index=False)
+    with pytest.raises(ValidationError) as e:
+        load_table(csv, "evaluation_items", keep=fails_only)
+    assert f"row {bad + 2}, column 'points_deducted'" in str(e.value)  # the header is line 1
 
 
 def test_scores_are_kept_by_content_and_equal_fresh_ones(small_dir, tmp_path):

@@ -7,6 +7,7 @@ to a CSV, and reports the count. Nothing is dropped silently.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from ..errors import QAWError, ValidationError
 from ..spreadsheet import safe_for_spreadsheet
 from . import validate
 from .mapping import Mapping, apply_mapping, canonical, empty_frame, load_mapping, wide_items
-from .readers import Raw, detect_format, is_url, read_raw
+from .readers import Raw, detect_format, is_url, read_parquet_kept, read_raw
 from .schema import LOAD_ORDER, TABLES, table
 
 Mode = Literal["strict", "lenient"]
@@ -55,6 +56,7 @@ class Center:
     tables: dict[str, pd.DataFrame]
     reports: list[TableReport]
     source: str
+    partial: tuple[str, ...] = ()  # tables holding only the rows a caller asked for
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -105,12 +107,15 @@ def load_table(
     mode: Mode = "strict",
     rejects_dir: str | Path | None = None,
     allow_empty: bool = False,
+    keep: Callable[[pd.DataFrame], np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, TableReport]:
     """Load one file (or a SQL table, with a URL) into the canonical ``table_name``.
 
     Without a mapping the file must already use canonical column names. In
     strict mode a ``ValidationError`` lists every problem; in lenient mode
-    rejected rows go to ``rejects_dir/<table>.rejected.csv``.
+    rejected rows go to ``rejects_dir/<table>.rejected.csv``. ``keep``: a mask over the
+    file's rows (canonical names, values as read) of the rows wanted; only they are read
+    into memory (Parquet, part by part), parsed and checked. Ignored with a mapping.
     """
     if mapping is not None and not isinstance(mapping, Mapping):
         mapping = load_mapping(mapping)
@@ -125,10 +130,11 @@ def load_table(
         is_canonical = True
     else:
         is_canonical = False
-    raw, df, findings, report = _read(path, mapping, is_canonical, allow_empty)
+    raw, df, findings, report = _read(path, mapping, is_canonical, allow_empty,
+                                      keep if is_canonical else None)  # fmt: skip
     rows = np.arange(len(df)) + raw.row_offset
-    files = None
-    if (where := _parts(path, len(df))) is not None:  # a folder: the row in its own file
+    files = raw.row_files
+    if files is None and (where := _parts(path, len(df))) is not None:  # the row in its file
         files, rows = where
     df = _settle(df, findings, rows, raw.frame, report.table, raw.name, mode, rejects_dir, report,
                  files)  # fmt: skip
@@ -195,23 +201,32 @@ def load_export(
 
 
 def _read(
-    path: str | Path, mapping: Mapping, is_canonical: bool, allow_empty: bool
-) -> tuple[Raw, pd.DataFrame, list[validate.Finding], TableReport]:
+    path: str | Path, mapping: Mapping, is_canonical: bool, allow_empty: bool,
+    keep: Callable[[pd.DataFrame], np.ndarray] | None = None,
+) -> tuple[Raw, pd.DataFrame, list[validate.Finding], TableReport]:  # fmt: skip
     """Read a file and map it: the raw cells, the canonical frame, its row problems, a report."""
     t = table(mapping.table)
     src = mapping.source
     fmt = src.format or detect_format(path)
-    raw = read_raw(
-        path,
-        fmt,
-        encoding=src.encoding,
-        delimiter=src.delimiter,
-        sheet=src.sheet,
-        query=src.query,
-        sql_table=t.name if fmt == "sql" else None,
-        allow_empty=allow_empty,
-        table=t.name,
-    )
+    if keep is not None and fmt == "parquet" and not is_url(path):
+        raw = read_parquet_kept(Path(path), keep)
+    else:
+        raw = read_raw(
+            path,
+            fmt,
+            encoding=src.encoding,
+            delimiter=src.delimiter,
+            sheet=src.sheet,
+            query=src.query,
+            sql_table=t.name if fmt == "sql" else None,
+            allow_empty=allow_empty,
+            table=t.name,
+        )
+        if keep is not None and not raw.fatal and len(raw.frame):  # read whole, then kept
+            pos = np.flatnonzero(np.asarray(keep(raw.frame), dtype=bool))
+            offset = np.take(raw.row_offset, pos) if np.ndim(raw.row_offset) else raw.row_offset
+            raw.frame = raw.frame.iloc[pos].reset_index(drop=True)
+            raw.row_offset = pos + offset - np.arange(len(pos))
     if raw.fatal:
         raise ValidationError(t.name, raw.name, raw.fatal)
     applied = apply_mapping(
@@ -300,12 +315,17 @@ def load_center(
     mode: Mode = "strict",
     rejects_dir: str | Path | None = None,
     tables: tuple[str, ...] | None = None,
+    keep: dict[str, Callable[[dict[str, pd.DataFrame]], Callable[[pd.DataFrame], np.ndarray]]]
+    | None = None,
 ) -> Center:
     """Load every canonical table from a data folder or a SQL database URL, then cross-check.
 
     Cross-checks: unknown agents, evaluations of missing contacts, items of
-    missing evaluations, and the like. Missing optional tables load empty.
+    missing evaluations, and the like. Missing optional tables load empty. ``keep``: for a
+    table, a function of the other tables (loaded first) giving ``load_table``'s row mask;
+    only those rows are read and checked, and ``Center.partial`` names the table.
     """
+    keep = keep or {}
     wanted = [n for n in LOAD_ORDER if tables is None or n in tables]
     if rejects_dir is not None:
         for n in wanted:  # a fresh load starts fresh reject files
@@ -316,19 +336,22 @@ def load_center(
         raise QAWError(
             f"{source}: no {missing[0]} table (looked for {missing[0]}.parquet/.csv/.xlsx)"
         )
+
     # Tables load independently (the big one beside the small ones); cross-checks come after.
+    def submit(pool, n, **kw):
+        return pool.submit(load_table, present[n], n, mode=mode, rejects_dir=rejects_dir,
+                           allow_empty=n not in REQUIRED_TABLES, **kw)  # fmt: skip
+
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            n: pool.submit(
-                load_table,
-                present[n],
-                n,
-                mode=mode,
-                rejects_dir=rejects_dir,
-                allow_empty=n not in REQUIRED_TABLES,
-            )
+            n: submit(pool, n)
             for n in sorted((n for n in wanted if n in present), key=lambda n: n != "contacts")
+            if n not in keep
         }
+    if later := [n for n in wanted if n in present and n in keep]:
+        first = {n: f.result()[0] for n, f in futures.items()}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures |= {n: submit(pool, n, keep=keep[n](first)) for n in later}
     loaded: dict[str, pd.DataFrame] = {}
     reports: list[TableReport] = []
     for name in wanted:  # in load order, so strict mode reports the first bad table
@@ -356,7 +379,7 @@ def load_center(
             loaded[name], findings, rows, loaded[name], name, rep.file, mode, rejects_dir, rep,
             rep.row_files,
         )  # fmt: skip
-    return Center(loaded, reports, str(source))
+    return Center(loaded, reports, str(source), partial=tuple(later))
 
 
 def present_tables(source: str | Path) -> dict[str, str | Path]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,9 @@ class Raw:
     name: str
     fatal: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # a folder of Parquet parts read with a row filter: each row's own file (row_offset then
+    # gives the row within that file)
+    row_files: pd.Categorical | None = None
 
 
 def is_url(source: str | Path) -> bool:
@@ -254,6 +258,36 @@ def _read_parquet(path: Path, columns: list[str] | None) -> Raw:
         what = "the file is empty" if empty else f"it is damaged or not Parquet: {type(e).__name__}"
         return _fatal(name, None, f"a readable Parquet file ({what})")
     return Raw(frame, 1, name)
+
+
+def read_parquet_kept(path: Path, keep: Callable[[pd.DataFrame], np.ndarray]) -> Raw:
+    """The rows of a Parquet file, or of every part of a Parquet folder, that ``keep`` (a
+    mask over a part's rows) keeps, read part by part so only the kept rows are held. Each
+    row keeps its number in its own part."""
+    import pyarrow.dataset as ds
+
+    name = path.name
+    try:
+        parts = ds.dataset(str(path), format="parquet").files if path.is_dir() else [str(path)]
+    except (OSError, ValueError, pa.ArrowException) as e:
+        return _fatal(name, None, f"a readable Parquet folder ({type(e).__name__})")
+    frames, codes, numbers, names = [], [], [], []
+    for i, part in enumerate(parts):
+        part_name = f"{name}/{Path(part).relative_to(path).as_posix()}" if path.is_dir() else name
+        raw = _read_parquet(Path(part), None)
+        if raw.fatal:
+            return _fatal(part_name, None, raw.fatal[0].expected)
+        pos = np.flatnonzero(np.asarray(keep(raw.frame), dtype=bool))
+        frames.append(raw.frame.iloc[pos])
+        codes.append(np.full(len(pos), i, dtype=np.int32))
+        numbers.append(pos + 1)
+        names.append(part_name)
+    if not frames:
+        return _read_parquet(path, None)
+    frame = pd.concat(frames, ignore_index=True)
+    rows = np.concatenate(numbers)
+    files = pd.Categorical.from_codes(np.concatenate(codes), categories=names)
+    return Raw(frame, rows - np.arange(len(rows)), name, row_files=files)
 
 
 def _read_excel(path: Path, sheet: str | int | None, table: str | None = None) -> Raw:

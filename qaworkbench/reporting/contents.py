@@ -103,9 +103,10 @@ def build(
         raise ValueError(f"a weekly report needs an ISO week like 2026-W43, not {period!r}")
     if kind != "weekly" and p.kind != "month":
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
-    center = center or report_center(
-        source, since=year_window(p)[0] if kind == "agent" else p.start
-    )
+    if center is None and kind == "agent":
+        center = report_center(source, since=year_window(p)[0])
+    elif center is None:
+        center = report_center(source, since=p.start, items_since=p.start)
     if scored is None:
         scored = cached_scores(source, center)
     st = score_period(center, p, scored=scored)
@@ -142,18 +143,24 @@ QA_TABLES = (
 )  # fmt: skip
 
 
-def report_center(source: str | Path, since: pd.Timestamp | None = None) -> Center:
+def report_center(
+    source: str | Path, since: pd.Timestamp | None = None, items_since: pd.Timestamp | None = None
+) -> Center:
     """The tables a report reads: the roster and QA tables, loaded and validated, and of the
     contacts only the evaluated ones (id, customer, recording) — a month of millions of
     contacts is never loaded for a report; with ``since``, only those of the evaluations made
-    from then on (the ones a report shows: a year holds 450,000). A database URL is loaded
+    from then on (the ones a report shows: a year holds 450,000). With ``items_since``, the
+    item results read are those of evaluations made from then on, every fail (penalties,
+    recurring problems) and every result of an item someone was coached on (the effect of
+    coaching); a year's passes and n/a results are never read. A database URL is loaded
     whole."""
     from ..data import engine
     from ..data.readers import is_url
 
     if is_url(source):
         return load_center(source)
-    center = load_center(source, tables=QA_TABLES)
+    keep = None if items_since is None else {"evaluation_items": _items_wanted(items_since)}
+    center = load_center(source, tables=QA_TABLES, keep=keep)
     con = engine.connect(source, tables=("contacts",))
     ev = center.evaluations
     ids = ev["contact_id"] if since is None else ev.loc[ev["evaluated_at"] >= since, "contact_id"]
@@ -165,6 +172,37 @@ def report_center(source: str | Path, since: pd.Timestamp | None = None) -> Cent
         )
     center.tables["contacts"] = contacts
     return center
+
+
+def _items_wanted(since: pd.Timestamp):
+    """``load_center``'s ``keep`` for the item results a weekly or monthly report reads."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .. import coaching
+    from ..frames import arrow
+
+    coached: set[str] = set()
+    if coaching.recorded():  # reading a report never creates the store
+        for ids in coaching.actions(coaching.connect())["item_ids"]:
+            coached |= set(str(ids).split(","))
+
+    def given(tables: dict[str, pd.DataFrame]):
+        ev = tables["evaluations"]
+        recent = ev.loc[ev["evaluated_at"] >= since, "evaluation_id"]
+
+        def mask(items: pd.DataFrame):
+            result = pc.utf8_lower(pc.utf8_trim_whitespace(arrow(items["result"].astype("str"))))
+            plain = pc.fill_null(pc.is_in(result, value_set=pa.array(["pass", "na"])), False)
+            wanted = ~plain.to_numpy(zero_copy_only=False)  # fails, and anything to check
+            wanted |= isin(items["evaluation_id"].astype("str"), recent.astype("str"))
+            if coached:
+                wanted |= items["item_id"].astype("str").isin(coached).to_numpy()
+            return wanted
+
+        return mask
+
+    return given
 
 
 def _scope(df: pd.DataFrame, team: str) -> pd.DataFrame:

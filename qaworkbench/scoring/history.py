@@ -96,16 +96,34 @@ def cached_scores(source: str | Path, center_small) -> tuple[pd.DataFrame, pd.Da
 
     if is_url(source):
         return build()
-    items = center_small.evaluation_items[["evaluation_id", "item_id", "result", "points_deducted"]]
-    content = [digest(df) for df in (center_small.evaluations, items, center_small.appeals)]
-    key = stamp([SCORECARDS_DIR], "scores", *content)
+    folder = Path(source)
+    name = "scores"
+    if "evaluation_items" in center_small.partial:
+        # Only some item results were read: keyed by the items' files and the content of the
+        # rest; scoring afresh reads them all.
+        def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+            whole = load_center(source, tables=("evaluations", "evaluation_items", "appeals"))
+            return evaluations.score_evaluations(
+                center_small.evaluations, whole.evaluation_items, center_small.appeals
+            )
+
+        items = [find_table_file(folder, "evaluation_items") or folder / "evaluation_items"]
+        content = [digest(center_small.evaluations), digest(center_small.appeals)]
+        key, name = stamp([SCORECARDS_DIR, *items], "scores", *content), "scores-by-files"
+    else:
+        items = center_small.evaluation_items[
+            ["evaluation_id", "item_id", "result", "points_deducted"]
+        ]
+        content = [digest(df) for df in (center_small.evaluations, items, center_small.appeals)]
+        key = stamp([SCORECARDS_DIR], "scores", *content)
     made: list[tuple[pd.DataFrame, pd.DataFrame]] = []
 
     def scored() -> pd.DataFrame:
         made.append(build())
         return made[0][0]
 
-    folder = Path(source)
-    first = cached_frame(folder, "scores", key, scored)
-    sections = cached_frame(folder, "score-sections", key, lambda: (made or [build()])[0][1])
+    first = cached_frame(folder, name, key, scored)
+    sections = cached_frame(
+        folder, name.replace("scores", "score-sections"), key, lambda: (made or [build()])[0][1]
+    )
     return first, sections
