@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -27,8 +28,8 @@ def stamp(files: Iterable[Path], *extra: str) -> str:
     parts = [__version__, *extra]
     for f in files:
         f = Path(f)
-        if f.is_dir():
-            members = sorted(p for p in f.rglob("*") if p.is_file())
+        if f.is_dir():  # resolved: the same folder named relatively or not is one key
+            members = sorted(p for p in f.resolve().rglob("*") if p.is_file())
             parts += [f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in members]
         elif f.exists():
             st = f.stat()
@@ -108,7 +109,8 @@ def _keep(path: Path, name: str, df: pd.DataFrame) -> bool:
     df.to_parquet(buf, index=False)
     try:
         for old in path.parent.glob(f"{name}-*.parquet"):
-            old.unlink(missing_ok=True)
+            if re.fullmatch(rf"{re.escape(name)}-[0-9a-f]{{16}}\.parquet", old.name):  # not
+                old.unlink(missing_ok=True)  # "scores-by-files-…" when replacing "scores"
         write_atomic(path, buf.getvalue())
     except OSError:
         return False
