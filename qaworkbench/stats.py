@@ -151,8 +151,8 @@ def control_limits(
     """Weekly mean score per group with X-bar control limits and signals.
 
     Center line: the group's mean over the window; limits: ± ``sigmas`` ×
-    pooled within-week SD / √n (n varies by week). Signals: a week beyond a
-    limit, or ``run`` consecutive weeks on one side of the center line.
+    pooled within-week SD / √n (n varies by week), kept within [0, 100] points. Signals: a
+    week beyond a limit, or ``run`` consecutive weeks on one side of the center line.
     """
     d = scored.assign(week=scored["evaluated_at"].dt.to_period(freq))
     out = d.groupby([group, "week"])[value].agg(n="size", mean="mean").reset_index()
@@ -178,6 +178,9 @@ def control_limits(
             streak = streak + 1 if k and s[k] == s[k - 1] and s[k] != 0 else 1
             if streak >= run and out.at[idx[k], "signal"] == "":
                 out.at[idx[k], "signal"] = f"run of {run} {'above' if s[k] > 0 else 'below'}"
+    # limits beyond the scale mean no signal is possible on that side: shown at its end
+    out["lcl"] = out["lcl"].clip(lower=0)
+    out["ucl"] = out["ucl"].clip(upper=MAX_POINTS)
     out["week"] = out["week"].astype(str)
     return out
 

@@ -109,6 +109,17 @@ def test_control_limits_catch_a_run_of_eight():
     assert "run of 8" in cl.loc[15, "signal"]
 
 
+def test_control_limits_stay_on_the_score_scale():
+    """A team whose weeks sit near 100 with few evaluations: the limits would leave the scale
+    (an upper limit of 106 is an impossible score); they end at 0 and 100, signals unchanged."""
+    weeks = pd.date_range("2026-05-04", periods=10, freq="W-MON")
+    rows = [{"team": "t", "evaluated_at": w, "score": s}
+            for k, w in enumerate(weeks) for s in ((100, 80) if k % 2 else (100, 95, 60))]  # fmt: skip
+    cl = stats.control_limits(pd.DataFrame(rows))
+    assert cl["ucl"].max() == 100 and cl["lcl"].min() >= 0
+    assert (cl["lcl"] <= cl["center"]).all() and (cl["center"] <= cl["ucl"]).all()
+
+
 def test_required_n_and_expected_half_width():
     n = stats.required_n(sd=10, half_width=5)
     assert stats.expected_half_width(10, n) <= 5 < stats.expected_half_width(10, n - 1)

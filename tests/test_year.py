@@ -119,6 +119,19 @@ def test_a_report_reading_only_the_items_it_needs_equals_one_reading_all(
         )  # fmt: skip
 
 
+def test_the_trend_chart_shows_the_last_13_weeks(year_dir):
+    """A year holds 53 weeks per team: the chart shows the last 13 (a year of weekly ticks
+    cannot be read), its limits computed from the whole history and kept on the scale."""
+    from qaworkbench.reporting import plotting
+
+    plotting.use_cjk_font()
+    control = contents.build("monthly", year_dir, "2026-10", language="zh").tables["control"]
+    assert control.groupby("team")["week"].nunique().max() > 50
+    ax = plotting.control_chart(control, control["team"].iloc[0], "zh").axes[0]
+    assert len(ax.get_xticks()) == 13 and "近 13 周" in ax.get_title()
+    assert ax.get_ylim()[1] <= 100.5
+
+
 def test_a_teams_report_counts_its_own_agents(year_dir):
     center = contents.build("monthly", year_dir, "2026-10", language="en")
     team = center.teams[1]
@@ -147,6 +160,10 @@ def test_the_published_monthly_report_shows_the_year(year_dir, tmp_path):
     assert len(re.findall(r"<td>2026-\d\d</td>|<td>2025-1[12]</td>", sec)) == 12
     assert 'alt="全中心：逐月得分与服务水平"' in sec  # the chart, described in the page's language
     assert "2025-10" not in sec  # the 13th month back is not in the section
+    trend = page[page.index('id="sec-control"') : page.index('id="sec-year"')]
+    assert "近 13 周" in trend  # the chart's title, in its alt text
+    listed = set(re.findall(r"\d{4}-\d\d-\d\d/\d{4}-\d\d-\d\d", trend))
+    assert listed and min(listed) >= "2026-08-03"  # signals of the charted 13 weeks only
 
 
 def test_import_adds_a_part_to_a_monthly_table_and_replace_removes_the_parts(year_dir, tmp_path):
@@ -257,7 +274,7 @@ def test_scores_are_kept_by_content_and_equal_fresh_ones(small_dir, tmp_path):
     from qaworkbench.scoring.history import cached_scores
 
     d = tmp_path / "center"
-    shutil.copytree(small_dir, d)
+    shutil.copytree(small_dir, d, ignore=shutil.ignore_patterns(".qaw-cache"))  # other tests'
     center = load_center(d, tables=("evaluations", "evaluation_items", "appeals"))
     fresh = score_evaluations(center.evaluations, center.evaluation_items, center.appeals)
     first = cached_scores(d, center)

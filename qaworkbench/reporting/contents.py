@@ -657,7 +657,10 @@ def section(ctx: ReportContext, key: str) -> None:
     elif key == "history" and not shown.empty:
         fig = plotting.interval_plot(shown, "month", lang, i18n.t("history", lang), sort=False)
     elif key == "control" and not shown.empty:
-        signals = shown[shown["signal"] != ""]["team"].unique().tolist()
+        # the last weeks (limits from the whole history): charts and the signals table agree
+        weeks = sorted(shown["week"].unique())[-plotting.TREND_WEEKS :]
+        shown = shown[shown["week"].isin(weeks)]
+        signals = natural_sorted(shown.loc[shown["signal"] != "", "team"].unique())
         for team in [ctx.team] if ctx.team else signals[:4] or ctx.teams[:1]:
             display(plotting.figure(plotting.control_chart(shown, team, lang)))
         shown = shown[shown["signal"] != ""]

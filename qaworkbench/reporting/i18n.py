@@ -413,6 +413,10 @@ PHRASES: dict[str, tuple[str, str]] = {
         "{points} penalty points this month (≥ {limit}): {cases}",
     ),
     "bottom_line_evidence": ("底线违规：{cases}", "bottom-line: {cases}"),
+    "trend_weeks": (
+        "{team} — 得分趋势与控制限（近 {k} 周）",
+        "{team} — score trend with control limits (last {k} weeks)",
+    ),
     "lowest_teams": (
         "平均分最低的 {k} 个班组（共 {n} 个，全部见下表）",
         "The {k} lowest-scoring teams (of {n}; all in the table below)",

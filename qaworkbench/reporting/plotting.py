@@ -17,7 +17,7 @@ import pandas as pd
 from IPython.display import HTML
 from matplotlib import font_manager
 
-from .i18n import t
+from .i18n import say, t
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
@@ -62,27 +62,38 @@ def figure(fig: plt.Figure, alt: str | None = None) -> HTML:
     )
 
 
-def control_chart(control: pd.DataFrame, team: str, lang: str) -> plt.Figure:
-    """A team's weekly mean score with its center line and control limits; signals in red."""
-    d = control[control["team"] == team].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 3.2))
+TREND_WEEKS = 13  # a quarter: a year of weekly ticks cannot be read
+
+
+def control_chart(
+    control: pd.DataFrame, team: str, lang: str, weeks: int = TREND_WEEKS
+) -> plt.Figure:
+    """A team's weekly mean score over its last ``weeks`` weeks, with its center line and
+    control limits (computed from its whole history); signals in red."""
+    d = control[control["team"] == team].tail(weeks).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 3.4))
     x = range(len(d))
     ax.plot(x, d["mean"], marker="o", color="#1f77b4", label=t("score", lang))
     ax.plot(x, d["center"], color="grey", lw=1, label=t("center_line", lang))
     ax.step(x, d["ucl"], where="mid", color="grey", ls="--", lw=1, label=t("limits", lang))
     ax.step(x, d["lcl"], where="mid", color="grey", ls="--", lw=1)
     sig = d["signal"] != ""
-    ax.scatter(
-        [i for i, s in zip(x, sig, strict=True) if s],
-        d.loc[sig, "mean"],
-        color="red",
-        zorder=3,
-        s=60,
-        label=t("signal", lang),
-    )
+    if sig.any():  # a legend entry only for what the chart shows
+        ax.scatter(
+            [i for i, s in zip(x, sig, strict=True) if s],
+            d.loc[sig, "mean"],
+            color="red",
+            zorder=3,
+            s=60,
+            label=t("signal", lang),
+        )
     ax.set_xticks(list(x), [w.split("/")[0][5:] for w in d["week"]], rotation=45, fontsize=8)
-    ax.set(title=f"{team} — {t('trend', lang)}", xlabel=t("week", lang), ylabel=t("score", lang))
-    ax.legend(fontsize=8, loc="lower left")
+    title = say("trend_weeks", lang, team=team, k=len(d))
+    ax.set(title=title, xlabel=t("week", lang), ylabel=t("score", lang))
+    top = min(100.0, max(d["ucl"].max(), d["mean"].max()) + 2)
+    ax.set_ylim(max(0.0, min(d["lcl"].min(), d["mean"].min()) - 2), top + 0.5)
+    # below the axes: inside, it hid the points it describes
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=4, frameon=False)
     fig.tight_layout()
     return fig
 
