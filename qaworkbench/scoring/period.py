@@ -133,7 +133,7 @@ def score_period(
         ),
         leniency=calibration.leniency(regular),
         appeals=calibration.appeal_outcomes(
-            center.appeals[center.appeals["evaluation_id"].isin(regular["evaluation_id"])], regular
+            center.appeals[isin(center.appeals["evaluation_id"], regular["evaluation_id"])], regular
         ),
         cases=cases[pd.to_datetime(cases["at"]) < period.end] if len(cases) else cases,
     )
