@@ -720,7 +720,8 @@ def report(
             from .order import natural_sorted
             from .reporting.batch import run_agent_batch
 
-            center = report_center(data, since=year_window(parse_period(period))[0])
+            p = parse_period(period)
+            center = report_center(data, since=year_window(p)[0], items_since=p.start)
             roster = center.agents
             agents = roster.loc[roster["team"] == team, "agent_id"] if team else roster["agent_id"]
             agents = natural_sorted(agents.tolist())

@@ -82,7 +82,7 @@ def test_the_years_contact_counts_are_cached_until_a_contacts_file_changes(year_
     assert after.at["2026-04", "contacts"] == first.at["2026-04", "contacts"]
 
 
-@pytest.mark.parametrize("kind", ["monthly", "weekly"])
+@pytest.mark.parametrize("kind", ["monthly", "weekly", "agent"])
 def test_a_report_reading_only_the_items_it_needs_equals_one_reading_all(
     year_dir, tmp_path, monkeypatch, kind
 ):
@@ -101,17 +101,19 @@ def test_a_report_reading_only_the_items_it_needs_equals_one_reading_all(
     agent = pd.read_parquet(d / "agents.parquet")["agent_id"].iloc[2]
     coaching.add_action(coaching.connect(url), agent, ["SKL02", "NRM01"], "每周抽听两通录音", date(2026, 7, 31),
                         "李班长", created_at=datetime(2026, 7, 3, 10), today=date(2026, 7, 3))  # fmt: skip
-    period = "2026-10" if kind == "monthly" else "2026-W42"
+    period = "2026-W42" if kind == "weekly" else "2026-10"
     p = parse_period(period)
-    partial = contents.report_center(d, since=p.start, items_since=p.start)
-    whole = contents.report_center(d, since=p.start)
+    since = p.start - pd.DateOffset(months=11) if kind == "agent" else p.start
+    partial = contents.report_center(d, since=since, items_since=p.start)
+    whole = contents.report_center(d, since=since)
     assert partial.partial == ("evaluation_items",) and whole.partial == ()
     assert len(partial.evaluation_items) < len(whole.evaluation_items) / 2
-    a = contents.build(kind, d, period, center=partial)
-    b = contents.build(kind, d, period, center=whole)
+    who = agent if kind == "agent" else ""
+    a = contents.build(kind, d, period, center=partial, agent_id=who)
+    b = contents.build(kind, d, period, center=whole, agent_id=who)
     assert a.tables.keys() == b.tables.keys()
-    if kind == "monthly":
-        assert len(a.tables["actions"]) == 2  # the action's two items, with their effect
+    if kind != "weekly":  # the action's two items, with their effect
+        assert len(a.tables["actions" if kind == "monthly" else "coaching"]) == 2
     for name in a.tables:
         pd.testing.assert_frame_equal(
             a.tables[name].reset_index(drop=True), b.tables[name].reset_index(drop=True),

@@ -103,10 +103,9 @@ def build(
         raise ValueError(f"a weekly report needs an ISO week like 2026-W43, not {period!r}")
     if kind != "weekly" and p.kind != "month":
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
-    if center is None and kind == "agent":
-        center = report_center(source, since=year_window(p)[0])
-    elif center is None:
-        center = report_center(source, since=p.start, items_since=p.start)
+    if center is None:  # an archive shows its agent's last 12 months
+        since = year_window(p)[0] if kind == "agent" else p.start
+        center = report_center(source, since=since, items_since=p.start)
     if scored is None:
         scored = cached_scores(source, center)
     st = score_period(center, p, scored=scored)
