@@ -370,7 +370,7 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     """Score a period: agent, team and calibration tables (CSV and Excel), and the top problems."""
     from .config import REPORTS_DIR
     from .periods import parse_period
-    from .reporting.contents import report_center
+    from .reporting.contents import period_center
     from .reporting.publish import write_csv, write_excel
     from .scoring.history import cached_scores
     from .scoring.period import score_period
@@ -378,7 +378,7 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     p = parse_period(period)
     # the QA tables (of earlier item results only the fails and coached items, as reports read
     # them, sharing their cached scores), and the period's evaluated contacts
-    center = report_center(data, since=p.start, items_since=p.start)
+    center = period_center(data, p)
     tables = score_period(center, p, penalty_code, scored=cached_scores(data, center))
     _notes(center.limits())
     out = out or REPORTS_DIR / "scores" / p.label
@@ -710,9 +710,8 @@ def report(
 
     from .config import REPORTS_DIR
     from .periods import parse_period
-    from .reporting.contents import report_center
+    from .reporting.contents import period_center
     from .reporting.runner import ReportFailed, run_report
-    from .reporting.year import year_window
 
     out = reports_dir or REPORTS_DIR
     try:
@@ -720,8 +719,7 @@ def report(
             from .order import natural_sorted
             from .reporting.batch import run_agent_batch
 
-            p = parse_period(period)
-            center = report_center(data, since=year_window(p)[0], items_since=p.start)
+            center = period_center(data, parse_period(period), archive=True)
             roster = center.agents
             agents = roster.loc[roster["team"] == team, "agent_id"] if team else roster["agent_id"]
             agents = natural_sorted(agents.tolist())

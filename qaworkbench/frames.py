@@ -35,7 +35,7 @@ def isin(values: pd.Series, reference: pd.Series) -> np.ndarray:
 
 def digest(df: pd.DataFrame) -> str:
     """A hash of ``df``'s columns, types and values, read from the columns' own memory (no
-    per-value hashing: 7 M item rows in about 0.2 s). Equal frames built differently may hash
+    per-value hashing: 7.5 M item rows in about 0.5 s, against 1.3 s). Equal frames built differently may hash
     differently (a cache miss, never a false hit): values that differ always do."""
     import hashlib
 

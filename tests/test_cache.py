@@ -12,9 +12,10 @@ def test_a_folder_named_relatively_or_not_has_one_key(tmp_path, monkeypatch):
     (tmp_path / "evaluation_items").mkdir()
     pd.DataFrame({"x": [1]}).to_parquet(tmp_path / "evaluation_items" / "2026-05.parquet")
     monkeypatch.chdir(tmp_path)
-    assert stamp(["evaluation_items"]) == stamp([tmp_path / "evaluation_items"])
-    (tmp_path / "evaluation_items" / "2026-06.parquet").write_bytes(b"")
-    assert stamp(["evaluation_items"]) != stamp(["evaluation_items", "x"])
+    before = stamp(["evaluation_items"])
+    assert before == stamp([tmp_path / "evaluation_items"])
+    (tmp_path / "evaluation_items" / "2026-06.parquet").write_bytes(b"")  # a month added
+    assert stamp(["evaluation_items"]) != before
 
 
 def test_a_new_entry_replaces_its_own_name_only(tmp_path):

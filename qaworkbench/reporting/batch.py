@@ -39,7 +39,6 @@ from .runner import (
     i18n_period,
     render_html,
 )
-from .year import year_window
 
 
 @dataclass
@@ -80,9 +79,7 @@ def run_agent_batch(
         begin_run(reports_dir, {"run_id": f"batch-{time.strftime('%Y%m%dT%H%M%S')}",
                                 "kind": "agent", "period": period, "parameters": base | {"agents": len(agent_ids)}})  # fmt: skip
         p = parse_period(period)
-        center = center or contents.report_center(
-            data or DEMO_DIR, since=year_window(p)[0], items_since=p.start
-        )
+        center = center or contents.period_center(data or DEMO_DIR, p, archive=True)
         scored = cached_scores(data or DEMO_DIR, center)
         st = score_period(center, p, scored=scored)
         shared = contents.archive_data(center, st, p, language, scored[0])

@@ -103,9 +103,7 @@ def build(
         raise ValueError(f"a weekly report needs an ISO week like 2026-W43, not {period!r}")
     if kind != "weekly" and p.kind != "month":
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
-    if center is None:  # an archive shows its agent's last 12 months
-        since = year_window(p)[0] if kind == "agent" else p.start
-        center = report_center(source, since=since, items_since=p.start)
+    center = center or period_center(source, p, archive=kind == "agent")
     if scored is None:
         scored = cached_scores(source, center)
     st = score_period(center, p, scored=scored)
@@ -173,8 +171,15 @@ def report_center(
     return center
 
 
+def period_center(source: str | Path, p: Period, archive: bool = False) -> Center:
+    """``report_center`` for a report of period ``p``: the contacts of the period's
+    evaluations (an ``archive``'s: its last 12 months), the item results reports read."""
+    since = year_window(p)[0] if archive else p.start
+    return report_center(source, since=since, items_since=p.start)
+
+
 def _items_wanted(since: pd.Timestamp):
-    """``load_center``'s ``keep`` for the item results a weekly or monthly report reads."""
+    """``load_center``'s ``keep`` for the item results reports (and ``qaw score``) read."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -16,6 +16,7 @@ from ..frames import digest, isin
 from . import evaluations, penalties
 
 HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints", "penalty_events")
+SCORED_TABLES = ("evaluations", "evaluation_items", "appeals")  # what scoring reads
 HISTORY_COLUMNS = ["agent_id", "month", "full_marks", "mean_score", "n", "ss"]
 
 
@@ -87,26 +88,21 @@ def cached_scores(source: str | Path, center_small) -> tuple[pd.DataFrame, pd.Da
     in the data folder's cache: ``qaw score`` and the weekly and monthly reports of the same
     data score it once (a year of a 2,000-agent center: 7 M item rows, about 20 s). Keyed by
     the tables' content (not their files: a caller may pass a center it changed) and the
-    scorecards."""
+    scorecards; a center holding only some item results (``Center.partial``) by the item
+    files instead, and scored afresh from all of them."""
+    partial = "evaluation_items" in center_small.partial
 
     def build() -> tuple[pd.DataFrame, pd.DataFrame]:
-        return evaluations.score_evaluations(
-            center_small.evaluations, center_small.evaluation_items, center_small.appeals
-        )
+        items = center_small.evaluation_items
+        if partial:  # every item result, read for this once
+            items = load_center(source, tables=SCORED_TABLES).evaluation_items
+        return evaluations.score_evaluations(center_small.evaluations, items, center_small.appeals)
 
     if is_url(source):
         return build()
     folder = Path(source)
     name = "scores"
-    if "evaluation_items" in center_small.partial:
-        # Only some item results were read: keyed by the items' files and the content of the
-        # rest; scoring afresh reads them all.
-        def build() -> tuple[pd.DataFrame, pd.DataFrame]:
-            whole = load_center(source, tables=("evaluations", "evaluation_items", "appeals"))
-            return evaluations.score_evaluations(
-                center_small.evaluations, whole.evaluation_items, center_small.appeals
-            )
-
+    if partial:
         items = [find_table_file(folder, "evaluation_items") or folder / "evaluation_items"]
         content = [digest(center_small.evaluations), digest(center_small.appeals)]
         key, name = stamp([SCORECARDS_DIR, *items], "scores", *content), "scores-by-files"
