@@ -75,6 +75,21 @@ def test_the_agent_page_shows_header_figures_first_then_the_detail(data, store):
     assert page.msg.value == ""
 
 
+def test_a_link_without_an_agent_asks_for_one(data, store):
+    """Opened without ``?agent=`` the page said "opening…" for ever, with the forms of no one;
+    it asks for an agent instead, and a team change shows an agent of that team."""
+    page = CoachingPage(data, store)
+    page.open({})
+    assert "请选择班组和坐席" in page.msg.value and "正在打开" not in page.msg.value
+    assert page.view.outputs == () and page.forms.layout.display == "none"
+    page.agent.value = page.agent.options[0][1]  # the lead picks an agent: the view opens
+    assert "agent-title" in html_of(page.view) and page.msg.value == ""
+    page.team.value = next(t for t in data.teams if t != page.team.value)
+    shown = page.agent.value
+    assert shown in dict(map(reversed, data.agents_of(page.team.value)))
+    assert shown in html_of(page.view) and page.msg.value == ""
+
+
 def test_a_redraw_replaces_what_was_shown(data, store):
     page = CoachingPage(data, store)
     first, second = data.roster.index[:2]

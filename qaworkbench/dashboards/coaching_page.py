@@ -377,7 +377,12 @@ class CoachingPage:
 
     def draw(self) -> None:
         """Redraw the view and reset the forms for the chosen agent and month."""
-        if self._quiet or self.agent.value is None or self.month.value is None:
+        if self._quiet:
+            return
+        if self.agent.value is None or self.month.value is None:  # a link without an agent, a
+            self.msg.value = message(self.d.t("pick_agent"))  # new team: ask, show no one
+            views.clear(self.view)
+            self.forms.layout.display = "none"
             return
         self.msg.value = self.note.value = self.note2.value = ""
         self.forms.layout.display = None

@@ -146,6 +146,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_evaluations_agent": ("该坐席本月没有质检记录", "No evaluations of this agent this month"),
     "no_data": ("没有可显示的质检数据", "There are no evaluations to show"),
     "pick_item": ("请选择问题项查看相关通话", "Choose an item to see its contacts"),
+    "pick_agent": (
+        "请选择班组和坐席，查看其辅导面谈",
+        "Choose a team and an agent to open their coaching view",
+    ),
     "audio_unsupported": ("浏览器不支持播放", "your browser cannot play this"),
     "already_saved": ("已保存过", "already saved"),
     "nothing_open": ("没有未完成的措施", "no open actions"),
