@@ -42,6 +42,8 @@ def test_every_template_runs_end_to_end(tmp_path, small_dir, kind, period, agent
     assert run["status"] == "published" and run["parameters"]["language"] == language
     assert {"python", "pandas", "papermill", "nbconvert"} <= set(run["versions"])
     assert (p.path / "report.ipynb").exists()  # the executed notebook is the audit record
+    assert not list(p.path.glob("*.pkl*"))  # the tables handed to the kernel stay behind
+    assert ("early" in run["timings_s"]) == (kind == "monthly")  # page one shown while computing
     sheets = pd.read_excel(p.path / "appendix.xlsx", sheet_name=None)
     assert len(sheets) >= 3
     assert find_unmasked(" ".join(df.to_csv() for df in sheets.values())) == []
@@ -96,6 +98,26 @@ def test_a_failing_cell_publishes_nothing_and_the_previous_report_survives(tmp_p
     runs = [json.loads(x) for x in (out / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["status"] for r in runs] == ["started", "published", "started", "failed"]
     assert (out / ".failed").exists() and not any((out / ".staging").iterdir())
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)  # a notebook left waiting for its tables would wait 600 s
+@pytest.mark.parametrize("where", ["_completion", "year_tables"])  # before, after page one's
+def test_tables_that_cannot_be_computed_fail_the_run_as_data(
+    tmp_path, small_dir, monkeypatch, where
+):
+    from qaworkbench.reporting import contents
+
+    def broken(*args, **kwargs):
+        raise QAWError(f"{where} broke")
+
+    monkeypatch.setattr(contents, where, broken)
+    out = tmp_path / "reports"
+    with pytest.raises(ReportFailed, match=f"could not compute the report: {where} broke") as e:
+        run_report("monthly", "2026-06", data=str(small_dir), reports_dir=out)
+    assert e.value.log["failure"]["kind"] == "data" and e.value.log["attempts"] == 1
+    assert ("early" in e.value.log["timings_s"]) == (where == "year_tables")
+    assert not (out / "monthly").exists() and not any((out / ".staging").iterdir())
 
 
 @pytest.mark.slow

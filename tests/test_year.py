@@ -316,3 +316,44 @@ def test_a_live_slot_is_done_only_by_a_live_evaluation_of_its_own_month(tmp_path
 
     assert done("2026-10-12 10:00") == 1
     assert done("2026-09-12 10:00") == 0  # last month's live listening is not this month's
+
+
+def test_page_ones_tables_are_handed_over_first_and_the_rest_is_waited_for(
+    year_dir, tmp_path, monkeypatch
+):
+    import threading
+
+    from qaworkbench import QAWError
+    from qaworkbench.reporting import plotting
+
+    plotting.use_cjk_font()
+    parts: list[contents.ReportContext] = []
+    whole = contents.build("monthly", year_dir, "2026-10", language="en", early=parts.append)
+    assert len(parts) == 1 and list(parts[0].tables) == list(contents.EARLY)
+    for key in contents.EARLY:  # the same tables as the finished context's, masked alike
+        pd.testing.assert_frame_equal(parts[0].tables[key], whole.tables[key])
+    assert set(contents.EARLY) < set(whole.tables) and not whole.rest
+    first = tmp_path / "context.pkl"
+    part = parts[0]
+    part.rest = str(contents.rest_path(first))
+    part.save(first)
+    shown: list = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs: shown.extend(objs))
+    ctx = contents.wait_for_context(first)
+    contents.page_one(ctx)
+    contents.section(ctx, "control")
+    assert ctx.rest and "year" not in ctx.tables  # shown without the rest
+    later = threading.Timer(0.5, whole.save, args=(contents.rest_path(first),))
+    later.start()
+    contents.section(ctx, "year")  # waits for the rest
+    later.join()
+    assert not ctx.rest and list(ctx.tables) == list(whole.tables)
+    html = "".join(getattr(o, "data", "") or "" for o in shown)
+    assert "Score and service level by month" in html
+    # the runner's word that the rest will not come ends the wait with a reason
+    broken = contents.wait_for_context(first)
+    rest = contents.rest_path(first)
+    rest.unlink()
+    rest.with_name(rest.name + ".failed").touch()
+    with pytest.raises(QAWError, match="could not be computed"):
+        contents.section(broken, "year")

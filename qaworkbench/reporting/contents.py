@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import pickle
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -61,6 +62,7 @@ class ReportContext:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     teams: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)  # what the data did not allow (for the log)
+    rest: str = ""  # where the tables still being computed will be (``build``'s ``early``)
 
     def save(self, path: str | Path) -> Path:
         """Pickle the context for a notebook run (the runner computes, the notebook shows);
@@ -75,6 +77,12 @@ class ReportContext:
     def load(path: str | Path) -> ReportContext:
         """Read a context pickled by ``save``."""
         return pickle.loads(Path(path).read_bytes())
+
+    def complete(self) -> None:
+        """Wait for the tables still being computed (at ``rest``) and take them in."""
+        if self.rest:
+            whole = wait_for_context(self.rest)
+            self.tables, self.rest = whole.tables, ""
 
     def appendix(self) -> dict[str, pd.DataFrame]:
         """The tables for the Excel appendix: sheets named and columns and values written in
@@ -91,10 +99,13 @@ def build(
     kind: str, source: str | Path, period: str, *, team: str = "", language: str = "zh", agent_id: str = "",
     center: Center | None = None, samples_dir: str | Path | None = None,
     scored: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    early: Callable[[ReportContext], None] | None = None,
 ) -> ReportContext:  # fmt: skip
     """Compute a report's tables: ``kind`` weekly (ISO week), monthly (month) or agent (month).
     ``scored``: ``scoring.score_evaluations`` of ``center``, when a caller building several
-    periods has it already."""
+    periods has it already. ``early`` is given a monthly report's first tables (page one,
+    team scores, control charts: ``EARLY``) as soon as they are computed, so a notebook can
+    show them while the rest is computed."""
     if kind not in KINDS:
         raise ValueError(f"report kind must be one of {KINDS}, not {kind!r}")
     i18n.t("weekly", language)  # validates the language
@@ -123,7 +134,12 @@ def build(
         ctx.tables = _weekly(center, st, prev, p, team, language, samples_dir)
         ctx.tables.pop("_status")
     elif kind == "monthly":
-        ctx.tables = _monthly(center, st, prev, p, team, language, samples_dir, scored[0])
+        first = _common(center, st, prev, p, team, language, samples_dir)
+        first["control"] = _scope(st.control, team)[CONTROL_COLUMNS]
+        shown = {k: masked(first.pop(k)) for k in EARLY}
+        if early:
+            early(replace(ctx, tables=dict(shown)))
+        ctx.tables = _monthly(first, center, st, p, team, language, scored[0])
         ctx.tables |= autoqa_tables(source, center, p, team, language)
         ctx.tables |= year_tables(source, center, scored[0], p, team)
     else:
@@ -131,6 +147,8 @@ def build(
         ctx.tables = archive_tables(shared, agent_id)
         ctx.team, ctx.title = shared.team_of(agent_id), archive_title(shared, agent_id)
     ctx.tables = {k: masked(v) for k, v in ctx.tables.items()}
+    if kind == "monthly":
+        ctx.tables = shown | ctx.tables  # in the page's order
     return ctx
 
 
@@ -344,11 +362,9 @@ def _weekly(center, st, prev, p, team, lang, samples_dir) -> dict[str, pd.DataFr
     return _common(center, st, prev, p, team, lang, samples_dir)
 
 
-def _monthly(center, st, prev, p, team, lang, samples_dir, scored) -> dict[str, pd.DataFrame]:
-    out = _common(center, st, prev, p, team, lang, samples_dir)
+def _monthly(out, center, st, p, team, lang, scored) -> dict[str, pd.DataFrame]:
+    """The monthly report's tables after ``EARLY``; ``out``: the rest of ``_common``'s."""
     names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
-    control = _scope(st.control, team)
-    out["control"] = control[["team", "week", "n", "mean", "center", "lcl", "ucl", "signal"]]
     par = st.pareto[st.pareto["team"] == (team or "(center)")]
     out["pareto"] = par.assign(item=par["item" if lang == "zh" else "item_en"])[
         ["item", "fails", "points", "share", "cum_share", "vital_few"]
@@ -539,6 +555,9 @@ def archive_tables(a: ArchiveData, agent_id: str) -> dict[str, pd.DataFrame]:
 
 
 CHART_ROWS = 30  # teams in the team chart at most
+# A monthly report's first tables: the notebook shows them while the rest are computed.
+EARLY = ("headline", "critical", "top_problems", "coach", "team_scores", "control")
+CONTROL_COLUMNS = ["team", "week", "n", "mean", "center", "lcl", "ucl", "signal"]
 PAGE_ONE = ("critical", "top_problems")  # shown whole, not per team
 # Each section's title (an i18n label); page one first, then the detail.
 SECTION_TITLES = {
@@ -571,6 +590,12 @@ def load_or_build(
     return build(
         kind, data_dir or DEMO_DIR, period, team=team, language=language, agent_id=agent_id
     )
+
+
+def rest_path(path: str | Path) -> Path:
+    """Where the runner writes the tables computed after ``EARLY`` (beside the context)."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}-rest{path.suffix}")
 
 
 def wait_for_context(path: str | Path, timeout_s: float = 600.0) -> ReportContext:
@@ -622,6 +647,8 @@ def section(ctx: ReportContext, key: str) -> None:
     from . import plotting
 
     lang = ctx.language
+    if key not in ctx.tables:
+        ctx.complete()  # computed after page one (``build``'s ``early``)
     if key == "year_teams" and key not in ctx.tables:  # a team's report has its own year only
         return
     display(

@@ -18,6 +18,7 @@ import os
 import platform
 import re
 import shutil
+import sys
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,6 +38,13 @@ from . import contents
 from .index import write_index
 from .publish import write_excel
 from .runlog import append_run, begin_run
+
+# papermill and nbconvert validate notebooks with jsonschema, which imports rfc3987_syntax when
+# it is installed (jupyter_server's dependencies install it); that module compiles 38 Lark
+# grammars at import: 1.0-1.2 s here, 2 s beside the report's tables, and only for the IRI
+# formats no notebook schema uses (python-jsonschema/jsonschema#1428). Without it jsonschema
+# leaves those two formats unchecked. A process that imported jsonschema already is unchanged.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 NOTEBOOKS = PROJ_ROOT / "notebooks" / "reports"
 KEEP_VERSIONS = 3
@@ -116,7 +124,7 @@ def run_report(
     params = check_parameters(kind, params, nb_path)
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     log: dict[str, Any] = {"run_id": run_id, "kind": kind, "period": period, "parameters": params,
-                           "notebook": str(nb_path), "versions": _versions(), "timings_s": {}, "attempts": 0}  # fmt: skip
+                           "notebook": str(nb_path), "versions": {}, "timings_s": {}, "attempts": 0}  # fmt: skip
     try:
         lock = FileLock(reports_dir / ".qaw-report.lock", timeout=lock_timeout)
         lock.acquire()
@@ -137,12 +145,18 @@ def run_report(
 
         data_dir = Path(params["data_dir"] or _demo()).absolute()  # as reports_dir
 
+        def early(part: contents.ReportContext) -> None:  # page one, shown while the rest comes
+            part.rest = str(contents.rest_path(context))
+            part.save(context)
+            log["timings_s"]["early"] = round(time.perf_counter() - t0, 2)
+
         def compute() -> contents.ReportContext:
-            t0 = time.perf_counter()
             try:
                 ctx = contents.build(kind, data_dir, period, team=team, language=language,
-                                     agent_id=agent_id, center=center, samples_dir=reports_dir / "samples")  # fmt: skip
-                ctx.save(context)
+                                     agent_id=agent_id, center=center, samples_dir=reports_dir / "samples",
+                                     early=early)  # fmt: skip
+                sent_early = "early" in log["timings_s"]  # the notebook has page one's tables
+                ctx.save(contents.rest_path(context) if sent_early else context)
             except BaseException:
                 _stop_waiting(context)
                 raise
@@ -152,7 +166,9 @@ def run_report(
 
         # The tables are computed in a thread while papermill starts the kernel and the
         # notebook's imports run; its first cell waits for them (contents.wait_for_context).
+        t0 = time.perf_counter()
         computing = background.submit(compute)
+        log["versions"] = _versions()  # imports papermill and nbconvert (~2 s) beside the tables
         executed = staging / "report.ipynb"
         t1 = time.perf_counter()
         _execute(nb_path, executed, params | {"context_path": str(context)}, log, retries,
@@ -175,7 +191,8 @@ def run_report(
                 print_pdf(staging / "report.html", staging / "report.pdf")
             except QAWError as e:
                 raise _fail(log, "render", str(e), staging, reports_dir) from e
-        (staging / "context.pkl").unlink()
+        context.unlink()
+        contents.rest_path(context).unlink(missing_ok=True)
         log["timings_s"]["render"] = round(time.perf_counter() - t2, 2)
         log["status"] = "published"
         log["published_at"] = time.strftime("%Y-%m-%d %H:%M")
@@ -231,7 +248,8 @@ def _stop_waiting(context: Path) -> None:
     """Tell the kernel waiting for ``context`` that it will not come: a marker file, or, where
     the disk takes no file, an interrupt to this process's kernels."""
     try:
-        context.with_name(context.name + ".failed").touch()
+        for path in (context, contents.rest_path(context)):  # page one's tables may be there
+            path.with_name(path.name + ".failed").touch()
     except OSError:
         import signal
 
