@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 _RUN = re.compile(r"(\d+|[零〇一二两三四五六七八九十百千万]+)")
@@ -55,6 +56,12 @@ def sort_natural(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     def key(s: pd.Series) -> pd.Series:
         if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
             return s
-        return s.map(natural_key)
+        # each distinct value's rank: sorting 7,000 rows of key tuples took 0.1 s
+        codes, values = pd.factorize(s, use_na_sentinel=True)
+        order = sorted(range(len(values)), key=lambda i: natural_key(values[i]))
+        rank = np.empty(len(values) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(values))
+        rank[-1] = len(values)  # missing (code -1) last, as natural_key puts it
+        return pd.Series(rank[codes], index=s.index)
 
     return df.sort_values(by, key=key, kind="stable")

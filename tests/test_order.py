@@ -36,3 +36,14 @@ def test_score_tables_list_teams_in_natural_order(tmp_path):
         teams = list(dict.fromkeys(table["team"]))
         assert len(teams) > 10 and teams == natural_sorted(teams)
     assert st.pareto["team"].iloc[0] == "(center)"
+
+
+def test_frames_sort_by_each_values_rank_as_natural_key_orders_them():
+    teams = ["话务十三组", None, "A10", "话务二组", "A2", "话务二组", None, "话务一百零五组", "A2"]
+    df = pd.DataFrame({"team": teams, "n": [5, 1, 2, 3, 4, 0, 6, 7, 8]})
+    # stable on ties; missing names last, like natural_key
+    expected = sorted(range(len(df)), key=lambda i: natural_key(teams[i]))
+    for frame in (df, df.astype({"team": "category"}), df.astype({"team": "object"})):
+        assert sort_natural(frame, ["team"]).index.tolist() == expected
+    by_two = sort_natural(df, ["team", "n"])
+    assert by_two["n"].tolist() == [4, 8, 2, 0, 3, 5, 7, 1, 6]

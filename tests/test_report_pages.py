@@ -86,6 +86,14 @@ def test_page_one_states_the_periods_key_facts(pages, small_tables, kind, period
         "en": ("on the previous", "no clear change|up|down"),
     }
     assert words[lang][0] in head and re.search(words[lang][1], head, re.I)
+    if kind == "weekly":  # the previous week with its dates, in one pair of parentheses
+        prev = previous(parse_period(period))
+        dates = f"{prev.start:%m-%d} – {prev.end - pd.Timedelta(days=1):%m-%d}"
+        said = {
+            "zh": f"上周（{prev.label}，{dates}）",
+            "en": f"the previous week ({prev.label}, {dates})",
+        }
+        assert said[lang] in head
     assert got["shot"].stat().st_size > 20_000  # a real screenshot of page one
     sections = {"zh": ["新增底线违规", "本期最主要的问题", "建议辅导的坐席"],
                 "en": ["New bottom-line violations", "Top problems this period", "Agents to coach"]}  # fmt: skip

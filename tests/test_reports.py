@@ -129,6 +129,7 @@ def test_a_hanging_cell_fails_once_as_a_timeout_not_retried(tmp_path, small_dir)
                    execution_timeout=5)  # fmt: skip
     assert e.value.log["attempts"] == 1 and "retried" not in e.value.log
     assert e.value.log["failure"]["kind"] == "timeout"
+    assert "The cell: import time\ntime.sleep(120)" in e.value.log["failure"]["message"]
 
 
 @pytest.mark.slow

@@ -164,8 +164,9 @@ def test_the_published_monthly_report_shows_the_year(year_dir, tmp_path):
     assert "2025-10" not in sec  # the 13th month back is not in the section
     trend = page[page.index('id="sec-control"') : page.index('id="sec-year"')]
     assert "近 13 周" in trend  # the chart's title, in its alt text
-    listed = set(re.findall(r"\d{4}-\d\d-\d\d/\d{4}-\d\d-\d\d", trend))
-    assert listed and min(listed) >= "2026-08-03"  # signals of the charted 13 weeks only
+    listed = set(re.findall(r"(\d{4}-W\d\d)（\d\d-\d\d – \d\d-\d\d）", trend))  # as elsewhere
+    assert listed and min(listed) >= "2026-W32"  # signals of the charted 13 weeks only
+    assert not re.search(r"\d{4}-\d\d-\d\d/\d{4}", trend)  # no ISO date ranges
 
 
 def test_import_adds_a_part_to_a_monthly_table_and_replace_removes_the_parts(year_dir, tmp_path):

@@ -623,20 +623,28 @@ def page_one(ctx: ReportContext) -> None:
     prev = previous(p)
     label = _period_text(p, lang)
     prev_label = i18n.say("previous_week" if p.kind == "week" else "previous_month", lang)
-    prev_label += (
-        f"（{_period_text(prev, lang)}）" if lang == "zh" else f" ({_period_text(prev, lang)})"
-    )
+    inner = _period_text(prev, lang, inner=True)
+    prev_label += f"（{inner}）" if lang == "zh" else f" ({inner})"
     display(HTML(f'<h2 class="qaw-section" id="sec-headline">{i18n.t("headline", lang)}</h2>'))
     display(display_.headline(ctx.tables["headline"], label, prev_label, lang))
     for key in ("critical", "top_problems", "coach"):
         section(ctx, key)
 
 
-def _period_text(p: Period, lang: str) -> str:
+def _period_text(p: Period, lang: str, inner: bool = False) -> str:
+    """ "2026-W43 (10-19 – 10-25)"; ``inner``: "2026-W43, 10-19 – 10-25", to go in parentheses."""
     if p.kind != "week":
         return p.label
     end = p.end - pd.Timedelta(days=1)
-    return i18n.say("week_range", lang, week=p.label, start=f"{p.start:%m-%d}", end=f"{end:%m-%d}")
+    key = "week_range_inner" if inner else "week_range"
+    return i18n.say(key, lang, week=p.label, start=f"{p.start:%m-%d}", end=f"{end:%m-%d}")
+
+
+def _week_text(week: str, lang: str) -> str:
+    """A control table's week ("2026-10-19/2026-10-25") as the page writes weeks elsewhere."""
+    start = pd.Timestamp(str(week).split("/")[0])
+    iso = start.isocalendar()
+    return _period_text(parse_period(f"{iso.year}-W{iso.week:02d}"), lang)
 
 
 def section(ctx: ReportContext, key: str) -> None:
@@ -695,6 +703,7 @@ def section(ctx: ReportContext, key: str) -> None:
         for team in [ctx.team] if ctx.team else signals[:4] or ctx.teams[:1]:
             display(plotting.figure(plotting.control_chart(shown, team, lang)))
         shown = shown[shown["signal"] != ""]
+        shown = shown.assign(week=shown["week"].map(lambda w: _week_text(w, lang)))
     elif key == "pareto" and not shown.empty:
         title = ctx.team or i18n.t("center", lang)
         fig = plotting.pareto_chart(shown, title, lang)

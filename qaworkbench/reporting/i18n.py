@@ -431,6 +431,7 @@ PHRASES: dict[str, tuple[str, str]] = {
         "{contact} (customer {customer}): {comment}",
     ),
     "week_range": ("{week}（{start} – {end}）", "{week} ({start} – {end})"),
+    "week_range_inner": ("{week}，{start} – {end}", "{week}, {start} – {end}"),  # in parentheses
     "previous_week": ("上周", "the previous week"),
     "previous_month": ("上月", "the previous month"),
     "completion_line": (

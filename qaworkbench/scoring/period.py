@@ -59,8 +59,10 @@ def score_period(
     scored_all, sections_all = scored or evaluations.score_evaluations(
         center.evaluations, center.evaluation_items, center.appeals, cards
     )
-    scored_all = scored_all.merge(
-        center.agents[["agent_id", "name", "team"]], on="agent_id", how="left"
+    roster = center.agents.set_index("agent_id")  # mapped, not merged: a year of evaluations
+    scored_all = scored_all.reset_index(drop=True).assign(
+        name=scored_all["agent_id"].map(roster["name"]).to_numpy(),
+        team=scored_all["agent_id"].map(roster["team"]).to_numpy(),
     )
     in_p = (scored_all["evaluated_at"] >= period.start) & (scored_all["evaluated_at"] < period.end)
     scored = scored_all[in_p]
