@@ -87,8 +87,11 @@ def _html_table(shown: pd.DataFrame) -> str:
     head = "".join(f"<th>{esc(str(c))}</th>" for c in shown.columns)
     cols = [["" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else esc(str(v))
              for v in shown[c].tolist()] for c in shown.columns]  # fmt: skip
+    # short values (dates, ids, names, figures) stay on one line; long text wraps
+    opens = ['<td class="qaw-nw">' if max(map(len, c), default=0) <= 20 else "<td>" for c in cols]
     rows = "".join(
-        "<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>" for row in zip(*cols, strict=True)
+        "<tr>" + "".join(f"{o}{v}</td>" for o, v in zip(opens, row, strict=True)) + "</tr>"
+        for row in zip(*cols, strict=True)
     )
     return f'<table class="qaw-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 

@@ -27,7 +27,8 @@ def case_texts(cases: pd.DataFrame, code: PenaltyCode, names: pd.Series, lang: s
         ref = words[1] if len(words) > 1 else str(case["case_id"])
         if case["source"] == "evaluation" and "item" in words:  # "evaluation E1 item ATT01,SKL02"
             items = words[words.index("item") + 1].split(",")
-            ref += " " + "、".join(str(names[i]) if i in names.index else i for i in items)
+            shown = [str(names[i]) if i in names.index else i for i in items]
+            ref += " " + "、".join(shown) if lang == "zh" else ": " + "; ".join(shown)
         source = i18n.say(f"source_{case['source']}", lang, ref=ref)
         out.append(i18n.say(
             "evidence_case", lang, rule=rules.get(case["rule_id"], case["rule_id"]),

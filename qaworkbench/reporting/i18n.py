@@ -512,8 +512,12 @@ def value(column: str, code: object, lang: str) -> object:
 
 
 def say(key: str, lang: str, **fields: object) -> str:
-    """The sentence ``key`` in ``lang`` with its fields filled in."""
-    return PHRASES[key][_lang(lang)].format(**fields)
+    """The sentence ``key`` in ``lang`` with its fields filled in; an English "(s)" is
+    written as the count ``n`` asks ("1 violation", "4 violations")."""
+    text = PHRASES[key][_lang(lang)]
+    if "(s)" in text and "n" in fields:
+        text = text.replace("(s)", "" if str(fields["n"]) == "1" else "s")
+    return text.format(**fields)
 
 
 def columns(df: pd.DataFrame, lang: str, strict: bool = False) -> pd.DataFrame:
