@@ -55,7 +55,8 @@ CSS = """<style>
 @media (max-width: 600px) {
   .qaw-page .widget-hbox.qaw-controls, .qaw-page .widget-hbox.qaw-form {flex-direction: column; align-items: stretch}
   .qaw-page .widget-dropdown, .qaw-page .widget-text, .qaw-page .widget-textarea,
-  .qaw-page .widget-select-multiple, .qaw-page .widget-datepicker, .qaw-page .widget-button {width: 100% !important}
+  .qaw-page .widget-select-multiple, .qaw-page .widget-datepicker, .qaw-page .widget-button {
+    width: auto !important; margin-left: 0 !important; margin-right: 0 !important}  /* stretched: 100% and a margin ran past the screen */
   .qaw-page .widget-vbox {width: 100% !important}
   .qaw-page table.qaw-table {font-size: 12px}
   /* a wide table scrolls in its box rather than stacking its words a character a line */
