@@ -358,3 +358,38 @@ def test_page_ones_tables_are_handed_over_first_and_the_rest_is_waited_for(
     rest.with_name(rest.name + ".failed").touch()
     with pytest.raises(QAWError, match="could not be computed"):
         contents.section(broken, "year")
+
+
+def test_a_years_scores_are_built_one_items_file_at_a_time_and_kept_per_file(
+    year_dir, tmp_path, monkeypatch
+):
+    import os
+
+    from qaworkbench.data import load
+    from qaworkbench.periods import parse_period
+    from qaworkbench.scoring import history
+
+    d = tmp_path / "center"
+    shutil.copytree(year_dir, d, ignore=shutil.ignore_patterns(".qaw-cache"))
+    whole = load.load_center(d, tables=contents.QA_TABLES)
+    expected = history.cached_scores(d, whole)  # every item read at once (and cached alike)
+    partial = contents.period_center(d, parse_period("2026-10"))
+    assert "evaluation_items" in partial.partial
+    read: list[str] = []
+    real = load.load_table
+    monkeypatch.setattr(load, "load_table", lambda path, *a, **k: read.append(Path(path).name) or real(path, *a, **k))  # fmt: skip
+    got = history.cached_scores(d, partial)
+    files = sorted(p.name for p in (d / "evaluation_items").glob("*.parquet"))
+    assert sorted(read) == files  # each month's file once, none whole
+    for a, b in zip(got, expected, strict=True):
+        key = ["evaluation_id", "section_id"] if "section_id" in a else ["evaluation_id"]
+        pd.testing.assert_frame_equal(
+            a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True)
+        )
+    # a month's file rewritten (a late correction): only that file is scored again
+    last = d / "evaluation_items" / files[-1]
+    os.utime(last, ns=(last.stat().st_atime_ns, last.stat().st_mtime_ns + 10**9))
+    read.clear()
+    again = history.cached_scores(d, partial)
+    assert read == [files[-1]]
+    pd.testing.assert_frame_equal(again[0], got[0])
