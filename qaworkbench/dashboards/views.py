@@ -52,6 +52,9 @@ CSS = """<style>
 .qaw-page .qaw-header b {display: block; font-size: 20px}
 .qaw-page details {margin: 4px 0}
 .qaw-page .qaw-turn {margin: 2px 0 2px 1em}
+@media (min-width: 601px) {  /* short cells (times, ids, names) on one line; long text wraps */
+  .qaw-page table.qaw-table td.qaw-nw {white-space: nowrap}
+}
 @media (max-width: 600px) {
   .qaw-page .widget-hbox.qaw-controls, .qaw-page .widget-hbox.qaw-form {flex-direction: column; align-items: stretch}
   .qaw-page .widget-dropdown, .qaw-page .widget-text, .qaw-page .widget-textarea,
