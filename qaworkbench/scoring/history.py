@@ -18,6 +18,12 @@ from . import evaluations, penalties
 HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints", "penalty_events")
 SCORED_TABLES = ("evaluations", "evaluation_items", "appeals")  # what scoring reads
 HISTORY_COLUMNS = ["agent_id", "month", "full_marks", "mean_score", "n", "ss"]
+SCORED_ITEM_COLUMNS = (
+    "evaluation_id",
+    "item_id",
+    "result",
+    "points_deducted",
+)  # what scoring reads
 
 
 def agent_history(
@@ -110,9 +116,7 @@ def cached_scores(source: str | Path, center_small) -> tuple[pd.DataFrame, pd.Da
         content = [digest(center_small.evaluations), digest(center_small.appeals)]
         key, name = stamp([SCORECARDS_DIR, *items], "scores", *content), "scores-by-files"
     else:
-        items = center_small.evaluation_items[
-            ["evaluation_id", "item_id", "result", "points_deducted"]
-        ]
+        items = center_small.evaluation_items[list(SCORED_ITEM_COLUMNS)]
         content = [digest(df) for df in (center_small.evaluations, items, center_small.appeals)]
         key = stamp([SCORECARDS_DIR], "scores", *content)
     made: list[tuple[pd.DataFrame, pd.DataFrame]] = []
@@ -170,7 +174,7 @@ def _scores_by_file(folder: Path, center_small) -> tuple[pd.DataFrame, pd.DataFr
 
         def score(ev_f=ev_f, ap_f=ap_f, f=f, made=made) -> tuple[pd.DataFrame, pd.DataFrame]:
             if not made:
-                items = load_table(f, "evaluation_items")[0]
+                items = load_table(f, "evaluation_items")[0][list(SCORED_ITEM_COLUMNS)]  # no text
                 made.append(evaluations.score_evaluations(ev_f, items, ap_f))
             return made[0]
 
