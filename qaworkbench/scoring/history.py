@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import SCORECARDS_DIR, TEMPLATES_DIR
-from ..data.cache import cached_frame, stamp
+from ..data.cache import cached_file, cached_frame, stamp
 from ..data.load import find_table_file, load_center
 from ..data.readers import is_url
 from ..frames import digest, isin
@@ -178,11 +178,26 @@ def _scores_by_file(folder: Path, center_small) -> tuple[pd.DataFrame, pd.DataFr
                 made.append(evaluations.score_evaluations(ev_f, items, ap_f))
             return made[0]
 
-        scored.append(cached_frame(folder, f"scores-file-{f.stem}", key, lambda s=score: s()[0]))
+        scored.append(cached_file(folder, f"scores-file-{f.stem}", key, lambda s=score: s()[0]))
         sections.append(
-            cached_frame(folder, f"score-sections-file-{f.stem}", key, lambda s=score: s()[1])
+            cached_file(folder, f"score-sections-file-{f.stem}", key, lambda s=score: s()[1])
         )
-    out = pd.concat(scored, ignore_index=True)  # in the evaluations' order, as scored whole
+    out = _read_files(scored)  # in the evaluations' order, as scored whole
     at = pd.Series(np.arange(len(ev)), index=ev["evaluation_id"].astype("str").to_numpy())
     out = out.iloc[np.argsort(at.loc[out["evaluation_id"].astype("str")].to_numpy(), kind="stable")]
-    return out.reset_index(drop=True), pd.concat(sections, ignore_index=True)  # by file
+    return out.reset_index(drop=True), _read_files(sections)  # sections by file
+
+
+def _read_files(paths: list[Path]) -> pd.DataFrame:
+    """The cache files ``paths`` as one frame, read as pandas reads one (its string type), the
+    Arrow columns freed as they are converted: a year's 2 M section rows, not held twice."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pa.concat_tables([pq.read_table(p) for p in paths], promote_options="default")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # types that do not unify: pandas decides
+        return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+    strings = pd.StringDtype(na_value=np.nan)
+    kinds = {pa.string(): strings, pa.large_string(): strings, pa.string_view(): strings}
+    return table.to_pandas(types_mapper=kinds.get, self_destruct=True, split_blocks=True)
