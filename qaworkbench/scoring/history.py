@@ -153,8 +153,11 @@ def _scores_by_file(folder: Path, center_small) -> tuple[pd.DataFrame, pd.DataFr
     known = pa.array(ev["evaluation_id"].astype("str").to_numpy(), pa.string())
     ids = []
     for f in files:
-        got = pc.unique(pq.read_table(f, columns=["evaluation_id"])["evaluation_id"])
-        got = got.cast(pa.string())
+        try:
+            got = pc.unique(pq.read_table(f, columns=["evaluation_id"])["evaluation_id"])
+            got = got.cast(pa.string())
+        except (OSError, KeyError, pa.ArrowException):  # not a canonical file: read it whole
+            return None
         if not pc.all(pc.is_in(got, value_set=known)).as_py():
             return None  # items of unknown evaluations
         ids.append(got)
