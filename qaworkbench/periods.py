@@ -37,9 +37,14 @@ def parse_period(label: str) -> Period:
     raise QAWError(f"period {label!r}: expected a month like 2026-10 or an ISO week like 2026-W43")
 
 
+def week_of(day: pd.Timestamp | str) -> Period:
+    """The ISO week holding ``day``."""
+    y, w, _ = pd.Timestamp(day).isocalendar()
+    return parse_period(f"{y}-W{w:02d}")
+
+
 def previous(period: Period) -> Period:
     """The period before ``period``: the previous ISO week or month."""
     if period.kind == "week":
-        y, w, _ = (period.start - pd.Timedelta(days=7)).isocalendar()
-        return parse_period(f"{y}-W{w:02d}")
+        return week_of(period.start - pd.Timedelta(days=7))
     return parse_period(str(pd.Period(period.label, "M") - 1))

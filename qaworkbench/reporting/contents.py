@@ -28,7 +28,7 @@ from ..data.load import Center, load_center
 from ..errors import QAWError
 from ..frames import isin
 from ..order import natural_sorted, sort_natural
-from ..periods import Period, parse_period, previous
+from ..periods import Period, parse_period, previous, week_of
 from ..privacy import masked
 from ..sampling.allocation import completion
 from ..scoring import penalties
@@ -642,9 +642,7 @@ def _period_text(p: Period, lang: str, inner: bool = False) -> str:
 
 def _week_text(week: str, lang: str) -> str:
     """A control table's week ("2026-10-19/2026-10-25") as the page writes weeks elsewhere."""
-    start = pd.Timestamp(str(week).split("/")[0])
-    iso = start.isocalendar()
-    return _period_text(parse_period(f"{iso.year}-W{iso.week:02d}"), lang)
+    return _period_text(week_of(str(week).split("/")[0]), lang)
 
 
 def section(ctx: ReportContext, key: str) -> None:

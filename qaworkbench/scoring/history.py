@@ -18,12 +18,8 @@ from . import evaluations, penalties
 HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints", "penalty_events")
 SCORED_TABLES = ("evaluations", "evaluation_items", "appeals")  # what scoring reads
 HISTORY_COLUMNS = ["agent_id", "month", "full_marks", "mean_score", "n", "ss"]
-SCORED_ITEM_COLUMNS = (
-    "evaluation_id",
-    "item_id",
-    "result",
-    "points_deducted",
-)  # what scoring reads
+# the item results' columns scoring reads
+SCORED_ITEM_COLUMNS = ("evaluation_id", "item_id", "result", "points_deducted")
 
 
 def agent_history(
@@ -95,7 +91,8 @@ def cached_scores(source: str | Path, center_small) -> tuple[pd.DataFrame, pd.Da
     data score it once (a year of a 2,000-agent center: 7 M item rows, about 20 s). Keyed by
     the tables' content (not their files: a caller may pass a center it changed) and the
     scorecards; a center holding only some item results (``Center.partial``) by the item
-    files instead, and scored afresh from all of them."""
+    files instead, and scored afresh from all of them: one file (a month) at a time where the
+    item table is a folder of files, each file's scores cached on its own (``_scores_by_file``)."""
     partial = "evaluation_items" in center_small.partial
 
     def build() -> tuple[pd.DataFrame, pd.DataFrame]:
