@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -122,3 +123,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if new:
         print("\nThe tests wrote into the checkout (use tmp_path):\n  " + "\n  ".join(new))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _center_dir(tmp_path_factory, spec: DemoSpec, name: str) -> Path:
+    d = tmp_path_factory.mktemp(name)
+    save_center(build(spec), d)
+    return d
+
+
+@pytest.fixture(scope="session")
+def voice_only_dir(tmp_path_factory) -> Path:
+    """A small center that takes calls only (no chat team, no chat messages)."""
+    return _center_dir(tmp_path_factory, replace(SMALL, agents=12, teams=2, chat_teams=0), "voice")
+
+
+@pytest.fixture(scope="session")
+def chat_only_dir(tmp_path_factory) -> Path:
+    """A small center that serves online chat only (every team a chat team, no calls)."""
+    return _center_dir(tmp_path_factory, replace(SMALL, agents=12, teams=2, chat_teams=2), "chat")

@@ -456,3 +456,35 @@ def test_no_artifact_of_published_and_failed_runs_holds_an_unmasked_number(tmp_p
     assert found == {}
     assert scanned >= 15 and (out / ".failed").exists()
     assert "139****4321" in (out / "runs.jsonl").read_text(encoding="utf-8")  # masked, kept
+
+
+# Every variant a QA lead publishes: the center's and a team's, each kind, both languages, on
+# a mixed center and on centers that take only calls or only chats. (The center's reports of
+# the mixed center in both languages are ``test_every_template_runs_end_to_end``.)
+MATRIX = [
+    (center, kind, scope, lang)
+    for center, langs in (("mixed", ("zh", "en")), ("voice", ("zh",)), ("chat", ("en",)))
+    for kind in ("weekly", "monthly")
+    for scope in (("team",) if center == "mixed" else ("center", "team"))
+    for lang in langs
+] + [("voice", "agent", "team", "en"), ("chat", "agent", "team", "zh")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("center", "kind", "scope", "lang"), MATRIX)
+def test_every_variant_publishes(request, tmp_path, capfd, center, kind, scope, lang):
+    folder = request.getfixturevalue(
+        {"mixed": "small_dir", "voice": "voice_only_dir", "chat": "chat_only_dir"}[center]
+    )
+    agents = pd.read_parquet(folder / "agents.parquet")
+    team = sorted(agents["team"].unique())[-1] if scope == "team" else ""
+    agent = agents.loc[agents["team"] == team, "agent_id"].min() if kind == "agent" else ""
+    period = {"weekly": "2026-W24"}.get(kind, "2026-06")
+    p = run_report(kind, period, data=str(folder), team=team, agent_id=agent, language=lang,
+                   reports_dir=tmp_path)  # fmt: skip
+    page = p.html.read_text(encoding="utf-8")
+    run = json.loads((p.path / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "published" and run["parameters"]["team"] == team
+    assert team in page and find_unmasked(page) == [] and "Traceback" not in page
+    assert 'alt="' in page  # its charts are drawn
+    assert "IPKernelApp" not in capfd.readouterr().err  # no kernel chatter in the command's output

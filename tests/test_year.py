@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from qaworkbench.config import DEMO_DIR
 from qaworkbench.reporting import contents
 from qaworkbench.reporting.runner import run_report
 
@@ -393,3 +394,28 @@ def test_a_years_scores_are_built_one_items_file_at_a_time_and_kept_per_file(
     again = history.cached_scores(d, partial)
     assert read == [files[-1]]
     pd.testing.assert_frame_equal(again[0], got[0])
+
+
+@pytest.mark.parametrize("scope", ["center", "team"])
+@pytest.mark.parametrize("folder", ["small", "demo"])
+def test_a_month_has_one_number_on_page_one_and_in_the_year(small_dir, folder, scope):
+    """The month's mean, interval and new bottom-line cases in the 12-month table are page
+    one's (they were two estimators: 92.2–93.3 on page one, 92.4–93.1 in the table; 28 new
+    bottom-line cases against 1), for the center and for a team; and each team's row of
+    ``year_teams`` is the team table's."""
+    d, month = (small_dir, "2026-06") if folder == "small" else (DEMO_DIR, "2026-10")
+    team = "" if scope == "center" else sorted(pd.read_parquet(d / "agents.parquet")["team"].unique())[0]  # fmt: skip
+    ctx = contents.build("monthly", d, month, team=team)
+    head = ctx.tables["headline"].iloc[0]
+    last = ctx.tables["year"].set_index("month").loc[month]
+    assert (last["n"], round(last["mean"], 6)) == (head["n"], round(head["mean"], 6))
+    assert (round(last["lo"], 6), round(last["hi"], 6)) == (round(head["lo"], 6), round(head["hi"], 6))  # fmt: skip
+    assert last["bottom_line"] == head["bottom_line"] == len(ctx.tables["critical"])
+    if folder == "demo" and not team:
+        assert last["bottom_line"] > 0  # the demo's October has bottom-line cases to count
+    if not team:
+        per_team = ctx.tables["year_teams"].query("month == @month").set_index("team")
+        shown = ctx.tables["team_scores"].set_index("team")
+        for t, row in shown.iterrows():
+            assert round(per_team.loc[t, "mean"], 6) == round(row["mean"], 6)
+            assert round(per_team.loc[t, "lo"], 6) == round(row["lo"], 6)

@@ -31,6 +31,7 @@ from .index import write_index
 from .publish import write_excel
 from .runlog import append_run, begin_run
 from .runner import (
+    KERNEL_QUIET,
     NOTEBOOKS,
     _publish,
     _versions,
@@ -156,7 +157,7 @@ def _run_chunk(job: _Job, agent_ids: list[str]):
     template = load_notebook_node(str(nb_path))  # as papermill reads it (tags on every cell)
     language, period = job.base["language"], job.base["period"]
     km = KernelManager(kernel_name="python3")
-    km.start_kernel()
+    km.start_kernel(extra_arguments=KERNEL_QUIET)
     kc = None
     try:
         # The kernel executes one archive while this process renders and files the previous

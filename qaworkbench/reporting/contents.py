@@ -141,7 +141,7 @@ def build(
             early(replace(ctx, tables=dict(shown)))
         ctx.tables = _monthly(first, center, st, p, team, language, scored[0])
         ctx.tables |= autoqa_tables(source, center, p, team, language)
-        ctx.tables |= year_tables(source, center, scored[0], p, team)
+        ctx.tables |= year_tables(source, center, scored[0], p, team, cases=st.cases)
     else:
         shared = archive_data(center, st, p, language, scored[0])
         ctx.tables = archive_tables(shared, agent_id)
@@ -666,7 +666,7 @@ def section(ctx: ReportContext, key: str) -> None:
     if key in notes:
         display(HTML(f'<p class="qaw-note">{i18n.t(notes[key], lang)}</p>'))
     if key == "year":
-        note = i18n.t("year_note", lang)
+        note = i18n.t("year_note_team" if ctx.team else "year_note", lang)
         if 0 < len(shown) < YEAR_MONTHS:
             note += i18n.say("year_since", lang, first=shown["month"].iloc[0], n=len(shown))
         display(HTML(f'<p class="qaw-note">{note}</p>'))

@@ -31,7 +31,7 @@ SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mea
 HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "pooled_hi",
           "rank_raw", "scorecard_id", "scorecard_version"}  # fmt: skip
 WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late",
-         "checked", "violations", "n_compared", "answered", "contacts", "critical_failed"}  # fmt: skip
+         "checked", "violations", "n_compared", "answered", "contacts", "bottom_line"}  # fmt: skip
 TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi"}
 THOUSANDS = {"contacts", "answered"}  # counts in the hundred thousands: 243,865
 SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team

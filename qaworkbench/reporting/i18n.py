@@ -17,6 +17,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "monthly": ("质检月报", "Monthly QA report"),
     "agent": ("个人质检档案", "Personal QA archive"),
     "period": ("统计周期", "Period"),
+    "contacts_answered": ("接通量", "Contacts answered"),
     "generated": ("生成时间", "Generated"),
     "scope": ("范围", "Scope"),
     "all_teams": ("全部班组", "all teams"),
@@ -56,8 +57,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "year": ("近12个月趋势", "The last 12 months"),
     "year_teams": ("各班组近12个月得分", "Team scores over the last 12 months"),
     "year_note": (
-        "服务量与服务水平按月统计全部通话与会话（服务水平：呼入在20秒内接通的占比）；得分为当月质检的平均分及95%置信区间，扣分为每次质检的平均扣分。",
-        "Contacts and service level count every call and chat of the month (service level: the share of inbound contacts answered within 20 s); the score is the month's mean with its 95% interval, deductions the mean points deducted per evaluation.",
+        "服务量与服务水平按月统计全部通话与会话（服务水平：呼入在20秒内接通的占比）；得分为当月质检的平均分及95%置信区间（与本期概览同一算法），扣分为每次质检的平均扣分，底线违规为当月新增的底线案件。",
+        "Contacts and service level count every call and chat of the month (service level: the share of inbound contacts answered within 20 s); the score is the month's mean with its 95% interval (computed as on page one), deductions the mean points deducted per evaluation, bottom-line cases those new in the month.",
+    ),
+    "year_note_team": (
+        "接通量为本组坐席当月接通的通话与会话；得分为当月质检的平均分及95%置信区间（与本期概览同一算法），扣分为每次质检的平均扣分，底线违规为当月新增的底线案件。",
+        "Contacts answered are the calls and chats the team's agents answered in the month; the score is the month's mean with its 95% interval (computed as on page one), deductions the mean points deducted per evaluation, bottom-line cases those new in the month.",
     ),
     "service_level_pct": ("服务水平（%）", "service level (%)"),
     "year_teams_note": (

@@ -173,7 +173,7 @@ def year_chart(year: pd.DataFrame, lang: str, title: str) -> plt.Figure:
         low.set(ylabel=t("service_level_pct", lang), ylim=(0, 100))
     else:
         low.bar(x, year["answered"], color="#8fb3d9")
-        low.set(ylabel=t("answered", lang))
+        low.set(ylabel=t("contacts_answered", lang))
     low.set_xticks(x, months, rotation=45, fontsize=8)
     low.set(xlabel=t("month", lang))
     fig.tight_layout()

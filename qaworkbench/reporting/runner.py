@@ -98,6 +98,11 @@ def check_parameters(
     return out
 
 
+# The kernel's "running over TCP without encryption" warning is about a kernel on this
+# machine's loopback that only this process talks to: it said nothing a user can act on.
+KERNEL_QUIET = ["--IPKernelApp.log_level=ERROR"]
+
+
 def run_report(
     kind: str,
     period: str,
@@ -299,7 +304,8 @@ def _execute(
             # 40 writes of a notebook growing with its charts cost 0.6 s between the cells.
             pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name="python3", progress_bar=False,
                                 cwd=str(staging), execution_timeout=timeout, start_timeout=120,
-                                request_save_on_cell_execute=False)  # fmt: skip
+                                request_save_on_cell_execute=False,
+                                extra_arguments=KERNEL_QUIET)  # fmt: skip
             return
         except PapermillExecutionError as e:  # a cell raised: a data or code error, never retried
             _compute_failure(computing, log, staging, reports_dir)

@@ -12,7 +12,7 @@ from ..data import engine
 from ..data.load import Center
 from ..order import sort_natural
 from ..periods import Period
-from ..stats import judged, score_intervals
+from ..stats import clustered_intervals, judged
 
 YEAR_MONTHS = 12
 
@@ -29,13 +29,18 @@ def year_tables(
     p: Period,
     team: str = "",
     *,
+    cases: pd.DataFrame | None = None,
     engine_name: str | None = None,
     master: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``year``: one row per month of the 12 ending with ``p`` that has data (contacts,
     answered, service level for the center; answered by the team's agents for a team;
-    then evaluations n, mean score with its interval, mean points deducted, bottom-line
-    fails). ``year_teams`` (center only): the same scores per team and month."""
+    then evaluations n, mean score with its interval, mean points deducted, new bottom-line
+    cases). ``year_teams`` (center only): the same scores per team and month.
+
+    One number per period: a month's mean and interval are page one's (``clustered_intervals``
+    over that month's evaluations of the scope), and its bottom-line cases are the penalty
+    cases of ``cases`` (``ScoreTables.cases``) that arose in the month, as page one counts them."""
     start, end = year_window(p)
     roster = center.agents.drop_duplicates("agent_id")[["agent_id", "team"]]
     query = engine.handled_per_agent_month if team else engine.monthly_contacts
@@ -54,15 +59,16 @@ def year_tables(
     if team:
         regular = regular[regular["team"] == team]
     regular = regular.assign(month=regular["evaluated_at"].dt.strftime("%Y-%m"))
-    scores = _scores(regular, ["month"])
+    bottom = _bottom_line(cases, roster, start, team)
+    scores = _scores(regular, ["month"], bottom)
     year = contacts.join(scores.set_index("month"), how="outer").reset_index()
     year = year.sort_values("month", ignore_index=True)
-    for c in ("contacts", "answered", "agents", "n", "critical_failed"):
+    for c in ("contacts", "answered", "agents", "n", "bottom_line"):
         if c in year:
             year[c] = year[c].fillna(0).astype(int)
     out = {"year": year}
     if not team:
-        teams = _scores(regular.dropna(subset=["team"]), ["team", "month"])
+        teams = _scores(regular.dropna(subset=["team"]), ["team", "month"], bottom)
         out["year_teams"] = sort_natural(teams, ["team", "month"])
     return out
 
@@ -91,18 +97,37 @@ def _scanned(
     return cached_frame(folder, f"year-{query.__name__}", key, scan)
 
 
-def _scores(regular: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """n, mean score and its interval, mean points deducted and bottom-line fails per group."""
-    cols = [*by, "agents", "n", "mean", "lo", "hi", "mean_deducted", "critical_failed"]
+def _bottom_line(
+    cases: pd.DataFrame | None, roster: pd.DataFrame, start: pd.Timestamp, team: str
+) -> pd.DataFrame:
+    """New bottom-line cases per team and month ("YYYY-MM") from ``start`` on."""
+    if cases is None or not len(cases):
+        return pd.DataFrame(columns=["team", "month", "bottom_line"])
+    c = cases[cases["bottom_line"].astype(bool)]
+    at = pd.to_datetime(c["at"])
+    c = c[at >= start].merge(roster, on="agent_id", how="left")
+    if team:
+        c = c[c["team"] == team]
+    c = c.assign(month=pd.to_datetime(c["at"]).dt.strftime("%Y-%m"))
+    return c.groupby(["team", "month"]).size().rename("bottom_line").reset_index()
+
+
+def _scores(regular: pd.DataFrame, by: list[str], bottom: pd.DataFrame) -> pd.DataFrame:
+    """n, mean score and its interval (page one's estimator, month by month), mean points
+    deducted and new bottom-line cases per group; ``by`` ends with "month"."""
+    cols = [*by, "agents", "n", "mean", "lo", "hi", "mean_deducted", "bottom_line"]
     if regular.empty:
         return pd.DataFrame(columns=cols)
-    si = score_intervals(regular, by)
-    g = regular.groupby(by)
-    extra = pd.DataFrame(
-        {
-            "agents": g["agent_id"].nunique(),
-            "mean_deducted": g["points_deducted"].mean(),
-            "critical_failed": g["critical_failed"].sum().astype(int),
-        }
-    ).reset_index()
-    return judged(si.merge(extra, on=by)[cols])
+    inner = by[:-1]
+    si = pd.concat(
+        [
+            clustered_intervals(g, inner or None).assign(month=m)
+            for m, g in regular.groupby("month")
+        ],
+        ignore_index=True,
+    )
+    deducted = regular.groupby(by)["points_deducted"].mean().rename("mean_deducted").reset_index()
+    cases = bottom.groupby(by)["bottom_line"].sum().reset_index()
+    out = si.merge(deducted, on=by).merge(cases, on=by, how="left")
+    out["bottom_line"] = out["bottom_line"].fillna(0).astype(int)
+    return judged(out[cols])
