@@ -113,6 +113,38 @@ def test_exempt_agent_gets_5_in_the_third_month_and_the_quota_back_in_the_fourth
     assert fourth.summary.set_index("agent_id").loc["A1", "quota"] == 10
 
 
+def test_an_exempt_agents_whole_sample_is_the_exempt_quota_apart_from_overriding_rules():
+    """ "连续两个月满分的，第三个月起只抽取5条录音": A1 (exempt) and A2 (not) each have 200 calls
+    in September, 10 of them shorter than 20 s, and one complaint. By hand: A1's quota 5 is 2
+    live slots + 3 post-call base picks; its short calls (a non-overriding rule) are not taken;
+    its complaint is (the plan's complaints rule overrides the exemption) and says so. A2: quota
+    10 (1% of 1000) = 3 + 7, plus 3 short calls (the cap) and its complaint."""
+    h = history({"A1": [True, True], "A2": [False, False]}, ["2026-07", "2026-08"])
+    rows = [
+        {"agent_id": a, "start_time": T("2026-09-01 09:00") + pd.Timedelta(hours=3 * i),
+         "talk_s": 12.0 if i % 20 == 0 else 120.0}
+        for a in ("A1", "A2") for i in range(200)
+    ]  # fmt: skip
+    c = contacts(rows)
+    complained = c.groupby("agent_id")["contact_id"].nth(7)  # a 120 s call each
+    complaints = pd.DataFrame({
+        "complaint_id": ["K1", "K2"], "contact_id": complained.to_numpy(), "agent_id": ["A1", "A2"],
+        "category": "attitude", "upheld": True, "received_at": T("2026-09-05"),
+    })  # fmt: skip
+    s = draw("2026-09", c, agents("A1", "A2"), handled(A1=1000, A2=1000), HOTLINE, seed=1,
+             history=h, complaints=complaints)  # fmt: skip
+    one = s.contacts[s.contacts["agent_id"] == "A1"]
+    reasons = one["reasons"].str.split(";").explode()
+    assert (reasons == "base_post_call").sum() == 3 and "short" not in set(reasons)
+    assert len(s.slots[s.slots["agent_id"] == "A1"]) == 2
+    extra = one[one["reasons"].str.contains("complaint")]
+    assert len(extra) == 1 and "overrides the full-marks exemption" in extra["details"].iloc[0]
+    assert len(one) == 4  # 3 base + the complaint (2 more in live slots: 5 + 1 in all)
+    two = s.contacts[s.contacts["agent_id"] == "A2"]["reasons"].str.split(";").explode()
+    assert (two == "short").sum() == 3 and (two == "complaint").sum() == 1
+    assert (two == "base_post_call").sum() == 7
+
+
 def test_poor_agent_gets_more():
     h = pd.DataFrame(
         [{"agent_id": "A1", "month": "2026-08", "full_marks": False, "mean_score": 72.0}]

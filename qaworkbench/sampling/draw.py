@@ -96,6 +96,7 @@ def draw(
     )  # fmt: skip
     picks = [rule.pick(d) for rule in RULES if rule.enabled(plan)]
     picked = pd.concat([p for p in picks if p is not None and not p.empty], ignore_index=True)
+    picked = _exemption_cap(picked, q, plan)
     sample = _combine(picked, roster, plan, seed, month)
     sl = slots(q, c, month, plan, seed, worked)
     summary = _summary(q, sample, sl, roster, current, plan, score_sd or plan.score_sd)
@@ -144,6 +145,31 @@ def candidates(
     for rule in active:
         handed |= rule.hand_over(p, rows)
     return out, handed
+
+
+def _exemption_cap(picked: pd.DataFrame, q: pd.DataFrame, plan: SamplingPlan) -> pd.DataFrame:
+    """An exempt agent's sample is the exemption's quota in all: "连续两个月满分的，第三个月起只
+    抽取5条录音" (hotline code). Targeted picks of an exempt agent are dropped, except those of a
+    rule the plan marks ``overrides_exemption``, which say so in their detail."""
+    exempt = pd.Series(q.loc[q["adjustment"].str.startswith("exempt"), "agent_id"].unique())
+    if not len(exempt) or picked.empty:
+        return picked
+    overriding = {
+        reason
+        for rule in RULES
+        if rule.setting and getattr(getattr(plan, rule.setting), "overrides_exemption", False)
+        for reason in rule.reasons
+    }
+    theirs = isin(picked["agent_id"], exempt)
+    base = picked["reason"].str.startswith("base").to_numpy()
+    keep = picked["reason"].isin(overriding).to_numpy()
+    out = picked[~theirs | base | keep].copy()
+    said = isin(out["agent_id"], exempt) & out["reason"].isin(overriding).to_numpy()
+    note = "overrides the full-marks exemption"
+    out.loc[said, "detail"] = (
+        out.loc[said, "detail"].fillna("").astype(str) + "; " + note
+    ).str.lstrip("; ")
+    return out
 
 
 def _combine(

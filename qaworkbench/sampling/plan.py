@@ -43,6 +43,11 @@ class Targeted(_M):
     enabled: bool = True
     share: float = Field(1.0, gt=0, le=1)
     max_per_agent: int | None = Field(None, ge=1)
+    overrides_exemption: bool = Field(
+        False,
+        description="also sampled for an agent in a full-marks exemption month (each such pick "
+        "says so); otherwise the exemption's quota is the agent's whole sample",
+    )
 
 
 class ShortRule(Targeted):
@@ -85,6 +90,7 @@ class NeighbourRule(_M):
     before: int = Field(1, ge=0)
     after: int = Field(1, ge=0)
     faulty_below: float = Field(80, description="an evaluation under this score (points) is faulty")
+    overrides_exemption: bool = False
 
 
 class Adaptive(_M):

@@ -96,6 +96,14 @@ def exemptions(history: pd.DataFrame, months: list[str], plan: SamplingPlan) -> 
     )
 
 
+def _largest_remainder(x: pd.Series, by: pd.Series) -> pd.Series:
+    """``x`` rounded to whole numbers whose sum per ``by`` is the rounded sum of ``x``."""
+    low = np.floor(x + 1e-9)
+    short = (x.groupby(by).transform("sum").round() - low.groupby(by).transform("sum")).astype(int)
+    rank = (x - low).groupby(by).rank(method="first", ascending=False)
+    return (low + (rank <= short)).astype(int)
+
+
 def adjust_quotas(
     quotas: pd.DataFrame, history: pd.DataFrame, month: str, plan: SamplingPlan
 ) -> pd.DataFrame:
@@ -112,10 +120,11 @@ def adjust_quotas(
     poor = set(h.index[h < plan.adaptive.poor_below])
     total = q.groupby("agent_id")["quota"].transform("sum")
     is_ex = q["agent_id"].isin(exempt) & (total > 0)
-    # the exemption quota is shared across an agent's quota rules in proportion
-    q.loc[is_ex, "quota"] = _round(
-        q.loc[is_ex, "quota"] / total[is_ex] * plan.adaptive.exempt_quota, "half_up"
-    ).astype(int)
+    # the exemption quota is shared across an agent's quota rules in proportion, by largest
+    # remainder so the shares add up to the quota exactly (2.5 + 2.5, never 3 + 3)
+    q.loc[is_ex, "quota"] = _largest_remainder(
+        q.loc[is_ex, "quota"] / total[is_ex] * plan.adaptive.exempt_quota, q.loc[is_ex, "agent_id"]
+    )
     q.loc[is_ex, "adjustment"] = (
         f"exempt: full marks {plan.adaptive.full_marks_months} months running"
     )
