@@ -391,6 +391,13 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
         f"{p.label}: {int(c['n']):,d} evaluations of {int(c['agents'])} agents; "
         f"center score {c['mean']:.1f} (95% CI {c['lo']:.1f}-{c['hi']:.1f})"
     )
+    ev = tables.evaluations
+    held = ev[ev["points_pending"] > 0] if "points_pending" in ev else ev.iloc[0:0]
+    if len(held):  # 双人复核、质检主管签字核准后计入: left out of every score until signed off
+        click.echo(
+            f"appeals not yet signed off: {len(held):,d} evaluations, "
+            f"{held['points_pending'].sum():g} points held apart (counted nowhere until signed off)"
+        )
     status = tables.status["status"].value_counts()
     click.echo("agent status: " + ", ".join(f"{k} {v}" for k, v in status.items()))
     click.echo(f"\nTop {top} problems (共性问题), center-wide, by points lost:")

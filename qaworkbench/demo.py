@@ -172,7 +172,7 @@ def build_months(spec: DemoSpec, r: Roster) -> Iterator[tuple[str, dict[str, pd.
             "evaluations": evaluations,
             "evaluation_items": items,
             "complaints": _complaints(rng, contacts, r.end, first["complaints"]),
-            "appeals": _appeals(rng, evaluations, items, r.end),
+            "appeals": _appeals(rng, evaluations, items, r.end, r.evaluators),
             "chat_messages": messages,
             "transcripts": transcripts,
             "penalty_events": _penalty_events(rng, contacts, first["events"]),
@@ -581,7 +581,11 @@ def _complaints(rng, contacts, end, first: int = 0) -> pd.DataFrame:
     ).astype({"contact_id": "str", "agent_id": "str", "received_at": "datetime64[us]"})
 
 
-def _appeals(rng, evaluations, items, end) -> pd.DataFrame:
+def _appeals(rng, evaluations, items, end, evaluators) -> pd.DataFrame:
+    """5% of evaluations with a fail get an appeal of their first failed item. Decided ones
+    were double-reviewed by two QA evaluators other than the one who scored, and signed off
+    by the QA lead within 1-4 days; a tenth of those decisions wait for the sign-off still,
+    and those filed in the center's last 5 days are undecided."""
     failed = items[(items["result"] == "fail").to_numpy()]
     ev = evaluations.set_index("evaluation_id")
     not_cal = ev.loc[failed["evaluation_id"], "mode"].to_numpy() != "calibration"
@@ -596,14 +600,33 @@ def _appeals(rng, evaluations, items, end) -> pd.DataFrame:
     filed = pd.to_datetime(filed).floor("s")
     decision = np.where(rng.random(n) < 0.3, "upheld", "rejected")
     decision = np.where(filed > end - pd.Timedelta(days=5), "pending", decision)
+    qa = evaluators.loc[evaluators["role"] == "qa", "evaluator_id"].to_numpy()
+    lead = evaluators.loc[evaluators["role"] == "qa_lead", "evaluator_id"]
+    scorer = ev.loc[pick["evaluation_id"], "evaluator_id"].to_numpy()
+    # two reviewers: QA evaluators drawn without the one who scored, never the same twice
+    draws = rng.random((n, len(qa))) + (qa[None, :] == scorer[:, None])
+    order = np.argsort(draws, axis=1)
+    if len(qa) < 2:  # no double review possible: every decision waits
+        decision = np.full(n, "pending")
+        qa, order = np.array([None, None], dtype=object), np.zeros((n, 2), dtype=int)
+    decided = decision != "pending"
+    unsigned = decided & (rng.random(n) < 0.1)
+    signed = decided & ~unsigned
+    decided_at = filed + pd.to_timedelta(rng.uniform(24, 96, n), unit="h")
+    none = np.array([None] * n, dtype=object)
     return pd.DataFrame(
         {
             "evaluation_id": pick["evaluation_id"].to_numpy(),
             "item_id": pick["item_id"].to_numpy(),
             "filed_at": filed.astype("datetime64[us]"),
             "decision": decision,
+            "level": "appeal",
+            "first_reviewer": np.where(decided, qa[order[:, 0]], none),
+            "second_reviewer": np.where(decided, qa[order[:, 1]], none),
+            "signed_off_by": np.where(signed, lead.iloc[0] if len(lead) else None, none),
+            "decided_at": pd.Series(decided_at.floor("s")).where(signed).astype("datetime64[us]"),
         }
-    ).astype({"evaluation_id": "str", "item_id": "str", "decision": "str"})
+    ).astype({"evaluation_id": "str", "item_id": "str", "decision": "str", "level": "str"})
 
 
 def _messages(

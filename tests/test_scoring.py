@@ -104,7 +104,39 @@ def test_upheld_appeal_restores_points_and_keeps_the_original():
     assert one(VOICE, {"NRM01": "fail"}, rejected)["score"] == 95
     pending = appeals.assign(decision="pending")
     r = one(VOICE, {"NRM01": "fail"}, pending)
-    assert r["score"] == 95 and r["appeal_pending"]
+    # a disputed deduction counts only once signed off: 100, with its 5 points held apart
+    assert (r["score"], r["raw_score"], r["points_pending"]) == (100, 95, 5)
+    assert r["appeal_pending"] and not r["appeals_upheld"]
+
+
+SIGNED = {"first_reviewer": "Q01", "second_reviewer": "Q02", "signed_off_by": "L01"}
+
+
+@pytest.mark.parametrize(
+    ("rows", "score", "pending"),
+    [
+        # decided after the double review and signed off by the QA lead: it counts (95)
+        ([{"decision": "rejected", **SIGNED}], 95, 0),
+        ([{"decision": "upheld", **SIGNED}], 100, 0),
+        # "双人复核 … 质检主管签字核准后计入": no sign-off yet, so the 5 points are held apart
+        ([{"decision": "rejected", **SIGNED, "signed_off_by": None}], 100, 5),
+        # one person twice is not a double review
+        ([{"decision": "rejected", **SIGNED, "second_reviewer": "Q01"}], 100, 5),
+        # a second-level appeal (上诉) against a signed-off rejection reopens it …
+        ([{"decision": "rejected", **SIGNED},
+          {"decision": "pending", "level": "second_appeal", "filed_at": pd.Timestamp("2026-10-09")}], 100, 5),
+        # … and its own signed-off decision is the one that counts
+        ([{"decision": "rejected", **SIGNED},
+          {"decision": "upheld", "level": "second_appeal", **SIGNED}], 100, 0),
+    ],
+)  # fmt: skip
+def test_a_disputed_deduction_counts_only_after_double_review_and_sign_off(rows, score, pending):
+    base = {"evaluation_id": "E1", "item_id": "NRM01", "filed_at": pd.Timestamp("2026-10-06"),
+            "level": "appeal"}  # fmt: skip
+    appeals = pd.DataFrame([base | r for r in rows])
+    r = one(VOICE, {"NRM01": "fail"}, appeals)  # NRM01 deducts 5 of 100
+    assert (r["score"], r["points_pending"]) == (score, pending)
+    assert r["appeal_pending"] == (pending > 0)
 
 
 def test_upheld_appeal_on_a_critical_item_lifts_the_zero():

@@ -56,6 +56,7 @@ MODES = ("post_call", "real_time", "side_by_side", "test_call", "mystery_shopper
 RESULTS = ("pass", "fail", "na")
 COMPLAINT_CATEGORIES = ("attitude", "business")
 APPEAL_DECISIONS = ("upheld", "rejected", "pending")
+APPEAL_LEVELS = ("appeal", "second_appeal")  # 申诉, 上诉 (cloud-service code)
 SENDERS = ("agent", "customer")
 ROLES = ("qa", "qa_lead", "team_lead", "supervisor")
 
@@ -208,8 +209,24 @@ APPEALS = Table(
         C("item_id", "id"),
         C("filed_at", "datetime"),
         C("decision", "category", values=APPEAL_DECISIONS),
+        C(
+            "level",
+            "category",
+            required=False,
+            values=APPEAL_LEVELS,
+            doc="appeal (申诉) or second_appeal (上诉, against the first decision); appeal when empty",
+        ),
+        C("first_reviewer", "id", required=False, doc="first of the two reviewers (双人复核)"),
+        C("second_reviewer", "id", required=False, doc="second reviewer, not the first"),
+        C(
+            "signed_off_by",
+            "id",
+            required=False,
+            doc="QA lead who signed the decision off (签字核准)",
+        ),
+        C("decided_at", "datetime", required=False, doc="when the decision was signed off"),
     ),
-    key=("evaluation_id", "item_id"),
+    key=("evaluation_id", "item_id", "level"),
     references={"evaluation_id": ("evaluations", "evaluation_id")},
     optional=True,
     without="no appeal outcomes: every deduction counts as scored",

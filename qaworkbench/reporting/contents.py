@@ -662,7 +662,7 @@ def section(ctx: ReportContext, key: str) -> None:
     )
     shown = ctx.tables[key]
     fig = None
-    notes = {"leniency": "leniency_note", "actions": "actions_note"}
+    notes = {"leniency": "leniency_note", "actions": "actions_note", "appeals": "appeals_note"}
     if key in notes:
         display(HTML(f'<p class="qaw-note">{i18n.t(notes[key], lang)}</p>'))
     if key == "year":

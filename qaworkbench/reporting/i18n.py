@@ -60,6 +60,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "服务量与服务水平按月统计全部通话与会话（服务水平：呼入在20秒内接通的占比）；得分为当月质检的平均分及95%置信区间（与本期概览同一算法），扣分为每次质检的平均扣分，底线违规为当月新增的底线案件。",
         "Contacts and service level count every call and chat of the month (service level: the share of inbound contacts answered within 20 s); the score is the month's mean with its 95% interval (computed as on page one), deductions the mean points deducted per evaluation, bottom-line cases those new in the month.",
     ),
+    "appeals_note": (
+        "有争议的扣分须双人复核、经质检主管签字核准后才计入得分、绩效和坐席状态；未核准的申诉（含已有结论但未签字的）其扣分暂不计入。",
+        "A disputed deduction counts in scores, pay and status only after a double review and the QA lead's sign-off; until then (a decision without the sign-off included) its points are held apart.",
+    ),
     "year_note_team": (
         "接通量为本组坐席当月接通的通话与会话；得分为当月质检的平均分及95%置信区间（与本期概览同一算法），扣分为每次质检的平均扣分，底线违规为当月新增的底线案件。",
         "Contacts answered are the calls and chats the team's agents answered in the month; the score is the month's mean with its 95% interval (computed as on page one), deductions the mean points deducted per evaluation, bottom-line cases those new in the month.",
@@ -239,10 +243,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "coders": ("质检员数", "coders"),
     "upheld": ("成立", "upheld"),
     "rejected": ("驳回", "rejected"),
-    "pending": ("待定", "pending"),
+    "pending": ("未核准", "not signed off"),
     "appeals": ("申诉数", "appeals"),
     "evaluations": ("质检数", "evaluations"),
     "upheld_share": ("成立率", "upheld share"),
+    "oldest_pending_days": ("最久待核准（天）", "oldest pending (days)"),
     "month": ("月份", "month"),
     "deducted": ("扣分", "points deducted"),
     "items": ("扣分项", "items"),

@@ -151,11 +151,18 @@ def leniency(scored: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
     return out
 
 
-def appeal_outcomes(appeals: pd.DataFrame, evaluations: pd.DataFrame) -> pd.DataFrame:
-    """Per evaluator: evaluations, appeals filed, upheld, rejected, pending, upheld share of decided."""
-    a = appeals.merge(evaluations[["evaluation_id", "evaluator_id"]], on="evaluation_id")
+def appeal_outcomes(
+    appeals: pd.DataFrame, evaluations: pd.DataFrame, as_of: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """Per evaluator: evaluations, appeals filed, upheld, rejected, pending (not yet settled:
+    undecided, or decided without the double review and the QA lead's sign-off), upheld share
+    of settled, and the oldest pending appeal's age at ``as_of`` (days)."""
+    from .evaluations import settle_appeals
+
+    settled = settle_appeals(appeals)
+    a = settled.merge(evaluations[["evaluation_id", "evaluator_id"]], on="evaluation_id")
     counts = a.pivot_table(
-        index="evaluator_id", columns="decision", values="item_id", aggfunc="size", fill_value=0
+        index="evaluator_id", columns="status", values="item_id", aggfunc="size", fill_value=0
     )
     for col in ("upheld", "rejected", "pending"):
         if col not in counts:
@@ -172,4 +179,10 @@ def appeal_outcomes(appeals: pd.DataFrame, evaluations: pd.DataFrame) -> pd.Data
     out["appeals"] = out[["upheld", "rejected", "pending"]].sum(axis=1)
     decided = out["upheld"] + out["rejected"]
     out["upheld_share"] = (out["upheld"] / decided.where(decided > 0)).round(3)
+    open_ = a[a["status"] == "pending"]
+    if as_of is not None and len(open_):
+        age = (as_of - pd.to_datetime(open_["filed_at"])).dt.total_seconds() / 86400
+        out["oldest_pending_days"] = age.groupby(open_["evaluator_id"]).max().round(0)
+    else:
+        out["oldest_pending_days"] = float("nan")
     return out.reset_index()

@@ -6,6 +6,12 @@ at zero (扣完为止); in a ``checklist`` N/A items are left out and the score 
 rescaled, so N/A never lowers a score; a failed critical (bottom-line) item
 zeroes or flags the evaluation; an upheld appeal voids its item's deduction,
 and the original score is kept beside the final one for audit.
+
+A disputed deduction counts nowhere until its appeal is settled: "如发生有争议的录音，要做到
+双人复核录音并要质检主管签字核准后计入坐席考核评分" (hotline code). An appeal is settled when
+it is decided, reviewed by two different people and signed off by the QA lead (where the
+register records reviewers and sign-off at all); a second-level appeal (上诉) reopens it.
+Until then its item deducts nothing and its points are kept as ``points_pending``.
 """
 
 from __future__ import annotations
@@ -41,9 +47,10 @@ def score_evaluations(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every evaluation; returns (one row per evaluation, one row per evaluation section).
 
-    Per evaluation: ``score`` (points, after upheld appeals), ``raw_score``
-    (before appeals), ``points_deducted``, ``critical_failed``,
-    ``appeals_upheld``, ``appeal_pending``, ``grade``, ``n_items``, ``n_na``.
+    Per evaluation: ``score`` (points, after upheld appeals and without deductions under
+    appeal), ``raw_score`` (before appeals), ``points_deducted``, ``critical_failed``,
+    ``appeals_upheld``, ``appeal_pending``, ``points_pending`` (deductions under appeal,
+    points), ``grade``, ``n_items``, ``n_na``.
     """
     cards = cards if cards is not None else scorecard_versions()
     meta = item_table(cards)
@@ -57,9 +64,16 @@ def score_evaluations(
     pts = it["points"].to_numpy(dtype=float)
     recorded = it["points_deducted"].to_numpy(dtype=float)
     deduction = np.where(fail & ~critical, np.where(recorded > 0, recorded, pts), 0.0)
-    voided = _upheld_mask(it, appeals)
+    settled = settle_appeals(appeals)
+    upheld = _appeal_mask(it, settled, "upheld")
+    pending = _appeal_mask(it, settled, "pending")
+    voided = upheld | pending  # a disputed deduction counts only once signed off
     it["deduction_raw"] = deduction
     it["deduction"] = np.where(voided, 0.0, deduction)
+    it["upheld_fail"] = upheld & fail
+    it["deduction_pending"] = np.where(
+        pending, deduction + np.where(fail & critical, pts, 0.0), 0.0
+    )
     it["critical_fail_raw"] = fail & critical
     it["critical_fail"] = fail & critical & ~voided
     it["zeroes"] = it["critical_fail"] & (it["on_fail"] == "zero")
@@ -69,7 +83,7 @@ def score_evaluations(
     sections = _sections(it)
     per_ev = _evaluation_scores(it, sections)
     out = evaluations.merge(per_ev, on="evaluation_id", how="left", validate="one_to_one")
-    out["appeal_pending"] = _pending(out, appeals)
+    out["appeal_pending"] = out["points_pending"] > 0
     out["grade"] = pd.Series(pd.NA, index=out.index, dtype="str")
     for (cid, ver), card in cards.items():
         m = (out["scorecard_id"] == cid) & (out["scorecard_version"] == ver)
@@ -104,20 +118,46 @@ def _check_items(it: pd.DataFrame) -> None:
         )
 
 
-def _upheld_mask(it: pd.DataFrame, appeals: pd.DataFrame | None) -> np.ndarray:
+SIGN_OFF = ("first_reviewer", "second_reviewer", "signed_off_by")
+
+
+def settle_appeals(appeals: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per appealed item (evaluation_id, item_id, level, filed_at, status): its latest
+    level (上诉 over 申诉), and ``status`` upheld or rejected only when settled — decided, two
+    different reviewers and a sign-off recorded — else pending. A register without reviewer
+    and sign-off columns (all empty) records decisions only: they are taken as settled."""
+    cols = ["evaluation_id", "item_id", "level", "filed_at", "status"]
     if appeals is None or appeals.empty:
+        return pd.DataFrame(columns=cols)
+    a = appeals.copy()
+    level = a["level"] if "level" in a else pd.Series(pd.NA, index=a.index)
+    a["level"] = level.fillna("appeal").astype(str)
+    if "filed_at" not in a:
+        a["filed_at"] = pd.NaT
+    a = a.sort_values(["evaluation_id", "item_id", "level", "filed_at"], kind="stable")
+    a = a.drop_duplicates(["evaluation_id", "item_id"], keep="last")  # "second_appeal" > "appeal"
+    decided = a["decision"].isin(["upheld", "rejected"]).to_numpy().copy()
+    recorded = [c for c in SIGN_OFF if c in a and a[c].notna().any()]
+    if recorded:
+        signed = np.ones(len(a), dtype=bool)
+        for c in SIGN_OFF:
+            signed &= a[c].notna().to_numpy() if c in a else False
+        if "first_reviewer" in a and "second_reviewer" in a:
+            signed &= (
+                a["first_reviewer"].astype(str) != a["second_reviewer"].astype(str)
+            ).to_numpy()
+        decided &= signed
+    a["status"] = np.where(decided, a["decision"].astype(str), "pending")
+    return a[cols].reset_index(drop=True)
+
+
+def _appeal_mask(it: pd.DataFrame, settled: pd.DataFrame, status: str) -> np.ndarray:
+    if settled.empty:
         return np.zeros(len(it), dtype=bool)
-    up = appeals.loc[appeals["decision"] == "upheld", ["evaluation_id", "item_id"]]
+    s = settled.loc[settled["status"] == status, ["evaluation_id", "item_id"]]
     key = it["evaluation_id"].astype(str) + "\x1f" + it["item_id"].astype(str)
-    up_key = up["evaluation_id"].astype(str) + "\x1f" + up["item_id"].astype(str)
-    return key.isin(set(up_key)).to_numpy()
-
-
-def _pending(out: pd.DataFrame, appeals: pd.DataFrame | None) -> pd.Series:
-    if appeals is None or appeals.empty:
-        return pd.Series(False, index=out.index)
-    pending = set(appeals.loc[appeals["decision"] == "pending", "evaluation_id"])
-    return out["evaluation_id"].isin(pending)
+    s_key = s["evaluation_id"].astype(str) + "\x1f" + s["item_id"].astype(str)
+    return key.isin(set(s_key)).to_numpy()
 
 
 def _sections(it: pd.DataFrame) -> pd.DataFrame:
@@ -157,6 +197,8 @@ def _evaluation_scores(it: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame
         zeroes_raw=("zeroes_raw", "any"),
         n_items=("item_id", "size"),
         n_na=("is_na", "sum"),
+        appeals_upheld=("upheld_fail", "any"),
+        points_pending=("deduction_pending", "sum"),
     )
     s = sections.groupby("evaluation_id", sort=False).agg(
         shape=("shape", "first"),
@@ -176,9 +218,6 @@ def _evaluation_scores(it: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame
     per = per.join(pd.DataFrame({"score": score, "raw_score": score_raw}))
     per["score"] = per["score"].where(~per["zeroes"], 0.0).round(4)
     per["raw_score"] = per["raw_score"].where(~per["zeroes_raw"], 0.0).round(4)
-    per["appeals_upheld"] = (per["points_deducted_raw"] > per["points_deducted"]) | (
-        per["critical_failed_raw"] & ~per["critical_failed"]
-    )
     cols = ["score", "raw_score", "points_deducted", "points_deducted_raw", "critical_failed",
-            "appeals_upheld", "n_items", "n_na"]  # fmt: skip
+            "appeals_upheld", "points_pending", "n_items", "n_na"]  # fmt: skip
     return per[cols].reset_index()

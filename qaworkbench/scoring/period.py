@@ -135,7 +135,9 @@ def score_period(
         ),
         leniency=calibration.leniency(regular),
         appeals=calibration.appeal_outcomes(
-            center.appeals[isin(center.appeals["evaluation_id"], regular["evaluation_id"])], regular
+            center.appeals[isin(center.appeals["evaluation_id"], regular["evaluation_id"])],
+            regular,
+            as_of=period.end,
         ),
         cases=cases[pd.to_datetime(cases["at"]) < period.end] if len(cases) else cases,
     )
