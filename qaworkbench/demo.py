@@ -159,6 +159,7 @@ def build_months(spec: DemoSpec, r: Roster) -> Iterator[tuple[str, dict[str, pd.
     tables): each month has its own random stream, and ids run on across months, so memory
     stays that of one month however many are built."""
     first = {"contacts": 0, "evaluations": 0, "complaints": 0, "events": 0}
+    open_status: dict[str, dict[str, pd.Timestamp]] = {"frozen": {}, "demoted": {}}
     for i in range(spec.months):
         rng = np.random.default_rng([spec.seed, i + 1])
         lo = r.start + pd.DateOffset(months=i)
@@ -177,11 +178,69 @@ def build_months(spec: DemoSpec, r: Roster) -> Iterator[tuple[str, dict[str, pd.
             "transcripts": transcripts,
             "penalty_events": _penalty_events(rng, contacts, first["events"]),
         }
+        ends = _status_events(
+            rng, tables, r.cards, open_status, lo, first["events"] + len(tables["penalty_events"])
+        )
+        tables["penalty_events"] = pd.concat([tables["penalty_events"], ends], ignore_index=True)
         first["contacts"] += len(contacts)
         first["evaluations"] += len(evaluations)
         first["complaints"] += len(tables["complaints"])
         first["events"] += len(tables["penalty_events"])
         yield f"{lo:%Y-%m}", tables
+
+
+def _status_events(
+    rng, tables: dict[str, pd.DataFrame], cards, open_status: dict, lo: pd.Timestamp, first: int
+) -> pd.DataFrame:
+    """The status register's rows of a month: freezes of earlier months lifted (6 in 10, in the
+    month's first 10 days, at least 30 days after the case) and demotions of earlier months
+    ended by re-qualification (7 in 10). ``open_status`` carries, from month to month, each
+    frozen agent's last bottom-line case and each demoted agent's demotion (the cases of this
+    month are added after the lifts)."""
+    rows = []
+    for status, kind, p, note in (("frozen", "freeze_lifted", 0.6, "质检主管批准解冻"),
+                                  ("demoted", "requalified", 0.7, "重新报名考核合格")):  # fmt: skip
+        for agent, since in sorted(open_status[status].items()):
+            when = lo + pd.Timedelta(seconds=float(rng.uniform(0, 10 * 86400)))
+            if when - since >= pd.Timedelta(days=30) and rng.random() < p:
+                rows.append((agent, when.floor("s"), kind, note))
+                del open_status[status][agent]
+    c, ev, it = tables["complaints"], tables["evaluations"], tables["evaluation_items"]
+    upheld = c["upheld"].fillna(False).to_numpy(bool)
+    critical = {i.id for card in cards.values() for i in card.critical_items}
+    failed = it[(it["result"] == "fail").to_numpy() & it["item_id"].isin(critical).to_numpy()]
+    crit = ev[ev["evaluation_id"].isin(failed["evaluation_id"]) & (ev["mode"] != "calibration")]
+    pe = tables["penalty_events"]
+    bottom = pd.concat([
+        c.loc[upheld & (c["category"] == "attitude").to_numpy(), ["agent_id", "received_at"]]
+        .set_axis(["agent_id", "at"], axis=1),
+        crit[["agent_id", "evaluated_at"]].set_axis(["agent_id", "at"], axis=1),
+        pe.loc[pe["kind"] == "bottom_line_finding", ["agent_id", "occurred_at"]]
+        .set_axis(["agent_id", "at"], axis=1),
+    ])  # fmt: skip
+    for agent, at in bottom.groupby("agent_id")["at"].max().items():
+        open_status["frozen"][agent] = at
+    points = pd.concat([
+        c.loc[upheld & (c["category"] == "business").to_numpy(), ["agent_id", "received_at"]]
+        .set_axis(["agent_id", "at"], axis=1).assign(points=10.0),
+        pe.loc[pe["kind"] == "financial_loss", ["agent_id", "occurred_at"]]
+        .set_axis(["agent_id", "at"], axis=1).assign(points=15.0),
+    ])  # fmt: skip
+    total = points.groupby("agent_id").agg(points=("points", "sum"), at=("at", "max"))
+    for agent, row in total[total["points"] >= 20].iterrows():
+        if agent not in set(bottom["agent_id"]):
+            open_status["demoted"][agent] = row["at"]
+    return pd.DataFrame(
+        {
+            "event_id": pd.array([f"KF{first + k + 1:05d}" for k in range(len(rows))], dtype="str"),
+            "agent_id": pd.array([r[0] for r in rows], dtype="str"),
+            "contact_id": pd.array([None] * len(rows), dtype="str"),
+            "occurred_at": pd.Series([r[1] for r in rows], dtype="datetime64[us]"),
+            "kind": pd.array([r[2] for r in rows], dtype="str"),
+            "amount": np.full(len(rows), np.nan),
+            "note": pd.array([r[3] for r in rows], dtype="str"),
+        }
+    )
 
 
 def _names(rng: np.random.Generator, n: int) -> list[str]:

@@ -151,3 +151,69 @@ def test_recorded_events_count_with_the_code_and_name_an_unknown_kind():
         QAWError, match=r"event 'E9', column 'kind': expected one of .*financial_loss"
     ):
         penalty_events(CODE, events=bad)
+
+
+def test_a_freeze_lasts_until_a_lift_is_recorded():
+    """ "针对服务底线性行为，绝不容忍，保持永久冻结": frozen in September by an upheld attitude
+    complaint (20 points, one case), A1 is still frozen in October and November with nothing
+    new, since 2026-09-12; a lift recorded on 2026-11-20 ends it from that month on. A new
+    bottom-line case after the lift freezes again, since its own day."""
+    c = complaints(
+        ("T1", "C1", "A1", T("2026-09-12"), "attitude", True),
+        ("T2", "C2", "A1", T("2027-01-08"), "attitude", True),
+    )
+    lift = events(("L1", "A1", None, T("2026-11-20"), "freeze_lifted", None, "主管批准解冻"))
+    cases = most_severe(penalty_events(CODE, complaints=c), CODE)
+
+    def at(month, ev=None):  # an agent with nothing to say this month is not listed: normal
+        st = agent_status(cases, NO_SCORES, CODE, month, ev).set_index("agent_id")
+        return st.loc["A1"] if "A1" in st.index else pd.Series({"status": "normal"})
+
+    for month in ("2026-09", "2026-10", "2026-11"):
+        st = at(month)
+        assert st["status"] == "frozen" and st["since"] == T("2026-09-12")
+        assert "since 2026-09-12" in st["evidence"] and "complaint T1" in st["evidence"]
+    assert at("2026-10", lift)["status"] == "frozen"  # before the lift
+    lifted = at("2026-11", lift)  # lifted on 11-20, and the month says so
+    assert lifted["status"] == "normal" and lifted["evidence"] == "freeze lifted 2026-11-20"
+    assert at("2026-12", lift)["status"] == "normal"
+    again = at("2027-01", lift)
+    assert again["status"] == "frozen" and again["since"] == T("2027-01-08")
+    assert "complaint T2" in again["evidence"] and "complaint T1" not in again["evidence"]
+
+
+def test_a_demotion_lasts_until_re_qualified_and_counts_the_rules_the_code_says():
+    """ "月累计扣分在20分及以上…降为初入云门，有返岗机会可以重新报名": two upheld business
+    complaints (10 + 10 = 20) on 10-03 and 10-20 demote A1 from 10-20; November, with no new
+    case, is still demoted; re-qualified on 2026-12-02, December is normal. A rule the code
+    marks as not counting toward demotion adds nothing to the month's 20."""
+    c = complaints(
+        ("T1", "C1", "A1", T("2026-10-03"), "business", True),
+        ("T2", "C2", "A1", T("2026-10-20"), "business", True),
+    )
+    requal = events(("R1", "A1", None, T("2026-12-02"), "requalified", None, "重新报名合格"))
+    cases = most_severe(penalty_events(CODE, complaints=c), CODE)
+
+    def at(month, code=CODE):
+        st = agent_status(cases, NO_SCORES, code, month, requal).set_index("agent_id")
+        return (
+            st.loc["A1"]
+            if "A1" in st.index
+            else pd.Series({"status": "normal", "penalty_points": 0})
+        )
+
+    oct_, nov = at("2026-10"), at("2026-11")
+    assert (oct_["status"], oct_["penalty_points"], oct_["since"]) == (
+        "demoted",
+        20,
+        T("2026-10-20"),
+    )
+    assert (nov["status"], nov["penalty_points"], nov["since"]) == ("demoted", 0, T("2026-10-20"))
+    assert at("2026-12")["status"] == "normal"
+    rules = [r.model_copy(update={"counts_toward_demotion": r.id != "business_complaint"})
+             for r in CODE.rules]  # fmt: skip
+    lenient = CODE.model_copy(update={"rules": rules})
+    assert (at("2026-10", lenient)["status"], at("2026-10", lenient)["penalty_points"]) == (
+        "normal",
+        0,
+    )

@@ -272,7 +272,7 @@ def _status(
 ) -> pd.DataFrame:
     """Agent status of the period's month (frozen, demoted, full marks) with evidence in ``lang``."""
     code = load_penalty_code()
-    status = penalties.agent_status(st.cases, st.evaluations, code, p.month)
+    status = penalties.agent_status(st.cases, st.evaluations, code, p.month, center.penalty_events)
     status["evidence"] = evidence.status_evidence(status, st.cases, code, names, lang)
     return status.merge(center.agents[["agent_id", "name", "team"]], on="agent_id")
 

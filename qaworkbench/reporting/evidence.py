@@ -40,36 +40,50 @@ def case_texts(cases: pd.DataFrame, code: PenaltyCode, names: pd.Series, lang: s
 def status_evidence(
     status: pd.DataFrame, cases: pd.DataFrame, code: PenaltyCode, names: pd.Series, lang: str
 ) -> pd.Series:
-    """For each row of ``penalties.agent_status`` (one month): the evidence in ``lang``. Full
-    marks and demotion say what they rest on (evaluations, cases); thin evidence is flagged."""
+    """For each row of ``penalties.agent_status`` (one month): the evidence in ``lang``. A
+    freeze or a demotion says since when and rests on the cases from then (an earlier month's
+    too); full marks say what they rest on; thin evidence is flagged."""
     month = pd.Period(status["month"].iloc[0], "M") if len(status) else None
-    c = cases[pd.to_datetime(cases["at"]).dt.to_period("M") == month] if len(cases) else cases
+    at = pd.to_datetime(cases["at"]) if len(cases) else pd.Series(dtype="datetime64[ns]")
     sep = "；" if lang == "zh" else "; "
-    texts = {}
-    if len(c):
-        c = c.assign(_text=case_texts(c, code, names, lang))
-        every = c.groupby("agent_id")["_text"].agg(sep.join)
-        bottom = c[c["bottom_line"].astype(bool)].groupby("agent_id")["_text"].agg(sep.join)
-        bottom = bottom.to_dict()
-        texts = {a: (e, bottom.get(a, "")) for a, e in every.items()}
+    every: dict[str, str] = {}
+    text = pd.Series(dtype=object)
+    if len(cases):
+        text = pd.Series(case_texts(cases, code, names, lang), index=cases.index)
+        now = (at.dt.to_period("M") == month).to_numpy()
+        every = text[now].groupby(cases["agent_id"][now]).agg(sep.join).to_dict()
     out = []
     for r in status.itertuples():
-        every, bottom = texts.get(r.agent_id, ("", ""))
-        if r.status == "frozen":
-            out.append(i18n.say("bottom_line_evidence", lang, cases=bottom))
-        elif r.status == "demoted":
-            out.append(
-                i18n.say("demotion_evidence", lang, points=f"{r.penalty_points:g}",
-                         limit=f"{code.monthly_demotion_points:g}", cases=every)
-            )  # fmt: skip
+        since = getattr(r, "since", pd.NaT)
+        if r.status in ("frozen", "demoted") and pd.notna(since):
+            mine = (cases["agent_id"] == r.agent_id).to_numpy() & (at >= since).to_numpy()
+            if r.status == "frozen":
+                mine &= cases["bottom_line"].astype(bool).to_numpy()
+            else:  # the month the demotion began
+                mine &= (at.dt.to_period("M") == pd.Period(since, "M")).to_numpy()
+            which = sep.join(text[mine])
+            day, began = f"{since:%Y-%m-%d}", f"{since:%Y-%m}"
+            if r.status == "frozen":
+                out.append(i18n.say("bottom_line_evidence", lang, since=day, cases=which))
+            else:
+                pts = cases.loc[mine & cases["rule_id"].isin(_counting(code)).to_numpy(), "points"]
+                out.append(
+                    i18n.say("demotion_evidence", lang, since=day, month=began,
+                             points=f"{pts.sum():g}", limit=f"{code.monthly_demotion_points:g}",
+                             cases=which)
+                )  # fmt: skip
         elif r.status == "full_marks":
-            text = i18n.say("full_marks_evidence", lang, n=r.evaluations)
+            t = i18n.say("full_marks_evidence", lang, n=r.evaluations)
             out.append(
-                text + (i18n.say("thin", lang, n=r.evaluations) if r.evaluations < MIN_N else "")
+                t + (i18n.say("thin", lang, n=r.evaluations) if r.evaluations < MIN_N else "")
             )
         else:
-            out.append(every)
+            out.append(every.get(r.agent_id, ""))
     return pd.Series(out, index=status.index, dtype=object)
+
+
+def _counting(code: PenaltyCode) -> set[str]:
+    return {r.id for r in code.rules if r.counts_toward_demotion}
 
 
 def latest_evidence(failed: pd.DataFrame, lang: str) -> pd.Series:

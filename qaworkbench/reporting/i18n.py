@@ -423,10 +423,13 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     "thin": ("（仅 {n} 次质检，证据不足）", " (only {n} evaluation(s): thin evidence)"),
     "demotion_evidence": (
-        "本月扣罚合计 {points} 分（≥ {limit} 分）：{cases}",
-        "{points} penalty points this month (≥ {limit}): {cases}",
+        "自 {since} 起降级（{month} 月扣罚合计 {points} 分，≥ {limit} 分），重新报名合格前保持：{cases}",
+        "demoted since {since} ({points} penalty points in {month}, ≥ {limit}) until re-qualified: {cases}",
     ),
-    "bottom_line_evidence": ("底线违规：{cases}", "bottom-line: {cases}"),
+    "bottom_line_evidence": (
+        "自 {since} 起冻结（底线违规，解冻前保持）：{cases}",
+        "frozen since {since} (bottom-line, until lifted): {cases}",
+    ),
     "trend_weeks": (
         "{team} — 得分趋势与控制限（近 {k} 周）",
         "{team} — score trend with control limits (last {k} weeks)",

@@ -51,7 +51,8 @@ def agent_history(
     month = regular["evaluated_at"].dt.strftime("%Y-%m")
     g = regular["score"].groupby([regular["agent_id"], month.rename("month")])
     spread = pd.DataFrame({"mean_score": g.mean(), "n": g.size(), "ss": g.var(ddof=0) * g.size()})
-    frames = [penalties.agent_status(cases, scored, pen, m) for m in sorted(month.unique())]
+    events = center_small.tables.get("penalty_events")
+    frames = [penalties.agent_status(cases, scored, pen, m, events) for m in sorted(month.unique())]
     st = pd.concat(frames, ignore_index=True)
     out = st.assign(full_marks=st["status"] == "full_marks").join(spread, on=["agent_id", "month"])
     out["n"] = out["n"].fillna(0).astype(int)

@@ -3,9 +3,14 @@
 Penalty events come from upheld complaints, failed bottom-line scorecard
 items and events recorded elsewhere (the ``penalty_events`` table: a
 financial-loss register, bottom-line findings made by hand). One
-case counts only its most severe rule. Monthly status: any bottom-line case
-→ frozen; otherwise ≥ the demotion threshold in the month → demoted; every
-evaluation at full marks and no penalty → full marks (exemption candidate).
+case counts only its most severe rule. Status lasts:
+
+- frozen: a bottom-line case, "针对服务底线性行为，绝不容忍，保持永久冻结" — until a lift is
+  recorded (a ``penalty_events`` row of the code's ``lift_freeze_event`` kind);
+- demoted: the month's points of the rules that count toward demotion reach the threshold,
+  "月累计扣分在20分及以上…降为初入云门，有返岗机会可以重新报名" — until re-qualification is
+  recorded (the ``requalify_event`` kind);
+- full marks: every evaluation of the month at full marks and no penalty (exemption candidate).
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ class Rule(BaseModel):
     name_en: str
     points: float = Field(gt=0, description="points")
     trigger: Trigger
+    counts_toward_demotion: bool = Field(
+        True, description="its points add to the month's total that demotes (月累计扣分)"
+    )
 
 
 class PenaltyCode(BaseModel):
@@ -62,7 +70,17 @@ class PenaltyCode(BaseModel):
     name_en: str
     bottom_line_case_points: float = Field(gt=0)
     monthly_demotion_points: float = Field(gt=0)
+    lift_freeze_event: str = Field(
+        "freeze_lifted", description="penalty_events kind that lifts a freeze (解冻)"
+    )
+    requalify_event: str = Field(
+        "requalified", description="penalty_events kind that ends a demotion (重新报名合格)"
+    )
     rules: list[Rule] = Field(min_length=1)
+
+    def status_kinds(self) -> set[str]:
+        """Event kinds that change status without points."""
+        return {self.lift_freeze_event, self.requalify_event}
 
 
 def load_penalty_code(path: str | Path = "cloud_service") -> PenaltyCode:
@@ -130,7 +148,7 @@ def penalty_events(
 
 
 def _known_kinds(events: pd.DataFrame, code: PenaltyCode) -> None:
-    kinds = {r.trigger.event for r in code.rules if r.trigger.event}
+    kinds = {r.trigger.event for r in code.rules if r.trigger.event} | code.status_kinds()
     unknown = events[~events["kind"].isin(kinds)]
     if len(unknown):
         first = unknown.iloc[0]
@@ -166,54 +184,139 @@ def most_severe(events: pd.DataFrame, code: PenaltyCode) -> pd.DataFrame:
 
 
 def agent_status(
-    cases: pd.DataFrame, scored: pd.DataFrame, code: PenaltyCode, month: str
+    cases: pd.DataFrame,
+    scored: pd.DataFrame,
+    code: PenaltyCode,
+    month: str,
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Monthly status per agent with its evidence: frozen, demoted, full_marks or normal.
+    """Status per agent at the end of ``month`` ("YYYY-MM"), with its evidence and ``since``
+    (when the freeze or demotion began): frozen, demoted, full_marks or normal.
 
-    ``cases`` is most_severe's output; ``month`` is "YYYY-MM". Agents with
-    evaluations or penalties in the month appear.
+    ``cases`` is most_severe's output over every month so far (a freeze or a demotion of an
+    earlier month lasts); ``events`` the ``penalty_events`` table, whose lift and
+    re-qualification rows end them. Agents with evaluations or penalties in the month, and
+    those still frozen or demoted, appear. ``penalty_points``: the month's points of the
+    rules that count toward demotion.
     """
     period = pd.Period(month, freq="M")
-    c = cases[pd.to_datetime(cases["at"]).dt.to_period("M") == period] if not cases.empty else cases
+    end = period.end_time
+    all_c = cases[pd.to_datetime(cases["at"]) <= end] if not cases.empty else cases
+    at = pd.to_datetime(all_c["at"]) if len(all_c) else pd.Series(dtype="datetime64[ns]")
+    c = all_c[at.dt.to_period("M") == period] if len(all_c) else all_c
     s = scored[
         (scored["mode"] != "calibration") & (scored["evaluated_at"].dt.to_period("M") == period)
     ]
-    agents = sorted(set(c["agent_id"]) | set(s["agent_id"]))
-    pts = c.groupby("agent_id")["points"].sum() if not c.empty else pd.Series(dtype=float)
+    lifted = _last_event(events, code.lift_freeze_event, end)
+    requalified = _last_event(events, code.requalify_event, end)
+    frozen_since = _since(all_c[all_c["bottom_line"].astype(bool)] if len(all_c) else all_c, lifted)
+    demoted_since = _since(_demotions(all_c, code), requalified)
+    ended = {
+        a: f"{word} {t:%Y-%m-%d}"
+        for word, last in (("freeze lifted", lifted), ("re-qualified", requalified))
+        for a, t in last.items()
+        if pd.Period(t, "M") == period
+    }  # shown this month as what changed their status
+    agents = sorted(set(c["agent_id"]) | set(s["agent_id"]) | set(frozen_since.index)
+                    | set(demoted_since.index) | set(ended))  # fmt: skip
+    counting = {r.id for r in code.rules if r.counts_toward_demotion}
+    cc = c[c["rule_id"].isin(counting)] if len(c) else c
+    pts = cc.groupby("agent_id")["points"].sum() if len(cc) else pd.Series(dtype=float)
     if c.empty:
-        bl = ev_by = pd.Series(dtype=str)
+        ev_by = pd.Series(dtype=str)
     else:
         text = c["rule_id"] + " " + c["points"].map("{:g}".format) + " pts (" + c["evidence"] + ")"
-        bl = text[c["bottom_line"].to_numpy(bool)].groupby(c["agent_id"]).agg("; ".join)
         ev_by = text.groupby(c["agent_id"]).agg("; ".join)
+    bl = _case_texts(
+        all_c[all_c["bottom_line"].astype(bool)] if len(all_c) else all_c, frozen_since
+    )
     n_eval = s.groupby("agent_id").size()
     perfect = s.groupby("agent_id")["score"].min() >= 100 - 1e-9
-    out = pd.DataFrame({"agent_id": agents})
+    out = pd.DataFrame({"agent_id": pd.Series(agents, dtype="str")})
     out["month"] = month
     out["penalty_points"] = out["agent_id"].map(pts).fillna(0.0)
     out["evaluations"] = out["agent_id"].map(n_eval).fillna(0).astype(int)
-    frozen = out["agent_id"].isin(bl.index)
-    demoted = ~frozen & (out["penalty_points"] >= code.monthly_demotion_points)
+    frozen = out["agent_id"].isin(frozen_since.index)
+    demoted = ~frozen & out["agent_id"].isin(demoted_since.index)
     full = (
         ~frozen
         & ~demoted
         & (out["penalty_points"] == 0)
+        & ~out["agent_id"].isin(c["agent_id"])
         & out["agent_id"].isin(perfect.index[perfect.to_numpy(dtype=bool)])
     )
     out["status"] = np.select(
         [frozen, demoted, full], ["frozen", "demoted", "full_marks"], "normal"
     )
+    began_frozen = pd.Series(pd.to_datetime(frozen_since.reindex(out["agent_id"])).to_numpy())
+    began_demoted = pd.Series(pd.to_datetime(demoted_since.reindex(out["agent_id"])).to_numpy())
+    out["since"] = began_frozen.where(frozen, began_demoted.where(demoted))
+    day = out["since"].dt.strftime("%Y-%m-%d").fillna("")
     out["evidence"] = np.select(
         [frozen, demoted, full],
         [
-            "bottom-line: " + _text(out["agent_id"], bl),
-            f"≥ {code.monthly_demotion_points:g} points in the month: "
+            "bottom-line since " + day + ": " + _text(out["agent_id"], bl),
+            f"≥ {code.monthly_demotion_points:g} points in a month, since "
+            + day
+            + ": "
             + _text(out["agent_id"], ev_by),
             "every evaluation at full marks (" + out["evaluations"].astype(str) + "), no penalty",
         ],
-        _text(out["agent_id"], ev_by),
+        (
+            out["agent_id"].map(lambda a: ended.get(a, "")).astype(str)
+            + "; "
+            + _text(out["agent_id"], ev_by)
+        ).str.strip("; "),
     )
     return out
+
+
+def _last_event(events: pd.DataFrame | None, kind: str, end: pd.Timestamp) -> pd.Series:
+    """Per agent, the time of the last ``kind`` event up to ``end``."""
+    if events is None or events.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    e = events[(events["kind"] == kind) & (pd.to_datetime(events["occurred_at"]) <= end)]
+    return pd.to_datetime(e["occurred_at"]).groupby(e["agent_id"]).max()
+
+
+def _since(starts: pd.DataFrame, ended: pd.Series) -> pd.Series:
+    """Per agent, the first start (``at``) after the agent's last end (lift, re-qualification):
+    the status holds from then; agents whose every start was ended are left out."""
+    if starts.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    at = pd.to_datetime(starts["at"])
+    last_end = pd.to_datetime(
+        pd.Series(ended.reindex(starts["agent_id"]).to_numpy(), index=starts.index)
+    )
+    open_ = last_end.isna().to_numpy() | (at > last_end).to_numpy()
+    return at[open_].groupby(starts["agent_id"][open_]).min()
+
+
+def _demotions(cases: pd.DataFrame, code: PenaltyCode) -> pd.DataFrame:
+    """The moments (agent_id, at) a month's points of the counting rules reached the threshold:
+    "针对非服务底线行为" — a bottom-line case freezes instead, and is not counted here."""
+    if cases.empty:
+        return pd.DataFrame(columns=["agent_id", "at"])
+    counting = {r.id for r in code.rules if r.counts_toward_demotion}
+    c = cases[cases["rule_id"].isin(counting) & ~cases["bottom_line"].astype(bool)]
+    c = c.assign(at=pd.to_datetime(c["at"]))
+    c = c.sort_values(["agent_id", "at"], kind="stable")
+    month = c["at"].dt.to_period("M")
+    total = c.groupby([c["agent_id"], month])["points"].cumsum()
+    crossed = (total >= code.monthly_demotion_points) & (
+        total - c["points"] < code.monthly_demotion_points
+    )
+    return c.loc[crossed, ["agent_id", "at"]]
+
+
+def _case_texts(cases: pd.DataFrame, since: pd.Series) -> pd.Series:
+    """Per agent, the cases from ``since`` on, as "rule points (evidence)"."""
+    if cases.empty or since.empty:
+        return pd.Series(dtype=str)
+    from_ = pd.Series(since.reindex(cases["agent_id"]).to_numpy(), index=cases.index)
+    c = cases[(pd.to_datetime(cases["at"]) >= pd.to_datetime(from_)).to_numpy()]
+    text = c["rule_id"] + " " + c["points"].map("{:g}".format) + " pts (" + c["evidence"] + ")"
+    return text.groupby(c["agent_id"]).agg("; ".join)
 
 
 def _text(keys: pd.Series, lookup: pd.Series) -> pd.Series:

@@ -82,7 +82,7 @@ def score_period(
         ),
         pen,
     )
-    status = penalties.agent_status(cases, scored_all, pen, period.month)
+    status = penalties.agent_status(cases, scored_all, pen, period.month, center.penalty_events)
     agents = (
         pp.merge(center.agents[["agent_id", "name"]], on="agent_id", how="left")
         .join(crit, on="agent_id")
