@@ -5,8 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qaworkbench.errors import QAWError
-from qaworkbench.scoring.pay import pay_multiplier
+from qaworkbench.errors import ConfigError, QAWError
+from qaworkbench.scoring.pay import (
+    bonus_ratio,
+    load_pay_rules,
+    month_pay_factor,
+    pay_multiplier,
+    quality_value,
+)
 from qaworkbench.scoring.penalties import (
     agent_status,
     load_penalty_code,
@@ -217,3 +223,35 @@ def test_a_demotion_lasts_until_re_qualified_and_counts_the_rules_the_code_says(
         "normal",
         0,
     )
+
+
+def test_pay_rules_cap_the_ratio_at_the_documented_bonus_range_and_cut_a_loss_month():
+    """online_team.yaml: baseline 70%, target 80%, factor 5 (the source's sign slip written as
+    1 + (actual - 80%) x 5), bonus 0-500 on an average of 300 -> the ratio is capped at
+    500 / 300 = 1.667. By hand: 0.92 -> 1 + 0.12 x 5 = 1.6; 0.95 -> 1.75, capped 1.6667;
+    0.62 -> 1 - 0.08 x 5 = 0.6. A financial loss in October: that month's pay x 0.8."""
+    rules = load_pay_rules("online_team")
+    assert rules.cap == pytest.approx(500 / 300)
+    got = bonus_ratio(pd.Series([0.92, 0.95, 0.62, 0.75]), rules).round(4).tolist()
+    assert got == [1.6, 1.6667, 0.6, 1.0]
+    ev = events(("E1", "A1", "C1", T("2026-10-04"), "financial_loss", 300.0, None),
+                ("E2", "A2", "C2", T("2026-09-30"), "financial_loss", 50.0, None))  # fmt: skip
+    cases = most_severe(penalty_events(CODE, events=ev), CODE)
+    assert month_pay_factor(cases, "2026-10", rules).to_dict() == {"A1": 0.8}
+
+
+def test_pay_rules_on_pass_share_and_a_bad_file_named(tmp_path):
+    """pass_share: A1 has 3 of 4 evaluations at 70 or more -> 0.75 -> ratio 1 (between the
+    baseline and the target); a target below the baseline is refused, naming the file."""
+    rules = load_pay_rules("online_team").model_copy(
+        update={"quality": "pass_share", "pass_mark": 70}
+    )
+    sc = pd.DataFrame({"agent_id": ["A1"] * 4, "score": [95.0, 70.0, 69.5, 88.0]})
+    q = quality_value(sc, rules)
+    assert q["A1"] == 0.75 and bonus_ratio(q, rules)["A1"] == 1.0
+    bad = tmp_path / "pay.yaml"
+    bad.write_text(
+        "id: x\nversion: '1'\nname: x\nname_en: x\nbaseline: 0.8\ntarget: 0.7\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"(?s)pay.yaml.*target \(0.7\) is below baseline"):
+        load_pay_rules(bad)

@@ -14,7 +14,7 @@ from ..frames import isin
 from ..order import sort_natural
 from ..periods import Period
 from . import calibration, evaluations, penalties
-from .pay import pay_multiplier
+from .pay import bonus_ratio, load_pay_rules, month_pay_factor
 from .scorecard import scorecard_versions
 
 
@@ -48,12 +48,14 @@ def score_period(
     period: Period,
     code: str = "cloud_service",
     scored: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    pay: str = "online_team",
 ) -> ScoreTables:
     """Score every evaluation and compute the period's agent, team and calibration tables.
 
     Control limits use every week available up to the period's end, so the
     period's weeks are judged against their history. ``scored``: every evaluation already
-    scored (``score_evaluations``' two tables), to score several periods once.
+    scored (``score_evaluations``' two tables), to score several periods once. ``pay``: the
+    pay rules (templates/pay/) for each agent's bonus ratio and the month's pay factor.
     """
     cards = scorecard_versions()
     scored_all, sections_all = scored or evaluations.score_evaluations(
@@ -90,12 +92,23 @@ def score_period(
             status[["agent_id", "status", "penalty_points", "evidence"]], on="agent_id", how="left"
         )
     )
-    agents["pay_multiplier"] = pay_multiplier(agents["mean"] / 100)
-    agents["pay_multiplier_lo"] = pay_multiplier(agents["lo"].clip(0, 100) / 100)
-    agents["pay_multiplier_hi"] = pay_multiplier(agents["hi"].clip(0, 100) / 100)
+    rules = load_pay_rules(pay)
+    if rules.quality == "pass_share":
+        passed = (regular["score"] >= rules.pass_mark).groupby(regular["agent_id"]).sum()
+        k, n = agents["agent_id"].map(passed).fillna(0), agents["n"]
+        q, (q_lo, q_hi) = k / n, stats.wilson(k.to_numpy(), n.to_numpy())
+    else:
+        q, q_lo, q_hi = agents["mean"] / 100, agents["lo"] / 100, agents["hi"] / 100
+    agents["quality"] = q
+    agents["pay_multiplier"] = bonus_ratio(q, rules)
+    agents["pay_multiplier_lo"] = bonus_ratio(pd.Series(q_lo, index=agents.index).clip(0, 1), rules)
+    agents["pay_multiplier_hi"] = bonus_ratio(pd.Series(q_hi, index=agents.index).clip(0, 1), rules)
+    cut = month_pay_factor(cases, period.month, rules)
+    agents["month_pay_factor"] = agents["agent_id"].map(cut).fillna(1.0)
     order = ["agent_id", "name", "team", "n", "mean", "lo", "hi", "half_width", "pooled", "pooled_lo",
              "pooled_hi", "reliability", "rank_raw", "rank_pooled", "critical_fails", "status",
-             "penalty_points", "evidence", "pay_multiplier", "pay_multiplier_lo", "pay_multiplier_hi"]  # fmt: skip
+             "penalty_points", "evidence", "quality", "pay_multiplier", "pay_multiplier_lo", "pay_multiplier_hi",
+             "month_pay_factor"]  # fmt: skip
     agents = sort_natural(agents[order], ["team", "agent_id"]).reset_index(drop=True)
 
     items = center.evaluation_items
