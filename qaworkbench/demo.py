@@ -463,14 +463,19 @@ def _evaluations(rng, spec: DemoSpec, contacts, r: Roster, start, end, first: in
     latent, evaluators, cards = r.latent, r.evaluators, r.cards
     answered = contacts[contacts["answered"].fillna(False).to_numpy(bool)]
     month = answered["start_time"].dt.to_period("M")
-    pick = rng.random(len(answered)) < spec.qa_rate
-    pick |= answered["complaint"].fillna(False).to_numpy(bool) & (rng.random(len(answered)) < 0.6)
+    base = rng.random(len(answered)) < spec.qa_rate
+    complained = answered["complaint"].fillna(False).to_numpy(bool)
+    complained &= rng.random(len(answered)) < 0.6
     # Team leads listen side by side about once per agent per month.
     per_am = answered.groupby([answered["agent_id"], month]).cumcount().to_numpy()
     side = (per_am == 7) & (answered["channel"] == "voice").to_numpy()
-    pick |= side
+    pick = base | complained | side
     ev = answered.loc[pick, ["contact_id", "agent_id", "channel", "start_time", "end_time"]].copy()
     ev["side"] = side[pick]
+    # why each was sampled: the random quota first, a complaint (targeted) only when not random
+    ev["sample_reason"] = np.select(
+        [side[pick], base[pick]], ["side_by_side", "base_post_call"], "complaint"
+    )
     qa_ids = evaluators.loc[evaluators["role"] == "qa", "evaluator_id"].to_numpy()
     latent.set_index("agent_id")
     team_lead_of = dict(
@@ -490,6 +495,8 @@ def _evaluations(rng, spec: DemoSpec, contacts, r: Roster, start, end, first: in
     mode = np.where(ev["side"], "side_by_side", mode)
     mode = np.where(ev["channel"] == "chat", "post_call", mode)
     ev["mode"] = mode
+    ev.loc[(ev["sample_reason"] == "base_post_call").to_numpy() & (mode == "real_time"),
+           "sample_reason"] = "base_real_time"  # fmt: skip
     delay = np.where(mode == "post_call", rng.exponential(0.8, n) + 0.05, rng.uniform(0, 0.02, n))
     ev["evaluated_at"] = (ev["end_time"] + pd.to_timedelta(delay * 86400, unit="s")).dt.floor("s")
     ev["calibration_session"] = None
@@ -510,6 +517,7 @@ def _evaluations(rng, spec: DemoSpec, contacts, r: Roster, start, end, first: in
             c["mode"] = "calibration"
             c["evaluated_at"] = when
             c["calibration_session"] = f"CAL-{p}"
+            c["sample_reason"] = None
             cal_rows.append(c)
     ev = pd.concat([ev, *cal_rows], ignore_index=True).sort_values("evaluated_at", kind="stable")
     ev = ev.reset_index(drop=True)
@@ -520,7 +528,7 @@ def _evaluations(rng, spec: DemoSpec, contacts, r: Roster, start, end, first: in
     )
     items = _items(rng, ev, latent, r.habits, cards, r.start)
     cols = ["evaluation_id", "contact_id", "agent_id", "evaluator_id", "evaluated_at", "mode",
-            "scorecard_id", "scorecard_version", "calibration_session"]  # fmt: skip
+            "scorecard_id", "scorecard_version", "calibration_session", "sample_reason"]  # fmt: skip
     out = ev[cols].astype(
         {c: "str" for c in cols if c != "evaluated_at"} | {"evaluated_at": "datetime64[us]"}
     )

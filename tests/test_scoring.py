@@ -245,3 +245,26 @@ def test_many_processes_creating_the_coaching_store_at_once_all_succeed(tmp_path
     with multiprocessing.get_context("spawn").Pool(8) as pool:
         ids = pool.map(_connect_and_save, [url] * 20)
     assert sorted(ids) == list(range(1, 21))
+
+
+def test_the_quality_level_counts_random_picks_and_each_rule_shows_its_yield():
+    """Six evaluations: four random (base 90, 100, 95; side by side 85), two complaint picks
+    (60 and 70, each with deductions). By hand: quality level = (90 + 100 + 95 + 85) / 4 = 92.5;
+    the mean of all six = 500 / 6 = 83.3. Yield: random 3 of 4 with a deduction (100 has
+    none) = 75%; complaints 2 of 2 = 100%, Wilson interval 34.2%–100%."""
+    from qaworkbench.scoring.level import level_sample, rule_yield
+
+    ev = pd.DataFrame({
+        "score": [90.0, 100.0, 95.0, 85.0, 60.0, 70.0],
+        "points_deducted": [10.0, 0.0, 5.0, 15.0, 40.0, 30.0],
+        "critical_failed": [False] * 6,
+        "sample_reason": ["base_post_call", "base_post_call", "base_real_time", "side_by_side",
+                          "complaint", "complaint"],
+    })  # fmt: skip
+    assert level_sample(ev)["score"].mean() == 92.5
+    assert round(ev["score"].mean(), 1) == 83.3
+    y = rule_yield(ev).set_index("sample_reason")
+    assert (y.loc["complaint", "n"], y.loc["complaint", "with_deduction"]) == (2, 2)
+    assert y.loc["complaint", "yield"] == 1.0 and round(y.loc["complaint", "yield_lo"], 3) == 0.342
+    assert y.loc["base_post_call", "yield"] == 0.5  # 90 deducted, 100 not
+    assert level_sample(ev.drop(columns="sample_reason")).equals(ev.drop(columns="sample_reason"))

@@ -15,6 +15,7 @@ import pytest
 from qaworkbench.config import DEMO_DIR
 from qaworkbench.reporting import contents
 from qaworkbench.reporting.runner import run_report
+from qaworkbench.scoring.level import RANDOM_REASONS
 
 MONTHS = [f"{p}" for p in pd.period_range("2025-10", "2026-10", freq="M")]  # 13 months
 
@@ -56,9 +57,9 @@ def test_the_monthly_report_has_the_last_12_months_from_the_files(year_dir):
     answered = contacts[contacts["answered"].astype(bool)].groupby(month).size()
     assert (year.set_index("month")["answered"] == answered.loc[MONTHS[1:]]).all()
     ev = pd.read_parquet(year_dir / "evaluations")
-    regular = ev[ev["mode"] != "calibration"]
+    regular = ev[(ev["mode"] != "calibration") & ev["sample_reason"].isin(RANDOM_REASONS)]
     n = regular.groupby(regular["evaluated_at"].dt.strftime("%Y-%m")).size()
-    assert (year.set_index("month")["n"] == n.loc[MONTHS[1:]]).all()
+    assert (year.set_index("month")["n"] == n.loc[MONTHS[1:]]).all()  # the quality level's n
     assert ((year["lo"] <= year["mean"]) & (year["mean"] <= year["hi"])).all()
     assert year["hi"].max() <= 100 and year["service_level"].between(0, 1).all()
     teams = ctx.tables["year_teams"]
@@ -129,7 +130,9 @@ def test_the_trend_chart_shows_the_last_13_weeks(year_dir):
 
     plotting.use_cjk_font()
     control = contents.build("monthly", year_dir, "2026-10", language="zh").tables["control"]
-    assert control.groupby("team")["week"].nunique().max() > 50
+    assert (
+        control.groupby("team")["week"].nunique().max() >= 50
+    )  # random picks: a few weeks have none
     ax = plotting.control_chart(control, control["team"].iloc[0], "zh").axes[0]
     assert len(ax.get_xticks()) == 13 and "近 13 周" in ax.get_title()
     assert ax.get_ylim()[1] <= 100.5

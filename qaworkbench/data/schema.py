@@ -161,6 +161,14 @@ EVALUATIONS = Table(
         C("scorecard_id", "id"),
         C("scorecard_version", "text", doc="scorecard version, e.g. 1.0"),
         C("calibration_session", "id", required=False, doc="set when scored in calibration"),
+        C(
+            "sample_reason",
+            "id",
+            required=False,
+            doc="why the contact was sampled: a reason code of the sample (base_post_call, "
+            "complaint, short …); empty when evaluated outside the sample",
+            without="the quality level is the mean of every evaluation, targeted picks included",
+        ),
     ),
     key=("evaluation_id",),
     references={

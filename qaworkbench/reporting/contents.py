@@ -386,7 +386,23 @@ def _monthly(out, center, st, p, team, lang, scored) -> dict[str, pd.DataFrame]:
         ["team", "name", "agent_id", "status", "evaluations", "penalty_points", "evidence"]
     ].pipe(sort_natural, ["team", "agent_id"])
     out["recordings"] = _recordings(center, st, team)
+    out["rule_yield"] = _rule_yield(st, team, lang)
     return out
+
+
+def _rule_yield(st: ScoreTables, team: str, lang: str) -> pd.DataFrame:
+    """Each sampling reason's yield (share of its evaluations with a deduction), random picks
+    first as the baseline, reasons in ``lang``."""
+    from ..sampling.rules import REASONS
+    from ..scoring.level import rule_yield
+
+    y = rule_yield(_scope(st.evaluations[st.evaluations["mode"] != "calibration"], team))
+    labels = {k: v.split("/", 1)[0 if lang == "zh" else 1].strip() for k, v in REASONS.items()}
+    labels["outside"] = (
+        "样本外（未记录抽样原因）" if lang == "zh" else "outside the sample (no reason recorded)"
+    )
+    y["sample_reason"] = y["sample_reason"].map(lambda r: labels.get(r, r))
+    return y.drop(columns=["random"])
 
 
 def _section_names(lang: str) -> dict[tuple[str, str], str]:
@@ -569,7 +585,7 @@ SECTION_TITLES = {
     "history": "history", "recurring": "recurring", "notes": "notes", "coaching": "coaching",
     "headline": "headline", "section_alpha": "section_alpha",
     "autoqa_coverage": "autoqa_coverage", "autoqa": "autoqa", "autoqa_teams": "autoqa_teams",
-    "year": "year", "year_teams": "year_teams",
+    "year": "year", "year_teams": "year_teams", "rule_yield": "rule_yield",
 }  # fmt: skip
 
 
@@ -662,7 +678,8 @@ def section(ctx: ReportContext, key: str) -> None:
     )
     shown = ctx.tables[key]
     fig = None
-    notes = {"leniency": "leniency_note", "actions": "actions_note", "appeals": "appeals_note"}
+    notes = {"leniency": "leniency_note", "actions": "actions_note", "appeals": "appeals_note",
+             "rule_yield": "rule_yield_note"}  # fmt: skip
     if key in notes:
         display(HTML(f'<p class="qaw-note">{i18n.t(notes[key], lang)}</p>'))
     if key == "year":

@@ -21,17 +21,19 @@ INTERVALS = {
     ("effect_lo", "effect_hi"): "effect_interval",
     ("rate_lo", "rate_hi"): "rate_interval",
     ("kappa_lo", "kappa_hi"): "kappa_interval",
+    ("yield_lo", "yield_hi"): "yield_interval",
 }
 PERCENT = {"share", "cum_share", "completion", "before", "after", "fail_rate", "within_tolerance",
            "upheld_share", "team_fail_rate", "rate_lo", "rate_hi", "coverage",
-           "violation_rate", "service_level"}  # fmt: skip
+           "violation_rate", "service_level", "yield", "yield_lo", "yield_hi"}  # fmt: skip
 PERCENT_POINTS = {"rate_change", "comparison_change", "effect", "effect_lo", "effect_hi",
                   "change", "change_lo", "change_hi"}  # fmt: skip
 SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mean_deviation"}
-HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "pooled_hi",
+HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "pooled_hi", "basis",
           "rank_raw", "scorecard_id", "scorecard_version"}  # fmt: skip
 WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late",
-         "checked", "violations", "n_compared", "answered", "contacts", "bottom_line"}  # fmt: skip
+         "checked", "violations", "n_compared", "answered", "contacts", "bottom_line",
+         "with_deduction"}  # fmt: skip
 TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi"}
 THOUSANDS = {"contacts", "answered"}  # counts in the hundred thousands: 243,865
 SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team
@@ -116,11 +118,13 @@ def headline(h: pd.DataFrame, period_label: str, previous_label: str, lang: str)
     """Page one's figures as sentences: the score with n and interval, the change on the
     previous period with its interval and verdict, bottom-line cases and plan completion."""
     r = h.iloc[0]
+    random = r.get("basis") == "random"  # the quality level from the random picks
+    key = "headline_level" if random else "headline_score"
     if pd.isna(r["lo"]):
-        score = i18n.say("headline_score_few", lang, mean=f"{r['mean']:.1f}", n=r["n"],
+        score = i18n.say(f"{key}_few", lang, mean=f"{r['mean']:.1f}", n=r["n"],
                          few=i18n.value("verdict", "too_few", lang))  # fmt: skip
     else:
-        score = i18n.say("headline_score", lang, mean=f"{r['mean']:.1f}", n=r["n"],
+        score = i18n.say(key, lang, mean=f"{r['mean']:.1f}", n=r["n"],
                          lo=f"{r['lo']:.1f}", hi=f"{r['hi']:.1f}")  # fmt: skip
     if r["verdict"] == "no_evaluations":
         change = i18n.say("headline_no_prev", lang, prev=previous_label)
@@ -134,6 +138,10 @@ def headline(h: pd.DataFrame, period_label: str, previous_label: str, lang: str)
             hi=f"{r['score_change_hi']:+.1f}", verdict=i18n.value("verdict", r["verdict"], lang),
         )  # fmt: skip
     lines = [score, change, i18n.say("bottom_line_count", lang, n=int(r["bottom_line"]))]
+    if random and r["all_n"] > r["n"]:
+        lines.insert(
+            1, i18n.say("headline_all_mean", lang, mean=f"{r['all_mean']:.1f}", n=r["all_n"])
+        )
     if "planned" in h and pd.notna(r.get("planned")) and r["planned"]:
         lines.append(i18n.say("completion_line", lang, done=int(r["done"]), planned=int(r["planned"]),
                               share=f"{r['done'] / r['planned']:.0%}"))  # fmt: skip

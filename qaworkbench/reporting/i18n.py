@@ -54,11 +54,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "none": ("无", "none"),
     "headline": ("本期概览", "This period at a glance"),
     "autoqa_coverage": ("自动质检覆盖率", "Auto-QA coverage"),
+    "rule_yield": ("定向抽样规则命中率", "Yield of the targeted sampling rules"),
     "year": ("近12个月趋势", "The last 12 months"),
     "year_teams": ("各班组近12个月得分", "Team scores over the last 12 months"),
     "year_note": (
         "服务量与服务水平按月统计全部通话与会话（服务水平：呼入在20秒内接通的占比）；得分为当月质检的平均分及95%置信区间（与本期概览同一算法），扣分为每次质检的平均扣分，底线违规为当月新增的底线案件。",
         "Contacts and service level count every call and chat of the month (service level: the share of inbound contacts answered within 20 s); the score is the month's mean with its 95% interval (computed as on page one), deductions the mean points deducted per evaluation, bottom-line cases those new in the month.",
+    ),
+    "rule_yield_note": (
+        "命中率 = 该原因抽到的质检中有扣分（或底线项不合格）的占比。随机抽样的命中率是基准：定向规则明显高于它，才值得占用质检时间。质量水平只用随机抽样计算，定向抽样不计入。",
+        "Yield = the share of a reason's evaluations with a deduction (or a failed bottom-line item). The random sample's yield is the baseline: a targeted rule earns its listening time when its yield is clearly above it. The quality level counts random picks only.",
     ),
     "appeals_note": (
         "有争议的扣分须双人复核、经质检主管签字核准后才计入得分、绩效和坐席状态；未核准的申诉（含已有结论但未签字的）其扣分暂不计入。",
@@ -248,6 +253,14 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "evaluations": ("质检数", "evaluations"),
     "upheld_share": ("成立率", "upheld share"),
     "oldest_pending_days": ("最久待核准（天）", "oldest pending (days)"),
+    "sample_reason": ("抽样原因", "why sampled"),
+    "all_n": ("全部质检数", "all evaluations"),
+    "all_mean": ("全部质检平均分", "mean of all evaluations"),
+    "with_deduction": ("有扣分", "with a deduction"),
+    "yield": ("命中率", "yield"),
+    "yield_interval": ("命中率95%区间", "yield 95% interval"),
+    "yield_lo": ("命中率下限", "yield 95% low"),
+    "yield_hi": ("命中率上限", "yield 95% high"),
     "month": ("月份", "month"),
     "deducted": ("扣分", "points deducted"),
     "items": ("扣分项", "items"),
@@ -404,6 +417,18 @@ PHRASES: dict[str, tuple[str, str]] = {
     "headline_change": (
         "比{prev}{direction} {change} 分（区间 {lo} 至 {hi}）：{verdict}",
         "{direction} {change} points on {prev} (interval {lo} to {hi}): {verdict}",
+    ),
+    "headline_level": (
+        "质量水平 {mean}（随机抽样 {n} 次质检，95%区间 {lo}–{hi}）",
+        "Quality level {mean} (random sample of {n} evaluations, 95% interval {lo}–{hi})",
+    ),
+    "headline_level_few": (
+        "质量水平 {mean}（随机抽样 {n} 次质检；{few}）",
+        "Quality level {mean} (random sample of {n} evaluations; {few})",
+    ),
+    "headline_all_mean": (
+        "全部质检平均分 {mean}（{n} 次，含投诉、短长通话等定向抽样，偏低，不作质量水平）",
+        "Mean of all evaluations {mean} ({n}, targeted picks such as complaints included: biased low, not the quality level)",
     ),
     "headline_score_few": (
         "平均分 {mean}（{n} 次质检；{few}）",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..scoring.level import level_sample, recorded
 from ..scoring.penalties import PenaltyCode
 from ..scoring.period import ScoreTables
 from ..stats import MIN_AGENTS, clustered_intervals, judged, mean_change
@@ -28,19 +29,24 @@ def headline(
     st: ScoreTables, previous: pd.DataFrame, team: str, completion: pd.DataFrame,
     bottom_line: int,
 ) -> pd.DataFrame:  # fmt: skip
-    """One row: the period's mean score (n, agents, 95% interval, judged at MIN_AGENTS agents),
+    """One row: the period's quality level (``level``: the random picks' mean score where the
+    evaluations say why they were sampled) with n, agents, 95% interval (judged at MIN_AGENTS
+    agents), the mean of every evaluation beside it (``all_mean``, ``all_n``),
     the change on the previous period with its interval and verdict, bottom-line cases and plan
     completion."""
-    now = clustered_intervals(_regular(st, team), None).iloc[0]
+    every = _regular(st, team)
+    now = clustered_intervals(level_sample(every), None).iloc[0]
     row = {
         "n": int(now["n"]), "agents": int(now["agents"]), "mean": now["mean"],
+        "basis": "random" if recorded(every) else "all",
+        "all_n": len(every), "all_mean": float(every["score"].mean()),
         "lo": now["lo"], "hi": now["hi"], "prev_mean": float("nan"), "prev_n": 0,
         "score_change": float("nan"), "score_change_lo": float("nan"),
         "score_change_hi": float("nan"), "verdict": "no_evaluations",
     }  # fmt: skip
     if now["agents"] < MIN_AGENTS:
         row["lo"] = row["hi"] = float("nan")
-    before = _scope(previous, team)  # the previous period's regular evaluations
+    before = level_sample(_scope(previous, team))  # the previous period's, alike
     if len(before):
         prev = clustered_intervals(before, None).iloc[0]
         row["prev_mean"], row["prev_n"] = prev["mean"], int(prev["n"])

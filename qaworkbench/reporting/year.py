@@ -12,6 +12,7 @@ from ..data import engine
 from ..data.load import Center
 from ..order import sort_natural
 from ..periods import Period
+from ..scoring.level import level_sample
 from ..stats import clustered_intervals, judged
 
 YEAR_MONTHS = 12
@@ -58,6 +59,7 @@ def year_tables(
     ].merge(roster, on="agent_id", how="left")
     if team:
         regular = regular[regular["team"] == team]
+    regular = level_sample(regular)  # the quality level, as page one states it
     regular = regular.assign(month=regular["evaluated_at"].dt.strftime("%Y-%m"))
     bottom = _bottom_line(cases, roster, start, team)
     scores = _scores(regular, ["month"], bottom)

@@ -13,7 +13,7 @@ from ..errors import QAWError
 from ..frames import isin
 from ..order import sort_natural
 from ..periods import Period
-from . import calibration, evaluations, penalties
+from . import calibration, evaluations, level, penalties
 from .pay import bonus_ratio, load_pay_rules, month_pay_factor
 from .scorecard import scorecard_versions
 
@@ -36,6 +36,7 @@ class ScoreTables:
     leniency: pd.DataFrame
     appeals: pd.DataFrame
     cases: pd.DataFrame  # penalty cases (most severe rule each) up to the period's end
+    rule_yield: pd.DataFrame  # per sampling reason: share of picks with a deduction
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """The tables to publish, by sheet name."""
@@ -128,16 +129,19 @@ def score_period(
     par = stats.pareto(failed, by="team").join(names, on="item_id")
     par_center = stats.pareto(failed.assign(team="(center)"), by="team").join(names, on="item_id")
 
-    history = scored_all[
-        (scored_all["mode"] != "calibration") & (scored_all["evaluated_at"] < period.end)
-    ]
+    history = level.level_sample(
+        scored_all[
+            (scored_all["mode"] != "calibration") & (scored_all["evaluated_at"] < period.end)
+        ]
+    )  # the quality level: random picks, where the evaluations say why they were sampled
+    quality = level.level_sample(regular)
     cal = calibration.calibration_scores(scored, center.evaluators)
     return ScoreTables(
         evaluations=scored,
         sections=sections,
         agents=agents,
-        teams=stats.clustered_intervals(regular, "team"),
-        center=stats.clustered_intervals(regular, None),
+        teams=stats.clustered_intervals(quality, "team"),
+        center=stats.clustered_intervals(quality, None),
         pareto=pd.concat([par_center, sort_natural(par, ["team"])], ignore_index=True),
         control=sort_natural(stats.control_limits(history, "team"), ["team", "week"]),
         status=sort_natural(status, ["agent_id"]),
@@ -153,4 +157,5 @@ def score_period(
             as_of=period.end,
         ),
         cases=cases[pd.to_datetime(cases["at"]) < period.end] if len(cases) else cases,
+        rule_yield=level.rule_yield(regular),
     )
