@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -290,3 +292,32 @@ def test_no_kind_reaches_a_published_weekly_report(tmp_path, small_tables):
             assert gone not in text, (where, kind, gone)
             shown |= {kind} if expected.strip("，。 ") in text else set()
     assert shown == {k for _, k, _, _ in EVERY_KIND}  # the comments were shown, masked
+
+
+STC3 = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "stc3-weibo"
+REVIEW = Path(__file__).resolve().parents[1] / "docs" / "reviews" / "privacy-stc3.md"
+
+
+@pytest.mark.skipif(not (STC3 / "data.zip").exists(), reason="needs ../shared (STC3 Weibo data)")
+def test_stc3_hit_counts_match_the_review():
+    """The detector over every utterance of the STC3 Chinese dialogues finds as many values of
+    each kind as docs/reviews/privacy-stc3.md reports (read in place from the zip)."""
+    import json
+    import re
+    import zipfile
+    from collections import Counter
+
+    with zipfile.ZipFile(STC3 / "data.zip") as z:
+        dialogues = json.loads(z.read("data/train_data_cn.json"))
+    found = Counter(
+        kind
+        for d in dialogues
+        for turn in d["turns"]
+        for u in turn["utterances"]
+        for kind, _ in find_personal(u)
+    )
+    review = REVIEW.read_text(encoding="utf-8")
+    summary = review[review.index("## Summary") : review.index("## What the review found")]
+    reported = {m[1]: int(m[2]) for m in re.finditer(r"^\| (\w+) \| (\d+) \|", summary, re.M)}
+    assert reported == dict(found)
+    assert sum(len(t["utterances"]) for d in dialogues for t in d["turns"]) == 16694
