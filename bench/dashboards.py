@@ -57,6 +57,9 @@ def _wait_up(url: str) -> None:
             time.sleep(0.5)
 
 
+TOKEN = "qaw-bench-token"  # the dashboards served here require it (the bare one is open)
+
+
 class Server:
     """``qaw dashboard NAME`` (or a bare notebook under Voila) with its log kept to follow the
     kernel pool."""
@@ -71,7 +74,7 @@ class Server:
         else:
             cmd = [sys.executable, "-m", "qaworkbench.cli", "dashboard", name, "--data", data,
                    "--port", str(self.port), "--pool-size", str(pool),
-                   "--refill-delay", str(refill_s)]  # fmt: skip
+                   "--refill-delay", str(refill_s), "--token", TOKEN]  # fmt: skip
         self.proc = subprocess.Popen(cmd, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
         self.url = f"http://127.0.0.1:{self.port}/"
         _wait_up(self.url)
@@ -142,6 +145,7 @@ async def _concurrent(browser, urls: list[str], text: list[str], server: Server)
 
 async def _ready(page, url: str, selector: str, text: str = "", timeout_ms: int = 120_000) -> float:
     t = time.perf_counter()
+    url += ("&" if "?" in url else "?") + f"token={TOKEN}"  # `qaw dashboard` is closed by one
     await page.goto(url, timeout=timeout_ms, wait_until="commit")
     await page.wait_for_function(
         "([s, x]) => { const e = document.querySelector(s); return e && e.innerText.includes(x); }",

@@ -777,7 +777,12 @@ def report(
     help="Address to bind (localhost by default; put a reverse proxy in front to share it).",
 )
 @click.option("--port", default=8866, show_default=True)
-@click.option("--token", default="", help="Require this token (?token=...) to open the dashboard.")
+@click.option(
+    "--token",
+    default="",
+    help="Require this token (?token=...) to open the dashboard [default: a random one, printed"
+    " in the link; required with a --host other than loopback].",
+)
 @click.option(
     "--coaching-db",
     default="",
@@ -808,8 +813,13 @@ def dashboard(
     """Serve a Voila dashboard: coaching (one agent) or meeting (teams, common problems)."""
     import os
 
-    from .dashboards.server import serve, voila_command
+    from .dashboards.server import access_token, dashboard_url, serve, voila_command
 
+    try:
+        token = access_token(host, token)
+    except QAWError as e:
+        click.echo(f"qaw dashboard: {e}", err=True)
+        sys.exit(1)
     env = dict(
         os.environ, QAW_DASHBOARD_DATA=str(Path(data).resolve()), QAW_DASHBOARD_LANGUAGE=language
     )
@@ -820,7 +830,7 @@ def dashboard(
     cmd = voila_command(
         name, host=host, port=port, token=token, pool_size=pool_size, refill_delay_s=refill_delay
     )
-    click.echo(f"serving {name} on http://{host}:{port}/ (Ctrl-C to stop)")
+    click.echo(f"serving {name} on {dashboard_url(host, port, token)} (Ctrl-C to stop)")
     sys.exit(serve(cmd, env))
 
 

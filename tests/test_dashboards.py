@@ -16,11 +16,13 @@ import wave
 
 import pytest
 
+from qaworkbench import QAWError
 from qaworkbench.privacy import find_unmasked
 
 from .conftest import needs_chromium
 
 QAW = [sys.executable, "-m", "qaworkbench.cli"]
+TOKEN = "qaw-test-token"  # dashboards are closed by a token; the served ones here use this one
 pytestmark = [
     pytest.mark.slow,
     needs_chromium,
@@ -50,7 +52,7 @@ def serve(name: str, data, db: str, tmp_path, *extra: str):
     log = open(tmp_path / f"voila-{name}-{port}.log", "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
         [*QAW, "dashboard", name, "--data", str(data), "--port", str(port), "--coaching-db", db,
-         *extra],
+         *(() if "--token" in extra else ("--token", TOKEN)), *extra],
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
@@ -102,10 +104,15 @@ def servers(tmp_path_factory, center_copy, recorded):
         log.close()
 
 
+def with_token(url: str, token: str = TOKEN) -> str:
+    """The link with the dashboard's token added to its query string."""
+    return url + ("&" if "?" in url else "?") + f"token={token}"
+
+
 def open_page(browser, url: str, ready: str, width: int = 1300):
     """Open a dashboard and wait until ``ready`` is drawn (45 s at most)."""
     page = browser.new_page(viewport={"width": width, "height": 1000})
-    page.goto(url, timeout=45_000)
+    page.goto(with_token(url), timeout=45_000)
     page.wait_for_selector(ready, timeout=45_000)
     return page
 
@@ -164,7 +171,7 @@ def test_a_link_that_cannot_be_shown_says_so_at_the_top(browser, servers, query,
     dialogs = []
     page = browser.new_page(viewport={"width": 1300, "height": 1000})
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(servers["coaching"] + query, timeout=45_000)
+    page.goto(with_token(servers["coaching"] + query), timeout=45_000)
     if expected is None:
         page.wait_for_selector("#agent-title", timeout=45_000)
     else:
@@ -305,7 +312,7 @@ def test_quality_meeting_shows_evaluators_and_drills_to_contacts(browser, server
     safe(page)
     page.close()
     bad = browser.new_page()
-    bad.goto(servers["meeting"] + "?team=%E4%B8%8D%E5%AD%98%E5%9C%A8", timeout=45_000)
+    bad.goto(with_token(servers["meeting"] + "?team=%E4%B8%8D%E5%AD%98%E5%9C%A8"), timeout=45_000)
     bad.wait_for_selector(".qaw-error", timeout=45_000)
     assert "不存在" in bad.inner_text(".qaw-error")
     assert bad.locator("#meeting-title").count() == 0
@@ -385,3 +392,46 @@ def _cmd(p) -> str:
 
 def _is_kernel(p) -> bool:
     return "ipykernel" in _cmd(p)
+
+
+def test_a_dashboard_is_closed_without_its_token(browser, servers, data):
+    """No token, a wrong one: Jupyter's login page (a redirect), never the dashboard nor its
+    API; the right token opens it."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    url = servers["meeting"]
+    for path in ("", "?team=x", "?token=wrong", "api/kernels", "api/sessions"):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            opener.open(url + path, timeout=30)
+        assert e.value.code in (302, 403), path
+        assert e.value.code == 403 or "/login" in e.value.headers["Location"], path
+    page = open_page(browser, url, "#meeting-title")
+    page.close()
+
+
+def test_the_token_is_made_up_when_not_given_and_required_off_this_machine(center_copy):
+    """`qaw dashboard` without --token serves on loopback with a random token, printed in the
+    link as Jupyter does; on any other address it refuses to start (exit 1) without one."""
+    from click.testing import CliRunner
+
+    from qaworkbench.cli import main
+    from qaworkbench.dashboards.server import access_token, dashboard_url, voila_command
+
+    a, b = access_token("127.0.0.1"), access_token("localhost")
+    assert len(a) >= 32 and a != b and access_token("::1")
+    assert access_token("0.0.0.0", "chosen") == "chosen"
+    cmd = voila_command("coaching")
+    tokens = [c for c in cmd if c.startswith("--token=")]
+    assert len(tokens) == 1 and len(tokens[0]) > len("--token=") + 30
+    assert "--Voila.token=" not in cmd
+    assert dashboard_url("127.0.0.1", 8866, "t") == "http://127.0.0.1:8866/?token=t"
+    for host in ("0.0.0.0", "192.168.1.20", "::", "qa.example.com"):
+        with pytest.raises(QAWError, match=f"refusing to serve on {re.escape(host)} without a"):
+            voila_command("coaching", host=host)
+        r = CliRunner().invoke(main, ["dashboard", "meeting", "--data", str(center_copy),
+                                      "--host", host])  # fmt: skip
+        assert r.exit_code == 1 and "refusing to serve on" in r.output and "--token" in r.output

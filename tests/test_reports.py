@@ -181,7 +181,32 @@ def test_page_checks_catch_phone_numbers_and_tracebacks(tmp_path):
     nb.cells = [nbformat.v4.new_code_cell("x")]
     path = tmp_path / "n.ipynb"
     nbformat.write(nb, path)
-    assert check_html("<p>客户 13812345678</p>", path) == ["1 unmasked phone number(s), e.g. 138…"]
+    assert check_html("<p>客户 13812345678</p>", path) == [
+        "1 unmasked phone number(s), e.g. 138****5678 at character 6 of the page, after '客户'"
+    ]
+    # Every kind is refused, each named with where its first one is.
+    page = (
+        "<h2>投诉</h2><p>张先生的身份证 440306199003071232，卡号 6222 0212 3456 7894，"
+        "邮箱 zhang.san@example.com，住北京市朝阳区建国路88号；电话 一三九一二三四五六七八、"
+        "139 - 1234 - 5678</p>"
+    )
+    assert check_html(page, path) == [
+        "1 unmasked customer name(s), e.g. *先生 at character 14 of the page, after '投诉'",
+        "1 unmasked ID card number(s), e.g. 440*************** at character 22 of the page,"
+        " after '投诉 *先生的身份证'",
+        "1 unmasked bank card number(s), e.g. ************7894 at character 44 of the page,"
+        " after '份证 440***************，卡号'",
+        "1 unmasked e-mail address(s), e.g. z***@example.com at character 67 of the page,"
+        " after '*，卡号 ************7894，邮箱'",
+        "1 unmasked street address(s), e.g. 北京市朝阳区*** at character 90 of the page,"
+        " after '94，邮箱 z***@example.com，住'",
+        "2 unmasked phone number(s), e.g. 139****5678 at character 106 of the page,"
+        " after 'xample.com，住北京市朝阳区***；电话'",
+    ]
+    assert (
+        check_html("<p>*先生 440*************** ************7894 z***@example.com</p>", path) == []
+    )
+    assert check_html("<p>订单号 6222021234567890 工单 440306199003071235</p>", path) == []
     assert check_html("<pre>Traceback (most recent call last):</pre>", path) == [
         "the page shows a traceback"
     ]

@@ -4,6 +4,8 @@ timeout and idle kernels culled."""
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import secrets
 import sys
 
 from ..config import PROJ_ROOT
@@ -12,13 +14,45 @@ from ..errors import QAWError
 DASHBOARDS = {"coaching": "coaching.ipynb", "meeting": "quality_meeting.ipynb"}
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name other than localhost may resolve anywhere
+        return False
+
+
+def access_token(host: str, token: str = "") -> str:
+    """The token a dashboard requires: ``token`` when given; otherwise, on a loopback address,
+    a new random one (as Jupyter does). Serving beyond this machine without a token chosen on
+    purpose is refused (QAWError)."""
+    if token:
+        return token
+    if not is_loopback(host):
+        raise QAWError(
+            f"refusing to serve on {host} without a token: anyone who can reach the address "
+            "would see customers' and agents' data. Pass --token (and share the link with "
+            "?token=...), or serve on 127.0.0.1 behind a reverse proxy"
+        )
+    return secrets.token_urlsafe(24)
+
+
+def dashboard_url(host: str, port: int, token: str) -> str:
+    """The link to open a dashboard, its token in the query string."""
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{shown}:{port}/?token={token}"
+
+
 def voila_command(
     name: str, *, host: str = "127.0.0.1", port: int = 8866, token: str = "",
     execution_timeout_s: int = 120, cull_idle_s: int = 1200, pool_size: int = 1,
     refill_delay_s: float = 1.0,
 ) -> list[str]:  # fmt: skip
     """The Voila command line for a dashboard: sources stripped, tracebacks hidden, an execution
-    timeout, idle kernels culled, bound to ``host`` (localhost by default), optional token.
+    timeout, idle kernels culled, bound to ``host`` (localhost by default), closed by a token
+    (``access_token``: a random one when none is given; none off loopback is refused).
 
     A tab's kernel is shut down when the tab closes (Voila's beforeunload call); one whose tab
     was left open, or vanished without closing, is culled after ``cull_idle_s`` seconds without
@@ -26,6 +60,7 @@ def voila_command(
     any request, and read the link's query string when one arrives (0 turns this off)."""
     if name not in DASHBOARDS:
         raise QAWError(f"no dashboard {name!r}; choose one of {', '.join(DASHBOARDS)}")
+    token = access_token(host, token)
     notebook = PROJ_ROOT / "notebooks" / "dashboards" / DASHBOARDS[name]
     cmd = [
         sys.executable, "-m", "voila", str(notebook), "--no-browser",
@@ -45,7 +80,7 @@ def voila_command(
     if pool_size > 0:
         cmd += ["--preheat_kernel=True", f"--pool_size={pool_size}",
                 f"--VoilaKernelManager.fill_delay={refill_delay_s}"]  # fmt: skip
-    cmd.append(f"--token={token}" if token else "--Voila.token=")
+    cmd.append(f"--token={token}")
     return cmd
 
 

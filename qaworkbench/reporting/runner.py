@@ -33,7 +33,7 @@ from .._version import __version__
 from ..config import PROJ_ROOT, REPORTS_DIR, TEMPLATES_DIR
 from ..errors import ConfigError, QAWError
 from ..periods import parse_period
-from ..privacy import find_unmasked, mask_text
+from ..privacy import KINDS, find_personal_at, mask_text
 from . import contents
 from .index import write_index
 from .publish import write_excel
@@ -402,8 +402,9 @@ def _exporter(language_code: str):
 
 
 def check_html(page: str, executed) -> list[str]:
-    """What makes a page unfit to publish: error outputs, tracebacks, raw phone numbers
-    (``executed``: the executed notebook's path or node)."""
+    """What makes a page unfit to publish: error outputs, tracebacks, personal values left
+    unmasked (each kind named, with where its first one is: the character offset in the page
+    and the text before it), ``executed``: the executed notebook's path or node."""
     import nbformat
 
     problems = []
@@ -424,9 +425,19 @@ def check_html(page: str, executed) -> list[str]:
     text = html.unescape(re.sub(r"<[^>]+>", " ", page))
     if "Traceback (most recent call last)" in text:
         problems.append("the page shows a traceback")
-    phones = find_unmasked(re.sub(r"data:image/[^\"']+", "", page))
-    if phones:
-        problems.append(f"{len(phones)} unmasked phone number(s), e.g. {phones[0][:3]}…")
+    # Images are not text: blanked, so an offset is the page's own.
+    scanned = re.sub(r"data:image/[^\"']+", lambda m: " " * len(m.group(0)), page)
+    found: dict[str, list[tuple[int, str]]] = {}
+    for kind, at, value in find_personal_at(scanned):
+        found.setdefault(kind, []).append((at, value))
+    for kind, hits in found.items():
+        at, value = hits[0]
+        before = html.unescape(re.sub(r"<[^>]*>?", " ", scanned[max(0, at - 200) : at]))
+        before = mask_text(" ".join(before.split()))[-24:]
+        problems.append(
+            f"{len(hits)} unmasked {KINDS.get(kind, kind)}(s), e.g. {mask_text(value)}"
+            f" at character {at} of the page, after {before!r}"
+        )
     return problems
 
 
