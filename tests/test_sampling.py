@@ -353,6 +353,33 @@ def test_allocation_balances_workload_and_keeps_team_leads_off_their_own_team():
     assert len(leads) > 0 and (leads["team"] != leads["team_lead"]).all()
 
 
+def test_team_leads_spot_check_their_own_teams_weakest_agents_first():
+    """ "班长不定时抽查，重点抽查业务弱、服务质量低下的坐席": two teams of 3 agents, 4 planned
+    evaluations per agent (12 per team); team_lead_share 0.2 -> ceil(2.4) = 3 rows per team go
+    to the team's own lead, all of the weakest agent's first (T1: A2 at 71.0; T2: A5 at 65.5,
+    then nothing else needed). The rest go to QA, never to a lead of the agent's own team."""
+    agents_ = {"A1": ("T1", 92.0), "A2": ("T1", 71.0), "A3": ("T1", 88.0),
+               "A4": ("T2", 90.0), "A5": ("T2", 65.5), "A6": ("T2", None)}  # fmt: skip
+    items = pd.DataFrame([
+        {"contact_id": f"C{a}{i}", "agent_id": a, "team": t, "talk_s": 100.0}
+        for a, (t, _) in agents_.items() for i in range(4)
+    ])  # fmt: skip
+    weakness = pd.Series({a: s for a, (_, s) in agents_.items()}, dtype=float)
+    evs = pd.DataFrame({"evaluator_id": ["Q1", "Q2", "L1", "L2"], "role": ["qa", "qa", "team_lead", "team_lead"],
+                        "team": [None, None, "T1", "T2"]})  # fmt: skip
+    plan = HOTLINE.model_copy(
+        update={"allocation": HOTLINE.allocation.model_copy(update={"team_lead_share": 0.2})}
+    )
+    out = allocate(items, evs, plan, seed=1, weakness=weakness)
+    checks = out[out["role"] == "team_lead_check"]
+    assert checks.groupby("evaluator_id")["agent_id"].agg(list).to_dict() == {
+        "L1": ["A2", "A2", "A2"],
+        "L2": ["A5", "A5", "A5"],
+    }
+    rest = out[out["role"] != "team_lead_check"]
+    assert set(rest["evaluator_id"]) <= {"Q1", "Q2"} and len(rest) == 18
+
+
 def test_completion_planned_against_done():
     planned = pd.DataFrame({"contact_id": ["C1", "C2", "C3", None], "agent_id": ["A1", "A1", "A2", "A2"],
                             "evaluator_id": ["Q1", "Q1", "Q2", "Q2"], "due": ["2026-10-07", "2026-10-07", "2026-10-07", "2026-10-09"]})  # fmt: skip

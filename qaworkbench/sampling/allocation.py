@@ -22,14 +22,17 @@ def allocate(
     seed: int,
     *,
     slot_talk_s: float = 240.0,
+    weakness: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Add ``evaluator_id`` and ``workload_s`` to each planned evaluation (contact or slot).
 
     Without evaluators (an empty table) the rows are planned but not allocated
     (``evaluator_id`` empty). Rows go to roles by the plan's shares, then within a role to the eligible
     evaluator with the least work so far, longest work first (LPT). With
-    ``never_own_team`` nobody evaluates their own team. Workload: talk time
-    (slots: ``slot_talk_s``) plus the plan's overhead per evaluation, seconds.
+    ``never_own_team`` nobody evaluates their own team — except the team leads' spot checks:
+    with ``team_lead_share``, that share of each team's rows goes to the team's own lead, the
+    agents with the lowest ``weakness`` score (last month's, points; by agent_id) first.
+    Workload: talk time (slots: ``slot_talk_s``) plus the plan's overhead per evaluation, seconds.
     """
     out = items.copy()
     talk = out["talk_s"] if "talk_s" in out else pd.Series(np.nan, index=out.index)
@@ -47,9 +50,10 @@ def allocate(
     out["evaluator_id"] = pd.Series(pd.NA, index=out.index, dtype="str")
     if evaluators.empty:  # no evaluators table: planned, not allocated (the CLI says so)
         return out
+    spot = _team_lead_checks(out, evaluators, plan, key, weakness)
     for role, _ in roles:
         pool = evaluators[evaluators["role"] == role].reset_index(drop=True)
-        rows = out.index[out["role"] == role]
+        rows = out.index[(out["role"] == role) & ~spot]
         if len(rows) and pool.empty:
             raise QAWError(
                 f"the plan {plan.id} gives role {role!r} a share of the evaluations but no "
@@ -62,6 +66,36 @@ def allocate(
             "(every evaluator of their role is on the agent's own team)"
         )
     return out
+
+
+def _team_lead_checks(
+    out: pd.DataFrame,
+    evaluators: pd.DataFrame,
+    plan: SamplingPlan,
+    key: np.ndarray,
+    weakness: pd.Series | None,
+) -> pd.Series:
+    """ "班长不定时抽查，重点抽查业务弱、服务质量低下的坐席" (hotline code): give each team lead
+    ``team_lead_share`` of their own team's rows (rounded up), the weakest agents' first (their
+    last month's score, lowest first; agents without one last), at random within an agent.
+    Marks the rows taken (role ``team_lead_check``); returns which rows they are."""
+    share = plan.allocation.team_lead_share
+    taken = pd.Series(False, index=out.index)
+    if share <= 0 or "team" not in evaluators:
+        return taken
+    leads = evaluators[(evaluators["role"] == "team_lead") & evaluators["team"].notna()]
+    lead_of = leads.drop_duplicates("team").set_index("team")["evaluator_id"]
+    score = out["agent_id"].map(weakness) if weakness is not None else pd.Series(np.nan, out.index)
+    order = pd.DataFrame({"team": out["team"], "score": score.astype(float), "key": key})
+    order = order.sort_values(["team", "score", "key"], na_position="last", kind="stable")
+    for team, rows in order.groupby("team", sort=False):
+        if team not in lead_of.index:
+            continue
+        pick = rows.index[: int(np.ceil(len(rows) * share - 1e-9))]
+        out.loc[pick, "evaluator_id"] = lead_of[team]
+        out.loc[pick, "role"] = "team_lead_check"
+        taken[pick] = True
+    return taken
 
 
 def _lpt(out: pd.DataFrame, rows: pd.Index, pool: pd.DataFrame, never_own_team: bool) -> None:
@@ -138,4 +172,7 @@ def allocate_sample(sample: Sample, evaluators: pd.DataFrame, plan: SamplingPlan
         sample.month,
     )
     both = pd.concat([sample.contacts, slots], ignore_index=True)
-    return allocate(both, evaluators, plan, sample.seed)
+    weakness = None
+    if "previous_mean" in sample.summary:
+        weakness = sample.summary.set_index("agent_id")["previous_mean"]
+    return allocate(both, evaluators, plan, sample.seed, weakness=weakness)

@@ -127,6 +127,13 @@ class Allocation(_M):
         default_factory=lambda: {"qa": 1.0}, description="role -> share"
     )
     never_own_team: bool = True
+    team_lead_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="share of each team's planned evaluations its own team lead spot-checks, "
+        "weakest agents first (last month's score); the other roles never take their own team",
+    )
     overhead_s: float = Field(
         180, ge=0, description="evaluation work per contact on top of its talk time, s"
     )
