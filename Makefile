@@ -26,7 +26,7 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 
 env: $(ENV_STAMP) ## Create .venv and install the locked environment
 
-$(DEMO_STAMP): $(ENV_STAMP) qaworkbench/demo.py qaworkbench/demo_conversations.py templates/scorecards/hotline_voice.yaml templates/scorecards/online_chat.yaml
+$(DEMO_STAMP): $(ENV_STAMP) qaworkbench/demo.py qaworkbench/demo_conversations.py $(wildcard templates/scorecards/*.yaml)
 	$(BIN)/qaw demo --out $(DEMO) --force
 	@touch $@
 

@@ -6,10 +6,12 @@ import pandas as pd
 import pytest
 
 from qaworkbench import ConfigError, QAWError, load_scorecard
+from qaworkbench.config import SCORECARDS_DIR
 from qaworkbench.scoring.evaluations import score_evaluations
 
 VOICE = load_scorecard("hotline_voice")
 CHAT = load_scorecard("online_chat")
+CHAT_V1 = load_scorecard(SCORECARDS_DIR / "online_chat_1.0.yaml")
 
 
 def evaluation(
@@ -59,6 +61,18 @@ def test_section_floored_at_zero():
     assert r["points_deducted"] == 30  # what the evaluator recorded, before the floor
 
 
+def test_the_online_chat_standard_has_its_items_and_points():
+    """The standard: response 6 (2/2/2), opening and closing 4 (2/2), service wording 15 (3
+    each, 使用快捷话术 among them), attitude 4/3/4/4 (状态积极, 细心, 服务耐心, no hurrying);
+    the center's business items complete it to 100."""
+    pts = CHAT.items().set_index("item_id")["points"]
+    assert pts[["CH01", "CH02", "CH03"]].tolist() == [2, 2, 2]
+    assert pts[["CH04", "CH05"]].tolist() == [2, 2]
+    assert pts[["CH06", "CH12", "CH07", "CH08", "CH13"]].tolist() == [3] * 5
+    assert pts[["CH14", "CH09", "CH15", "CH10"]].tolist() == [4, 3, 4, 4]
+    assert pts.sum() == 100 and CHAT.version == "2.0" and CHAT_V1.version == "1.0"
+
+
 def test_section_scores_are_reported():
     ev, items = evaluation(VOICE, {"ATT04": "fail", "SKL02": ("fail", 8.0)})
     _, sections = score_evaluations(ev, items)
@@ -68,10 +82,14 @@ def test_section_scores_are_reported():
 
 def test_na_rescales_a_checklist_and_never_lowers_a_score():
     assert one(CHAT, {"CH03": "na"})["score"] == 100
-    # CH01 failed (10 of 95 applicable points) with CH03 N/A: 100 x 85 / 95
+    # version 2.0, the standard's points: CH01 failed (2 of 98 applicable) with CH03 (2) N/A:
+    # 100 x 96 / 98
     r = one(CHAT, {"CH01": "fail", "CH03": "na"})
-    assert r["score"] == pytest.approx(100 * 85 / 95, abs=1e-3)
+    assert r["score"] == pytest.approx(100 * 96 / 98, abs=1e-3)
     assert r["n_na"] == 1
+    # an evaluation on version 1.0 keeps its points: CH01 10 of 95 applicable -> 100 x 85 / 95
+    r = one(CHAT_V1, {"CH01": "fail", "CH03": "na"})
+    assert r["score"] == pytest.approx(100 * 85 / 95, abs=1e-3)
     # on a deduction scorecard N/A simply deducts nothing
     assert one(VOICE, {"NRM04": "na", "NRM05": "na", "NRM06": "na"})["score"] == 100
 
