@@ -17,6 +17,7 @@ import pytest
 from qaworkbench import scoring
 from qaworkbench.periods import parse_period, previous
 from qaworkbench.reporting.runner import run_report
+from qaworkbench.scoring.level import RANDOM_REASONS
 from qaworkbench.scoring.scorecard import scorecard_versions
 from qaworkbench.stats import clustered_intervals
 
@@ -67,16 +68,24 @@ def _regular(tables, period):
     return ev[(ev["evaluated_at"] >= p.start) & (ev["evaluated_at"] < p.end)]
 
 
+def _level(tables, period):
+    """The period's quality level: its random picks (the demo records why each was sampled)."""
+    ev = _regular(tables, period)
+    return ev[ev["sample_reason"].isin(RANDOM_REASONS)]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize(("kind", "period"), CASES)
 def test_page_one_states_the_periods_key_facts(pages, small_tables, kind, period, lang):
     got = pages[(kind, lang)]
-    now = _regular(small_tables, period)
-    before = _regular(small_tables, previous(parse_period(period)).label)
+    now = _level(small_tables, period)
+    before = _level(small_tables, previous(parse_period(period)).label)
+    every = _regular(small_tables, period)
     head = got["headline"]
     mean = now["score"].mean()
-    assert f"{mean:.1f}" in head and str(len(now)) in head  # mean score with its n
+    assert f"{mean:.1f}" in head and str(len(now)) in head  # the quality level with its n
+    assert f"{every['score'].mean():.1f}" in head and str(len(every)) in head  # all, beside it
     iv = clustered_intervals(now, None).iloc[0]
     assert f"{iv['lo']:.1f}–{iv['hi']:.1f}" in head  # ... and its 95% interval
     change = mean - before["score"].mean()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import html
 import json
 import os
 import platform
@@ -33,9 +32,10 @@ from .._version import __version__
 from ..config import PROJ_ROOT, REPORTS_DIR, TEMPLATES_DIR
 from ..errors import ConfigError, QAWError
 from ..periods import parse_period
-from ..privacy import KINDS, find_personal_at, mask_text
+from ..privacy import mask_text
 from . import contents
 from .index import write_index
+from .pagecheck import check_html
 from .publish import write_excel
 from .runlog import append_run, begin_run
 
@@ -399,46 +399,6 @@ def _exporter(language_code: str):
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     return exporter
-
-
-def check_html(page: str, executed) -> list[str]:
-    """What makes a page unfit to publish: error outputs, tracebacks, personal values left
-    unmasked (each kind named, with where its first one is: the character offset in the page
-    and the text before it), ``executed``: the executed notebook's path or node."""
-    import nbformat
-
-    problems = []
-    nb = (
-        executed
-        if isinstance(executed, nbformat.NotebookNode)
-        else nbformat.read(executed, as_version=4)
-    )
-    errors = [
-        o
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    if errors:
-        problems.append(f"{len(errors)} cell(s) produced an error")
-    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
-    if "Traceback (most recent call last)" in text:
-        problems.append("the page shows a traceback")
-    # Images are not text: blanked, so an offset is the page's own.
-    scanned = re.sub(r"data:image/[^\"']+", lambda m: " " * len(m.group(0)), page)
-    found: dict[str, list[tuple[int, str]]] = {}
-    for kind, at, value in find_personal_at(scanned):
-        found.setdefault(kind, []).append((at, value))
-    for kind, hits in found.items():
-        at, value = hits[0]
-        before = html.unescape(re.sub(r"<[^>]*>?", " ", scanned[max(0, at - 200) : at]))
-        before = mask_text(" ".join(before.split()))[-24:]
-        problems.append(
-            f"{len(hits)} unmasked {KINDS.get(kind, kind)}(s), e.g. {mask_text(value)}"
-            f" at character {at} of the page, after {before!r}"
-        )
-    return problems
 
 
 def _publish(
