@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from html import escape as html_escape
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -443,3 +444,142 @@ def test_isin_on_categorical_ids_is_pandas_isin():
         isin(ids, wanted).tolist() == ids.isin(wanted).tolist() == [False, True, False, True, True]
     )
     assert isin(ids, wanted[:0]).tolist() == [False] * 5
+
+
+def _rule_result(agent_lines: list[str], rule: str, customer_first: str = "在吗") -> str:
+    msgs = [("customer", 0, customer_first)] + [
+        ("agent", 5 + i, t) for i, t in enumerate(agent_lines)
+    ]
+    return check([from_messages(_chat(X=msgs))], RULES).set_index("rule_id").loc[rule, "result"]
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [  # real helpdesk wordings (docs/reviews/autoqa-stc3.md): a refusal, not a statement
+        ("酒水类不能开增票哦", "pass"),
+        ("您好，亮度不能调节，建议您使用自动亮度", "pass"),
+        ("不知道您是在什么程序里无法实现呢？", "pass"),
+        ("如不能，请您提供一下有效联系电话", "pass"),
+        ("这个我不清楚，您问营业厅吧", "fail"),
+        ("我们不能无故对正在使用中的号码暂停处理", "fail"),
+        ("这个！小U就不知道了。", "fail"),
+        ("抱歉不能一一为您列举", "fail"),
+    ],
+)
+def test_forbidden_words_count_only_as_a_refusal(text, result):
+    assert _rule_result([text], "forbidden") == result, text
+
+
+@pytest.mark.parametrize(
+    ("text", "result"),
+    [
+        ("您好，跨区的地址是无法修改的哦", "fail"),
+        ("这个修改不了的", "fail"),
+        ("这边暂时没有解决的方法。", "fail"),
+        ("如仍无法解决，可拨打10000报障", "pass"),
+        ("请问无法办理业务时有什么提示吗？", "pass"),
+        ("已为您登记，师傅明天上门", "pass"),
+    ],
+)
+def test_negative_framing_by_pattern(text, result):
+    assert _rule_result([text], "negative_framing") == result, text
+
+
+def test_greeting_and_closing_by_their_key_parts():
+    assert _rule_result(["您好，小U很高兴为您服务！"], "greeting") == "pass"
+    assert _rule_result(["您好，我是电信客服小李，请讲"], "greeting") == "pass"
+    assert _rule_result(["您好，请问是什么问题"], "greeting") == "fail"
+    for close, ok in [("有问题随时联系小U哦，祝您周末愉快", True),
+                      ("方便的时候对我们的服务评价一下哦", True),
+                      ("好的", False), ("请问您的系统版本是什么？", False)]:  # fmt: skip
+        got = _rule_result(["您好，很高兴为您服务", "已为您办理", close], "closing")
+        assert (got == "pass") == ok, close
+
+
+def test_a_look_up_is_a_hold_announced_not_an_offer():
+    offer = [("customer", 0, "查话费"), ("agent", 5, "请您私信提供手机号码，以便为您核实"),
+             ("customer", 300, "好")]  # fmt: skip
+    hold = [("customer", 0, "查话费"), ("agent", 5, "好的，请稍等，正在为您查询"),
+            ("customer", 300, "人呢")]  # fmt: skip
+    r = check([from_messages(_chat(OFFER=offer, HOLD=hold))], RULES)
+    r = r.set_index(["contact_id", "rule_id"])["result"]
+    assert r[("OFFER", "lookup_reply")] == "na" and r[("HOLD", "lookup_reply")] == "fail"
+
+
+def test_a_double_post_or_a_card_is_no_repeat():
+    double = [("customer", 0, "我的宽带连不上网了"), ("customer", 2, "我的宽带连不上网了"),
+              ("agent", 9, "您好，很高兴为您服务")]  # fmt: skip
+    card = [("customer", 0, "[商品链接]"), ("agent", 5, "您好"), ("customer", 9, "[商品链接]")]
+    again = [("customer", 0, "我的宽带连不上网了"), ("agent", 5, "好的。"),
+             ("customer", 9, "我的宽带连不上网了")]  # fmt: skip
+    rules = RULES.model_copy(
+        update={
+            "rules": [
+                r.model_copy(update={"min_chars": 3}) if r.id == "customer_repeats" else r
+                for r in RULES.rules
+            ]
+        }
+    )
+    r = check([from_messages(_chat(D=double, C=card, A=again))], rules)
+    r = r[r["rule_id"] == "customer_repeats"].set_index("contact_id")["result"]
+    assert (r["D"], r["C"], r["A"]) == ("pass", "pass", "fail")
+
+
+def test_chats_without_times_leave_the_timing_rules_out():
+    msgs = _chat(X=[("customer", 0, "在吗"), ("agent", 5, "您好，很高兴为您服务")])
+    msgs["timestamp"] = pd.NaT
+    r = check([from_messages(msgs)], RULES).set_index("rule_id")["result"]
+    assert r["first_response"] == "na" and r["average_response"] == "na"
+    assert r["greeting"] == "pass"
+
+
+def test_an_advisory_rule_is_advisory_whatever_its_agreement(tmp_path):
+    """A perfect agreement on 40 contacts: counted, unless the rule set marks it advisory;
+    marking it so without a reason is refused on load."""
+    results = pd.DataFrame({"contact_id": [f"C{i}" for i in range(40)], "rule_id": "forbidden",
+                            "item_id": "CH07", "channel": "chat",
+                            "result": ["fail"] * 10 + ["pass"] * 30})  # fmt: skip
+    human = results[["contact_id", "item_id"]].assign(human=results["result"])
+    assert not agreement(results, human, RULES).iloc[0]["advisory"]
+    assert RULES.rule("customer_repeats").advisory
+    assert RULES.rule("closing_before_solution").advisory
+    marked = _ruleset_text(tmp_path, "  - id: forbidden\n", "  - id: forbidden\n    advisory: true\n"
+                           "    advisory_reason: misfires on real wording\n")  # fmt: skip
+    rs = load_ruleset(marked)
+    assert agreement(results, human, rs).iloc[0]["advisory"]
+    no_reason = _ruleset_text(
+        tmp_path, "  - id: forbidden\n", "  - id: forbidden\n    advisory: true\n"
+    )
+    with pytest.raises(ConfigError, match="advisory_reason"):
+        load_ruleset(no_reason)
+
+
+STC3 = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "stc3-weibo"
+STC3_REVIEW = Path(__file__).resolve().parents[1] / "docs" / "reviews" / "autoqa-stc3.md"
+
+
+@pytest.mark.skipif(not (STC3 / "data.zip").exists(), reason="needs ../shared (STC3 Weibo data)")
+def test_stc3_findings_match_the_review():
+    """The shipped rules find on the STC-3 dialogues as many findings per rule as
+    docs/reviews/autoqa-stc3.md reports, and its read / true counts are the CSV's verdicts."""
+    import re
+
+    from qaworkbench.autoqa.external import stc3_findings
+
+    found = stc3_findings(STC3 / "data.zip", RULES)["rule_id"].value_counts().to_dict()
+    review = STC3_REVIEW.read_text(encoding="utf-8")
+    summary = review[review.index("## Summary") : review.index("## What changed")]
+    table = {
+        m[1]: (int(m[2]), int(m[3]), int(m[4]))
+        for m in re.finditer(r"^\| (\w+) \| (\d+) \| (\d+) \| (\d+) \|", summary, re.M)
+    }
+    assert set(table) == {r.id for r, _ in RULES.for_channel("chat")}
+    assert {k: v[0] for k, v in table.items() if v[0]} == found
+    verdicts = pd.read_csv(STC3_REVIEW.with_suffix(".csv"), dtype=str)
+    after = verdicts[verdicts["phase"] == "after"]
+    read = after.groupby("rule_id").size().to_dict()
+    true = after[after["verdict"] == "true"].groupby("rule_id").size().to_dict()
+    assert {k: v[1] for k, v in table.items() if v[1]} == read
+    assert {k: v[2] for k, v in table.items() if v[2]} == true
+    for rule, n in read.items():  # every finding read is one the shipped rule makes
+        assert n <= found[rule]

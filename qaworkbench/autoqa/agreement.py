@@ -5,7 +5,8 @@ result of the item it checks: precision (of the contacts the rule failed, the sh
 evaluator failed too), recall (of the contacts the evaluator failed on that item, the share
 the rule caught) and Cohen's kappa, each with its 95% interval. A rule below the rule set's
 agreement (kappa below ``min_kappa``, or fewer than ``min_n`` contacts compared) is advisory
-(仅供参考) in every output.
+(仅供参考) in every output, and so is a rule the rule set marks ``advisory: true`` (one that
+misfires on real wording, whatever its agreement on a center's own evaluations).
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ def agreement(
     ].sum()
     keys = results[["rule_id", "item_id", "channel"]].drop_duplicates().astype(str)
     counts = keys.merge(counts.reset_index(), how="left").fillna(0)
+    by_rule = {r.id: r for r in rules.rules}
     rows = []
     for r in counts.itertuples(index=False):
+        rule = by_rule.get(r.rule_id)
         tp, fp, fn, tn = (int(x) for x in (r.tp, r.fp, r.fn, r.tn))
         n = tp + fp + fn + tn
         p_lo, p_hi = wilson(tp, tp + fp)
@@ -84,7 +87,10 @@ def agreement(
                 "kappa_lo": k_lo,
                 "kappa_hi": k_hi,
                 "advisory": bool(
-                    n < rules.agreement.min_n or not np.isfinite(k) or k < rules.agreement.min_kappa
+                    n < rules.agreement.min_n
+                    or not np.isfinite(k)
+                    or k < rules.agreement.min_kappa
+                    or (rule is not None and rule.advisory)
                 ),
             }
         )

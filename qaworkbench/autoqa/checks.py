@@ -61,11 +61,12 @@ def _replies(c: Conversations) -> tuple[np.ndarray, np.ndarray]:
 
 def first_response(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """The agent's first reply to the customer within ``max_s``; fails when the customer
-    wrote and no reply came. Not applicable when the customer never wrote."""
+    wrote and no reply came. Not applicable when the customer never wrote, or the messages
+    have no times."""
     v = Verdicts.empty(c.n)
     reply, wait = _replies(c)
     first_c = c.first_where(c.customer)
-    v.applies = first_c >= 0
+    v.applies = (first_c >= 0) & c.timed
     gs, pos = np.unique(c.g[reply], return_index=True)
     got = np.zeros(c.n, bool)
     got[gs] = True
@@ -78,13 +79,13 @@ def first_response(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
 
 def average_response(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """The mean wait for the agent's replies within ``max_s``; the slowest reply is the
-    evidence. Not applicable without a reply."""
+    evidence. Not applicable without a reply, or without message times."""
     v = Verdicts.empty(c.n)
     reply, wait = _replies(c)
     g = c.g[reply]
     n = np.bincount(g, minlength=c.n)
-    total = np.bincount(g, weights=wait, minlength=c.n)
-    v.applies = n > 0
+    total = np.bincount(g, weights=np.nan_to_num(wait), minlength=c.n)
+    v.applies = (n > 0) & c.timed
     v.measure = np.where(v.applies, total / np.maximum(n, 1), np.nan)
     order = np.lexsort((-wait, g))  # per contact, slowest first
     gs, pos = np.unique(g[order], return_index=True)
@@ -94,10 +95,14 @@ def average_response(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
 
 
 def lookup_reply(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
-    """After the agent says they are looking something up, their next message within
-    ``max_s``; not applicable without a look-up."""
+    """After the agent says they are looking something up (one of ``phrases``, in a message
+    matching none of ``unless``), their next message within ``max_s``; fails too when no
+    message follows. Not applicable without a look-up; where messages have no times, only a
+    look-up never followed fails."""
     v = Verdicts.empty(c.n)
     look = c.agent & (ctx.phrases(r.phrases, c) >= 0)
+    if r.unless:  # an offer or a request ("send us your number and we will check") is no hold
+        look &= ~ctx.matches(r.unless, c)
     rows = np.flatnonzero(look)
     agent_rows = np.flatnonzero(c.agent)
     nxt_pos = np.searchsorted(agent_rows, rows, side="right")
@@ -109,12 +114,12 @@ def lookup_reply(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     g = c.g[rows]
     v.applies[g] = True
     worst = np.full(c.n, -np.inf)
-    np.maximum.at(worst, g, wait)
+    np.fmax.at(worst, g, wait)  # NaN: the wait is unknown (no times)
     order = np.lexsort((-wait, g))
     gs, pos = np.unique(g[order], return_index=True)
     v.row[gs] = rows[order[pos]]
     v.measure = np.where(v.applies & np.isfinite(worst), worst, np.nan)
-    v.failed = v.applies & (worst > r.max_s)
+    v.failed = v.applies & (np.nan_to_num(worst, nan=-np.inf) > r.max_s)
     return v
 
 
@@ -125,23 +130,30 @@ def _standard(c: Conversations, r: Rule, ctx: Context, rank: np.ndarray, within:
     g = c.g[rows]
     best = np.full(c.n, -1.0)
     np.maximum.at(best, g, sim)
+    keyed = np.zeros(c.n, bool)
+    if r.key_patterns:
+        keyed[g[ctx.matches(r.key_patterns, c)[rows]]] = True
     v.applies = _has_agent(c)
     v.measure = np.where(v.applies, best, np.nan)
-    v.failed = v.applies & (best < r.min_similarity)
+    v.failed = v.applies & (best < r.min_similarity) & ~keyed
     return v
 
 
 def greeting(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """One of the agent's first ``first_messages`` messages is the standard greeting
-    (similarity at least ``min_similarity``); evidence: the agent's first message."""
+    (similarity at least ``min_similarity``, 0-100) or holds its key parts (one of
+    ``key_patterns``: 您好 and an offer of service, words between allowed); evidence: the
+    agent's first message."""
     v = _standard(c, r, ctx, c.rank_from_start(c.agent), r.first_messages)
     v.row = c.first_where(c.agent)
     return v
 
 
 def closing(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
-    """One of the agent's last ``last_messages`` messages is a standard closing; evidence:
-    the agent's last message."""
+    """One of the agent's last ``last_messages`` messages is a standard closing (similarity
+    at least ``min_similarity``) or holds a closing's key part (``key_patterns``: thanks for
+    the contact, a wish, an invitation to come back or to rate); evidence: the agent's last
+    message."""
     v = _standard(c, r, ctx, c.rank_from_end(c.agent), r.last_messages)
     v.row = c.last_where(c.agent)
     return v
@@ -168,22 +180,28 @@ def phrases(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
 
 
 def patterns(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
-    """No agent message matches ``patterns``; evidence: the first that does."""
+    """No agent message matches ``patterns`` (RE2), leaving out messages that match one of
+    ``unless`` (a condition, a question about the customer's fault); evidence: the first that
+    does, and as the match the pattern's group ``w`` where it has one (the word alone)."""
     hit = np.full(len(c), -1, dtype=np.int16)
-    rows = np.flatnonzero(c.agent)
+    agent = c.agent & ~ctx.matches(r.unless, c) if r.unless else c.agent
+    rows = np.flatnonzero(agent)
     hit[rows[pattern_rows(c.text.take(rows), r.patterns)]] = 0
     v = _first_match(c, hit, ["pattern"])
     compiled = [re.compile(p) for p in r.patterns]
     for k in np.flatnonzero(v.failed):  # the words that matched, for the evidence
         text = c.texts(np.array([v.row[k]]))[0]
-        v.matched[k] = next((m.group(0) for p in compiled if (m := p.search(text))), None)
+        m = next((m for p in compiled if (m := p.search(text))), None)
+        v.matched[k] = None if m is None else (m.groupdict().get("w") or m.group(0))
     return v
 
 
 def customer_repeats(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     """The customer never has to write the same thing again: a customer message of at
-    least ``min_chars`` as similar as ``min_similarity`` to one of their ``window`` earlier
-    ones fails; evidence: the first repeat. Not applicable without customer messages."""
+    least ``min_chars`` characters as similar as ``min_similarity`` (0-100) to one of their
+    ``window`` earlier ones, with an agent message between (a double post is no repeat), fails;
+    messages matching ``ignore`` (system cards) are left out. Evidence: the first repeat. Not
+    applicable without customer messages."""
     from rapidfuzz import fuzz, process
 
     v = Verdicts.empty(c.n)
@@ -191,14 +209,17 @@ def customer_repeats(c: Conversations, r: Rule, ctx: Context) -> Verdicts:
     rows = np.flatnonzero(c.customer)
     norm = normalise_all(c.text.take(pa.array(rows, type=pa.int64())))
     keep = np.asarray(pc.utf8_length(norm)) >= r.min_chars
+    if r.ignore:  # system cards (an order, a product link) are not the customer's words
+        keep &= ~ctx.matches(r.ignore, c)[rows]
     rows, texts = rows[keep], norm.filter(pa.array(keep)).to_pylist()
     g = c.g[rows]
+    replies = np.cumsum(c.agent)[rows]  # agent messages so far: a repeat needs one between
     first = np.full(c.n, np.iinfo(np.int64).max)
     score = np.full(c.n, np.nan)
     for k in range(1, r.window + 1):
         if len(rows) <= k:
             break
-        later = np.flatnonzero(g[k:] == g[:-k]) + k
+        later = np.flatnonzero((g[k:] == g[:-k]) & (replies[k:] > replies[:-k])) + k
         if not len(later):
             continue
         s = process.cpdist([texts[i] for i in later], [texts[i - k] for i in later],
@@ -322,6 +343,13 @@ class Context:
             scores = similarity(enc.dictionary.to_pylist(), standards, normalised=True)
             out[todo] = scores[enc.indices.to_numpy(zero_copy_only=False)]
         return out
+
+    def matches(self, patterns_: list[str], c: Conversations) -> np.ndarray:
+        """Per row, whether the text matches one of the RE2 ``patterns_``."""
+        key = ("m", tuple(patterns_), id(c))
+        if key not in self._found:
+            self._found[key] = pattern_rows(c.text, patterns_)
+        return self._found[key]
 
     def words(self, words_: list[str], c: Conversations) -> np.ndarray:
         """Per row, the index of the first of ``words_`` the text uses as a word (-1: none)."""

@@ -52,6 +52,12 @@ class Conversations:
         out[1:] = self.g[1:] == self.g[:-1]
         return out
 
+    @cached_property
+    def timed(self) -> np.ndarray:
+        """Per contact: every utterance has a time (an export without times has none)."""
+        untimed = np.bincount(self.g[np.isnan(self.t)], minlength=self.n) > 0
+        return ~untimed
+
     def texts(self, rows: np.ndarray) -> list[str]:
         """The texts of ``rows`` as Python strings."""
         return self.text.take(pa.array(rows, type=pa.int64())).to_pylist()
@@ -99,13 +105,16 @@ class Conversations:
 
 def from_messages(data: pd.DataFrame | pa.Table) -> Conversations:
     """Chat messages (``contact_id``, ``seq``, ``sender``, ``timestamp``, ``text``) as
-    conversations; times are seconds from each conversation's first message. An Arrow table
+    conversations; times are seconds from each conversation's first message (NaN where a
+    message has no time). An Arrow table
     must come sorted by contact and ``seq`` (the engine sorts); a DataFrame is sorted here."""
     t = _sorted(data, "seq")
     g, ids = _groups(t.column("contact_id"))
-    ts = _numpy(t.column("timestamp").cast(pa.timestamp("us"))).astype(np.int64) / 1e6
+    stamp = t.column("timestamp").cast(pa.timestamp("us"))
+    ts = _numpy(pc.fill_null(stamp.cast(pa.int64()), 0)).astype(np.int64) / 1e6
+    ts[_numpy(pc.is_null(stamp)).astype(bool)] = np.nan  # an export without times
     first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, np.int64)
-    t0 = np.minimum.reduceat(ts, first)[g] if len(g) else ts
+    t0 = np.fmin.reduceat(ts, first)[g] if len(g) else ts
     return Conversations(
         contact_ids=ids,
         channel="chat",

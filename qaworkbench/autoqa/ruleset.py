@@ -66,6 +66,15 @@ class Rule(_M):
     phrases: list[str] = []
     words: list[str] = []
     patterns: list[str] = []
+    key_patterns: list[str] = Field(
+        [], description="greeting / closing: a message matching one also counts (RE2)"
+    )
+    unless: list[str] = Field(
+        [], description="lookup_reply, patterns: messages matching one are not judged (RE2)"
+    )
+    ignore: list[str] = Field(
+        [], description="customer_repeats: customer messages matching one are left out (RE2)"
+    )
     solution: list[str] = []
     hurry: list[str] = []
     hold_phrases: list[str] = []
@@ -79,8 +88,12 @@ class Rule(_M):
     window: int = Field(4, ge=1, description="earlier customer messages compared")
     min_overlap_s: float = Field(1.0, gt=0)
     max_count: int = Field(2, ge=0, description="talk-overs allowed per call")
+    advisory: bool = Field(
+        False, description="advisory (仅供参考) whatever its agreement: never counted in rates"
+    )
+    advisory_reason: str = ""
 
-    @field_validator("patterns")
+    @field_validator("patterns", "key_patterns", "unless", "ignore")
     @classmethod
     def _compiles(cls, v: list[str]) -> list[str]:
         for p in v:
@@ -95,6 +108,8 @@ class Rule(_M):
         missing = [k for k in REQUIRED[self.check] if not getattr(self, k)]
         if missing:
             raise ValueError(f"check {self.check!r} needs {', '.join(missing)}")
+        if self.advisory and not self.advisory_reason.strip():
+            raise ValueError("advisory: true needs an advisory_reason")
         return self
 
     def label(self, lang: str) -> str:
