@@ -19,7 +19,15 @@ import pandas as pd
 from ..errors import QAWError, ValidationError
 from ..spreadsheet import safe_for_spreadsheet
 from . import validate
-from .mapping import Mapping, apply_mapping, canonical, empty_frame, load_mapping, wide_items
+from .mapping import (
+    Mapping,
+    apply_mapping,
+    canonical,
+    duplicated_sources,
+    empty_frame,
+    load_mapping,
+    wide_items,
+)
 from .readers import Raw, detect_format, is_url, read_parquet_kept, read_raw
 from .schema import LOAD_ORDER, TABLES, table
 
@@ -229,6 +237,8 @@ def _read(
             raw.row_offset = pos + offset - np.arange(len(pos))
     if raw.fatal:
         raise ValidationError(t.name, raw.name, raw.fatal)
+    if twice := duplicated_sources(raw.header, mapping, raw.name):
+        raise ValidationError(t.name, raw.name, twice)
     applied = apply_mapping(
         raw.frame, mapping, file=raw.name, row_offset=raw.row_offset, lenient_columns=is_canonical
     )
@@ -300,13 +310,34 @@ def _write_rejects(rejected: pd.DataFrame, table_name: str, rejects_dir: str | P
     return path
 
 
+TABLE_FILES = ("<name>.parquet", "a <name>/ folder of Parquet", "<name>.csv", "<name>.xlsx",
+               "<name>.xls")  # fmt: skip
+_SUFFIXES = (".parquet", "", ".csv", ".xlsx", ".xls")
+
+
 def find_table_file(folder: Path, name: str) -> Path | None:
-    """The file holding ``name`` in a data folder: Parquet, a Parquet folder, CSV or Excel."""
-    for cand in (f"{name}.parquet", name, f"{name}.csv", f"{name}.xlsx"):
-        p = folder / cand
-        if p.exists():
-            return p
-    return None
+    """The file holding ``name`` in a data folder: Parquet, a Parquet folder, CSV or Excel, its
+    name in any letter case (Complaints.csv). Two of them (evaluations.csv beside an
+    evaluations/ folder) are refused, naming both: which one is meant cannot be told."""
+    wanted = {f"{name}{suffix}" for suffix in _SUFFIXES}
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return None
+    found = [p for p in entries if p.name.lower() in wanted and (p.is_file() or p.is_dir())]
+    if len(found) > 1:
+        import datetime
+
+        def shown(p: Path) -> str:
+            when = datetime.datetime.fromtimestamp(p.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+            return f"{p.name}{'/' if p.is_dir() else ''} (changed {when})"
+
+        raise QAWError(
+            f"{folder}: {len(found)} files hold the {name} table: "
+            f"{', '.join(shown(p) for p in found)}; which one is meant cannot be told: keep one "
+            "and move the other(s) out of the data folder"
+        )
+    return found[0] if found else None
 
 
 def load_center(
@@ -334,7 +365,8 @@ def load_center(
     missing = [n for n in REQUIRED_TABLES if n in wanted and n not in present]
     if missing:
         raise QAWError(
-            f"{source}: no {missing[0]} table (looked for {missing[0]}.parquet/.csv/.xlsx)"
+            f"{source}: no {missing[0]} table (looked for {', '.join(TABLE_FILES)} named "
+            f"{missing[0]}, in any letter case)"
         )
 
     # Tables load independently (the big one beside the small ones); cross-checks come after.
