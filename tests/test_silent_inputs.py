@@ -146,7 +146,6 @@ def test_merged_cells_are_filled_and_said(tmp_path):
     assert any("J2:J4" in n and "topic" in n for n in rep.notes), rep.notes
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_a_pass_with_points_and_a_fail_with_none_are_refused(tmp_path):
     plain = sorted(set(VOICE["item_id"]) - CRITICAL)
     rows = items_of("E1", **{plain[0]: ("pass", 2), plain[1]: ("fail", 0)})
@@ -161,7 +160,6 @@ def test_a_critical_fail_with_no_points_is_fine(tmp_path):
     assert run("validate", d).exit_code == 0
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_scoring_refuses_a_pass_with_points():
     plain = sorted(set(VOICE["item_id"]) - CRITICAL)[0]
     ev = pd.DataFrame([EVR], columns=EV)
@@ -170,7 +168,6 @@ def test_scoring_refuses_a_pass_with_points():
         score_evaluations(ev, items)
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_evaluations_must_hold_every_item_of_their_scorecard(tmp_path):
     some = items_of("E1")[:3]
     evs = [EV, EVR, ["E2", "C0002", *EVR[2:]]]  # E2: no item rows at all
@@ -185,7 +182,6 @@ def test_an_explicit_na_row_counts_as_held(tmp_path):
     assert run("validate", d).exit_code == 0
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_scoring_refuses_incomplete_evaluations_instead_of_nan():
     ev = pd.DataFrame([EVR, ["E2", "C0002", *EVR[2:]]], columns=EV)
     items = pd.DataFrame(items_of("E1")[:3], columns=ITEMS)
@@ -194,14 +190,19 @@ def test_scoring_refuses_incomplete_evaluations_instead_of_nan():
     assert "E1" in str(e.value) and VOICE["item_id"].iloc[5] in str(e.value)
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
-def test_evaluations_in_the_future_or_before_their_contact_are_refused(tmp_path):
+def test_evaluations_dated_in_the_future_are_refused(tmp_path):
     future = ["E2", "C0002", *EVR[2:4], "2099-01-01 10:00", *EVR[5:]]
+    d = folder(tmp_path, evaluations=[EV, EVR, future],
+               evaluation_items=[ITEMS, *items_of("E1"), *items_of("E2")])  # fmt: skip
+    refused(run("validate", d), "evaluations.csv", "row 3", "column 'evaluated_at'", "future")
+
+
+def test_evaluations_before_their_contact_are_refused(tmp_path):
     early = ["E3", "C0003", *EVR[2:4], "2026-01-01 10:00", *EVR[5:]]  # C0003 is in May 2026
-    d = folder(tmp_path, evaluations=[EV, EVR, future, early],
-               evaluation_items=[ITEMS, *items_of("E1"), *items_of("E2"), *items_of("E3")])  # fmt: skip
-    refused(run("validate", d), "evaluations.csv", "row 3", "row 4", "column 'evaluated_at'",
-            "future", "contact")  # fmt: skip
+    d = folder(tmp_path, evaluations=[EV, EVR, early],
+               evaluation_items=[ITEMS, *items_of("E1"), *items_of("E3")])  # fmt: skip
+    refused(run("validate", d), "evaluations.csv", "row 3", "column 'evaluated_at'",
+            "contact C0003 started")  # fmt: skip
 
 
 # --- tables and files -----------------------------------------------------------------------
@@ -224,7 +225,6 @@ def test_table_files_are_found_whatever_their_case(tmp_path):
     assert len(center.complaints) == 1
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_chat_times_running_backwards_are_refused(tmp_path):
     chat = [CHAT, ["C0001", 1, "customer", "2026-05-03 10:00:05", "在吗"],
             ["C0001", 2, "agent", "2026-05-03 10:00:01", "您好"]]  # fmt: skip
@@ -233,7 +233,6 @@ def test_chat_times_running_backwards_are_refused(tmp_path):
     refused(run("validate", d), "chat_messages.csv", "row 3", "column 'timestamp'", "seq 1")
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_transcript_turns_ending_before_they_start_are_refused(tmp_path):
     tr = [["contact_id", "turn", "speaker", "start_s", "end_s", "text"],
           ["C0001", 1, "agent", 0, 3.5, "您好"], ["C0001", 2, "customer", 9, 4, "查话费"]]  # fmt: skip
@@ -241,13 +240,16 @@ def test_transcript_turns_ending_before_they_start_are_refused(tmp_path):
     refused(run("validate", d), "transcripts.csv", "row 3", "column 'end_s'")
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_a_complaint_on_an_agent_who_did_not_handle_the_contact_is_refused(tmp_path):
     comp = [COMPLAINTS, ["T1", "C0001", "A0002", "2026-05-03 11:00", "attitude", "是"]]
+    d = folder(tmp_path, complaints=comp)
+    refused(run("validate", d), "complaints.csv", "row 2", "T1", "A0002", "handled by A0001")
+
+
+def test_a_penalty_event_on_an_agent_who_did_not_handle_the_contact_is_refused(tmp_path):
     ev = [EVENTS, ["K1", "A0002", "C0002", "2026-05-04 10:00", "financial_loss", 300, ""]]
-    d = folder(tmp_path, complaints=comp, penalty_events=ev)
-    refused(run("validate", d), "complaints.csv", "row 2", "T1", "A0002", "A0001",
-            "penalty_events.csv", "K1")  # fmt: skip
+    d = folder(tmp_path, penalty_events=ev)
+    refused(run("validate", d), "penalty_events.csv", "row 2", "K1", "A0002", "handled by A0001")
 
 
 def test_sample_without_contacts_names_the_table(tmp_path):
@@ -322,26 +324,22 @@ def test_an_xls_mapping_with_format_excel_reads_html(tmp_path):
 # --- validate checks what score refuses ------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_validate_refuses_an_unknown_scorecard_version(tmp_path):
     d = folder(tmp_path, evaluations=[EV, [*EVR[:7], "9.9"]])
     refused(run("validate", d), "evaluations.csv", "row 2", "column 'scorecard_version'", "9.9")
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_validate_refuses_an_item_not_on_the_scorecard(tmp_path):
     d = folder(tmp_path, evaluation_items=[ITEMS, *items_of("E1"), ["E1", "XYZ99", "pass", 0, ""]])
     refused(run("validate", d), "evaluation_items.csv", "column 'item_id'", "XYZ99")
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_validate_refuses_a_chat_scored_on_the_voice_scorecard(tmp_path):
     contacts = [CONTACT_HEADER, contact_row(1, channel="chat"), contact_row(2)]
     d = folder(tmp_path, contacts=contacts)
     refused(run("validate", d), "evaluations.csv", "row 2", "column 'scorecard_id'", "chat")
 
 
-@pytest.mark.xfail(strict=True, reason='issue 28: not yet')  # PENDING
 def test_validate_refuses_penalty_event_kinds_the_code_does_not_know(tmp_path):
     ev = [EVENTS, ["K1", "A0001", "C0001", "2026-05-04 10:00", "lateness", "", ""]]
     d = folder(tmp_path, penalty_events=ev)

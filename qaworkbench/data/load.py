@@ -402,7 +402,7 @@ def load_center(
             for k, v in loaded.items()
             if k != name and (by_name[k].file != ABSENT or not TABLES[k].optional)
         }
-        findings = validate.reference_checks(loaded[name], t, others)
+        findings = validate.reference_checks(loaded[name], t, others, tuple(later))
         if not findings:
             continue
         rep = by_name[name]
