@@ -199,6 +199,8 @@ def load_export(
     kept_rows = ~validate.bad_rows(findings, len(ev)) if findings else np.ones(len(ev), bool)
     ev = _settle(ev, findings, rows, raw.frame, "evaluations", raw.name, mode, rejects_dir, report)
     items = items[kept_rows[items.pop("_row").to_numpy()]].reset_index(drop=True)
+    if mapping.items.cells == "verdict":
+        items = _full_points(items, ev)
     n_items = len(items)
     items_report = TableReport(
         "evaluation_items", raw.name, n_items, n_items,
@@ -206,6 +208,23 @@ def load_export(
                "item columns of the evaluations kept"],
     )  # fmt: skip
     return {"evaluations": (ev, report), "evaluation_items": (items, items_report)}
+
+
+def _full_points(items: pd.DataFrame, ev: pd.DataFrame) -> pd.DataFrame:
+    """A failed item of a verdict export (达标: 否) loses its full points: recorded as the
+    points of the item on the evaluation's scorecard, so the table says what it deducts (a
+    fail with 0 points is refused). Bottom-line items deduct no points."""
+    cards = validate._cards()
+    cards = cards[~cards["critical"]].set_index(["scorecard_id", "scorecard_version", "item_id"])
+    of = ev.drop_duplicates("evaluation_id").set_index("evaluation_id")
+    key = pd.MultiIndex.from_arrays([
+        items["evaluation_id"].map(of["scorecard_id"]).astype(str),
+        items["evaluation_id"].map(of["scorecard_version"]).astype(str),
+        items["item_id"].astype(str),
+    ])  # fmt: skip
+    full = pd.Series(cards["points"].reindex(key).to_numpy(), index=items.index)
+    fail = (items["result"] == "fail") & (items["points_deducted"] == 0) & full.notna()
+    return items.assign(points_deducted=items["points_deducted"].where(~fail, full))
 
 
 def _read(
