@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
+from ..errors import QAWError
 from .cache import cache_dir, cached_file, stamp
-from .load import load_table, present_tables
+from .load import TABLE_FILES, load_table, present_tables
 from .readers import is_url
 from .schema import TABLES, Table
 
@@ -72,14 +73,18 @@ def connect(
     files, or a database URL. Every canonical column is there, an absent optional one as
     NULL. Canonical Parquet is read in place; a CSV or Excel file (or a Parquet whose column
     types are not canonical) is loaded and validated once, strictly, and kept as Parquet in
-    the folder's ``.qaw-cache/`` (keyed by the file's path, size and time, so never stale);
+    the folder's ``.qaw-cache/`` (keyed by the file's path and content, so never stale);
     a database's tables are loaded into the connection. What was converted is said in
     ``notes``.
     """
+    present = present_tables(source)
+    if "contacts" not in present and (tables is None or "contacts" in tables):
+        raise QAWError(f"{source}: no contacts table (looked for {', '.join(TABLE_FILES)} "
+                       "named contacts, in any letter case)")  # fmt: skip
     con = duckdb.connect()
     con.execute("SET threads TO 2")
     con.execute("SET enable_progress_bar = false")  # no bar in logs or cron mail
-    for name, p in present_tables(source).items():
+    for name, p in present.items():
         t = TABLES[name]
         if tables is not None and name not in tables:
             continue

@@ -19,7 +19,15 @@ import pandas as pd
 from ..errors import QAWError, ValidationError
 from ..spreadsheet import safe_for_spreadsheet
 from . import validate
-from .mapping import Mapping, apply_mapping, canonical, empty_frame, load_mapping, wide_items
+from .mapping import (
+    Mapping,
+    apply_mapping,
+    canonical,
+    duplicated_sources,
+    empty_frame,
+    load_mapping,
+    wide_items,
+)
 from .readers import Raw, detect_format, is_url, read_parquet_kept, read_raw
 from .schema import LOAD_ORDER, TABLES, table
 
@@ -191,6 +199,8 @@ def load_export(
     kept_rows = ~validate.bad_rows(findings, len(ev)) if findings else np.ones(len(ev), bool)
     ev = _settle(ev, findings, rows, raw.frame, "evaluations", raw.name, mode, rejects_dir, report)
     items = items[kept_rows[items.pop("_row").to_numpy()]].reset_index(drop=True)
+    if mapping.items.cells == "verdict":
+        items = _full_points(items, ev)
     n_items = len(items)
     items_report = TableReport(
         "evaluation_items", raw.name, n_items, n_items,
@@ -198,6 +208,23 @@ def load_export(
                "item columns of the evaluations kept"],
     )  # fmt: skip
     return {"evaluations": (ev, report), "evaluation_items": (items, items_report)}
+
+
+def _full_points(items: pd.DataFrame, ev: pd.DataFrame) -> pd.DataFrame:
+    """A failed item of a verdict export (达标: 否) loses its full points: recorded as the
+    points of the item on the evaluation's scorecard, so the table says what it deducts (a
+    fail with 0 points is refused). Bottom-line items deduct no points."""
+    cards = validate._cards()
+    cards = cards[~cards["critical"]].set_index(["scorecard_id", "scorecard_version", "item_id"])
+    of = ev.drop_duplicates("evaluation_id").set_index("evaluation_id")
+    key = pd.MultiIndex.from_arrays([
+        items["evaluation_id"].map(of["scorecard_id"]).astype(str),
+        items["evaluation_id"].map(of["scorecard_version"]).astype(str),
+        items["item_id"].astype(str),
+    ])  # fmt: skip
+    full = pd.Series(cards["points"].reindex(key).to_numpy(), index=items.index)
+    fail = (items["result"] == "fail") & (items["points_deducted"] == 0) & full.notna()
+    return items.assign(points_deducted=items["points_deducted"].where(~fail, full))
 
 
 def _read(
@@ -229,6 +256,8 @@ def _read(
             raw.row_offset = pos + offset - np.arange(len(pos))
     if raw.fatal:
         raise ValidationError(t.name, raw.name, raw.fatal)
+    if twice := duplicated_sources(raw.header, mapping, raw.name):
+        raise ValidationError(t.name, raw.name, twice)
     applied = apply_mapping(
         raw.frame, mapping, file=raw.name, row_offset=raw.row_offset, lenient_columns=is_canonical
     )
@@ -300,13 +329,34 @@ def _write_rejects(rejected: pd.DataFrame, table_name: str, rejects_dir: str | P
     return path
 
 
+TABLE_FILES = ("<name>.parquet", "a <name>/ folder of Parquet", "<name>.csv", "<name>.xlsx",
+               "<name>.xls")  # fmt: skip
+_SUFFIXES = (".parquet", "", ".csv", ".xlsx", ".xls")
+
+
 def find_table_file(folder: Path, name: str) -> Path | None:
-    """The file holding ``name`` in a data folder: Parquet, a Parquet folder, CSV or Excel."""
-    for cand in (f"{name}.parquet", name, f"{name}.csv", f"{name}.xlsx"):
-        p = folder / cand
-        if p.exists():
-            return p
-    return None
+    """The file holding ``name`` in a data folder: Parquet, a Parquet folder, CSV or Excel, its
+    name in any letter case (Complaints.csv). Two of them (evaluations.csv beside an
+    evaluations/ folder) are refused, naming both: which one is meant cannot be told."""
+    wanted = {f"{name}{suffix}" for suffix in _SUFFIXES}
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return None
+    found = [p for p in entries if p.name.lower() in wanted and (p.is_file() or p.is_dir())]
+    if len(found) > 1:
+        import datetime
+
+        def shown(p: Path) -> str:
+            when = datetime.datetime.fromtimestamp(p.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+            return f"{p.name}{'/' if p.is_dir() else ''} (changed {when})"
+
+        raise QAWError(
+            f"{folder}: {len(found)} files hold the {name} table: "
+            f"{', '.join(shown(p) for p in found)}; which one is meant cannot be told: keep one "
+            "and move the other(s) out of the data folder"
+        )
+    return found[0] if found else None
 
 
 def load_center(
@@ -334,7 +384,8 @@ def load_center(
     missing = [n for n in REQUIRED_TABLES if n in wanted and n not in present]
     if missing:
         raise QAWError(
-            f"{source}: no {missing[0]} table (looked for {missing[0]}.parquet/.csv/.xlsx)"
+            f"{source}: no {missing[0]} table (looked for {', '.join(TABLE_FILES)} named "
+            f"{missing[0]}, in any letter case)"
         )
 
     # Tables load independently (the big one beside the small ones); cross-checks come after.
@@ -370,7 +421,7 @@ def load_center(
             for k, v in loaded.items()
             if k != name and (by_name[k].file != ABSENT or not TABLES[k].optional)
         }
-        findings = validate.reference_checks(loaded[name], t, others)
+        findings = validate.reference_checks(loaded[name], t, others, tuple(later))
         if not findings:
             continue
         rep = by_name[name]

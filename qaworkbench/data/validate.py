@@ -86,6 +86,22 @@ def row_checks(df: pd.DataFrame, t: Table) -> list[Finding]:
             out.append(
                 Finding("points_deducted", "points of 0 or more", mask, df["points_deducted"])
             )
+        out += _result_points(df)
+    if t.name == "evaluations":
+        out += _evaluation_rows(df)
+    if t.name == "chat_messages":
+        out += _chat_order(df)
+    if t.name == "transcripts":
+        mask = (df["end_s"] < df["start_s"]).fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            out.append(Finding("end_s", "a turn ending at or after its start (start_s)", mask,
+                               _say(df, mask, "{end_s:g} s, starting at {start_s:g} s")))  # fmt: skip
+    if t.name == "penalty_events":
+        kinds = _penalty_kinds()
+        mask = (df["kind"].notna() & ~df["kind"].isin(kinds)).to_numpy()
+        if mask.any():
+            out.append(Finding("kind", f"an event kind the penalty code(s) of templates/penalties/ "
+                               f"know: {', '.join(sorted(kinds))}", mask, df["kind"]))  # fmt: skip
     # Free text starting with = + - @ ("- 未使用标准开场白") is kept as written: every file the
     # workbench writes neutralises it (qaworkbench.spreadsheet), so it is never a reason to fail.
     if _strictly_increasing(df, t.key):  # sorted exports: unique without hashing
@@ -102,6 +118,93 @@ def row_checks(df: pd.DataFrame, t: Table) -> list[Finding]:
             )
         )
     return out
+
+
+def _say(df: pd.DataFrame, mask: np.ndarray, template: str) -> pd.Series:
+    """Per failing row, ``template`` filled from the row's cells (other rows: None)."""
+    out = pd.Series([None] * len(df), index=df.index, dtype=object)
+    rows = df[mask]
+    out[mask] = [template.format(**r) for r in rows.to_dict("records")]
+    return out
+
+
+def _cards() -> pd.DataFrame:
+    """Every item of every scorecard version (templates/scorecards/)."""
+    from ..scoring.evaluations import item_table
+    from ..scoring.scorecard import scorecard_versions
+
+    return item_table(scorecard_versions())
+
+
+def _penalty_kinds() -> set[str]:
+    """The penalty_events kinds any penalty code in templates/penalties/ knows."""
+    from ..scoring.penalties import PENALTIES_DIR, load_penalty_code
+
+    kinds: set[str] = set()
+    for p in sorted(PENALTIES_DIR.glob("*.yaml")):
+        code = load_penalty_code(p)
+        kinds |= {r.trigger.event for r in code.rules if r.trigger.event} | code.status_kinds()
+    return kinds
+
+
+def _result_points(df: pd.DataFrame) -> list[Finding]:
+    """A pass with points deducted, a fail with none (only a bottom-line item fails with 0
+    points): scoring would read either one way or the other, so neither passes."""
+    out = []
+    cards = _cards()
+    critical = set(cards.loc[cards["critical"], "item_id"])
+    pts = df["points_deducted"]
+    passed = ((df["result"] == "pass") & (pts > 0)).fillna(False).to_numpy(dtype=bool)
+    if passed.any():
+        out.append(Finding("points_deducted", "0 points deducted for a passed item (record the "
+                           "item as fail, or its points as 0)", passed,
+                           _say(df, passed, "{evaluation_id} {item_id}: {points_deducted:g} points"
+                                " on a pass")))  # fmt: skip
+    failed = (df["result"] == "fail") & (pts == 0) & ~df["item_id"].isin(critical)
+    failed = failed.fillna(False).to_numpy(dtype=bool)
+    if failed.any():
+        out.append(Finding("points_deducted", "the points a failed item lost (only a bottom-line "
+                           "item fails with 0 points; record the points, or the item as pass)",
+                           failed, _say(df, failed, "{evaluation_id} {item_id}: fail with 0 "
+                                        "points")))  # fmt: skip
+    return out
+
+
+def _evaluation_rows(df: pd.DataFrame) -> list[Finding]:
+    """Evaluations dated in the future, or on a scorecard version templates/scorecards/ lacks."""
+    out = []
+    now = pd.Timestamp.now()
+    future = (df["evaluated_at"] > now).fillna(False).to_numpy(dtype=bool)
+    if future.any():
+        out.append(Finding("evaluated_at", f"an evaluation time not in the future (now: "
+                           f"{now:%Y-%m-%d %H:%M})", future, df["evaluated_at"]))  # fmt: skip
+    cards = _cards()[["scorecard_id", "scorecard_version"]].drop_duplicates()
+    known = pd.MultiIndex.from_frame(cards.astype(str))
+    have = pd.MultiIndex.from_frame(df[["scorecard_id", "scorecard_version"]].astype(str))
+    unknown = (~have.isin(known) & df["scorecard_id"].notna().to_numpy()).astype(bool)
+    if unknown.any():
+        names = ", ".join(f"{a} {b}" for a, b in known)
+        out.append(Finding("scorecard_version", f"a scorecard version templates/scorecards/ "
+                           f"defines ({names})", np.asarray(unknown),
+                           _say(df, np.asarray(unknown), "{scorecard_id} {scorecard_version}")))  # fmt: skip
+    return out
+
+
+def _chat_order(df: pd.DataFrame) -> list[Finding]:
+    """Messages whose time is before the previous message's of their conversation (by seq):
+    reply times would come out negative."""
+    order = df.sort_values(["conversation_id", "seq"], kind="stable")
+    prev_t = order.groupby("conversation_id", sort=False)["timestamp"].shift()
+    prev_seq = order.groupby("conversation_id", sort=False)["seq"].shift()
+    back = (order["timestamp"] < prev_t).fillna(False)
+    if not back.any():
+        return []
+    mask = back.reindex(df.index).to_numpy(dtype=bool)
+    told = pd.Series([None] * len(df), index=df.index, dtype=object)
+    idx = back[back].index
+    told[idx] = [f"{df.at[i, 'timestamp']}, before seq {prev_seq[i]:g} at {prev_t[i]}" for i in idx]
+    return [Finding("timestamp", "a time at or after the conversation's previous message "
+                    "(by seq)", mask, told)]  # fmt: skip
 
 
 def _strictly_increasing(df: pd.DataFrame, key: tuple[str, ...]) -> bool:
@@ -132,9 +235,15 @@ def _key_values(df: pd.DataFrame, t: Table) -> pd.Series:
     return df[list(t.key)].astype("str").agg(" + ".join, axis=1)
 
 
-def reference_checks(df: pd.DataFrame, t: Table, tables: dict[str, pd.DataFrame]) -> list[Finding]:
-    """Rows whose references (agent, contact, evaluation, evaluator) point at nothing."""
+def reference_checks(
+    df: pd.DataFrame, t: Table, tables: dict[str, pd.DataFrame], partial: tuple[str, ...] = ()
+) -> list[Finding]:
+    """Rows whose references (agent, contact, evaluation, evaluator) point at nothing, or
+    disagree with what they point at (an evaluation before its contact, a complaint on an agent
+    who did not handle the contact, an item not on the evaluation's scorecard, an evaluation
+    lacking items of its scorecard). ``partial``: tables holding only some of their rows."""
     out: list[Finding] = []
+    out += _consistent(df, t, tables, partial)
     for col, (other, other_col) in t.references.items():
         if other not in tables:
             continue
@@ -161,6 +270,111 @@ def reference_checks(df: pd.DataFrame, t: Table, tables: dict[str, pd.DataFrame]
             out.append(Finding("agent_id", "the agent who handled the contact (contacts.agent_id)",
                                mask, df["agent_id"]))  # fmt: skip
     return out
+
+
+def _handler(df: pd.DataFrame, contacts: pd.DataFrame) -> pd.Series:
+    """The agent who handled each row's contact (contacts.agent_id), NA where not known."""
+    ids = contacts[isin(contacts["contact_id"], df["contact_id"])]
+    return df["contact_id"].map(
+        ids.drop_duplicates("contact_id").set_index("contact_id")["agent_id"]
+    )
+
+
+def _consistent(
+    df: pd.DataFrame, t: Table, tables: dict[str, pd.DataFrame], partial: tuple[str, ...]
+) -> list[Finding]:
+    out: list[Finding] = []
+    contacts = tables.get("contacts")
+    if t.name in ("complaints", "penalty_events") and contacts is not None and len(df):
+        theirs = _handler(df, contacts)
+        mask = (theirs.notna() & df["agent_id"].notna() & (theirs != df["agent_id"])).to_numpy()
+        if mask.any():
+            key = "complaint_id" if t.name == "complaints" else "event_id"
+            told = df[key].astype(str) + ": " + df["agent_id"].astype(str) + ", but contact " + \
+                df["contact_id"].astype(str) + " was handled by " + theirs.astype(str)  # fmt: skip
+            out.append(Finding("agent_id", "the agent who handled the contact (contacts.agent_id)",
+                               mask, told.where(mask)))  # fmt: skip
+    if t.name == "evaluations" and len(df):
+        c = contacts[isin(contacts["contact_id"], df["contact_id"])] if contacts is not None else []
+        if len(c):
+            c = c.drop_duplicates("contact_id").set_index("contact_id")
+            start = df["contact_id"].map(c["start_time"])
+            early = (df["evaluated_at"] < start).fillna(False).to_numpy(dtype=bool)
+            if early.any():
+                told = df["evaluated_at"].astype(str) + ", contact " + df["contact_id"] + \
+                    " started " + start.astype(str)  # fmt: skip
+                out.append(Finding("evaluated_at", "an evaluation time at or after its contact's "
+                                   "start (contacts.start_time)", early, told.where(early)))  # fmt: skip
+            out += _channel(df, df["contact_id"].map(c["channel"]))
+        items = tables.get("evaluation_items")
+        if items is not None and "evaluation_items" not in partial and "evaluations" not in partial:
+            out += _missing_items(df, items)
+    if t.name == "evaluation_items" and "evaluations" in tables and len(df):
+        out += _items_off_card(df, tables["evaluations"])
+    return out
+
+
+def _card_key(df: pd.DataFrame) -> pd.Series:
+    return df["scorecard_id"].astype(str) + " " + df["scorecard_version"].astype(str)
+
+
+def _channel(ev: pd.DataFrame, channel: pd.Series) -> list[Finding]:
+    """Evaluations on a scorecard for another channel than their contact's (a chat on the
+    voice scorecard)."""
+    from ..scoring.scorecard import scorecard_versions
+
+    of_card = {f"{a} {b}": c.channel for (a, b), c in scorecard_versions().items()}
+    card_channel = _card_key(ev).map(of_card)
+    mask = (card_channel.notna() & channel.notna() & (card_channel != channel)).to_numpy()
+    if not mask.any():
+        return []
+    told = ev["scorecard_id"].astype(str) + " (a " + card_channel.astype(str) + \
+        " scorecard) for a " + channel.astype(str) + " contact " + ev["contact_id"].astype(str)  # fmt: skip
+    return [Finding("scorecard_id", "a scorecard for the contact's channel", mask,
+                    told.where(mask))]  # fmt: skip
+
+
+def _missing_items(ev: pd.DataFrame, items: pd.DataFrame) -> list[Finding]:
+    """Evaluations that lack a row for some item of their scorecard (an explicit na row is a
+    row): their score would be computed from part of the form, or be no number at all."""
+    cards = _cards()
+    size = cards.groupby(["scorecard_id", "scorecard_version"]).size()
+    size.index = [f"{a} {b}" for a, b in size.index]
+    want = _card_key(ev).map(size)
+    have = ev["evaluation_id"].map(items["evaluation_id"].value_counts()).fillna(0)
+    short = (want.notna() & (have < want)).to_numpy()
+    if not short.any():
+        return []
+    told = pd.Series([None] * len(ev), index=ev.index, dtype=object)
+    lacking = ev[short]
+    held = items[isin(items["evaluation_id"], lacking["evaluation_id"])]
+    held = held.groupby("evaluation_id")["item_id"].agg(set)
+    by_card = cards.groupby(["scorecard_id", "scorecard_version"])["item_id"].agg(list)
+    for i, r in lacking.iterrows():
+        all_items = by_card[(r["scorecard_id"], r["scorecard_version"])]
+        gone = [x for x in all_items if x not in held.get(r["evaluation_id"], set())]
+        shown = ", ".join(gone[:8]) + (f" and {len(gone) - 8} more" if len(gone) > 8 else "")
+        told[i] = f"{r['evaluation_id']} lacks {len(gone)} of {len(all_items)}: {shown}"
+    return [Finding("evaluation_id", "a row in evaluation_items for every item of its scorecard "
+                    "(result na where an item does not apply)", short, told)]  # fmt: skip
+
+
+def _items_off_card(items: pd.DataFrame, ev: pd.DataFrame) -> list[Finding]:
+    """Item rows naming an item their evaluation's scorecard version does not have."""
+    cards = _cards()
+    key = items["evaluation_id"].map(ev.drop_duplicates("evaluation_id").set_index(
+        "evaluation_id").pipe(_card_key))  # fmt: skip
+    mask = np.zeros(len(items), dtype=bool)
+    for (cid, ver), on in cards.groupby(["scorecard_id", "scorecard_version"])["item_id"]:
+        mine = (key == f"{cid} {ver}").to_numpy()
+        if mine.any():
+            mask |= mine & ~isin(items["item_id"], on)
+    if not mask.any():
+        return []
+    told = items["item_id"].astype(str) + " on " + key.astype(str)
+    return [
+        Finding("item_id", "an item of the evaluation's scorecard version", mask, told.where(mask))
+    ]
 
 
 def problems(

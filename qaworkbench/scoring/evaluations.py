@@ -58,6 +58,7 @@ def score_evaluations(
     it = items.merge(ev_keys, on="evaluation_id", how="left", validate="many_to_one")
     it = it.merge(meta, on=["scorecard_id", "scorecard_version", "item_id"], how="left")
     _check_items(it)
+    _check_complete(evaluations, it, meta)
     fail = (it["result"] == "fail").to_numpy()
     na = (it["result"] == "na").to_numpy()
     critical = it["critical"].to_numpy(dtype=bool)
@@ -109,13 +110,61 @@ def _check_items(it: pd.DataFrame) -> None:
             f"{int(unknown.sum())} evaluation item(s) name an item or scorecard version that "
             f"templates/scorecards/ does not define: {desc}"
         )
-    over = (it["points_deducted"] > it["points"] + 1e-9) & ~it["critical"].astype(bool)
+    critical = it["critical"].astype(bool)
+    for bad, what in (
+        ((it["result"] == "pass") & (it["points_deducted"] > 0), "points deducted on a pass"),
+        ((it["result"] == "fail") & (it["points_deducted"] == 0) & ~critical,
+         "a fail with 0 points deducted (only a bottom-line item fails with none)"),
+    ):  # fmt: skip
+        bad = bad.fillna(False).to_numpy(dtype=bool)
+        if bad.any():
+            r = it[bad].iloc[0]
+            raise QAWError(
+                f"evaluation {r.evaluation_id}, item {r.item_id}: {what} ({int(bad.sum())} such "
+                "item(s)); record the item's result and points so they agree"
+            )
+    over = (it["points_deducted"] > it["points"] + 1e-9) & ~critical
     if over.any():
         r = it[over].iloc[0]
         raise QAWError(
             f"evaluation {r.evaluation_id}, item {r.item_id}: {r.points_deducted:g} points deducted, "
             f"more than the item's {r.points:g} ({int(over.sum())} such item(s))"
         )
+
+
+def _check_complete(evaluations: pd.DataFrame, it: pd.DataFrame, meta: pd.DataFrame) -> None:
+    """Every evaluation holds a row for every item of its scorecard version (result na where
+    an item does not apply): one with none would score as no number, one with some as if the
+    others had passed."""
+    size = meta.groupby(["scorecard_id", "scorecard_version"]).size().rename("want")
+    want = evaluations[["evaluation_id", "scorecard_id", "scorecard_version"]].join(
+        size, on=["scorecard_id", "scorecard_version"]
+    )
+    unknown = want["want"].isna()
+    if unknown.any():
+        r = want[unknown].iloc[0]
+        raise QAWError(
+            f"{int(unknown.sum())} evaluation(s) on a scorecard version templates/scorecards/ "
+            f"does not define, e.g. evaluation {r.evaluation_id}: {r.scorecard_id} "
+            f"v{r.scorecard_version}"
+        )
+    have = want["evaluation_id"].map(it["evaluation_id"].value_counts()).fillna(0)
+    short = want[(have < want["want"]).to_numpy()]
+    if short.empty:
+        return
+    lines = []
+    for r in short.head(5).itertuples():
+        card = meta[(meta["scorecard_id"] == r.scorecard_id)
+                    & (meta["scorecard_version"] == r.scorecard_version)]["item_id"]  # fmt: skip
+        held = set(it.loc[it["evaluation_id"] == r.evaluation_id, "item_id"])
+        gone = [x for x in card if x not in held]
+        lines.append(f"evaluation {r.evaluation_id} lacks {len(gone)} of {len(card)} items: "
+                     f"{', '.join(gone[:8])}{' …' if len(gone) > 8 else ''}")  # fmt: skip
+    raise QAWError(
+        f"{len(short):,d} evaluation(s) do not hold every item of their scorecard (an item that "
+        "does not apply needs a row with result na); no score is computed from part of a form:\n  "
+        + "\n  ".join(lines)
+    )
 
 
 SIGN_OFF = ("first_reviewer", "second_reviewer", "signed_off_by")
