@@ -29,6 +29,7 @@ from .mapping import (
     wide_items,
 )
 from .readers import Raw, detect_format, is_url, read_parquet_kept, read_raw
+from .save import save_center, save_partition  # noqa: F401 (the API's, re-exported)
 from .schema import LOAD_ORDER, TABLES, table
 
 Mode = Literal["strict", "lenient"]
@@ -448,63 +449,3 @@ def present_tables(source: str | Path) -> dict[str, str | Path]:
     if not folder.is_dir():
         raise QAWError(f"{source}: not a data folder (nor a database URL such as sqlite:///x.db)")
     return {n: p for n in TABLES if (p := find_table_file(folder, n)) is not None}
-
-
-def save_center(tables: dict[str, pd.DataFrame], dest: str | Path) -> list[str]:
-    """Write canonical tables to a folder (Parquet) or a SQL database URL; returns what was written."""
-    written = []
-    if is_url(dest):
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(str(dest))
-        try:
-            with engine.begin() as conn:
-                for name, df in tables.items():
-                    df.to_sql(name, conn, if_exists="replace", index=False, chunksize=50_000)
-                    written.append(f"{dest}:{name}")
-        finally:
-            engine.dispose()
-        return written
-    folder = Path(dest)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, df in tables.items():
-        tmp = folder / f".{name}.parquet.tmp"
-        df.to_parquet(tmp, index=False)
-        tmp.replace(folder / f"{name}.parquet")
-        written.append(str(folder / f"{name}.parquet"))
-    return written
-
-
-_ARROW_KIND = {"id": "string", "text": "string", "category": "string", "datetime": "timestamp[us]",
-               "date": "timestamp[us]", "duration": "double", "number": "double", "flag": "bool"}  # fmt: skip
-
-
-def save_partition(
-    tables: dict[str, pd.DataFrame], folder: str | Path, part: str, schemas: dict | None = None
-) -> list[str]:
-    """Write each table as one part of a partitioned table, ``folder/<name>/<part>.parquet``
-    (the layout for history: one file per month, ``contacts/2026-05.parquet``). ``schemas``
-    (a dict the caller keeps across parts) makes every part of a table share the first one's
-    column types, a column empty in the first part taking its canonical type."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    written = []
-    for name, df in tables.items():
-        t = pa.Table.from_pandas(df, preserve_index=False)
-        if schemas is not None:
-            if name not in schemas:
-                kinds = {c.name: c.kind for c in TABLES[name].columns} if name in TABLES else {}
-                schemas[name] = pa.schema(
-                    f.with_type(pa.type_for_alias(_ARROW_KIND[kinds.get(f.name, "text")]))
-                    if pa.types.is_null(f.type) else f
-                    for f in t.schema
-                )  # fmt: skip
-            t = t.cast(schemas[name])
-        dest = Path(folder) / name / f"{part}.parquet"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.tmp")
-        pq.write_table(t, tmp)
-        tmp.replace(dest)
-        written.append(str(dest))
-    return written

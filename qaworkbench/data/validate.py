@@ -7,6 +7,7 @@ per-row text written beside rejected rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,23 +129,20 @@ def _say(df: pd.DataFrame, mask: np.ndarray, template: str) -> pd.Series:
     return out
 
 
-def _cards() -> pd.DataFrame:
-    """Every item of every scorecard version (templates/scorecards/)."""
-    from ..scoring.evaluations import item_table
-    from ..scoring.scorecard import scorecard_versions
+# What validation needs from the configuration of later stages (the scorecards' items, the
+# penalty codes' event kinds) is registered by those stages when they are imported (scoring's
+# __init__): the data stage never imports a later one.
+KNOWN: dict[str, Callable[[], object]] = {}
 
-    return item_table(scorecard_versions())
+
+def _cards() -> pd.DataFrame:
+    """Every item of every scorecard version (``KNOWN["scorecard_items"]``)."""
+    return KNOWN["scorecard_items"]()
 
 
 def _penalty_kinds() -> set[str]:
-    """The penalty_events kinds any penalty code in templates/penalties/ knows."""
-    from ..scoring.penalties import PENALTIES_DIR, load_penalty_code
-
-    kinds: set[str] = set()
-    for p in sorted(PENALTIES_DIR.glob("*.yaml")):
-        code = load_penalty_code(p)
-        kinds |= {r.trigger.event for r in code.rules if r.trigger.event} | code.status_kinds()
-    return kinds
+    """The penalty_events kinds the penalty codes know (``KNOWN["penalty_kinds"]``)."""
+    return KNOWN["penalty_kinds"]()
 
 
 def _result_points(df: pd.DataFrame) -> list[Finding]:
@@ -321,9 +319,7 @@ def _card_key(df: pd.DataFrame) -> pd.Series:
 def _channel(ev: pd.DataFrame, channel: pd.Series) -> list[Finding]:
     """Evaluations on a scorecard for another channel than their contact's (a chat on the
     voice scorecard)."""
-    from ..scoring.scorecard import scorecard_versions
-
-    of_card = {f"{a} {b}": c.channel for (a, b), c in scorecard_versions().items()}
+    of_card = KNOWN["scorecard_channels"]()  # "id version" -> channel
     card_channel = _card_key(ev).map(of_card)
     mask = (card_channel.notna() & channel.notna() & (card_channel != channel)).to_numpy()
     if not mask.any():

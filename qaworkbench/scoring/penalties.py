@@ -91,6 +91,16 @@ def load_penalty_code(path: str | Path = "cloud_service") -> PenaltyCode:
     return load_model(p, PenaltyCode)
 
 
+def penalty_kinds(folder: Path = PENALTIES_DIR) -> set[str]:
+    """The penalty_events kinds any penalty code in ``folder`` knows (rules' events and the
+    status events)."""
+    kinds: set[str] = set()
+    for p in sorted(Path(folder).glob("*.yaml")):
+        code = load_penalty_code(p)
+        kinds |= {r.trigger.event for r in code.rules if r.trigger.event} | code.status_kinds()
+    return kinds
+
+
 EVENT_COLUMNS = ["case_id", "agent_id", "at", "rule_id", "points", "source", "evidence"]
 
 
