@@ -137,11 +137,13 @@ def _cards() -> pd.DataFrame:
 
 
 def _penalty_kinds() -> set[str]:
-    """The penalty_events kinds any penalty code in templates/penalties/ knows."""
-    from ..scoring.penalties import PENALTIES_DIR, load_penalty_code
+    """The penalty_events kinds any penalty code in templates/penalties/ knows (the
+    workspace's and the shipped ones)."""
+    from ..scoring.penalties import load_penalty_code
+    from ..workspace import all_templates
 
     kinds: set[str] = set()
-    for p in sorted(PENALTIES_DIR.glob("*.yaml")):
+    for p in all_templates("penalties").values():
         code = load_penalty_code(p)
         kinds |= {r.trigger.event for r in code.rules if r.trigger.event} | code.status_kinds()
     return kinds
