@@ -29,6 +29,8 @@ UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("
 TOKEN = "qaw-install-check"
 # In the page Voila serves: the output of display(page.widget), and what it shows instead of a
 # failed cell's traceback (qaw dashboard hides tracebacks).
+# The repository's own environment and tools' caches (its data/ and reports/ are checked).
+REPO_SKIP = (".git/", ".venv/", ".pytest_cache/", ".ruff_cache/")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CELL_ERROR = "There was an error when executing cell"
 # What third-party tools keep in HOME whoever runs them: Jupyter's kernel connection files,
@@ -141,8 +143,7 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("QAW_", "VIRTUAL_ENV"))}
         env |= {"HOME": str(home), "TMPDIR": str(tmpdir), "PATH": f"{venv / 'bin'}:{env['PATH']}"}
         env.pop("PYTHONPATH", None)
-        repo_before = listing(REPO, skip=(".git/", ".venv/", "data/", "reports/", ".pytest_cache/",
-                                          ".ruff_cache/"))  # fmt: skip
+        repo_before = listing(REPO, skip=REPO_SKIP)
         venv_before = listing(venv)
 
         times["init"] = run([qaw, "init", str(ws)], tmp, env)
@@ -161,8 +162,7 @@ def main() -> None:
             sys.exit(f"FAILED: a cell of the dashboard failed (see {tmp / 'voila.log'})")
 
         problems = []
-        if c := changed(repo_before, listing(REPO, skip=(".git/", ".venv/", "data/", "reports/",
-                                                           ".pytest_cache/", ".ruff_cache/"))):  # fmt: skip
+        if c := changed(repo_before, listing(REPO, skip=REPO_SKIP)):
             problems.append(f"the repository changed: {c[:10]}")
         if c := changed(venv_before, listing(venv)):
             problems.append(f"the venv changed: {c[:10]}")
