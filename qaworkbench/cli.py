@@ -14,16 +14,23 @@ from pathlib import Path
 
 import click
 
+from . import settings
 from ._version import __version__
-from .config import DEMO_DIR
 from .errors import ConfigError, QAWError
 from .privacy import mask_text
 
+
+def _setting(name: str):
+    """A click callback: the option's value, else the setting (environment, qaw.yaml, default)."""
+    return lambda ctx, param, value: settings.get(name, value)
+
+
 DATA_OPTION = click.option(
     "--data",
-    default=str(DEMO_DIR),
-    show_default=True,
-    help="Data folder (or database URL where supported).",
+    default=None,
+    callback=_setting("data"),
+    help="Data folder (or database URL where supported) [default: the workspace's data setting: "
+    "QAW_DATA, qaw.yaml data, else data/ (data/demo in the repository)].",
 )
 SAMPLE_DIR_OPTION = click.option(
     "--out", type=click.Path(path_type=Path), default=None,
@@ -80,15 +87,32 @@ def _notes(lines: list[str]) -> None:
 @click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qaw")
 def main() -> None:
-    """QA Workbench: contact-center quality assurance (质检) from exports to reports."""
+    """QA Workbench: contact-center quality assurance (质检) from exports to reports.
+
+    \b
+    Commands run in a workspace: the current folder or the nearest parent holding qaw.yaml
+    (`qaw init FOLDER` writes one; QAW_WORKSPACE names one), so no --data is needed. In a
+    clone of the repository without one, the clone is the workspace (data/demo, reports/).
+    Each setting resolves as: flag, then environment variable, then qaw.yaml, then default
+    (`qaw config` shows them). A template is looked up in the workspace's templates/<kind>/
+    first, then among the shipped ones (`qaw templates list`, `qaw templates copy NAME`).
+    """
+    from .workspace import WORKSPACE_ENV, find_workspace
+
+    ws = find_workspace()
+    if ws.kind == "workspace":  # the kernels and servers a command starts use it too
+        import os
+
+        os.environ.setdefault(WORKSPACE_ENV, str(ws.root))
 
 
 @main.command()
 @click.option(
     "--out",
-    default=str(DEMO_DIR),
-    show_default=True,
-    help="Folder (Parquet) or database URL (sqlite:///demo.db) to write.",
+    default=None,
+    callback=_setting("data"),
+    help="Folder (Parquet) or database URL (sqlite:///demo.db) to write [default: the "
+    "workspace's data setting].",
 )
 @click.option("--agents", default=300, show_default=True, help="Number of agents.")
 @click.option("--teams", default=20, show_default=True, help="Number of teams (班组).")
@@ -176,7 +200,7 @@ def demo(
 
 
 @main.command()
-@click.argument("source")
+@click.argument("source", required=False, callback=_setting("data"))
 @click.option("--mapping", "-m", help="Column mapping (YAML path or name in templates/mappings).")
 @click.option(
     "--table", "-t", "table_name", help="Canonical table of a single file without a mapping."
@@ -194,7 +218,8 @@ def demo(
 def validate(
     source: str, mapping: str | None, table_name: str | None, lenient: bool, rejects: Path
 ) -> None:
-    """Check a data folder, a database URL, or one file (with --mapping or --table).
+    """Check a data folder, a database URL, or one file (with --mapping or --table); without
+    SOURCE, the workspace's data.
 
     Prints row counts per table; exits 1 listing every problem otherwise.
     """
@@ -313,11 +338,12 @@ MASTER_OPTION = click.option(
 
 
 @main.command()
-@click.argument("folder")
+@click.argument("folder", required=False, callback=_setting("data"))
 @ENGINE_OPTION
 @MASTER_OPTION
 def summary(folder: str, engine_name: str | None, master: str | None) -> None:
-    """Summarise a data folder: contacts, service level and evaluations per month."""
+    """Summarise a data folder (default: the workspace's data): contacts, service level and
+    evaluations per month."""
     from .data import engine
     from .data.schema import CONTACTS
 
@@ -361,14 +387,14 @@ def summary(folder: str, engine_name: str | None, master: str | None) -> None:
 )
 @click.option(
     "--penalty-code",
-    default="cloud_service",
-    show_default=True,
-    help="Penalty code (YAML path or name in templates/penalties).",
+    default=None,
+    callback=_setting("penalty_code"),
+    help="Penalty code (YAML path or name in templates/penalties) [default: setting "
+    "penalty_code, else cloud_service].",
 )
 @click.option("--top", default=5, show_default=True, help="How many top problems to print.")
 def score(period: str, data: str, out: Path | None, penalty_code: str, top: int) -> None:
     """Score a period: agent, team and calibration tables (CSV and Excel), and the top problems."""
-    from .config import REPORTS_DIR
     from .periods import parse_period
     from .reporting.contents import period_center
     from .reporting.publish import write_csv, write_excel
@@ -381,7 +407,7 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     center = period_center(data, p)
     tables = score_period(center, p, penalty_code, scored=cached_scores(data, center))
     _notes(center.limits())
-    out = out or REPORTS_DIR / "scores" / p.label
+    out = out or Path(settings.get("reports")) / "scores" / p.label
     sheets = tables.sheets()
     for name, df in sheets.items():
         write_csv(df, out / f"{name}.csv")
@@ -415,9 +441,10 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
 @DATA_OPTION
 @click.option(
     "--rules",
-    default="hotline",
-    show_default=True,
-    help="Auto-QA rule set (YAML path or name in templates/autoqa).",
+    default=None,
+    callback=_setting("autoqa_rules"),
+    help="Auto-QA rule set (YAML path or name in templates/autoqa) [default: setting "
+    "autoqa_rules, else hotline].",
 )
 def autoqa(period: str, data: str, rules: str) -> None:
     """Check every chat and call transcript of a period against the auto-QA rules (自动质检).
@@ -482,9 +509,7 @@ def autoqa(period: str, data: str, rules: str) -> None:
 
 
 def _sample_dir(out: Path | None, month: str) -> Path:
-    from .config import REPORTS_DIR
-
-    return out or REPORTS_DIR / "samples" / month
+    return out or Path(settings.get("reports")) / "samples" / month
 
 
 @main.command()
@@ -492,9 +517,10 @@ def _sample_dir(out: Path | None, month: str) -> Path:
 @click.option(
     "--plan",
     "plan_name",
-    default="hotline",
-    show_default=True,
-    help="Sampling plan (YAML path or name in templates/sampling).",
+    default=None,
+    callback=_setting("sampling_plan"),
+    help="Sampling plan (YAML path or name in templates/sampling) [default: setting "
+    "sampling_plan, else hotline].",
 )
 @DATA_OPTION
 @click.option(
@@ -604,7 +630,8 @@ def sample(
 
 @main.command()
 @click.option("--month", required=True, help="Month of the sample (2026-10).")
-@click.option("--plan", "plan_name", default="hotline", show_default=True, help="Sampling plan.")
+@click.option("--plan", "plan_name", default=None, callback=_setting("sampling_plan"),
+              help="Sampling plan [default: setting sampling_plan, else hotline].")  # fmt: skip
 @DATA_OPTION
 @SAMPLE_DIR_OPTION
 def neighbours(month: str, plan_name: str, data: str, out: Path | None) -> None:
@@ -684,7 +711,8 @@ def completion(month: str, data: str, out: Path | None) -> None:
 )
 @DATA_OPTION
 @click.option("--team", default="", help="One team (班组); every team when left out.")
-@click.option("--language", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--language", type=click.Choice(["zh", "en"]), default=None,
+              callback=_setting("language"), help="[default: setting language, else zh]")  # fmt: skip
 @click.option(
     "--agent",
     "agent_id",
@@ -695,7 +723,8 @@ def completion(month: str, data: str, out: Path | None) -> None:
     "--reports-dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Where reports are published [default: reports/].",
+    callback=lambda ctx, param, v: Path(settings.get("reports", v)),
+    help="Where reports are published [default: setting reports, else reports/].",
 )
 @click.option("--pdf", is_flag=True, help="Also print a PDF beside the HTML (for e-mail).")
 def report(
@@ -715,12 +744,11 @@ def report(
     """
     from tqdm import tqdm
 
-    from .config import REPORTS_DIR
     from .periods import parse_period
     from .reporting.contents import period_center
     from .reporting.runner import ReportFailed, run_report
 
-    out = reports_dir or REPORTS_DIR
+    out = reports_dir
     try:
         if kind == "agent" and not agent_id:
             from .order import natural_sorted
@@ -785,15 +813,18 @@ def report(
 )
 @click.option(
     "--coaching-db",
-    default="",
-    help="SQLAlchemy URL of the coaching store [default: sqlite data/coaching.db].",
+    default=None,
+    callback=_setting("coaching_db"),
+    help="SQLAlchemy URL of the coaching store [default: setting coaching_db, else sqlite "
+    "coaching.db in the workspace (data/coaching.db in the repository)].",
 )
 @click.option(
     "--recordings",
     default="",
     help="Folder of call recordings (the contacts' recording_ref below it): played in the page.",
 )
-@click.option("--language", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--language", type=click.Choice(["zh", "en"]), default=None,
+              callback=_setting("language"), help="[default: setting language, else zh]")  # fmt: skip
 @click.option(
     "--pool-size",
     default=1,
@@ -823,8 +854,7 @@ def dashboard(
     env = dict(
         os.environ, QAW_DASHBOARD_DATA=str(Path(data).resolve()), QAW_DASHBOARD_LANGUAGE=language
     )
-    if coaching_db:
-        env["QAW_COACHING_DB"] = coaching_db
+    env["QAW_COACHING_DB"] = settings.absolute(coaching_db)  # the kernels run elsewhere
     if recordings:
         env["QAW_RECORDINGS_DIR"] = str(Path(recordings).resolve())
     cmd = voila_command(
@@ -832,6 +862,78 @@ def dashboard(
     )
     click.echo(f"serving {name} on {dashboard_url(host, port, token)} (Ctrl-C to stop)")
     sys.exit(serve(cmd, env))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--data",
+    default="data",
+    show_default=True,
+    help="The center's data: a folder (relative to FOLDER) or a database URL.",
+)
+@click.option("--language", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True
+)
+def init(folder: Path, data: str, language: str, engine: str) -> None:
+    """Make FOLDER a center's workspace: qaw.yaml (its settings) and empty data/, reports/ and
+    templates/<kind>/ folders for the templates it changes. Commands run in FOLDER or below
+    then use it."""
+    from .workspace import init_workspace
+
+    f = init_workspace(folder, data=data, language=language, engine=engine)
+    click.echo(f"workspace written: {f} (edit it; `qaw config` shows what is in force)")
+    click.echo(f"next: cd {folder} && qaw demo (a demo center), or qaw import ... --data data")
+
+
+@main.command("config")
+def config_() -> None:
+    """Print every setting in force and where it came from (flag, environment, qaw.yaml,
+    default): the order each setting resolves in."""
+    import os
+
+    from .workspace import find_workspace
+
+    ws = find_workspace()
+    where = {"workspace": f"{ws.file}", "clone": f"{ws.root} (the repository; no qaw.yaml)",
+             "folder": f"{ws.root} (the current folder; no qaw.yaml found: qaw init)"}  # fmt: skip
+    click.echo(f"workspace: {where[ws.kind]}")
+    rows = settings.resolve_all(ws)
+    for r in rows:
+        click.echo(f"{r.name:18s} {mask_text(r.value):48s} {r.source}")
+    key_env = next(r.value for r in rows if r.name == "pseudonym_key_env")
+    state = "set" if os.environ.get(key_env) else "NOT SET: the fixed demo key is used"
+    click.echo(f"{'pseudonym key':18s} {'(' + key_env + ': ' + state + ')':48s} env {key_env}")
+
+
+@main.group()
+def templates() -> None:
+    """The templates in force: the workspace's (templates/<kind>/) before the shipped ones."""
+
+
+@templates.command("list")
+def templates_list() -> None:
+    """Every template by kind and name, and whether the workspace's or the shipped one is used."""
+    from .shipped import TEMPLATE_KINDS, templates_dir
+    from .workspace import all_templates
+
+    shipped = templates_dir()
+    for kind in TEMPLATE_KINDS:
+        for name, path in all_templates(kind).items():
+            origin = "shipped" if path.is_relative_to(shipped) else f"workspace ({path})"
+            click.echo(f"{kind + '/' + name:32s} {origin}")
+
+
+@templates.command("copy")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Replace the workspace's copy.")
+def templates_copy(name: str, force: bool) -> None:
+    """Copy shipped template NAME (or KIND/NAME) into the workspace to edit; the copy is then
+    the one in force."""
+    from .workspace import copy_template
+
+    click.echo(f"copied to {copy_template(name, force=force)}")
 
 
 @main.command()

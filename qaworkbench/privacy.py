@@ -21,11 +21,11 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .config import PSEUDONYM_KEY_ENV, TEMPLATES_DIR
+from .workspace import find_template
 from .yamlconf import load_model
 
-PRIVACY_DIR = TEMPLATES_DIR / "privacy"
-# A center's rules: a file, or the name of one in templates/privacy/ (default: "default").
+# A center's rules: a file, or the name of one in templates/privacy/ (default: the workspace's
+# privacy_rules setting, else "default").
 PRIVACY_RULES_ENV = "QAW_PRIVACY_RULES"
 
 # Full-width digits, plus, hyphen, space and parentheses read as their ASCII forms (one
@@ -213,13 +213,33 @@ def load_privacy_rules(path: str | Path = "default") -> PrivacyRules:
     """Read and validate privacy rules; a bare name is looked up in templates/privacy/."""
     p = Path(path)
     if not p.exists() and not p.suffix:
-        p = PRIVACY_DIR / f"{p.name}.yaml"
+        p = find_template("privacy", p.name)
     return load_model(p, PrivacyRules)
 
 
 def privacy_rules() -> PrivacyRules:
-    """The rules in force: the file or template named by QAW_PRIVACY_RULES, else "default"."""
-    return _rules(os.environ.get(PRIVACY_RULES_ENV) or "default")
+    """The rules in force: the file or template named by QAW_PRIVACY_RULES, else by the
+    workspace's qaw.yaml, else "default"."""
+    return _rules(_rules_source())
+
+
+def _rules_source() -> str:
+    """The privacy_rules setting, cheaply: read for every text masked."""
+    return os.environ.get(PRIVACY_RULES_ENV) or _workspace_setting(
+        "privacy_rules", os.getcwd(), os.environ.get("QAW_WORKSPACE", "")
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _workspace_setting(name: str, _cwd: str, _workspace: str) -> str:
+    """Setting ``name`` without its environment variable (the callers read that first), once
+    per current folder and QAW_WORKSPACE."""
+    from .settings import resolve
+    from .workspace import find_workspace
+
+    ws = find_workspace()
+    v = getattr(ws.config, name)
+    return str(v) if v is not None else resolve(name, ws=ws).value
 
 
 @functools.lru_cache(maxsize=8)
@@ -338,7 +358,7 @@ def _hits(text: str) -> list[tuple[str, int, int, str]]:
     norm = text.translate(_FULL_WIDTH)
     norm = _HEX_ID_RE.sub(lambda m: " " * len(m.group(0)), norm)
     rx, custom = _matcher(
-        os.environ.get(PRIVACY_RULES_ENV) or "default",
+        _rules_source(),
         "@" in norm,
         _ADDRESS_HINT_RE.search(norm) is not None,
         "先生" in norm or "女士" in norm or "小姐" in norm,
@@ -433,7 +453,10 @@ def pseudonym_series(s: pd.Series, key: bytes | None = None) -> pd.Series:
 
 
 def _key() -> bytes:
-    env = os.environ.get(PSEUDONYM_KEY_ENV)
+    """The pseudonym key: the value of the environment variable the workspace names
+    (pseudonym_key_env, QAW_PSEUDONYM_KEY by default), else the fixed demo key."""
+    name = _workspace_setting("pseudonym_key_env", os.getcwd(), os.environ.get("QAW_WORKSPACE", ""))
+    env = os.environ.get(name)
     return env.encode() if env else _DEMO_KEY
 
 

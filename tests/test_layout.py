@@ -22,6 +22,9 @@ SHARED = {
     "privacy",
     "spreadsheet",
     "periods",
+    "shipped",  # where the shipped templates and notebooks are
+    "workspace",  # the center's workspace: qaw.yaml, template lookup
+    "settings",  # flag, environment, qaw.yaml, default
 }
 STAGES = ["data", "scoring", "autoqa", "sampling", "coaching", "reporting", "dashboards"]
 TOP = {"demo", "demo_conversations", "cli", ""}  # "" is qaworkbench/__init__.py, the public API

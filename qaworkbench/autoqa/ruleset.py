@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..config import AUTOQA_DIR
 from ..errors import ConfigError
+from ..workspace import find_template
 from ..yamlconf import load_model
 
 Check = Literal[
@@ -170,14 +170,17 @@ class RuleSet(_M):
         raise KeyError(f"rule set {self.id} has no rule {rule_id!r}")
 
 
-def load_ruleset(name_or_path: str | Path = "hotline") -> RuleSet:
-    """Load and validate a rule set by name (templates/autoqa/<name>.yaml) or path; the item
+def load_ruleset(name_or_path: str | Path | None = None) -> RuleSet:
+    """Load and validate a rule set by name (templates/autoqa/<name>.yaml, the workspace's then
+    the shipped ones) or path (default: the workspace's ``autoqa_rules`` setting); the item
     ids are checked against the scorecards they name."""
     from ..scoring.scorecard import load_scorecard
+    from ..settings import get
 
+    name_or_path = get("autoqa_rules", name_or_path)
     p = Path(name_or_path)
     if p.suffix not in (".yaml", ".yml"):
-        p = AUTOQA_DIR / f"{name_or_path}.yaml"
+        p = find_template("autoqa", str(name_or_path))
     rs = load_model(p, RuleSet)
     for card_id in set(rs.scorecards.values()):
         known = set(load_scorecard(card_id).items()["item_id"])

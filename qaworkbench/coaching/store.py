@@ -15,7 +15,6 @@ from datetime import date, datetime
 import pandas as pd
 import sqlalchemy as sa
 
-from ..config import DATA_DIR
 from ..errors import QAWError
 from ..stats import rate_change
 
@@ -50,8 +49,11 @@ STATUSES = ("open", "done", "dropped")  # an action is open until closed as done
 
 
 def default_url() -> str:
-    """``QAW_COACHING_DB`` or the SQLite file data/coaching.db."""
-    return os.environ.get("QAW_COACHING_DB", f"sqlite:///{DATA_DIR / 'coaching.db'}")
+    """The ``coaching_db`` setting: ``QAW_COACHING_DB``, else the workspace's qaw.yaml, else
+    the SQLite file coaching.db in the workspace (data/coaching.db in a clone)."""
+    from ..settings import get
+
+    return get("coaching_db")
 
 
 def recorded(url: str | None = None) -> bool:

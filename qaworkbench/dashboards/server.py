@@ -8,7 +8,7 @@ import ipaddress
 import secrets
 import sys
 
-from ..config import PROJ_ROOT
+from ..config import NOTEBOOKS_DIR
 from ..errors import QAWError
 
 DASHBOARDS = {"coaching": "coaching.ipynb", "meeting": "quality_meeting.ipynb"}
@@ -61,7 +61,7 @@ def voila_command(
     if name not in DASHBOARDS:
         raise QAWError(f"no dashboard {name!r}; choose one of {', '.join(DASHBOARDS)}")
     token = access_token(host, token)
-    notebook = PROJ_ROOT / "notebooks" / "dashboards" / DASHBOARDS[name]
+    notebook = NOTEBOOKS_DIR / "dashboards" / DASHBOARDS[name]
     cmd = [
         sys.executable, "-m", "voila", str(notebook), "--no-browser",
         f"--Voila.ip={host}", f"--port={port}",

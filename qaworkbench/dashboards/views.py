@@ -19,7 +19,6 @@ import pandas as pd
 from IPython.display import HTML
 
 from .. import scoring
-from ..config import DEMO_DIR
 from ..data.load import Center
 from ..order import natural_sorted, sort_natural
 from ..privacy import mask_text, masked
@@ -134,13 +133,19 @@ def on_request(
 
 
 def data_source(data_dir: str = "") -> str:
-    """The data folder: the notebook's parameter, else ``QAW_DASHBOARD_DATA``, else the demo."""
-    return data_dir or os.environ.get("QAW_DASHBOARD_DATA", "") or str(DEMO_DIR)
+    """The data folder: the notebook's parameter, else ``QAW_DASHBOARD_DATA``, else the
+    workspace's ``data`` setting."""
+    from ..settings import get
+
+    return data_dir or os.environ.get("QAW_DASHBOARD_DATA", "") or get("data")
 
 
 def language(lang: str = "") -> str:
-    """The page language: the notebook's parameter, else ``QAW_DASHBOARD_LANGUAGE``, else zh."""
-    return lang or os.environ.get("QAW_DASHBOARD_LANGUAGE", "") or "zh"
+    """The page language: the notebook's parameter, else ``QAW_DASHBOARD_LANGUAGE``, else the
+    workspace's ``language`` setting (zh by default)."""
+    from ..settings import get
+
+    return lang or os.environ.get("QAW_DASHBOARD_LANGUAGE", "") or get("language")
 
 
 def recordings_dir(folder: str = "") -> Path | None:

@@ -60,12 +60,15 @@ def content_digest(path: Path) -> str:
 
 
 def cache_dir(folder: Path) -> Path:
-    """``folder/.qaw-cache`` when the data folder is writable, else one under the data dir."""
-    from ..config import DATA_DIR
+    """``folder/.qaw-cache`` when the data folder is writable, else one in the workspace's
+    state folder (``settings.state_dir``: data/ of a clone, else the workspace)."""
+    from ..settings import state_dir
 
     if os.access(folder, os.W_OK):
         return folder / ".qaw-cache"
-    return DATA_DIR / ".qaw-cache" / hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]
+    return (
+        state_dir() / ".qaw-cache" / hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]
+    )
 
 
 def write_atomic(path: Path, data: bytes) -> None:

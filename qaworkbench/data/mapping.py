@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..config import MAPPINGS_DIR
 from ..errors import ConfigError, Problem
+from ..workspace import find_template
 from ..yamlconf import load_model
 from . import parse
 from .schema import Column, Table, table
@@ -162,7 +162,7 @@ def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping YAML; a bare name is looked up in templates/mappings/."""
     p = Path(path)
     if not p.exists() and not p.suffix:
-        p = MAPPINGS_DIR / f"{p.name}.yaml"
+        p = find_template("mappings", p.name)
     return load_model(p, Mapping)
 
 

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
 
-from ..config import DEMO_DIR, REPORTS_DIR
 from ..errors import QAWError
 from ..periods import parse_period
 from ..privacy import mask_text, masked
 from ..scoring.history import cached_scores
 from ..scoring.period import score_period
+from ..settings import get
 from . import contents
 from .index import write_index
 from .publish import write_excel
@@ -53,7 +53,7 @@ class BatchResult:
 
 def run_agent_batch(
     period: str, agent_ids: list[str], *, data: str | Path = "", team: str = "",
-    language: str = "zh", reports_dir: str | Path = REPORTS_DIR, center=None,
+    language: str = "zh", reports_dir: str | Path | None = None, center=None,
     execution_timeout: int = 300, progress: Callable[[str], None] | None = None,
     workers: int | None = None,
 ) -> BatchResult:  # fmt: skip
@@ -64,7 +64,7 @@ def run_agent_batch(
     from filelock import FileLock, Timeout
 
     t0 = time.perf_counter()
-    reports_dir = Path(reports_dir)
+    reports_dir = Path(get("reports", reports_dir))
     reports_dir.mkdir(parents=True, exist_ok=True)
     base = {"period": period, "data_dir": str(data), "team": team, "language": language}
     check_parameters("agent", base | {"agent_id": agent_ids[0] if agent_ids else ""})
@@ -80,8 +80,8 @@ def run_agent_batch(
         begin_run(reports_dir, {"run_id": f"batch-{time.strftime('%Y%m%dT%H%M%S')}",
                                 "kind": "agent", "period": period, "parameters": base | {"agents": len(agent_ids)}})  # fmt: skip
         p = parse_period(period)
-        center = center or contents.period_center(data or DEMO_DIR, p, archive=True)
-        scored = cached_scores(data or DEMO_DIR, center)
+        center = center or contents.period_center(data or get("data"), p, archive=True)
+        scored = cached_scores(data or get("data"), center)
         st = score_period(center, p, scored=scored)
         shared = contents.archive_data(center, st, p, language, scored[0])
         job = _Job(base, shared, reports_dir, execution_timeout)

@@ -29,7 +29,7 @@ import yaml
 from filelock import FileLock, Timeout
 
 from .._version import __version__
-from ..config import PROJ_ROOT, REPORTS_DIR, TEMPLATES_DIR
+from ..config import NOTEBOOKS_DIR, TEMPLATES_DIR
 from ..errors import ConfigError, QAWError
 from ..periods import parse_period
 from ..privacy import mask_text
@@ -46,7 +46,7 @@ from .runlog import append_run, begin_run
 # leaves those two formats unchecked. A process that imported jsonschema already is unchanged.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-NOTEBOOKS = PROJ_ROOT / "notebooks" / "reports"
+NOTEBOOKS = NOTEBOOKS_DIR / "reports"
 KEEP_VERSIONS = 3
 
 
@@ -111,7 +111,7 @@ def run_report(
     team: str = "",
     language: str = "zh",
     agent_id: str = "",
-    reports_dir: str | Path = REPORTS_DIR,
+    reports_dir: str | Path | None = None,
     notebook: str | Path | None = None,
     center=None,
     retries: int = 2,
@@ -119,8 +119,13 @@ def run_report(
     execution_timeout: int = 600,
     pdf: bool = False,
 ) -> Published:
-    """Execute, check and publish one report; raises ReportFailed with nothing published."""
-    reports_dir = Path(reports_dir).absolute()  # papermill changes folder while compute runs
+    """Execute, check and publish one report into ``reports_dir`` (default: the workspace's
+    ``reports`` setting); raises ReportFailed with nothing published."""
+    from ..settings import get
+
+    reports_dir = Path(
+        get("reports", reports_dir)
+    ).absolute()  # papermill changes folder while compute runs
     reports_dir.mkdir(parents=True, exist_ok=True)
     nb_path = Path(notebook) if notebook else NOTEBOOKS / f"{kind}.ipynb"
     params = {"period": period, "data_dir": str(data), "team": team, "language": language}
@@ -235,9 +240,9 @@ def i18n_period(ctx: contents.ReportContext) -> str:
 
 
 def _demo() -> Path:
-    from ..config import DEMO_DIR
+    from ..settings import get
 
-    return DEMO_DIR
+    return Path(get("data"))
 
 
 INFRA_ERRORS = (

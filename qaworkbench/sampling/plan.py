@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..config import SAMPLING_DIR
+from ..workspace import find_template
 from ..yamlconf import load_model
 
 # How a service level counts an inbound contact abandoned before the threshold.
@@ -183,9 +183,12 @@ class SamplingPlan(_M):
         return self
 
 
-def load_plan(path: str | Path) -> SamplingPlan:
-    """Read and validate a plan; a bare name is looked up in templates/sampling/."""
-    p = Path(path)
+def load_plan(path: str | Path | None = None) -> SamplingPlan:
+    """Read and validate a plan (default: the workspace's ``sampling_plan`` setting); a bare
+    name is looked up in templates/sampling/ (the workspace's, then the shipped ones)."""
+    from ..settings import get
+
+    p = Path(get("sampling_plan", path))
     if not p.exists() and not p.suffix:
-        p = SAMPLING_DIR / f"{p.name}.yaml"
+        p = find_template("sampling", p.name)
     return load_model(p, SamplingPlan)

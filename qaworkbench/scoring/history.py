@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import SCORECARDS_DIR, TEMPLATES_DIR
 from ..data.cache import cached_file, cached_frame, stamp
 from ..data.load import find_table_file, load_center
 from ..data.readers import is_url
 from ..frames import digest, isin
+from ..settings import get
+from ..workspace import template_dirs
 from . import evaluations, penalties
 
 HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints", "penalty_events")
@@ -23,7 +24,7 @@ SCORED_ITEM_COLUMNS = ("evaluation_id", "item_id", "result", "points_deducted")
 
 
 def agent_history(
-    center_small, code: str = "cloud_service", until: pd.Timestamp | None = None
+    center_small, code: str | None = None, until: pd.Timestamp | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per agent and month: full_marks, mean_score (points), n evaluations and ss, the sum of
     squared deviations from the agent-month mean (points²); and the scored evaluations
@@ -60,7 +61,7 @@ def agent_history(
 
 
 def history_before(
-    source: str | Path, until: pd.Timestamp, code: str = "cloud_service"
+    source: str | Path, until: pd.Timestamp, code: str | None = None
 ) -> pd.DataFrame:
     """``agent_history`` of the evaluations before ``until``, kept in the data folder's cache
     (keyed by the QA tables, the scorecards, the penalty code and ``until``): closed months
@@ -73,7 +74,12 @@ def history_before(
         return build()
     folder = Path(source)
     files = [find_table_file(folder, n) or folder / n for n in HISTORY_TABLES]
-    files += [SCORECARDS_DIR, TEMPLATES_DIR / "penalties", Path(code)]  # code: a name or a path
+    code = get("penalty_code", code)
+    files += [
+        *template_dirs("scorecards"),
+        *template_dirs("penalties"),
+        Path(code),
+    ]  # a name or a path
     return cached_frame(folder, "history", stamp(files, code, str(until)), build)
 
 
@@ -112,11 +118,14 @@ def cached_scores(source: str | Path, center_small) -> tuple[pd.DataFrame, pd.Da
     if partial:
         items = [find_table_file(folder, "evaluation_items") or folder / "evaluation_items"]
         content = [digest(center_small.evaluations), digest(center_small.appeals)]
-        key, name = stamp([SCORECARDS_DIR, *items], "scores", *content), "scores-by-files"
+        key, name = (
+            stamp([*template_dirs("scorecards"), *items], "scores", *content),
+            "scores-by-files",
+        )
     else:
         items = center_small.evaluation_items[list(SCORED_ITEM_COLUMNS)]
         content = [digest(df) for df in (center_small.evaluations, items, center_small.appeals)]
-        key = stamp([SCORECARDS_DIR], "scores", *content)
+        key = stamp(template_dirs("scorecards"), "scores", *content)
     made: list[tuple[pd.DataFrame, pd.DataFrame]] = []
 
     def scored() -> pd.DataFrame:
@@ -170,7 +179,7 @@ def _scores_by_file(folder: Path, center_small) -> tuple[pd.DataFrame, pd.DataFr
         seen |= mine
         ev_f = ev[mine]
         ap_f = appeals[isin(appeals["evaluation_id"], ev_f["evaluation_id"])]
-        key = stamp([SCORECARDS_DIR, f], "scores-file", digest(ev_f), digest(ap_f))
+        key = stamp([*template_dirs("scorecards"), f], "scores-file", digest(ev_f), digest(ap_f))
         made: list[tuple[pd.DataFrame, pd.DataFrame]] = []
 
         def score(ev_f=ev_f, ap_f=ap_f, f=f, made=made) -> tuple[pd.DataFrame, pd.DataFrame]:

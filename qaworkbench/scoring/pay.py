@@ -10,10 +10,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..config import TEMPLATES_DIR
+from ..workspace import find_template
 from ..yamlconf import load_model
-
-PAY_DIR = TEMPLATES_DIR / "pay"
 
 
 class PayRules(BaseModel):
@@ -52,11 +50,14 @@ class PayRules(BaseModel):
         return self.bonus_max / self.bonus_average
 
 
-def load_pay_rules(path: str | Path = "online_team") -> PayRules:
-    """Read and validate pay rules; a bare name is looked up in templates/pay/."""
-    p = Path(path)
+def load_pay_rules(path: str | Path | None = None) -> PayRules:
+    """Read and validate pay rules (default: the workspace's ``pay_rules`` setting); a bare
+    name is looked up in templates/pay/ (the workspace's, then the shipped ones)."""
+    from ..settings import get
+
+    p = Path(get("pay_rules", path))
     if not p.exists() and not p.suffix:
-        p = PAY_DIR / f"{p.name}.yaml"
+        p = find_template("pay", p.name)
     return load_model(p, PayRules)
 
 

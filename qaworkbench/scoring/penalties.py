@@ -21,11 +21,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..config import TEMPLATES_DIR
 from ..errors import QAWError
+from ..workspace import find_template
 from ..yamlconf import load_model
-
-PENALTIES_DIR = TEMPLATES_DIR / "penalties"
 
 
 class Trigger(BaseModel):
@@ -83,19 +81,24 @@ class PenaltyCode(BaseModel):
         return {self.lift_freeze_event, self.requalify_event}
 
 
-def load_penalty_code(path: str | Path = "cloud_service") -> PenaltyCode:
-    """Read and validate a penalty code; a bare name is looked up in templates/penalties/."""
-    p = Path(path)
+def load_penalty_code(path: str | Path | None = None) -> PenaltyCode:
+    """Read and validate a penalty code (default: the workspace's ``penalty_code`` setting); a
+    bare name is looked up in templates/penalties/ (the workspace's, then the shipped ones)."""
+    from ..settings import get
+
+    p = Path(get("penalty_code", path))
     if not p.exists() and not p.suffix:
-        p = PENALTIES_DIR / f"{p.name}.yaml"
+        p = find_template("penalties", p.name)
     return load_model(p, PenaltyCode)
 
 
-def penalty_kinds(folder: Path = PENALTIES_DIR) -> set[str]:
-    """The penalty_events kinds any penalty code in ``folder`` knows (rules' events and the
-    status events)."""
+def penalty_kinds() -> set[str]:
+    """The penalty_events kinds any penalty code knows (the workspace's and the shipped ones):
+    the rules' events and the status events."""
+    from ..workspace import all_templates
+
     kinds: set[str] = set()
-    for p in sorted(Path(folder).glob("*.yaml")):
+    for p in all_templates("penalties").values():
         code = load_penalty_code(p)
         kinds |= {r.trigger.event for r in code.rules if r.trigger.event} | code.status_kinds()
     return kinds

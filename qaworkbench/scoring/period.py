@@ -47,16 +47,17 @@ class ScoreTables:
 def score_period(
     center: Center,
     period: Period,
-    code: str = "cloud_service",
+    code: str | None = None,
     scored: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-    pay: str = "online_team",
+    pay: str | None = None,
 ) -> ScoreTables:
     """Score every evaluation and compute the period's agent, team and calibration tables.
 
     Control limits use every week available up to the period's end, so the
     period's weeks are judged against their history. ``scored``: every evaluation already
     scored (``score_evaluations``' two tables), to score several periods once. ``pay``: the
-    pay rules (templates/pay/) for each agent's bonus ratio and the month's pay factor.
+    pay rules (templates/pay/) for each agent's bonus ratio and the month's pay factor. ``code``
+    and ``pay`` default to the workspace's settings (penalty_code, pay_rules).
     """
     cards = scorecard_versions()
     scored_all, sections_all = scored or evaluations.score_evaluations(

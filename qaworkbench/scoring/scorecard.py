@@ -14,7 +14,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..config import SCORECARDS_DIR
+from ..workspace import find_template, template_dirs
 from ..yamlconf import load_model
 
 
@@ -143,20 +143,26 @@ class Scorecard(BaseModel):
 
 
 def load_scorecard(path: str | Path) -> Scorecard:
-    """Read and validate a scorecard; a bare name is looked up in templates/scorecards/."""
+    """Read and validate a scorecard; a bare name is looked up in templates/scorecards/ (the
+    workspace's, then the shipped ones)."""
     p = Path(path)
     if not p.exists() and not p.suffix:
-        p = SCORECARDS_DIR / f"{p.name}.yaml"
+        p = find_template("scorecards", p.name)
     return load_model(p, Scorecard)
 
 
-def scorecard_versions(folder: str | Path = SCORECARDS_DIR) -> dict[tuple[str, str], Scorecard]:
-    """Every scorecard version in ``folder`` (``*.yaml``), keyed by (id, version); read again
-    only when a file changes (name, size, mtime)."""
-    files = tuple(
-        (str(p), p.stat().st_size, p.stat().st_mtime_ns)
-        for p in sorted(Path(folder).glob("*.yaml"))
-    )
+def scorecard_versions(folder: str | Path | None = None) -> dict[tuple[str, str], Scorecard]:
+    """Every scorecard version in ``folder`` (``*.yaml``; default: the workspace's
+    templates/scorecards/ and the shipped ones, a workspace file replacing the shipped one of
+    its name), keyed by (id, version); read again only when a file changes (name, size, mtime)."""
+    if folder is None:
+        paths: dict[str, Path] = {}
+        for d in reversed(template_dirs("scorecards")):
+            paths |= {p.name: p for p in d.glob("*.yaml")}
+        found = [paths[n] for n in sorted(paths)]
+    else:
+        found = sorted(Path(folder).glob("*.yaml"))
+    files = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in found)
     return dict(_versions(files))
 
 
