@@ -40,10 +40,10 @@ report: $(DEMO_STAMP) ## Set up, build the demo center, then its latest weekly a
 	$(BIN)/qaw report weekly --period 2026-W43 --data $(DEMO)
 	$(BIN)/qaw report monthly --period 2026-10 --data $(DEMO)
 
-browser: ## Install Debian's Chromium and a CJK font for the dashboard tests (root, apt)
-	@command -v chromium >/dev/null && fc-list | grep -qi "wenquanyi" || { \
-	  if [ "$$(id -u)" != 0 ]; then echo "run 'sudo make browser' (needs apt-get for chromium, fonts-wqy-microhei)"; exit 1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+browser: ## Install Debian's Chromium, a CJK font and pdftotext for the page tests (root, apt)
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null && fc-list | grep -qi "wenquanyi" || { \
+	  if [ "$$(id -u)" != 0 ]; then echo "run 'sudo make browser' (needs apt-get for chromium, fonts-wqy-microhei, poppler-utils)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei poppler-utils >/dev/null; }
 
 java: ## Install Debian's Java 17 for the Spark engine and its tests (root, apt)
 	@command -v java >/dev/null || { \

@@ -394,11 +394,41 @@ def test_an_agent_batch_publishes_each_archive_and_a_failure_stops_no_other(
 
 
 @pytest.mark.slow
-def test_a_pdf_is_printed_beside_the_html(tmp_path, small_dir):
-    p = run_report("weekly", "2026-W24", data=str(small_dir), reports_dir=tmp_path / "r", pdf=True)
-    pdf = (p.path / "report.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_pdf_is_a4_for_e_mail_with_page_one_first_and_every_column(
+    tmp_path, small_dir, language
+):
+    """A4 pages; page one's title, headline and footer (period, page numbers) on the first page;
+    every column heading of every table in the text (wrapped, never cut by a scrollbar)."""
+    import html as html_
+    import subprocess
+
+    p = run_report("weekly", "2026-W24", data=str(small_dir), reports_dir=tmp_path / "r", pdf=True,
+                   language=language)  # fmt: skip
+    pdf = p.path / "report.pdf"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
     assert "report.pdf" in (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    boxes = {
+        tuple(float(x) for x in b.split()) for b in re.findall(rb"/MediaBox\s*\[([^\]]*)\]", data)
+    }
+    assert boxes and all(abs(w - 595.3) < 2 and abs(h - 841.9) < 2 for _, _, w, h in boxes)  # A4
+
+    def text(*pages: str) -> str:
+        r = subprocess.run(
+            ["pdftotext", *pages, str(pdf), "-"], capture_output=True, text=True, check=True
+        )
+        return r.stdout
+
+    first = re.sub(r"\s+", "", text("-f", "1", "-l", "1"))
+    words = {"zh": ("质检周报", "质量水平", "2026-W24", "1/"), "en": ("WeeklyQAreport", "Qualitylevel", "2026-W24", "1/")}  # fmt: skip
+    for w in words[language]:
+        assert w in first, w
+    page = (p.path / "report.html").read_text(encoding="utf-8")
+    flat = re.sub(r"\s+", "", text())
+    heads = {re.sub(r"\s+", "", html_.unescape(re.sub(r"<[^>]+>", "", h)))
+             for h in re.findall(r"<th[^>]*>(.*?)</th>", page, flags=re.S)} - {""}  # fmt: skip
+    assert len(heads) > 10 and not [h for h in heads if h not in flat]
 
 
 @pytest.mark.slow
