@@ -321,3 +321,64 @@ def test_stc3_hit_counts_match_the_review():
     reported = {m[1]: int(m[2]) for m in re.finditer(r"^\| (\w+) \| (\d+) \|", summary, re.M)}
     assert reported == dict(found)
     assert sum(len(t["utterances"]) for d in dialogues for t in d["turns"]) == 16694
+
+
+@pytest.mark.slow
+def test_no_kind_reaches_any_file_the_commands_write(tmp_path, small_tables):
+    """Every kind planted in every free-text field a center exports (evaluation comments, chat
+    messages, call transcripts, contact topics); then auto-QA, the sample, the score tables, the
+    weekly report with its PDF, the monthly report and two agent archives. Every file written
+    (pages, PDFs, notebooks, workbooks, CSVs, Parquet results, logs) is scanned: no personal
+    value of any kind is left unmasked."""
+    import re
+    import subprocess
+
+    import openpyxl
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from qaworkbench.cli import main
+    from qaworkbench.data.load import save_center
+    from qaworkbench.reporting.batch import run_agent_batch
+    from qaworkbench.reporting.runner import run_report
+
+    planted = "；".join(t for t, _, _, _ in EVERY_KIND)
+    t = {k: v.copy() for k, v in small_tables.items()}
+    items = t["evaluation_items"]
+    items.loc[items["result"] == "fail", "comment"] = "核实：" + planted
+    june = (t["contacts"]["start_time"] >= "2026-06-01").to_numpy()
+    t["contacts"].loc[june, "topic"] = "改地址：" + planted
+    for name in ("chat_messages", "transcripts"):
+        t[name]["text"] = t[name]["text"].astype(str) + "；" + planted
+    d = tmp_path / "center"
+    save_center(t, d)
+    out = tmp_path / "reports"
+    for args in (["autoqa", "--month", "2026-06"], ["sample", "--month", "2026-06", "--out", str(out / "sample")],
+                 ["score", "--month", "2026-06", "--out", str(out / "scores")]):  # fmt: skip
+        r = CliRunner().invoke(main, [*args, "--data", str(d)])
+        assert r.exit_code == 0, r.output
+        assert find_personal(r.output) == [], args
+    run_report("weekly", "2026-W24", data=str(d), reports_dir=out, pdf=True)
+    run_report("monthly", "2026-06", data=str(d), reports_dir=out)
+    evaluated = t["evaluations"]["agent_id"].drop_duplicates().sort_values()[:2].tolist()
+    run_agent_batch("2026-06", evaluated, data=str(d), reports_dir=out)
+    files = [f for f in [*out.rglob("*"), *(d / "autoqa").rglob("*")] if f.is_file()]
+    found = {}
+    for f in files:
+        if f.suffix == ".xlsx":
+            wb = openpyxl.load_workbook(f, read_only=True)
+            text = " ".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True)
+                            for c in row if c is not None)  # fmt: skip
+        elif f.suffix == ".parquet":
+            text = pd.read_parquet(f).to_csv()
+        elif f.suffix == ".pdf":
+            text = subprocess.run(["pdftotext", str(f), "-"], capture_output=True, text=True,
+                                  check=True).stdout  # fmt: skip
+        else:
+            text = re.sub(r"data:(image|audio)/[^\"']+", "", f.read_text(errors="replace"))
+        if hits := find_personal(text):
+            found[str(f)] = hits[:3]
+        for _, kind, gone, _ in EVERY_KIND:
+            if len(gone) >= 3 and gone in text:  # (a one-character surname is in agents' names)
+                found.setdefault(str(f), []).append((kind, "raw"))
+    assert len(files) >= 30 and found == {}
