@@ -600,6 +600,10 @@ def sample(
         click.echo(f"  {n:>6,d}  {r:15s} {REASONS.get(r, '')}")
     for r, n in s.slots["reason"].value_counts().items():
         click.echo(f"  {n:>6,d}  {r:15s} {REASONS.get(r, '')} (slots)")
+    first = s.summary[s.summary["quota_basis"].str.contains("first month")]
+    if len(first):
+        click.echo(f"note: base quotas of {len(first):,d} agent(s) use {first.iloc[0]['quota_basis']}"
+                   " (the plan's quotas[].first_month; summary column quota_basis)")  # fmt: skip
     adj = s.summary[s.summary["adjustment"] != ""]
     if len(adj):
         click.echo(
