@@ -283,6 +283,18 @@ def import_(
     loaded = load_export(source, mapping, mode="lenient" if lenient else "strict",
                          rejects_dir=rejects)  # fmt: skip
     out = Path(folder)
+    for name, (df, rep) in list(loaded.items()):  # derived from chat messages: where absent
+        if rep.file.endswith("(derived contacts)") and out.is_dir() and find_table_file(out, name):
+            del loaded[name]
+            click.echo(f"note: {name}: {out} has a {name} table; the {len(df):,d} derived from "
+                       "the messages are not written")  # fmt: skip
+    if (
+        "chat_messages" in loaded
+        and "contacts" not in loaded
+        and not (out.is_dir() and find_table_file(out, "contacts"))
+    ):
+        raise QAWError(f"{out} has no contacts table and none could be derived: "
+                       + "; ".join(loaded["chat_messages"][1].notes[-1:]))  # fmt: skip
     tables, parts, folders = {}, {}, []  # parts: new rows for a table kept as monthly files
     for name, (df, rep) in loaded.items():
         have = find_table_file(out, name) if out.is_dir() else None
@@ -463,7 +475,14 @@ def autoqa(period: str, data: str, rules: str) -> None:
     )  # fmt: skip
     from .autoqa.agreement import targeted_by_autoqa
     from .autoqa.rates import contact_scores, coverage, group_scores, rule_rates
-    from .autoqa.run import answered_counts, human_month, month_sample, save_scores
+    from .autoqa.run import (
+        TIMING_CHECKS,
+        answered_counts,
+        human_month,
+        month_sample,
+        save_scores,
+        untimed_chats,
+    )
     from .periods import parse_period
 
     t0 = time.perf_counter()
@@ -483,6 +502,11 @@ def autoqa(period: str, data: str, rules: str) -> None:
         click.echo(
             f"{r.channel}: {r.checked:,d} of {r.answered:,d} answered contacts checked ({r.share:.1%})"
         )
+    if untimed := untimed_chats(data, p):
+        timing = [r.id for r, _ in rs.for_channel("chat") if r.check in TIMING_CHECKS]
+        click.echo(f"note: {', '.join(timing)}: n/a — no times in this export ({untimed:,d} "
+                   "chats without message times): counted as not applicable (a look-up never "
+                   "followed still fails)")  # fmt: skip
     click.echo(
         f"\n{'rule':24s} {'item':6s} {'channel':7s} {'fail rate':>17s} {'kappa vs evaluators':>26s}"
     )
@@ -600,6 +624,10 @@ def sample(
         click.echo(f"  {n:>6,d}  {r:15s} {REASONS.get(r, '')}")
     for r, n in s.slots["reason"].value_counts().items():
         click.echo(f"  {n:>6,d}  {r:15s} {REASONS.get(r, '')} (slots)")
+    first = s.summary[s.summary["quota_basis"].str.contains("first month")]
+    if len(first):
+        click.echo(f"note: base quotas of {len(first):,d} agent(s) use {first.iloc[0]['quota_basis']}"
+                   " (the plan's quotas[].first_month; summary column quota_basis)")  # fmt: skip
     adj = s.summary[s.summary["adjustment"] != ""]
     if len(adj):
         click.echo(

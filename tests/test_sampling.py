@@ -173,7 +173,8 @@ def test_new_hire_first_week():
                 }
             )
     c = contacts(rows)
-    s = draw("2026-10", c, agents("N1", hire="2026-10-05"), NONE, HOTLINE, seed=3)
+    # an established center: others handled contacts last month, the new hire none
+    s = draw("2026-10", c, agents("N1", hire="2026-10-05"), handled(X9=500), HOTLINE, seed=3)
     nh = s.contacts[s.contacts["reasons"].str.contains("new_hire")]
     per_day = nh.groupby(nh["start_time"].dt.day).size()
     assert per_day.to_dict() == {
@@ -186,7 +187,7 @@ def test_new_hire_first_week():
         11: 5,
     }  # 7 days, 5 a day, all 3 on day 3
     assert nh["details"].iloc[0].startswith("day 1 of 7 since hire on 2026-10-05")
-    assert s.summary.iloc[0]["quota"] == 0  # no previous month: no base quota
+    assert s.summary.iloc[0]["quota"] == 0  # no contacts of theirs last month: no base quota
 
 
 def sl(rows):
@@ -524,3 +525,39 @@ def test_engine_path_keeps_evaluated_contacts_when_the_plan_allows_them(small_di
     got = sample_month(small_dir, "2026-06", plan, seed=5).contacts
     picked = got.loc[got["reasons"].str.contains("short"), "contact_id"]
     assert sorted(picked) == sorted(short["contact_id"])
+
+
+def test_a_centers_first_month_gets_a_base_quota_from_its_own_volume(tmp_path):
+    """No contacts last month (the first month in the data): the previous-month quota is 1% of
+    this month's handled contacts (hotline: 1%, minimum 3, real-time share 30%), and says so;
+    with first_month: none there is no base quota, and that is said too."""
+    roster = pd.Series(["A1", "A2", "A3"])
+    current = handled(A1=1000, A2=150)
+    q = base_quotas(roster, NONE, current, HOTLINE).set_index("agent_id")
+    assert q.loc["A1", ["basis", "quota", "real_time", "post_call"]].tolist() == [1000, 10, 3, 7]
+    assert q.loc["A2", "quota"] == 3  # 1.5 -> 2, then the minimum of 3
+    assert q.loc["A3", "quota"] == 0  # nothing handled this month either
+    assert set(q["quota_basis"]) == {"current_month (first month: no contacts last month)"}
+    # a month with a previous month keeps the previous month's basis
+    later = base_quotas(roster, handled(A1=200), current, HOTLINE).set_index("agent_id")
+    assert later.loc["A1", "quota"] == 3 and later.loc["A2", "quota"] == 0
+    assert set(later["quota_basis"]) == {"previous_month"}
+    plan = HOTLINE.model_copy(
+        update={"quotas": [HOTLINE.quotas[0].model_copy(update={"first_month": "none"})]}
+    )
+    none = base_quotas(roster, NONE, current, plan)
+    assert none["quota"].tolist() == [0, 0, 0]
+    assert set(none["quota_basis"]) == {"none (first month: no contacts last month)"}
+
+
+def test_the_first_months_sample_summary_says_which_basis_each_quota_used():
+    month_start = T("2026-05-01")
+    rows = [
+        {"agent_id": "A1", "start_time": month_start + pd.Timedelta(hours=9 + i % 8, days=i % 20)}
+        for i in range(300)
+    ]
+    s = draw("2026-05", contacts(rows), agents("A1", "A2"), NONE, HOTLINE, seed=1)
+    summ = s.summary.set_index("agent_id")
+    assert summ.loc["A1", "quota"] == 3  # 300 handled this month: 3 rounds to 3, minimum 3
+    assert summ.loc["A1", "n_base_post_call"] + summ.loc["A1", "quota_real_time"] == 3
+    assert summ.loc["A1", "quota_basis"] == "current_month (first month: no contacts last month)"

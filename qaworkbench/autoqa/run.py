@@ -127,6 +127,28 @@ def month_conversations(source: str | Path, period: Period) -> list[Conversation
     return out
 
 
+TIMING_CHECKS = ("first_response", "average_response", "lookup_reply")
+
+
+def untimed_chats(source: str | Path, period: Period) -> int:
+    """Chats of contacts that started in ``period`` with no message time at all (an export
+    without times): their timing rules are n/a (DuckDB; the messages stay on disk)."""
+    from ..data import engine
+
+    if "chat_messages" not in present_tables(source):
+        return 0
+    con = engine.connect(source, tables=("contacts", "chat_messages"))
+    lo, hi = period.start.to_pydatetime(), period.end.to_pydatetime()
+    n = con.sql(
+        "SELECT count(*) FROM (SELECT conversation_id FROM chat_messages WHERE conversation_id "
+        "IN (SELECT contact_id FROM contacts WHERE start_time >= ? AND start_time < ?) "
+        "GROUP BY conversation_id HAVING count(timestamp) = 0)",
+        params=[lo, hi],
+    ).fetchall()[0][0]
+    con.close()
+    return int(n)
+
+
 def answered_counts(
     source: str | Path, period: Period, agent_ids: list[str] | None = None
 ) -> pd.Series:

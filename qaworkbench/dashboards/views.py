@@ -235,12 +235,13 @@ class DashboardData:
             return {}
         msgs = msgs[msgs["conversation_id"].isin(center.evaluations["contact_id"])]
         msgs = msgs.sort_values(["conversation_id", "seq"], kind="stable")
+        if "timestamp" not in msgs:  # an export without message times
+            msgs = msgs.assign(timestamp=pd.NaT)
         out: dict[str, list[tuple[str, str, str]]] = {}
         for r in msgs.itertuples():
             text = mask_text(r.text) if isinstance(r.text, str) else ""
-            out.setdefault(r.conversation_id, []).append(
-                (r.timestamp.strftime("%H:%M:%S"), str(r.sender), text)
-            )
+            when = "" if pd.isna(r.timestamp) else r.timestamp.strftime("%H:%M:%S")
+            out.setdefault(r.conversation_id, []).append((when, str(r.sender), text))
         return out
 
     @staticmethod

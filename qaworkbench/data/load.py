@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import QAWError, ValidationError
+from ..errors import Problem, QAWError, ValidationError
 from ..spreadsheet import safe_for_spreadsheet
 from . import validate
 from .mapping import (
@@ -26,11 +26,11 @@ from .mapping import (
     duplicated_sources,
     empty_frame,
     load_mapping,
-    wide_items,
 )
 from .readers import Raw, detect_format, is_url, read_parquet_kept, read_raw
 from .save import save_center, save_partition  # noqa: F401 (the API's, re-exported)
 from .schema import LOAD_ORDER, TABLES, table
+from .wide import wide_items
 
 Mode = Literal["strict", "lenient"]
 REQUIRED_TABLES = ("contacts",)
@@ -185,6 +185,8 @@ def load_export(
     cell. A bad item cell rejects its whole evaluation (a partial one would score wrong)."""
     if not isinstance(mapping, Mapping):
         mapping = load_mapping(mapping)
+    if mapping.table == "chat_messages":
+        return _messages(path, mapping, mode, rejects_dir)
     if mapping.items is None:
         df, rep = load_table(path, mapping=mapping, mode=mode, rejects_dir=rejects_dir)
         return {mapping.table: (df, rep)}
@@ -209,6 +211,52 @@ def load_export(
                "item columns of the evaluations kept"],
     )  # fmt: skip
     return {"evaluations": (ev, report), "evaluation_items": (items, items_report)}
+
+
+def _messages(
+    path: str | Path, mapping: Mapping, mode: Mode, rejects_dir: str | Path | None
+) -> dict[str, tuple[pd.DataFrame, TableReport]]:
+    """Chat messages, and the contacts they imply (``exports.derive_contacts``; used where the
+    data folder has no contacts table). The mapping's ``contacts`` columns are read per message
+    from the same export."""
+    from .exports import derive_agents, derive_contacts, unreadable
+    from .mapping import _apply_rule
+
+    raw, df, findings, report = _read(path, mapping, False, False)
+    rows = np.arange(len(df)) + raw.row_offset
+    kept = ~validate.bad_rows(findings, len(df)) if findings else np.ones(len(df), bool)
+    df = _settle(df, findings, rows, raw.frame, "chat_messages", raw.name, mode, rejects_dir,
+                 report)  # fmt: skip
+    c, given, bad = table("contacts"), {}, {}
+    for name, rule in (mapping.contacts or {}).items():
+        if missing := [s for s in rule.sources if s not in raw.frame.columns]:
+            raise ValidationError("contacts", raw.name, [Problem(
+                raw.name, None, ", ".join(missing), f"a column named {', '.join(missing)} (the "
+                f"mapping's contacts.{name}); the file has: {', '.join(map(str, raw.frame.columns))}",
+                fatal=True)])  # fmt: skip
+        parsed, _ = _apply_rule(raw.frame, rule, c.column(name))
+        given[name] = parsed.values[kept].reset_index(drop=True)
+        if parsed.bad.any():
+            bad[f"contacts.{name}"] = (np.asarray(parsed.bad), parsed.expected)
+    if bad:
+        raise ValidationError("contacts", raw.name, unreadable(bad, raw.name))
+    contacts, note = derive_contacts(df, given, raw.name)
+    if contacts is None:
+        report.notes.append(note)
+        return {"chat_messages": (df, report)}
+    n, file = len(contacts), f"{raw.name} (derived contacts)"
+    derived = TableReport("contacts", file, n, n, notes=[note])
+    checks = [f for f in validate.row_checks(contacts, c) if f.mask.any()]
+    contacts = _settle(contacts, checks, np.arange(n) + 1, contacts, "contacts", file, mode,
+                       rejects_dir, derived)  # fmt: skip
+    out = {"chat_messages": (df, report), "contacts": (contacts, derived)}
+    if contacts["agent_id"].notna().any():
+        agents, note = derive_agents(contacts)
+        out["agents"] = (
+            agents,
+            TableReport("agents", file, len(agents), len(agents), notes=[note]),
+        )
+    return out
 
 
 def _full_points(items: pd.DataFrame, ev: pd.DataFrame) -> pd.DataFrame:
@@ -249,6 +297,7 @@ def _read(
             sql_table=t.name if fmt == "sql" else None,
             allow_empty=allow_empty,
             table=t.name,
+            layout=src,
         )
         if keep is not None and not raw.fatal and len(raw.frame):  # read whole, then kept
             pos = np.flatnonzero(np.asarray(keep(raw.frame), dtype=bool))

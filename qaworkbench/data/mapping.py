@@ -20,6 +20,7 @@ from ..errors import ConfigError, Problem
 from ..workspace import find_template
 from ..yamlconf import load_model
 from . import parse
+from .hints import duplicated_sources, near_miss  # noqa: F401 (load imports them here)
 from .schema import Column, Table, table
 
 ParseKind = Literal["id", "text", "datetime", "date", "duration", "number", "flag", "category"]
@@ -31,6 +32,8 @@ class ColumnRule(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_: str | list[str] | None = Field(default=None, alias="from")
+    position: int | None = Field(default=None, ge=1, description="column number, from 1")
+    join: str | None = Field(default=None, description="separator joining `from` columns")
     value: str | float | int | bool | None = None
     parse: ParseKind | None = None
     format: str | None = Field(default=None, description="strftime format of the date part")
@@ -41,32 +44,114 @@ class ColumnRule(BaseModel):
     false: list[str] | None = None
     unknown: list[str] | None = Field(default=None, description="flag words for not decided")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_words(cls, v: Any) -> Any:
+        # YAML reads the keys true/false (and yes/no/on/off words) as booleans, `code: ` as null
+        if not isinstance(v, dict):
+            return v
+        v = {_KEYS.get(k, k) if isinstance(k, bool) else k: x for k, x in v.items()}
+        if isinstance(v.get("values"), dict):
+            v["values"] = {_word(k): _word(x) for k, x in v["values"].items()}
+        for key in ("true", "false", "unknown"):
+            if isinstance(v.get(key), list):
+                v[key] = [w for x in v[key] for w in _words(x)]
+        return v
+
     @model_validator(mode="after")
     def _one_source(self) -> ColumnRule:
-        if (self.from_ is None) == (self.value is None):
-            raise ValueError("give exactly one of `from` (source column) or `value` (constant)")
-        if isinstance(self.from_, list) and len(self.from_) != 2:
-            raise ValueError("`from` as a list takes exactly two columns: [date, time]")
+        given = [k for k in ("from_", "position", "value") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `from` (source column), `position` (column "
+                             "number of a file without a header) or `value` (a constant)")  # fmt: skip
+        if isinstance(self.from_, list) and len(self.from_) < 2:
+            raise ValueError("`from` as a list takes two or more columns")
+        if isinstance(self.from_, list) and self.join is None and len(self.from_) != 2:
+            raise ValueError("`from` lists several columns: give `join: \"-\"` to build one "
+                             "value from them ([date, time] is two columns)")  # fmt: skip
+        if self.join is not None and not isinstance(self.from_, list):
+            raise ValueError("`join` joins the columns of a `from` list")
         return self
 
     @property
     def sources(self) -> list[str]:
-        """The source columns this rule reads."""
+        """The source columns this rule reads (``column N`` for a position)."""
+        if self.position is not None:
+            return [f"column {self.position}"]
         if self.from_ is None:
             return []
         return [self.from_] if isinstance(self.from_, str) else list(self.from_)
 
 
+_KEYS = {True: "true", False: "false"}
+
+
+def _word(x: Any) -> str:
+    """A YAML scalar as the word it was written as (null = empty)."""
+    if x is None:
+        return ""
+    if isinstance(x, bool):
+        return _KEYS[x]
+    return str(x)
+
+
+def _words(x: Any) -> list[str]:
+    """A flag word list item; YAML's true/false stand for every spelling it reads as one."""
+    if isinstance(x, bool):
+        return ["true", "yes", "y", "on"] if x else ["false", "no", "n", "off"]
+    return [_word(x)]
+
+
 class Source(BaseModel):
-    """How to read the file itself; everything is detected when left out."""
+    """How to read the file itself; everything is detected when left out.
+
+    ``header: false``: a CSV without a header row, columns taken by ``position``. JSON (one
+    document) and JSON Lines (one conversation a line): ``records`` is the path to the list of
+    conversations ("$" = the top level, "data.items" = keys inside), ``messages`` the path to
+    the list of messages inside each, ``utterances`` the path to a list of texts inside each
+    message (each text becomes one message). ``lines``: a text file of "speaker: text" lines
+    (``speakers`` lists the labels; a colon or a full-width colon follows), conversations
+    separated by a blank line or begun by a line matching ``conversation_line`` (a regular
+    expression whose group 1 is the conversation's id).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["csv", "excel", "parquet", "sql"] | None = None
+    format: Literal["csv", "excel", "parquet", "sql", "json", "jsonl", "lines"] | None = None
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | int | None = None
     query: str | None = None
+    header: bool = True
+    records: str = "$"
+    messages: str | None = None
+    utterances: str | None = None
+    speakers: list[str] | None = None
+    conversation_line: str | None = None
+
+    @model_validator(mode="after")
+    def _fits_format(self) -> Source:
+        nested = self.messages is not None or self.utterances is not None or self.records != "$"
+        if nested and self.format not in ("json", "jsonl"):
+            raise ValueError("`records`, `messages` and `utterances` are for `format: json` or "
+                             "`format: jsonl`")  # fmt: skip
+        if self.utterances is not None and self.messages is None:
+            raise ValueError("`utterances` is a path inside each message: give `messages` too")
+        if not self.header and self.format not in (None, "csv"):
+            raise ValueError("`header: false` is for CSV files")
+        if self.format == "lines" and not self.speakers:
+            raise ValueError("`format: lines` needs `speakers`: the labels before the colon, "
+                             "e.g. [客服, 用户]")  # fmt: skip
+        if (self.speakers or self.conversation_line) and self.format != "lines":
+            raise ValueError("`speakers` and `conversation_line` are for `format: lines`")
+        if self.conversation_line is not None:
+            import re
+
+            try:
+                re.compile(self.conversation_line)
+            except re.error as e:
+                raise ValueError(f"`conversation_line` is not a regular expression: {e}") from None
+        return self
 
 
 Result = Literal["pass", "fail", "na"]
@@ -125,8 +210,11 @@ class Mapping(BaseModel):
     columns: dict[str, ColumnRule]
     ignore: list[str] = []
     items: ItemCells | None = None  # a wide evaluations export also gives evaluation_items
+    # chat messages without a contacts file: contacts columns per message (the first non-empty
+    # one of a conversation); the rest is derived from the messages (exports.derive_contacts)
+    contacts: dict[str, ColumnRule] | None = None
 
-    @field_validator("columns", mode="before")
+    @field_validator("columns", "contacts", mode="before")
     @classmethod
     def _shorthand(cls, v: Any) -> Any:
         # `agent_id: 工号` is short for `agent_id: {from: 工号}`
@@ -151,11 +239,48 @@ class Mapping(BaseModel):
             raise ValueError(f"required columns of {t.name!r} not mapped: {', '.join(missing)}")
         if self.items is not None and self.table != "evaluations":
             raise ValueError("`items` (one column per item) belongs to an evaluations mapping")
+        for name, rule in self.columns.items():
+            _fits_column(f"columns.{name}", rule, t.column(name))
+        if self.contacts is not None:
+            if self.table != "chat_messages":
+                raise ValueError("`contacts` (contacts derived from messages) belongs to a "
+                                 "chat_messages mapping")  # fmt: skip
+            c = table("contacts")
+            wrong = [k for k in self.contacts if k not in c.names]
+            if wrong:
+                raise ValueError(f"contacts: {wrong} are not contacts columns; it has "
+                                 f"{', '.join(c.names)}")  # fmt: skip
+            for name, rule in self.contacts.items():
+                _fits_column(f"contacts.{name}", rule, c.column(name))
+        positions = any(r.position for r in self.columns.values())
+        if positions and self.source.header:
+            raise ValueError("`position` reads a file without a header: add `source: {header: "
+                             "false}` (or name the column with `from`)")  # fmt: skip
         return self
 
 
+# A parse kind a canonical column of a kind takes (its own, and what reads into it).
+_FITS = {
+    "id": {"id", "text"}, "text": {"id", "text"}, "datetime": {"datetime", "date"},
+    "date": {"date", "datetime"}, "duration": {"duration", "number"},
+    "number": {"number", "duration"}, "flag": {"flag"}, "category": {"category"},
+}  # fmt: skip
+
+
+def _fits_column(key: str, rule: ColumnRule, col: Column) -> None:
+    """Refuse a parse kind the canonical column cannot hold, and a list of columns that is
+    neither joined nor [date, time]."""
+    kind = rule.parse or col.kind
+    if kind not in _FITS[col.kind]:
+        raise ValueError(f"{key}: `parse: {kind}` does not fit {col.name}, a {col.kind} column "
+                         f"(use `parse: {col.kind}`, or `values:` to recode its words)")  # fmt: skip
+    if isinstance(rule.from_, list) and rule.join is None and kind not in ("datetime", "date"):
+        raise ValueError(f"{key}: `from` lists two columns, read as a date and a time; to build "
+                         f"one {col.name} from them add `join: \"-\"` (the separator)")  # fmt: skip
+
+
 # Canonical columns that can be derived when a mapping leaves them out.
-DERIVED = {"answered"}
+DERIVED = {"answered", "seq"}  # seq: the messages' order in the file
 
 
 def load_mapping(path: str | Path) -> Mapping:
@@ -260,6 +385,10 @@ def apply_mapping(
     for col in t.columns:
         if col.name not in m.columns and col.name not in DERIVED:
             res.frame[col.name] = _empty(col, len(raw))
+    if "seq" in DERIVED and t.name == "chat_messages" and "seq" not in m.columns:
+        conv = res.frame["conversation_id"]
+        res.frame["seq"] = conv.groupby(conv, sort=False, dropna=False).cumcount().add(1.0)
+        res.notes.append("seq: the messages numbered in the order of the file (not in the export)")
     if "answered" in t.names and "answered" not in m.columns:
         talk = res.frame.get("talk_s")
         res.frame["answered"] = (
@@ -275,73 +404,6 @@ def apply_mapping(
         res.notes.append(f"source columns not used: {', '.join(map(str, unused))}")
     res.frame = res.frame[t.names]
     return res
-
-
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-
-
-def _normal(name: object) -> str:
-    """A header as compared for hints: full-width forms as half-width (NFKC), zero-width
-    characters removed, spaces dropped, case folded."""
-    import unicodedata
-
-    text = unicodedata.normalize("NFKC", str(name)).translate(_ZERO_WIDTH)
-    return "".join(text.split()).casefold()
-
-
-def near_miss(missing: list[str], raw: pd.DataFrame) -> str:
-    """A hint for source columns the header lacks: a header that differs only in full-width
-    characters, zero-width characters, spaces or case; a title row above the header; else the
-    closest header."""
-    import difflib
-    import unicodedata
-
-    headers = [str(c) for c in raw.columns]
-    by_normal = {_normal(h): h for h in headers}
-    hints = []
-    for want in missing:
-        have = by_normal.get(_normal(want))
-        if have is not None:
-            what = []
-            if unicodedata.normalize("NFKC", have) != have:
-                what.append("full-width characters (（）, ：, full-width letters or digits)")
-            if have.translate(_ZERO_WIDTH) != have:
-                what.append("zero-width characters (invisible)")
-            if not what:
-                what.append("spaces or letter case")
-            hints.append(f"{have!r} differs from {want!r} only in {' and '.join(what)}: fix "
-                         "the header or the mapping")  # fmt: skip
-            continue
-        close = difflib.get_close_matches(_normal(want), list(by_normal), n=1, cutoff=0.6)
-        if close:
-            hints.append(f"closest to {want!r}: {by_normal[close[0]]!r}")
-    if len(raw):
-        first = {_normal(v) for v in raw.iloc[0].tolist() if v is not None and not pd.isna(v)}
-        found = [w for w in missing if _normal(w) in first]
-        if found and len(found) * 2 >= len(missing):
-            hints.insert(0, "row 2 holds the column names (" + ", ".join(map(repr, found[:3]))
-                         + "): row 1 looks like a title row above the header; delete it")  # fmt: skip
-    return f" (hint: {'; '.join(hints)})" if hints else ""
-
-
-def duplicated_sources(header: list[str] | None, m: Mapping, file: str) -> list[Problem]:
-    """A source column the mapping reads that appears more than once in the header: which one
-    holds the value cannot be told (an export with two 通话时长 columns, one the ring time)."""
-    from openpyxl.utils import get_column_letter
-
-    if not header:
-        return []
-    used = {s for r in m.columns.values() for s in r.sources}
-    used |= set(m.items.sources) if m.items else set()
-    out = []
-    for name in sorted(used):
-        at = [i + 1 for i, h in enumerate(header) if h == name]
-        if len(at) > 1:
-            where = " and ".join(f"{i} ({get_column_letter(i)})" for i in at)
-            out.append(Problem(file, 1, name, f"the column once in the header; it appears as "
-                               f"columns {where}, so which one holds the value cannot be told: "
-                               "rename or remove the other one in the export", fatal=True))  # fmt: skip
-    return out
 
 
 def empty_frame(t: Table) -> pd.DataFrame:
@@ -365,6 +427,10 @@ def _apply_rule(raw: pd.DataFrame, rule: ColumnRule, col: Column) -> tuple[parse
     if rule.value is not None:
         s = pd.Series([rule.value] * len(raw), index=raw.index, dtype=object)
         src = s
+    elif rule.join is not None:  # a key built from several columns: 会话ID-日期
+        parts = [raw[c].astype("str").str.strip().where(raw[c].notna()) for c in rule.sources]
+        s = parts[0].str.cat(parts[1:], sep=rule.join)  # any part empty: empty
+        src = s
     elif len(rule.sources) == 2:
         date_p = parse.parse_datetime(
             raw[rule.sources[0]], rule.format, rule.dayfirst, date_only=True
@@ -377,7 +443,17 @@ def _apply_rule(raw: pd.DataFrame, rule: ColumnRule, col: Column) -> tuple[parse
     else:
         s = raw[rule.sources[0]]
         src = s
+    if rule.values and kind != "category":  # export codes recoded first (NO_SERVER: "")
+        s = _recode(s, rule.values)
     return _parse_as(s, kind, rule, col), src
+
+
+def _recode(s: pd.Series, values: dict[str, str]) -> pd.Series:
+    """Cells equal to a ``values`` key (spaces around ignored) as its value; "" is empty."""
+    txt = s.astype("str").str.strip().where(s.notna())
+    out = txt.map(values)
+    out = out.where(out.notna(), s.astype(object)).astype(object)
+    return out.where(out != "")
 
 
 def _parse_as(s: pd.Series, kind: str, rule: ColumnRule, col: Column) -> parse.Parsed:
@@ -401,69 +477,3 @@ def _parse_as(s: pd.Series, kind: str, rule: ColumnRule, col: Column) -> parse.P
     if kind == "category":
         return parse.parse_category(s, col.values, rule.values)
     raise ConfigError(f"unknown parse kind {kind!r}")
-
-
-def wide_items(
-    raw: pd.DataFrame, cells: ItemCells, evaluation_id: pd.Series, *, file: str
-) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, str]], list[Problem]]:
-    """The ``evaluation_items`` rows of a wide export (one per item cell; ``_row`` is the
-    export's row position), the bad cells by source column (mask over the export's rows, what
-    was expected), and fatal problems (an item column the file lacks)."""
-    missing = [c for c in cells.sources if c not in raw.columns]
-    if missing:
-        return pd.DataFrame(), {}, [
-            Problem(file, None, ", ".join(missing), f"the item column(s) the mapping names; the "
-                    f"file has: {', '.join(map(str, raw.columns))}", fatal=True)
-        ]  # fmt: skip
-    parts, bad = [], {}
-    comment = parse.parse_text(raw[cells.comment]).values if cells.comment else None
-    for item_id, col, critical in [
-        *((i, c, False) for i, c in cells.columns.items()),
-        *((i, c, True) for i, c in cells.critical.items()),
-    ]:
-        result, points, wrong, expected = _item_cells(raw[col], cells, critical)
-        if wrong.any():
-            bad[col] = (wrong, expected)
-        keep = (result != "") & ~wrong
-        part = pd.DataFrame(
-            {
-                "_row": np.flatnonzero(keep),  # the export row, to drop with its evaluation
-                "evaluation_id": evaluation_id.to_numpy()[keep],
-                "item_id": item_id,
-                "result": result[keep],
-                "points_deducted": points[keep],
-                "comment": (comment.to_numpy()[keep] if comment is not None else None),
-            }
-        )
-        part["comment"] = part["comment"].where(part["result"] == "fail")
-        parts.append(part)
-    items = pd.concat(parts, ignore_index=True).astype(
-        {"evaluation_id": "str", "item_id": "str", "result": "str", "comment": "str"}
-    )
-    return items, bad, []
-
-
-def _item_cells(
-    s: pd.Series, cells: ItemCells, critical: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """Per cell: result ("" when a blank cell counts as nothing), points deducted, whether the
-    cell is unreadable, and what was expected."""
-    txt = s.astype("str").str.strip().where(s.notna(), "").to_numpy(dtype=object)
-    blank = txt == ""
-    result = np.full(len(s), cells.blank, dtype=object)
-    points = np.zeros(len(s))
-    if critical or cells.cells == "verdict":
-        words = cells.critical_values if critical else cells.values
-        mapped = pd.Series(txt).map(words).to_numpy(dtype=object)
-        wrong = ~blank & pd.isna(mapped)
-        result = np.where(blank, result, mapped)
-        expected = f"one of {', '.join(words)}"
-    else:
-        num = pd.to_numeric(pd.Series(txt).str.replace(",", ""), errors="coerce").to_numpy()
-        na = np.isin(txt, cells.na_words)
-        wrong = ~blank & ~na & (np.isnan(num) | (num < 0))
-        result = np.select([blank, na, num > 0], [result, "na", "fail"], "pass")
-        points = np.where(result == "fail", num, 0.0)
-        expected = f"points lost (a number of 0 or more), or one of {', '.join(cells.na_words)}"
-    result = np.where(wrong, "", result).astype(str)
-    return result, points, wrong, expected

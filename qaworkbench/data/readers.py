@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from ..errors import Problem
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
+JSON_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -61,6 +63,8 @@ def detect_format(path: str | Path) -> str:
         return "excel"
     if suffix in CSV_SUFFIXES:
         return "csv"
+    if suffix in JSON_SUFFIXES:
+        return JSON_SUFFIXES[suffix]
     raise ValueError(
         f"{path}: cannot tell the format from the suffix {suffix!r}; set source.format"
     )
@@ -78,17 +82,25 @@ def read_raw(
     columns: list[str] | None = None,
     allow_empty: bool = False,
     table: str | None = None,
+    layout: Any = None,
 ) -> Raw:
     """Read ``path`` as it is; file-level problems (empty, cut at Excel's limit) are returned.
 
     ``allow_empty`` accepts a table with a header and no rows (a center's month
     with no complaints, say); an export a user loads by hand should not be empty.
     ``table`` is the canonical table the file holds: a workbook of several sheets
-    is read from the sheet of that name (and only then, unless ``sheet`` says).
+    is read from the sheet of that name (and only then, unless ``sheet`` says). ``layout``:
+    the mapping's ``source`` (a CSV without a header; the paths into JSON; speaker lines).
     """
     fmt = fmt or detect_format(path)
-    if fmt == "csv":
-        raw = _read_csv(Path(path), encoding, delimiter)
+    header = getattr(layout, "header", True)
+    if fmt in ("json", "jsonl", "lines"):
+        from .exports import read_json, read_lines  # (they build on this module's Raw)
+
+        read = read_lines if fmt == "lines" else read_json
+        raw = read(Path(path), layout, fmt)
+    elif fmt == "csv":
+        raw = _read_csv(Path(path), encoding, delimiter, header)
     elif fmt == "excel":
         from .excel import read_excel  # (it builds on this module's Raw)
 
@@ -133,7 +145,24 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> Raw:
+def decode(path: Path, encoding: str | None) -> tuple[str | None, str, Raw | None]:
+    """A text file's text (BOM dropped) and encoding (detected unless given), or a Raw with
+    the problem."""
+    data = path.read_bytes()
+    try:
+        enc = encoding or sniff_encoding(data)
+        return data.decode(enc).lstrip("\ufeff"), enc, None
+    except UnicodeDecodeError as e:
+        row = data[: e.start].count(b"\n") + 1
+        return None, "", _fatal(path.name, row, f"text in {e.encoding} (byte {data[e.start]:#04x} "
+                                "is not); set source.encoding in the mapping")  # fmt: skip
+    except (UnicodeError, LookupError) as e:
+        return None, "", _fatal(path.name, None, f"readable text: {e}")
+
+
+def _read_csv(
+    path: Path, encoding: str | None, delimiter: str | None, has_header: bool = True
+) -> Raw:
     data = path.read_bytes()
     name = path.name
     if not data.strip():
@@ -160,6 +189,7 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> Raw:
         frame = pd.read_csv(
             io.StringIO(text),
             sep=sep,
+            header=0 if has_header else None,
             dtype=str,
             keep_default_na=False,
             na_values=[""],
@@ -167,6 +197,8 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> Raw:
         )
     except pd.errors.ParserError as e:
         return _fatal(name, _parser_row(str(e)), f"well-formed CSV ({_parser_reason(str(e))})")
+    if not has_header:  # columns by position, from 1
+        frame.columns = [f"column {i + 1}" for i in range(len(frame.columns))]
     frame.columns = [str(c).strip() for c in frame.columns]
     cut = _cut_last_row(text, sep, len(frame.columns))
     if cut:
@@ -174,6 +206,9 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> Raw:
         return _fatal(name, row, f"{len(frame.columns)} fields like the header, got {fields}: "
                                  "the file looks cut short; export it again")  # fmt: skip
     notes = [f"read as {enc}, delimiter {sep!r}"]
+    if not has_header:  # row 1 is data: the line numbers of a file with one line less above
+        notes.append("no header row: columns by position, rows from 1")
+        return Raw(frame, _line_offsets("\n" + text, len(frame)) - 1, name, notes=notes)
     header_fields = [f.strip() for f in next(csv.reader([header.rstrip("\r")], delimiter=sep))]
     return Raw(frame, _line_offsets(text, len(frame)), name, notes=notes, header=header_fields)
 

@@ -247,7 +247,14 @@ CHAT_MESSAGES = Table(
         C("conversation_id", "id", doc="the chat's contact_id"),
         C("seq", "number", doc="message order within the conversation, from 1"),
         C("sender", "category", values=SENDERS),
-        C("timestamp", "datetime"),
+        C(
+            "timestamp",
+            "datetime",
+            required=False,
+            doc="when the message was sent (local time)",
+            without="the timing rules (first response, average response, look-up wait) are "
+            "n/a — no times in this export",
+        ),
         C("text", "text", free_text=True),
     ),
     key=("conversation_id", "seq"),

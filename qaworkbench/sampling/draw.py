@@ -212,6 +212,7 @@ def _summary(q, sample, sl, roster, current, plan, sd) -> pd.DataFrame:
     per = q.groupby("agent_id").agg(
         basis=("basis", "sum"), quota=("quota", "sum"), quota_real_time=("real_time", "sum"),
         quota_post_call=("post_call", "sum"), adjustment=("adjustment", "first"),
+        quota_basis=("quota_basis", lambda b: "; ".join(dict.fromkeys(b))),
     )  # fmt: skip
     combos = sample.groupby(["agent_id", "reasons"]).size().rename("n").reset_index()
     reasons = combos.assign(reason=combos["reasons"].str.split(";")).explode("reason")
@@ -229,9 +230,10 @@ def _summary(q, sample, sl, roster, current, plan, sd) -> pd.DataFrame:
         .fillna(0)
     )
     for col in out.columns:
-        if col not in ("name", "team", "adjustment"):
+        if col not in ("name", "team", "adjustment", "quota_basis"):
             out[col] = out[col].astype(int)
     out["adjustment"] = out["adjustment"].replace(0, "").astype(str)
+    out["quota_basis"] = out["quota_basis"].replace(0, "").astype(str)
     for reason in REASONS:  # every reason gets a column, zero when the rule picked nothing
         if f"n_{reason}" not in out and not reason.startswith(("base_real", "live", "side")):
             out[f"n_{reason}"] = 0

@@ -27,6 +27,11 @@ class Quota(_M):
 
     rate: float = Field(gt=0, le=1, description="share of the basis contacts")
     basis: Literal["previous_month", "current_month"] = "previous_month"
+    first_month: Literal["current_month", "none"] = Field(
+        "current_month",
+        description="a previous_month basis when the data has no contacts last month (a "
+        "center's first month): this month's own contacts, or no base quota",
+    )
     channel: Literal["voice", "chat"] | None = None
     direction: Literal["inbound", "outbound"] | None = None
     real_time_share: float = Field(

@@ -9,6 +9,8 @@ import pandas as pd
 
 from .plan import Quota, SamplingPlan
 
+FIRST_MONTH = "first month: no contacts last month"
+
 
 def _round(x: np.ndarray, how: str) -> np.ndarray:
     if how == "ceil":
@@ -30,14 +32,22 @@ def _matches(df: pd.DataFrame, q: Quota) -> np.ndarray:
 def base_quotas(
     agents: pd.Series, previous: pd.DataFrame, current: pd.DataFrame, plan: SamplingPlan
 ) -> pd.DataFrame:
-    """Quota per agent and quota rule: basis count, quota, real-time and post-call parts.
+    """Quota per agent and quota rule: basis count (contacts), quota, real-time and post-call
+    parts (contacts), and ``quota_basis``: which month's contacts the quota is a share of.
 
     ``previous`` and ``current`` are handled counts per agent, channel and
-    direction (columns agent_id, channel, direction, handled).
+    direction (columns agent_id, channel, direction, handled). With no contacts at all last
+    month (the center's first month in the data), a ``previous_month`` quota falls back to
+    the quota's ``first_month``: this month's contacts, or none.
     """
     rows = []
+    first = previous.empty or previous["handled"].sum() == 0
     for k, q in enumerate(plan.quotas):
         src = previous if q.basis == "previous_month" else current
+        used = q.basis
+        if q.basis == "previous_month" and first:
+            src = current if q.first_month == "current_month" else previous.iloc[:0]
+            used = f"{q.first_month} ({FIRST_MONTH})"
         counts = src.loc[_matches(src, q)].groupby("agent_id")["handled"].sum()
         basis = agents.map(counts).fillna(0).to_numpy(dtype=float)
         quota = _round(basis * q.rate, q.rounding)
@@ -51,6 +61,7 @@ def base_quotas(
                     "quota_rule": k,
                     "basis": basis.astype(int),
                     "quota": quota.astype(int),
+                    "quota_basis": used,
                 }
             )
         )
