@@ -733,7 +733,7 @@ def completion(month: str, data: str, out: Path | None) -> None:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["weekly", "monthly", "agent"]))
+@click.argument("kind", type=click.Choice(["weekly", "monthly", "agent", "approve"]))
 @click.option(
     "--period", required=True, help="ISO week (2026-W43) for weekly; month (2026-10) otherwise."
 )
@@ -755,6 +755,21 @@ def completion(month: str, data: str, out: Path | None) -> None:
     help="Where reports are published [default: setting reports, else reports/].",
 )
 @click.option("--pdf", is_flag=True, help="Also print a PDF beside the HTML (for e-mail).")
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Publish as a draft marked 待确认, beside the published version, for the center to "
+    "confirm (每周一质检报告由中心确认后，进行公示); then `qaw report approve`.",
+)
+@click.option(
+    "--of",
+    "of_kind",
+    type=click.Choice(["weekly", "monthly"]),
+    default="weekly",
+    show_default=True,
+    help="approve: which report's draft.",
+)
+@click.option("--by", default="", help="approve: who signs the draft off (a name).")
 def report(
     kind: str,
     period: str,
@@ -764,12 +779,24 @@ def report(
     agent_id: str,
     reports_dir: Path | None,
     pdf: bool,
+    draft: bool,
+    of_kind: str,
+    by: str,
 ) -> None:
     """Run a report notebook with papermill and publish it only if it is whole.
 
     A failed run (a cell error, a traceback or a raw phone number in the page)
     publishes nothing and leaves the previous report in place; exit code 1.
+    `--draft` files it as a draft to confirm; `qaw report approve --of weekly --period
+    2026-W43 --by 张主任` signs the draft off and publishes it.
     """
+    if kind == "approve":
+        from .reporting.signoff import approve
+
+        link = approve(of_kind, period, by=by, team=team, language=language,
+                       reports_dir=reports_dir)  # fmt: skip
+        click.echo(f"signed off by {by.strip()}: published {link / 'report.html'}")
+        return
     from tqdm import tqdm
 
     from .periods import parse_period
@@ -811,6 +838,7 @@ def report(
             agent_id=agent_id,
             reports_dir=out,
             pdf=pdf,
+            draft=draft,
         )
     except ReportFailed as e:
         click.echo(mask_text(str(e)), err=True)
@@ -818,7 +846,7 @@ def report(
     _notes(p.log.get("limits", []))
     t = p.log["timings_s"]
     click.echo(
-        f"published {p.html} (compute {t['compute']} s, execute {t['execute']} s, render {t['render']} s)"
+        f"{'draft (待确认, awaiting qaw report approve)' if draft else 'published'} {p.html} (compute {t['compute']} s, execute {t['execute']} s, render {t['render']} s)"
     )
     click.echo(f"index: {out / 'index.html'}")
 

@@ -543,3 +543,44 @@ def test_every_variant_publishes(request, tmp_path, capfd, center, kind, scope, 
     assert team in page and find_unmasked(page) == [] and "Traceback" not in page
     assert 'alt="' in page  # its charts are drawn
     assert "Kernel is running over TCP" not in capfd.readouterr().err  # no warning to act on
+
+
+def test_a_draft_waits_beside_the_published_report_until_signed_off(tmp_path, small_dir):
+    """ "每周一质检报告由中心确认后，进行公示": a draft is filed beside the published version and
+    marked 待确认 on its page and in the index; the published page stays as it was. Signing off
+    publishes the draft's page without the mark, and run.json and the index say who and when."""
+    from click.testing import CliRunner
+
+    from qaworkbench.cli import main
+
+    out = tmp_path / "reports"
+    first = run_report("weekly", "2026-W24", data=str(small_dir), reports_dir=out)
+    before = first.html.read_text(encoding="utf-8")
+    d = run_report("weekly", "2026-W24", data=str(small_dir), reports_dir=out, draft=True)
+    assert d.path.name == "zh-draft" and "待确认" in d.html.read_text(encoding="utf-8")
+    assert (out / "weekly/2026-W24/center/zh/report.html").read_text(encoding="utf-8") == before
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "待确认（草稿）" in index and "已发布" in index
+    args = [
+        "report",
+        "approve",
+        "--of",
+        "weekly",
+        "--period",
+        "2026-W24",
+        "--reports-dir",
+        str(out),
+    ]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 1 and "--by" in r.output  # a sign-off names who signs
+    r = CliRunner().invoke(main, [*args, "--by", "张主任"])
+    assert r.exit_code == 0, r.output
+    page = (out / "weekly/2026-W24/center/zh/report.html").read_text(encoding="utf-8")
+    assert "待确认" not in page and "qaw-draft" not in page and page != before
+    run = json.loads((out / "weekly/2026-W24/center/zh/run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "published" and run["approved_by"] == "张主任"
+    assert not (out / "weekly/2026-W24/center/zh-draft").exists()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "张主任" in index and "待确认（草稿）" not in index
+    r = CliRunner().invoke(main, [*args, "--by", "张主任"])
+    assert r.exit_code == 1 and "--draft" in r.output  # nothing left to sign off

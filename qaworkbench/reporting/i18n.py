@@ -18,6 +18,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "agent": ("个人质检档案", "Personal QA archive"),
     "period": ("统计周期", "Period"),
     "contacts_answered": ("接通量", "Contacts answered"),
+    "state": ("状态", "state"),
+    "state_draft": ("待确认（草稿）", "draft awaiting sign-off"),
+    "state_published": ("已发布", "published"),
     "generated": ("生成时间", "Generated"),
     "scope": ("范围", "Scope"),
     "all_teams": ("全部班组", "all teams"),
@@ -384,6 +387,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
 
 # Sentences with {placeholders}, filled by ``say``.
 PHRASES: dict[str, tuple[str, str]] = {
+    "state_approved": ("已发布（{by} 于 {at} 确认）", "published (signed off by {by}, {at})"),
     "year_since": ("数据自 {first} 起，共 {n} 个月。", " The data begins in {first}: {n} months."),
     "year_title": (
         "{scope}：逐月得分与服务水平",

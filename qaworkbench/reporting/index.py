@@ -17,8 +17,9 @@ from . import contents
 
 
 def write_index(reports_dir: str | Path = REPORTS_DIR) -> Path:
-    """The index of every published report variant, newest period first: ``index.html`` in
-    Chinese and ``index.en.html`` in English, each linking to the other."""
+    """The index of every published report variant and draft, newest period first, each with
+    its state (待确认, published, signed off by whom): ``index.html`` in Chinese and
+    ``index.en.html`` in English, each linking to the other."""
     from .i18n import t
 
     reports_dir = Path(reports_dir)
@@ -51,13 +52,14 @@ def write_index(reports_dir: str | Path = REPORTS_DIR) -> Path:
                 f"<td><a href='{rel}/report.html'>{html.escape(_period_label(run['period']))}</a></td>"
                 f"<td>{html.escape(scope(run) or t('center', lang))}</td><td>{html.escape(t('lang_' + p.get('language', 'zh'), lang))}</td>"
                 f"<td>{html.escape(run.get('published_at', run['run_id']))}</td>"
+                f"<td>{html.escape(_state(run, lang))}</td>"
                 f"<td><a href='{rel}/appendix.xlsx'>xlsx</a> · <a href='{rel}/report.ipynb'>ipynb</a>"
                 + (f" · <a href='{rel}/report.pdf'>pdf</a>" if (link / "report.pdf").exists() else "")
                 + "</td></tr>"
             )  # fmt: skip
         head = "".join(
             f"<th>{t(k, lang)}</th>"
-            for k in ("report", "period", "scope", "language", "published", "files")
+            for k in ("report", "period", "scope", "language", "published", "state", "files")
         )
         page = (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{t('reports_index', lang)}</title>"
                 "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}</style></head>"
@@ -67,6 +69,17 @@ def write_index(reports_dir: str | Path = REPORTS_DIR) -> Path:
         tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, reports_dir / name)
     return reports_dir / "index.html"
+
+
+def _state(run: dict, lang: str) -> str:
+    """A draft is 待确认; a signed-off report says who confirmed it and when."""
+    from .i18n import say, t
+
+    if run.get("status") == "draft":
+        return t("state_draft", lang)
+    if run.get("approved_by"):
+        return say("state_approved", lang, by=run["approved_by"], at=run.get("approved_at", ""))
+    return t("state_published", lang)
 
 
 def _period_label(period: str) -> str:

@@ -118,9 +118,12 @@ def run_report(
     lock_timeout: float = 0,
     execution_timeout: int = 600,
     pdf: bool = False,
+    draft: bool = False,
 ) -> Published:
     """Execute, check and publish one report into ``reports_dir`` (default: the workspace's
-    ``reports`` setting); raises ReportFailed with nothing published."""
+    ``reports`` setting); raises ReportFailed with nothing published. ``draft``: filed as a
+    draft marked 待确认 beside the published version, which stays until the draft is signed
+    off (``signoff.approve``)."""
     from ..settings import get
 
     reports_dir = Path(
@@ -193,6 +196,10 @@ def run_report(
         problems = check_html(page, executed)
         if problems:
             raise _fail(log, "check", "; ".join(problems), staging, reports_dir)
+        if draft:
+            from .signoff import draft_mark
+
+            page = draft_mark(page, language)
         (staging / "report.html").write_text(page, encoding="utf-8")
         if pdf:
             from .pdf import print_pdf
@@ -204,17 +211,17 @@ def run_report(
         context.unlink()
         contents.rest_path(context).unlink(missing_ok=True)
         log["timings_s"]["render"] = round(time.perf_counter() - t2, 2)
-        log["status"] = "published"
+        log["status"] = "draft" if draft else "published"
         log["published_at"] = time.strftime("%Y-%m-%d %H:%M")
         (staging / "run.json").write_text(
             json.dumps(log, ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        link = _publish(staging, reports_dir, kind, period, agent_id or team, language)
+        link = _publish(staging, reports_dir, kind, period, agent_id or team, language, draft)
         append_run(reports_dir, log)
         write_index(reports_dir)
         return Published(link, link / "report.html", log)
     except OSError as e:  # a full disk or a read-only folder names no file: name the folder
-        if log.get("status") not in ("failed", "published"):  # the end line, from the reserve
+        if log.get("status") not in ("failed", "published", "draft"):  # the end line
             log["status"] = "failed"
             where = e.filename or reports_dir
             log["failure"] = {"kind": "os", "message": mask_text(f"{where}: {e.strerror or e}")}
@@ -407,8 +414,9 @@ def _exporter(language_code: str):
 
 
 def _publish(
-    staging: Path, reports_dir: Path, kind: str, period: str, scope: str, language: str
-) -> Path:
+    staging: Path, reports_dir: Path, kind: str, period: str, scope: str, language: str,
+    draft: bool = False,
+) -> Path:  # fmt: skip
     """Move the finished run to a version folder and swap the stable link to it atomically.
 
     Reports are filed by kind, period, scope (``center``, a team, or an agent for archives)
@@ -418,8 +426,9 @@ def _publish(
     base = reports_dir / kind / period
     if base.is_symlink():  # a report filed before scopes and languages had folders
         base.unlink()
-    link = base / _segment(scope or "center") / language
-    variant = f"{period}~{_segment(scope or 'center')}~{language}~"
+    name = language + ("-draft" if draft else "")  # a draft is filed beside, never over
+    link = base / _segment(scope or "center") / name
+    variant = f"{period}~{_segment(scope or 'center')}~{name}~"
     versions = reports_dir / kind / ".versions"
     versions.mkdir(parents=True, exist_ok=True)
     target = versions / f"{variant}{staging.name}"
@@ -427,7 +436,7 @@ def _publish(
     link.parent.mkdir(parents=True, exist_ok=True)
     if link.exists() and not link.is_symlink():
         raise QAWError(f"{link} exists and is not a published-report link; move it away first")
-    tmp = link.with_name(f".{language}.{staging.name}.link")
+    tmp = link.with_name(f".{name}.{staging.name}.link")
     os.symlink(os.path.relpath(target, link.parent), tmp)
     os.replace(tmp, link)  # atomic: readers see the old report or the new one, never half of one
     _prune(versions, variant, target)
