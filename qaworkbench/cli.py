@@ -424,10 +424,19 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     for name, df in sheets.items():
         write_csv(df, out / f"{name}.csv")
     write_excel(sheets, out / f"scores-{p.label}.xlsx")
+    import pandas as pd
+
     c = tables.center.iloc[0]
+    ci = (  # a statistic that cannot be computed is said, never printed as nan
+        f"95% CI {c['lo']:.1f}-{c['hi']:.1f}"
+        if pd.notna(c["lo"]) and pd.notna(c["hi"])
+        else "too few agents for an interval"
+    )
+    every = int((tables.evaluations["mode"] != "calibration").sum())
+    basis = "random-sample evaluations" if int(c["n"]) < every else "evaluations"
     click.echo(
-        f"{p.label}: {int(c['n']):,d} evaluations of {int(c['agents'])} agents; "
-        f"center score {c['mean']:.1f} (95% CI {c['lo']:.1f}-{c['hi']:.1f})"
+        f"{p.label}: quality level {c['mean']:.1f} ({ci}) from {int(c['n']):,d} {basis} of "
+        f"{int(c['agents'])} agents ({every:,d} evaluations in all)"
     )
     ev = tables.evaluations
     held = ev[ev["points_pending"] > 0] if "points_pending" in ev else ev.iloc[0:0]

@@ -92,7 +92,7 @@ def test_score_a_month_of_the_demo_center(tmp_path, small_dir):
     out = tmp_path / "scores"
     r = qaw("score", "--month", "2026-06", "--data", str(small_dir), "--out", str(out))
     assert r.returncode == 0, r.stderr
-    assert "center score" in r.stdout and "95% CI" in r.stdout and "Top 5 problems" in r.stdout
+    assert "quality level" in r.stdout and "95% CI" in r.stdout and "Top 5 problems" in r.stdout
     for name in ("agents", "teams", "calibration", "section_alpha", "pareto", "status"):
         assert (out / f"{name}.csv").exists(), name
     import pandas as pd
