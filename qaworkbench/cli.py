@@ -637,6 +637,12 @@ def sample(
     if len(first):
         click.echo(f"note: base quotas of {len(first):,d} agent(s) use {first.iloc[0]['quota_basis']}"
                    " (the plan's quotas[].first_month; summary column quota_basis)")  # fmt: skip
+    if "status" in s.summary:
+        held = s.summary[(s.summary["status"] != "") & (s.summary["contacts"] > 0)]
+        if len(held):
+            click.echo(f"flagged: {len(held):,d} frozen or demoted agent(s) still take contacts and "
+                       f"are sampled as usual, e.g. {held.iloc[0]['agent_id']} "
+                       f"({held.iloc[0]['status']}; summary column status)")  # fmt: skip
     adj = s.summary[s.summary["adjustment"] != ""]
     if len(adj):
         click.echo(

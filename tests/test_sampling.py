@@ -561,3 +561,20 @@ def test_the_first_months_sample_summary_says_which_basis_each_quota_used():
     assert summ.loc["A1", "quota"] == 3  # 300 handled this month: 3 rounds to 3, minimum 3
     assert summ.loc["A1", "n_base_post_call"] + summ.loc["A1", "quota_real_time"] == 3
     assert summ.loc["A1", "quota_basis"] == "current_month (first month: no contacts last month)"
+
+
+def test_frozen_agents_who_still_take_contacts_are_sampled_and_flagged():
+    """A freeze lasts (保持永久冻结), but a frozen agent who still answers calls is evaluated as
+    usual: A1, frozen at the end of August, gets its normal quota (10 of 1,000) and is flagged."""
+    h = pd.DataFrame([{"agent_id": "A1", "month": "2026-08", "full_marks": False,
+                       "mean_score": 85.0, "status": "frozen"},
+                      {"agent_id": "A2", "month": "2026-08", "full_marks": False,
+                       "mean_score": 90.0, "status": "normal"}])  # fmt: skip
+    c = contacts([
+        {"agent_id": a, "start_time": T("2026-09-01 09:00") + pd.Timedelta(hours=3 * i)}
+        for a in ("A1", "A2") for i in range(200)
+    ])  # fmt: skip
+    s = draw("2026-09", c, agents("A1", "A2"), handled(A1=1000, A2=1000), HOTLINE, seed=1,
+             history=h).summary.set_index("agent_id")  # fmt: skip
+    assert s.loc["A1", "quota"] == 10 and s.loc["A1", "status"] == "frozen"
+    assert s.loc["A2", "status"] == ""

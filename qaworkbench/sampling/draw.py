@@ -101,8 +101,11 @@ def draw(
     sl = slots(q, c, month, plan, seed, worked)
     summary = _summary(q, sample, sl, roster, current, plan, score_sd or plan.score_sd)
     if history is not None and len(history):  # last month's score: team leads check the weakest
-        last = history[history["month"] == str(period - 1)].set_index("agent_id")["mean_score"]
-        summary["previous_mean"] = summary["agent_id"].map(last).round(1)
+        last = history[history["month"] == str(period - 1)].set_index("agent_id")
+        summary["previous_mean"] = summary["agent_id"].map(last["mean_score"]).round(1)
+        if "status" in last:  # frozen or demoted agents who still take contacts: sampled, flagged
+            lasting = last["status"].where(last["status"].isin(["frozen", "demoted"]))
+            summary["status"] = summary["agent_id"].map(lasting).fillna("")
     summary.attrs["score_sd"] = score_sd or plan.score_sd
     if excluded_agents:
         summary.attrs["excluded_agents"] = sorted(excluded_agents)

@@ -18,7 +18,7 @@ from . import evaluations, penalties
 
 HISTORY_TABLES = ("evaluations", "evaluation_items", "appeals", "complaints", "penalty_events")
 SCORED_TABLES = ("evaluations", "evaluation_items", "appeals")  # what scoring reads
-HISTORY_COLUMNS = ["agent_id", "month", "full_marks", "mean_score", "n", "ss"]
+HISTORY_COLUMNS = ["agent_id", "month", "full_marks", "mean_score", "n", "ss", "status"]
 # the item results' columns scoring reads
 SCORED_ITEM_COLUMNS = ("evaluation_id", "item_id", "result", "points_deducted")
 
