@@ -35,6 +35,7 @@ TITLES = {
     "autoqa_flags": "autoqa_flags", "service_level": "service_level_day", "owed": "owed",
 }  # fmt: skip
 PAGE_ONE = ("day_teams", "critical", "serious")
+TEAM_ROWS = 8  # more teams than this: their table in up to three columns side by side
 
 
 class _Cases:
@@ -109,8 +110,8 @@ def serious_findings(
 ) -> pd.DataFrame:
     """The day's evaluations under ``below`` points or with a critical item failed, lowest
     score first: who, which contact (customer masked by ``build``), score and failed items."""
-    cols = ["team", "name", "agent_id", "contact_id", "customer_id", "score", "critical_failed",
-            "items", "evaluator_id"]  # fmt: skip
+    cols = ["team", "name", "agent_id", "contact_id", "customer_id", "score", "items",
+            "evaluator_id"]  # fmt: skip
     bad = ev[(ev["score"] < below) | ev["critical_failed"].astype(bool)]
     if bad.empty:
         return pd.DataFrame(columns=cols)
@@ -118,8 +119,7 @@ def serious_findings(
     failed = items[isin(items["evaluation_id"], bad["evaluation_id"]) & (items["result"] == "fail")]
     said = evidence.counted_by(failed, "evaluation_id", names, lang, top=99)
     bad = bad.merge(center.contacts[["contact_id", "customer_id"]], on="contact_id", how="left")
-    bad = bad.assign(items=bad["evaluation_id"].map(said).fillna(""),
-                     critical_failed=bad["critical_failed"].astype(int))  # fmt: skip
+    bad = bad.assign(items=bad["evaluation_id"].map(said).fillna(""))
     return bad.sort_values(["score", "team"], kind="stable")[cols].reset_index(drop=True)
 
 
@@ -250,13 +250,14 @@ def headline(h: pd.DataFrame, p: Period, lang: str) -> HTML:
                               owed=int(r["planned"] - r["done"])))  # fmt: skip
     items = "".join(f"<li>{_html.escape(x)}</li>" for x in lines)
     return HTML(
-        f'<div class="qaw-headline qaw-flat"><p class="qaw-period">{_html.escape(p.label)}</p>'
+        f'<div class="qaw-headline qaw-flat qaw-day"><p class="qaw-period">{_html.escape(p.label)}</p>'
         f"<ul>{items}</ul></div>"
     )
 
 
 def _heading(key: str, lang: str) -> HTML:
-    return HTML(f'<h2 class="qaw-section" id="sec-{key}">{i18n.t(TITLES[key], lang)}</h2>')
+    h2 = f'<h2 class="qaw-section" id="sec-{key}">{i18n.t(TITLES[key], lang)}</h2>'
+    return HTML(f'<div class="qaw-tight">{h2}</div>' if key in PAGE_ONE else h2)  # one screen
 
 
 def _note(text: str) -> HTML:
@@ -292,6 +293,18 @@ def section(ctx, key: str) -> None:
     elif key == "owed" and h["sample_state"] == "no_sample":
         display(_note(i18n.t("day_no_sample", lang)))
         return
+    if key == "day_teams" and len(shown) > TEAM_ROWS:  # page one on one screen
+        display(side_by_side(shown, lang))
+        return
     if key == "service_level" and not shown.empty:
         shown = shown.assign(interval_start=shown["interval_start"].dt.strftime("%H:%M"))
     display(display_.table(shown, lang, split=key not in ("critical", "serious")))
+
+
+def side_by_side(df: pd.DataFrame, lang: str, parts: int = 3) -> HTML:
+    """A short-rowed table as up to ``parts`` tables side by side (rows in order, top to bottom
+    then left to right), each whole with its header: team scores on one screen."""
+    rows = -(-len(df) // parts)
+    tables = [display_.table(df.iloc[i : i + rows], lang, split=False).data
+              for i in range(0, len(df), rows)]  # fmt: skip
+    return HTML(f'<div class="qaw-side">{"".join(tables)}</div>')

@@ -576,11 +576,11 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     "day_serious": (
         "需今日处理的严重问题 {n} 起（低于 {below} 分或底线项不合格）",
-        "{n} serious finding(s) to act on today (under {below} points or a bottom-line item failed)",
+        "{n} serious finding(s) to act on today (under {below} points or a bottom-line fail)",
     ),
     "day_teams_note": (
-        "当日全部质检（不含校准）的平均分；95%区间按坐席聚类，少于 {agents} 名坐席的班组不给区间。",
-        "Every evaluation of the day (calibration left out); 95% intervals clustered by agent, none for a team of fewer than {agents} agents.",
+        "当日全部质检（不含校准）；95%区间按坐席聚类，少于 {agents} 名坐席的班组不给区间。",
+        "Every evaluation of the day but calibration; 95% intervals by agent clusters, none under {agents} agents.",
     ),
     "day_sl": (
         "服务水平：{n} 个时段中 {missed} 个有渠道低于目标 {target}",
