@@ -203,3 +203,34 @@ def test_many_teams_sit_side_by_side_whole_and_in_order():
     at = [page.index(f">T{i:02d}<") for i in range(20)]
     assert at == sorted(at) and all(page.count(f">T{i:02d}<") == 1 for i in range(20))
     assert page.split("<table")[1].count("<tr>") == 1 + 7  # header and 7 teams
+
+
+@pytest.mark.slow
+def test_daily_autoqa_flags_follow_the_monthly_reports_trust(tmp_path, small_dir):
+    """After ``qaw autoqa`` the daily report reads the month's results and judges each rule as
+    the monthly report does: on the small center every rule is advisory, so no red flag is
+    listed and the state says why (not "has not run")."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from qaworkbench.cli import main
+    from qaworkbench.reporting.contents import build
+
+    data = tmp_path / "center"
+    shutil.copytree(small_dir, data)
+    before = build("daily", data, DAY, language="en")
+    assert before.tables["day_headline"]["autoqa_state"].iloc[0] == "not_run"
+    out = CliRunner().invoke(main, ["autoqa", "--month", "2026-06", "--data", str(data)])
+    assert out.exit_code == 0, out.output
+    day = build("daily", data, DAY, language="en")
+    month = build("monthly", data, "2026-06", language="en")
+    counted = month.tables["autoqa"]["trust"] == "counted"
+    state = day.tables["day_headline"]["autoqa_state"].iloc[0]
+    if not counted.any():  # the small center's case
+        assert state == "none_trusted" and day.tables["autoqa_flags"].empty
+    else:  # only counted rules flag
+        assert state in ("flagged", "none_flagged")
+        assert set(day.tables["autoqa_flags"]["rule"]) <= set(
+            month.tables["autoqa"]["rule"][counted]
+        )

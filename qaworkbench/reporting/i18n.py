@@ -587,8 +587,8 @@ PHRASES: dict[str, tuple[str, str]] = {
         "Service level: {missed} of {n} intervals had a channel below the {target} target",
     ),
     "day_sl_note": (
-        "服务水平 = 呼入中在规定秒数内接通的占比（外呼不计）；目标 {target}，按抽样计划的设置。",
-        "Service level = the share of inbound contacts answered within the threshold (outbound never counts); the target, {target}, is the sampling plan's.",
+        "服务水平 = 全中心呼入中在规定秒数内接通的占比（外呼不计，选定班组时也按全中心）；目标 {target}，按抽样计划的设置。",
+        "Service level = the share of the whole center's inbound contacts answered within the threshold (outbound never counts; the center's for a team's report too); the target, {target}, is the sampling plan's.",
     ),
     "day_flags": (
         "自动质检预警 {n} 个会话或通话（仅可信规则）",
