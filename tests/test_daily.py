@@ -234,3 +234,27 @@ def test_daily_autoqa_flags_follow_the_monthly_reports_trust(tmp_path, small_dir
         assert set(day.tables["autoqa_flags"]["rule"]) <= set(
             month.tables["autoqa"]["rule"][counted]
         )
+
+
+@pytest.mark.slow
+def test_the_daily_page_holds_one_language(daily_pages, small_tables):
+    """No column id or raw code on either page; the English page has no Chinese but the
+    center's own words (team, agent and evaluator names; item names quoting the words to say)."""
+    import re
+
+    own = set(small_tables["agents"]["team"]) | set(small_tables["agents"]["name"])
+    own |= set(small_tables["evaluators"]["name"])
+    from qaworkbench.scoring.scorecard import scorecard_versions
+
+    items = scoring.item_table(scorecard_versions())
+    own |= set(items["item_en"])
+    for lang in ("zh", "en"):
+        text = daily_pages[0][(DAY, lang)]["text"]
+        assert not re.findall(r"\b[a-z]+_[a-z_]+\b", text)
+        if lang == "en":
+            for x in sorted(own, key=len, reverse=True):
+                text = text.replace(x, " ")
+            assert not re.findall(r"[\u3400-\u9fff]", text), text[:200]
+        else:  # English only in the commands it names
+            words = set(re.findall(r"\b[A-Za-z]{2,}\b", text))
+            assert words <= {"qaw", "sample", "autoqa"}, words
