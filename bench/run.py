@@ -216,6 +216,15 @@ CASES: dict[str, Case] = {
         1536,
         2.0,
     ),
+    "report_daily": Case(
+        "daily monitoring report 2026-05-20 of a 2,000-agent month (the month's QA tables "
+        "loaded, the day's tables, service level by interval, sample owed)",
+        _report("daily", "2026-05-20"),
+        "report_floor",
+        30.0,
+        1536,
+        1.5,
+    ),
     "report_archives": Case(
         "300 personal archives 2026-05 of a 2,000-agent month in one batch (`qaw report agent`)",
         f"import sys, tempfile; sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "

@@ -748,9 +748,11 @@ def completion(month: str, data: str, out: Path | None) -> None:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["weekly", "monthly", "agent", "approve"]))
+@click.argument("kind", type=click.Choice(["weekly", "monthly", "agent", "daily", "approve"]))
 @click.option(
-    "--period", required=True, help="ISO week (2026-W43) for weekly; month (2026-10) otherwise."
+    "--period",
+    required=True,
+    help="ISO week (2026-W43) for weekly; a day (2026-10-21) for daily; month (2026-10) otherwise.",
 )
 @DATA_OPTION
 @click.option("--team", default="", help="One team (班组); every team when left out.")

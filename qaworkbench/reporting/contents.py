@@ -37,12 +37,12 @@ from ..scoring.penalties import load_penalty_code
 from ..scoring.period import ScoreTables, score_period
 from ..scoring.scorecard import scorecard_versions
 from ..stats import MIN_AGENTS, MIN_N, judged
+from . import daily, effects, evaluators, evidence, i18n, pageone
 from . import display as display_
-from . import effects, evaluators, evidence, i18n, pageone
 from .autoqa_tables import autoqa_note, autoqa_tables, empty_note
 from .year import YEAR_MONTHS, year_tables, year_window
 
-KINDS = ("weekly", "monthly", "agent")
+KINDS = ("weekly", "monthly", "agent", "daily")
 # An agent score as reports show it: n, mean, 95% interval, pooled score and its rank.
 AGENT_COLUMNS = ["team", "name", "agent_id", "n", "mean", "lo", "hi", "pooled", "rank_pooled",
                  "status", "evidence"]  # fmt: skip
@@ -101,7 +101,8 @@ def build(
     scored: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     early: Callable[[ReportContext], None] | None = None,
 ) -> ReportContext:  # fmt: skip
-    """Compute a report's tables: ``kind`` weekly (ISO week), monthly (month) or agent (month).
+    """Compute a report's tables: ``kind`` weekly (ISO week), monthly (month), agent (month)
+    or daily (a day: ``daily.daily_tables``).
     ``scored``: ``scoring.score_evaluations`` of ``center``, when a caller building several
     periods has it already. ``early`` is given a monthly report's first tables (page one,
     team scores, control charts: ``EARLY``) as soon as they are computed, so a notebook can
@@ -112,6 +113,8 @@ def build(
     p = parse_period(period)
     if kind == "weekly" and p.kind != "week":
         raise ValueError(f"a weekly report needs an ISO week like 2026-W43, not {period!r}")
+    if kind == "daily":
+        return _daily(source, p, team, language, center, samples_dir, scored)
     if kind != "weekly" and p.kind != "month":
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
     center = center or period_center(source, p, archive=kind == "agent")
@@ -149,6 +152,27 @@ def build(
     ctx.tables = {k: masked(v) for k, v in ctx.tables.items()}
     if kind == "monthly":
         ctx.tables = shown | ctx.tables  # in the page's order
+    return ctx
+
+
+def _daily(
+    source: str | Path, p: Period, team: str, language: str, center: Center | None,
+    samples_dir: str | Path | None, scored: tuple[pd.DataFrame, pd.DataFrame] | None,
+) -> ReportContext:  # fmt: skip
+    """The daily report's context: the day's month loaded as the monthly report loads it (its
+    auto-QA agreement is the month's), the day's tables masked."""
+    if p.kind != "day":
+        raise ValueError(f"a daily report needs a day like 2026-10-21, not {p.label!r}")
+    center = center or period_center(source, parse_period(p.month))
+    if scored is None:
+        scored = cached_scores(source, center)
+    teams = natural_sorted(center.agents["team"].dropna().unique())
+    if team and team not in teams:
+        raise ValueError(f"team {team!r} is not in the roster; teams: {', '.join(teams)}")
+    ctx = ReportContext("daily", p.label, language, team, "", i18n.t("daily", language),
+                        teams=teams, limits=center.limits())  # fmt: skip
+    tables = daily.daily_tables(source, center, scored[0], p, team, language, samples_dir)
+    ctx.tables = {k: masked(v) for k, v in tables.items()}
     return ctx
 
 
@@ -586,6 +610,7 @@ SECTION_TITLES = {
     "headline": "headline", "section_alpha": "section_alpha",
     "autoqa_coverage": "autoqa_coverage", "autoqa": "autoqa", "autoqa_teams": "autoqa_teams",
     "year": "year", "year_teams": "year_teams", "rule_yield": "rule_yield",
+    "day_headline": "day_headline", **daily.TITLES,
 }  # fmt: skip
 
 
@@ -634,6 +659,8 @@ def page_one(ctx: ReportContext) -> None:
     common problems and the agents to coach."""
     from IPython.display import display
 
+    if ctx.kind == "daily":
+        return daily.page_one(ctx)
     lang = ctx.language
     p = parse_period(ctx.period)
     prev = previous(p)
@@ -668,6 +695,8 @@ def section(ctx: ReportContext, key: str) -> None:
 
     from . import plotting
 
+    if ctx.kind == "daily":
+        return daily.section(ctx, key)
     lang = ctx.language
     if key not in ctx.tables:
         ctx.complete()  # computed after page one (``build``'s ``early``)

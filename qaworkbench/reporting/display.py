@@ -30,10 +30,12 @@ PERCENT_POINTS = {"rate_change", "comparison_change", "effect", "effect_lo", "ef
                   "change", "change_lo", "change_hi"}  # fmt: skip
 SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mean_deviation"}
 HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "pooled_hi", "basis",
-          "rank_raw", "scorecard_id", "scorecard_version"}  # fmt: skip
+          "rank_raw", "scorecard_id", "scorecard_version", "autoqa_state", "sample_state",
+          "faulty_below", "sl_target"}  # fmt: skip
 WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late",
          "checked", "violations", "n_compared", "answered", "contacts", "bottom_line",
-         "with_deduction"}  # fmt: skip
+         "with_deduction", "offered", "answered_in_time", "owed", "serious", "sl_intervals",
+         "sl_missed", "flags"}  # fmt: skip
 TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi"}
 THOUSANDS = {"contacts", "answered"}  # counts in the hundred thousands: 243,865
 SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team

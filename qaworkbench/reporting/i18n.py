@@ -182,6 +182,32 @@ LABELS: dict[str, tuple[str, str]] = {
     "signal": ("异常信号", "signal"),
     "mean_with_interval": ("平均分及95%区间", "mean with 95% interval"),
     "too_few_point": ("平均分（数据太少，无区间）", "mean (too few for an interval)"),
+    # the daily monitoring report (监听日报)
+    "daily": ("监听日报", "Daily monitoring report"),
+    "headline_day": ("当日概览", "The day at a glance"),
+    "day_teams": ("当日各班组得分", "Team scores of the day"),
+    "serious": ("需今日处理的严重问题", "Serious findings to act on today"),
+    "autoqa_flags": ("自动质检预警（可信规则）", "Auto-QA red flags (trusted rules)"),
+    "service_level_day": ("分时段服务水平", "Service level by interval"),
+    "owed": ("抽样计划待完成", "What the sample still owes"),
+    "day_headline": ("当日概览", "The day at a glance"),
+    "day_autoqa_not_run": (
+        "本月尚未运行自动质检（qaw autoqa），没有可列出的预警。",
+        "Auto-QA (qaw autoqa) has not run for this month: there are no red flags to list.",
+    ),
+    "day_autoqa_none_trusted": (
+        "目前没有一条自动质检规则与质检员足够一致，所有规则仅供参考，不列为预警。",
+        "No auto-QA rule agrees well enough with the evaluators yet: every rule is advisory, and none is listed as a red flag.",
+    ),
+    "day_autoqa_none_flagged": (
+        "当日没有会话或通话违反可信的自动质检规则。",
+        "No contact of the day broke a trusted auto-QA rule.",
+    ),
+    "day_sl_none": ("服务水平：当日没有呼入。", "Service level: no inbound contacts that day."),
+    "day_no_sample": (
+        "本月尚无抽样计划：请运行 qaw sample 生成当月样本。",
+        "This month has no sample yet: run qaw sample to draw it.",
+    ),
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -323,6 +349,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "updated_at": ("更新时间", "updated"),
     "updated_by": ("更新人", "updated by"),
     "evidence_ref": ("录音/会话", "recording"),
+    "interval_start": ("时段", "interval"),
+    "offered": ("呼入量", "offered"),
+    "answered_in_time": ("及时接通", "answered in time"),
+    "target": ("达标情况", "against the target"),
+    "owed": ("尚欠", "owed"),
+    "serious": ("严重问题", "serious findings"),
+    "sl_intervals": ("时段数", "intervals"),
+    "sl_missed": ("未达标时段", "intervals below target"),
+    "flags": ("自动质检预警", "auto-QA red flags"),
 }
 
 # Coded values a page shows, by the column that holds them: translated, never shown raw.
@@ -383,6 +418,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "frozen": ("冻结", "frozen"),
         "demoted": ("降级", "demoted"),
     },
+    "target": {"met": ("达标", "met"), "missed": ("未达标", "missed")},
 }
 
 # Sentences with {placeholders}, filled by ``say``.
@@ -525,6 +561,42 @@ PHRASES: dict[str, tuple[str, str]] = {
     "min_n_note": (
         "样本少于 {agent_n} 次的坐席、少于 {team_agents} 名坐席的班组不给区间，标为“数据太少，无法判断”。",
         "Agents with fewer than {agent_n} evaluations and teams with fewer than {team_agents} agents get no interval: they are marked “too few to judge”.",
+    ),
+    "day_none": (
+        "{day} 没有质检记录（不含校准）：没有当日得分；服务水平、自动质检预警和抽样计划照常列出。",
+        "{day} has no evaluations (calibration left out): no score for the day; service level, auto-QA red flags and the sample are shown as usual.",
+    ),
+    "day_score": (
+        "当日质检 {n} 次（{agents} 名坐席），平均分 {mean}（95%区间 {lo}–{hi}）",
+        "{n} evaluations of {agents} agents, mean score {mean} (95% interval {lo}–{hi})",
+    ),
+    "day_score_few": (
+        "当日质检 {n} 次（{agents} 名坐席），平均分 {mean}（{few}）",
+        "{n} evaluations of {agents} agents, mean score {mean} ({few})",
+    ),
+    "day_serious": (
+        "需今日处理的严重问题 {n} 起（低于 {below} 分或底线项不合格）",
+        "{n} serious finding(s) to act on today (under {below} points or a bottom-line fail)",
+    ),
+    "day_teams_note": (
+        "当日全部质检（不含校准）；95%区间按坐席聚类，少于 {agents} 名坐席的班组不给区间。",
+        "Every evaluation of the day but calibration; 95% intervals by agent clusters, none under {agents} agents.",
+    ),
+    "day_sl": (
+        "服务水平：{n} 个时段中 {missed} 个有渠道低于目标 {target}",
+        "Service level: {missed} of {n} intervals had a channel below the {target} target",
+    ),
+    "day_sl_note": (
+        "服务水平 = 全中心呼入中在规定秒数内接通的占比（外呼不计，选定班组时也按全中心）；目标 {target}，按抽样计划的设置。",
+        "Service level = the share of the whole center's inbound contacts answered within the threshold (outbound never counts; the center's for a team's report too); the target, {target}, is the sampling plan's.",
+    ),
+    "day_flags": (
+        "自动质检预警 {n} 个会话或通话（仅可信规则）",
+        "Auto-QA red flags on {n} contact(s) (trusted rules only)",
+    ),
+    "day_owed": (
+        "抽样计划：截至当日应完成 {planned} 条，已完成 {done} 条，尚欠 {owed} 条",
+        "Sample: {planned} due by the day, {done} done, {owed} still owed",
     ),
 }
 
