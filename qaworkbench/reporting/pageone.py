@@ -59,6 +59,10 @@ def headline(
     if "planned" in completion and len(completion):
         row["planned"] = int(completion["planned"].sum())
         row["done"] = int(completion["done"].sum())
+        for k in ("overdue", "open"):
+            row[k] = int(completion[k].sum()) if k in completion else 0
+    elif completion.attrs.get("no_sample"):
+        row["no_sample"] = completion.attrs["no_sample"]
     return pd.DataFrame([row])
 
 
