@@ -4,6 +4,7 @@ the evaluators it was allocated to, and plan completion reads like a working tea
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pandas as pd
@@ -90,3 +91,20 @@ def test_plan_completion_reads_like_a_working_team(center):
     first, _ = completion(_sample(center, MONTHS[0]), ev)
     last, _ = completion(_sample(center, MONTHS[-1]), ev)
     assert first["open"].sum() == 0 and last["open"].sum() > 0
+
+
+def test_page_one_gives_completion_or_says_what_to_run(center, tmp_path):
+    from qaworkbench.reporting import contents, display
+
+    def line(samples, lang):
+        ctx = contents.build("weekly", center / "data", "2026-W24", language=lang,
+                             samples_dir=samples)  # fmt: skip
+        return display.headline(ctx.tables["headline"], "2026-W24", "W23", lang).data
+
+    got = line(center / "samples", "zh")
+    assert re.search(r"计划完成 \d+/\d+（\d+%），逾期未做 \d+，未到期 \d+", got), got
+    assert "Plan completion" in line(center / "samples", "en")
+    said = {"zh": "尚无抽样计划：请先运行 qaw sample --month 2026-06",
+            "en": "No sample for this period yet: run qaw sample --month 2026-06"}  # fmt: skip
+    for lang in ("zh", "en"):
+        assert said[lang] in line(tmp_path, lang)

@@ -61,9 +61,10 @@ def headline(
         row["done"] = int(completion["done"].sum())
         for k in ("overdue", "open"):
             row[k] = int(completion[k].sum()) if k in completion else 0
-    elif completion.attrs.get("no_sample"):
-        row["no_sample"] = completion.attrs["no_sample"]
-    return pd.DataFrame([row])
+    out = pd.DataFrame([row])
+    if "planned" not in row and completion.attrs.get("no_sample"):
+        out.attrs["no_sample"] = completion.attrs["no_sample"]  # the month to sample
+    return out
 
 
 def bottom_line_cases(
