@@ -26,8 +26,8 @@ $(ENV_STAMP): requirements.lock pyproject.toml
 
 env: $(ENV_STAMP) ## Create .venv and install the locked environment
 
-$(DEMO_STAMP): $(ENV_STAMP) qaworkbench/demo.py qaworkbench/demo_conversations.py $(wildcard templates/scorecards/*.yaml)
-	$(BIN)/qaw demo --out $(DEMO) --force
+$(DEMO_STAMP): $(ENV_STAMP) qaworkbench/demo.py qaworkbench/demo_conversations.py qaworkbench/demo_sample.py templates/sampling/hotline.yaml $(wildcard templates/scorecards/*.yaml)
+	$(BIN)/qaw demo --out $(DEMO) --samples reports/samples --force  # the QA team works from its own samples
 	@touch $@
 
 demo: $(DEMO_STAMP) ## Build the demo center into data/demo (if missing or outdated)
@@ -35,7 +35,6 @@ demo: $(DEMO_STAMP) ## Build the demo center into data/demo (if missing or outda
 report: $(DEMO_STAMP) ## Set up, build the demo center, then its latest weekly and monthly reports
 	$(BIN)/qaw validate $(DEMO)
 	$(BIN)/qaw autoqa --month 2026-10 --data $(DEMO)
-	$(BIN)/qaw sample --month 2026-10 --plan hotline --data $(DEMO) --force  # the demo may have been rebuilt
 	$(BIN)/qaw score --month 2026-10 --data $(DEMO)
 	$(BIN)/qaw report weekly --period 2026-W43 --data $(DEMO)
 	$(BIN)/qaw report monthly --period 2026-10 --data $(DEMO)

@@ -307,7 +307,8 @@ CASES: dict[str, Case] = {
 
 
 _DEMO = [PY, "-m", "qaworkbench.cli", "demo", "--agents", "2000", "--teams", "134",
-         "--chat-teams", "20", "--contacts-per-day", "97", "--evaluators", "40", "--force"]  # fmt: skip
+         "--chat-teams", "20", "--contacts-per-day", "97", "--evaluators", "40", "--force",
+         "--random-evaluations"]  # fmt: skip
 
 
 def ensure_data(codes: list[str]) -> None:

@@ -138,6 +138,19 @@ def main() -> None:
     show_default=True,
     help="Chat messages for every chat, or for the complained-about ones and 5% of the rest.",
 )
+@click.option(
+    "--samples",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the QA team's monthly samples are kept, as qaw sample keeps them "
+    "(<samples>/<month>/sample.csv) [default: <setting reports>/samples].",
+)
+@click.option(
+    "--random-evaluations",
+    is_flag=True,
+    help="Evaluate a random 1% of contacts instead of the month's own sample (faster; plan "
+    "completion is then meaningless).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing demo center at --out.")
 def demo(
     out: str,
@@ -150,11 +163,18 @@ def demo(
     contacts_per_day: float,
     seed: int,
     messages: str,
+    samples: Path | None,
+    random_evaluations: bool,
     force: bool,
 ) -> None:
     """Build the deterministic demo center (a Chinese hotline with QA data), month by month:
     into a folder, the month-keyed tables are written one file per month
-    (``contacts/2026-05.parquet``), so memory does not grow with --months."""
+    (``contacts/2026-05.parquet``), so memory does not grow with --months.
+
+    Into a folder, the QA team works from its own plan: each month's sample is drawn by
+    the hotline plan (as ``qaw sample`` draws it, seed YYYYMM) before the month's
+    evaluations, which are those of the sample: most on time, some late, a few missed, the
+    last days' still open. The samples are kept where ``qaw sample`` keeps them."""
     from .data.load import save_center, save_partition
     from .data.readers import is_url
     from .demo import DemoSpec, build, build_months, roster
@@ -187,7 +207,13 @@ def demo(
         save_center({"agents": r.agents, "evaluators": r.evaluators}, tmp)
         rows = {"agents": len(r.agents), "evaluators": len(r.evaluators)}
         schemas: dict = {}
-        for month, tables in build_months(spec, r):
+        sampler = None
+        if not random_evaluations:
+            from .demo_sample import folder_sampler
+
+            kept = samples or Path(settings.get("reports")) / "samples"
+            sampler = folder_sampler(tmp, r.evaluators, "hotline", kept, schemas)
+        for month, tables in build_months(spec, r, sampler):
             save_partition(tables, tmp, month, schemas)
             for name, df in tables.items():
                 rows[name] = rows.get(name, 0) + len(df)
@@ -197,6 +223,9 @@ def demo(
     for name, n in rows.items():
         click.echo(f"{name:18s} {n:>10,d} rows")
     click.echo(f"demo center written to {target} in {time.perf_counter() - t0:.1f} s")
+    if not is_url(target) and not random_evaluations:
+        kept = samples or Path(settings.get("reports")) / "samples"
+        click.echo(f"the QA team's monthly samples (hotline plan) kept in {kept}/<month>/")
 
 
 @main.command()
@@ -740,10 +769,14 @@ def completion(month: str, data: str, out: Path | None) -> None:
     write_csv(by_eval, out / "completion_by_evaluator.csv")
     write_csv(by_agent, out / "completion_by_agent.csv")
     click.echo((by_eval if len(by_eval) else by_agent).to_string(index=False))
-    tot = by_agent[["planned", "done", "late"]].sum()  # every planned evaluation, allocated or not
+    # every planned evaluation, allocated or not
+    tot = by_agent[["planned", "done", "late", "overdue", "open"]].sum()
     share = f"{tot['done'] / tot['planned']:.0%}" if tot["planned"] else "–"
+    as_of = center.evaluations["evaluated_at"].max()
     click.echo(
-        f"total: {tot['done']:,d} of {tot['planned']:,d} done ({share}), {tot['late']:,d} late"
+        f"total: {tot['done']:,d} of {tot['planned']:,d} done ({share}), {tot['late']:,d} late; "
+        f"not done: {tot['overdue']:,d} overdue (due day passed), {tot['open']:,d} not yet due, "
+        f"as of {as_of:%Y-%m-%d %H:%M} (the latest evaluation)"
     )
 
 

@@ -16,7 +16,7 @@ assumptions read top to bottom in one place.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,6 +139,11 @@ MONTHLY_TABLES = (
 )  # fmt: skip
 
 
+# Draws the month's sample (month "YYYY-MM", its contacts and complaints) and returns the
+# allocated plan: one row per planned evaluation, as ``qaw sample`` writes sample.csv.
+Sampler = Callable[[str, dict[str, pd.DataFrame]], pd.DataFrame]
+
+
 @dataclass(frozen=True)
 class Roster:
     """What every month of a demo center shares: agents and their latent traits,
@@ -164,10 +169,18 @@ def roster(spec: DemoSpec) -> Roster:
     return Roster(agents, latent, evaluators, _habits(rng, evaluators), cards, start, end)
 
 
-def build_months(spec: DemoSpec, r: Roster) -> Iterator[tuple[str, dict[str, pd.DataFrame]]]:
+def build_months(
+    spec: DemoSpec, r: Roster, sampler: Sampler | None = None
+) -> Iterator[tuple[str, dict[str, pd.DataFrame]]]:
     """The month-keyed tables (``MONTHLY_TABLES``) one month at a time, as ("YYYY-MM",
     tables): each month has its own random stream, and ids run on across months, so memory
-    stays that of one month however many are built."""
+    stays that of one month however many are built.
+
+    With ``sampler`` (``demo_sample.folder_sampler``) the QA team evaluates its own plan: each
+    month's sample is drawn by the real sampler from the month's contacts before any of the
+    month's evaluations exist, and the evaluations are those of the sample, done by the
+    evaluators it was allocated to, mostly on time, some late, a few missed, and the last
+    days' still open at the center's end. Without it, a random share is evaluated."""
     first = {"contacts": 0, "evaluations": 0, "complaints": 0, "events": 0}
     open_status: dict[str, dict[str, pd.Timestamp]] = {"frozen": {}, "demoted": {}}
     for i in range(spec.months):
@@ -175,14 +188,22 @@ def build_months(spec: DemoSpec, r: Roster) -> Iterator[tuple[str, dict[str, pd.
         lo = r.start + pd.DateOffset(months=i)
         hi = r.start + pd.DateOffset(months=i + 1)
         contacts = _contacts(rng, spec, r.agents, r.latent, lo, hi, first["contacts"])
-        evaluations, items = _evaluations(rng, spec, contacts, r, lo, hi, first["evaluations"])
         chat_first = {"chat": r.cards["chat"], "voice": r.cards["voice"]}
         messages, transcripts = _messages(spec, contacts, r.latent, chat_first, r.start, i)
+        if sampler is None:  # the random share (the order of draws keeps old centers the same)
+            evaluations, items = _evaluations(rng, spec, contacts, r, lo, hi, first["evaluations"])
+            complaints = _complaints(rng, contacts, r.end, first["complaints"])
+        else:  # the month's contacts and complaints first, then its sample, then evaluations
+            complaints = _complaints(rng, contacts, r.end, first["complaints"])
+            planned = sampler(f"{lo:%Y-%m}", {"contacts": contacts, "complaints": complaints})
+            evaluations, items = _evaluations(
+                rng, spec, contacts, r, lo, hi, first["evaluations"], planned
+            )
         tables = {
             "contacts": contacts,
             "evaluations": evaluations,
             "evaluation_items": items,
-            "complaints": _complaints(rng, contacts, r.end, first["complaints"]),
+            "complaints": complaints,
             "appeals": _appeals(rng, evaluations, items, r.end, r.evaluators),
             "chat_messages": messages,
             "transcripts": transcripts,
@@ -469,10 +490,26 @@ def _contacts(rng, spec: DemoSpec, agents, latent, start, end, first: int = 0) -
     )
 
 
-def _evaluations(rng, spec: DemoSpec, contacts, r: Roster, start, end, first: int = 0):
-    latent, evaluators, cards = r.latent, r.evaluators, r.cards
+def _evaluations(
+    rng, spec: DemoSpec, contacts, r: Roster, start, end, first: int = 0, planned=None
+):
+    """The month's evaluations and their items: of the month's own sample when ``planned``
+    (the real sampler's allocated sample, ``demo_sample``), else of a random share
+    (``qa_rate``), the complained-about contacts and one side-by-side listen per agent; then
+    the month's calibration session."""
     answered = contacts[contacts["answered"].fillna(False).to_numpy(bool)]
     month = answered["start_time"].dt.to_period("M")
+    if planned is None:
+        ev = _random_picks(rng, spec, answered, month, r)
+    else:
+        from .demo_sample import evaluations_of_sample
+
+        ev = evaluations_of_sample(rng, planned, answered, end)
+    return _calibrated(rng, ev, answered, month, r, start, end, first)
+
+
+def _random_picks(rng, spec: DemoSpec, answered, month, r: Roster) -> pd.DataFrame:
+    latent, evaluators = r.latent, r.evaluators
     base = rng.random(len(answered)) < spec.qa_rate
     complained = answered["complaint"].fillna(False).to_numpy(bool)
     complained &= rng.random(len(answered)) < 0.6
@@ -487,7 +524,6 @@ def _evaluations(rng, spec: DemoSpec, contacts, r: Roster, start, end, first: in
         [side[pick], base[pick]], ["side_by_side", "base_post_call"], "complaint"
     )
     qa_ids = evaluators.loc[evaluators["role"] == "qa", "evaluator_id"].to_numpy()
-    latent.set_index("agent_id")
     team_lead_of = dict(
         zip(
             evaluators["team"].dropna(),
@@ -509,7 +545,13 @@ def _evaluations(rng, spec: DemoSpec, contacts, r: Roster, start, end, first: in
            "sample_reason"] = "base_real_time"  # fmt: skip
     delay = np.where(mode == "post_call", rng.exponential(0.8, n) + 0.05, rng.uniform(0, 0.02, n))
     ev["evaluated_at"] = (ev["end_time"] + pd.to_timedelta(delay * 86400, unit="s")).dt.floor("s")
-    ev["calibration_session"] = None
+    return ev.drop(columns="side")
+
+
+def _calibrated(rng, ev, answered, month, r: Roster, start, end, first: int):
+    """``ev`` with the month's calibration session added, ids, scorecards and items."""
+    evaluators, cards = r.evaluators, r.cards
+    ev = ev.assign(calibration_session=None)
     # Calibration: each month a handful of voice contacts scored by every QA evaluator and the lead.
     cal_rows = []
     for p in pd.period_range(start, end - pd.Timedelta(days=1), freq="M"):
@@ -522,7 +564,6 @@ def _evaluations(rng, spec: DemoSpec, contacts, r: Roster, start, end, first: in
         chosen = pool.iloc[rng.choice(len(pool), min(5, len(pool)), replace=False)]
         for who in evaluators.loc[evaluators["role"].isin(["qa", "qa_lead"]), "evaluator_id"]:
             c = chosen[["contact_id", "agent_id", "channel", "start_time", "end_time"]].copy()
-            c["side"] = False
             c["evaluator_id"] = who
             c["mode"] = "calibration"
             c["evaluated_at"] = when
@@ -536,7 +577,7 @@ def _evaluations(rng, spec: DemoSpec, contacts, r: Roster, start, end, first: in
     ev["scorecard_version"] = np.where(
         ev["channel"] == "chat", cards["chat"].version, cards["voice"].version
     )
-    items = _items(rng, ev, latent, r.habits, cards, r.start)
+    items = _items(rng, ev, r.latent, r.habits, cards, r.start)
     cols = ["evaluation_id", "contact_id", "agent_id", "evaluator_id", "evaluated_at", "mode",
             "scorecard_id", "scorecard_version", "calibration_session", "sample_reason"]  # fmt: skip
     out = ev[cols].astype(

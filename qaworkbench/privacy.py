@@ -21,8 +21,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .workspace import find_template
-from .yamlconf import load_model
+from .workspace import load_template
 
 # A center's rules: a file, or the name of one in templates/privacy/ (default: the workspace's
 # privacy_rules setting, else "default").
@@ -211,10 +210,7 @@ class PrivacyRules(BaseModel):
 
 def load_privacy_rules(path: str | Path = "default") -> PrivacyRules:
     """Read and validate privacy rules; a bare name is looked up in templates/privacy/."""
-    p = Path(path)
-    if not p.exists() and not p.suffix:
-        p = find_template("privacy", p.name)
-    return load_model(p, PrivacyRules)
+    return load_template("privacy", path, PrivacyRules)
 
 
 def privacy_rules() -> PrivacyRules:

@@ -15,7 +15,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -23,6 +23,7 @@ from .errors import ConfigError
 from .shipped import TEMPLATE_KINDS, shipped_templates, source_checkout, templates_dir
 from .yamlconf import load_model
 
+M = TypeVar("M", bound=BaseModel)
 WORKSPACE_FILE = "qaw.yaml"
 WORKSPACE_ENV = "QAW_WORKSPACE"
 
@@ -122,6 +123,15 @@ def find_template(kind: str, name: str) -> Path:
         f"{kind} template {name!r}: file not found in {' nor '.join(str(d) for d in dirs)} "
         f"(known: {known})"
     )
+
+
+def load_template(kind: str, path: str | Path, model: type[M]) -> M:
+    """Read and validate a template of ``kind`` against ``model``: ``path`` is a file, or a
+    bare name looked up with ``find_template`` (the workspace's, then the shipped ones)."""
+    p = Path(path)
+    if not p.exists() and not p.suffix:
+        p = find_template(kind, p.name)
+    return load_model(p, model)
 
 
 def all_templates(kind: str) -> dict[str, Path]:

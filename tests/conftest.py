@@ -17,6 +17,8 @@ from hypothesis import settings as hypothesis_settings
 from qaworkbench.data.load import save_center
 from qaworkbench.demo import DemoSpec, build
 
+from .rows import CONTACT_HEADER, contact_row  # noqa: F401  (the tests import them from here)
+
 ROOT = Path(__file__).resolve().parents[1]
 PWC = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "pwc-call-center"
 PWC_CSV = PWC / "Call-Center-Dataset.csv"
@@ -74,27 +76,6 @@ def write_csv(
     text = "\r\n".join(sep.join("" if v is None else str(v) for v in r) for r in rows) + "\r\n"
     path.write_bytes(text.encode(encoding))
     return path
-
-
-CONTACT_HEADER = ["contact_id", "agent_id", "start_time", "channel", "direction", "answered",
-                  "queue_wait_s", "talk_s", "customer_id", "topic"]  # fmt: skip
-
-
-def contact_row(i: int, **over: object) -> list[object]:
-    """A valid canonical contact row; keyword arguments replace fields."""
-    row = {
-        "contact_id": f"C{i:04d}",
-        "agent_id": "A0001",
-        "start_time": f"2026-05-0{1 + i % 9} 09:{i % 60:02d}:00",
-        "channel": "voice",
-        "direction": "inbound",
-        "answered": "Y",
-        "queue_wait_s": 12,
-        "talk_s": 180,
-        "customer_id": f"138{i:08d}",
-        "topic": "话费查询",
-    } | over
-    return [row[h] for h in CONTACT_HEADER]
 
 
 # No test writes into the checkout: what git sees as new (untracked or ignored) after the

@@ -47,7 +47,8 @@ def test_validate_pwc_export_through_the_mapping():
 def test_demo_then_validate_then_summary(tmp_path):
     out = tmp_path / "demo"
     r = qaw("demo", "--out", str(out), "--agents", "12", "--teams", "3", "--months", "1",
-            "--contacts-per-day", "8")  # fmt: skip
+            "--contacts-per-day", "8", "--samples", str(tmp_path / "samples"))  # fmt: skip
+    assert (tmp_path / "samples" / "2026-05" / "sample.csv").exists()
     assert r.returncode == 0, r.stderr
     assert (out / "contacts" / "2026-05.parquet").exists()  # one file per month
     r = qaw("demo", "--out", str(out), "--agents", "12")

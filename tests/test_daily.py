@@ -140,6 +140,10 @@ def test_daily_page_one_states_the_days_n_and_mean(daily_pages, small_tables, la
     assert n[lang] in head
     text = got["text"]
     assert all(c in text for c in serious["contact_id"])  # each listed, customer masked
+    who = small_tables["evaluators"].set_index("evaluator_id")["name"]
+    rows = {ln.split("\t")[3]: ln for ln in text.splitlines() if ln.count("\t") >= 7}
+    for c, e in zip(serious["contact_id"], serious["evaluator_id"], strict=True):
+        assert rows[c].endswith(f"\t{who[e]}"), rows[c]  # the evaluator by name, not by id
     assert find_unmasked(got["html"]) == [] and "Traceback" not in got["html"]
     for team, g in ev.groupby("team"):  # each team's n and mean on page one
         assert f"{team}\t{g['agent_id'].nunique()}\t{len(g)}\t{g['score'].mean():.1f}" in text

@@ -27,7 +27,13 @@ SHARED = {
     "settings",  # flag, environment, qaw.yaml, default
 }
 STAGES = ["data", "scoring", "autoqa", "sampling", "coaching", "reporting", "dashboards"]
-TOP = {"demo", "demo_conversations", "cli", ""}  # "" is qaworkbench/__init__.py, the public API
+TOP = {
+    "demo",
+    "demo_conversations",
+    "demo_sample",
+    "cli",
+    "",
+}  # "" is qaworkbench/__init__.py, the public API
 
 
 def _modules() -> dict[str, Path]:

@@ -356,8 +356,16 @@ def test_weekly_completion_counts_what_was_due_that_week(tmp_path):
         [3, 2]
     ]  # C2, C3, C5 due; C3 after the week
     assert week["evaluator"].tolist() == ["王质检"]  # named, not only an id
+    # as of the week's end (11-02): C3, due 10-29, not evaluated by then: overdue
+    assert week[["overdue", "open"]].values.tolist() == [[1, 0]]
     month = _completion(center, parse_period("2026-10"), "", tmp_path / "samples")
     assert month[["planned", "done"]].values.tolist() == [[4, 2]]
+    assert month[["late", "overdue", "open"]].values.tolist() == [[1, 2, 0]]  # C3; C1, C4
+    # November as of its last evaluation (11-01, the data's "now"): C6, due 11-10, is not yet due
+    nov = _completion(center, parse_period("2026-11"), "", tmp_path / "samples")
+    assert nov[["planned", "done", "overdue", "open"]].values.tolist() == [[2, 1, 0, 1]]
+    none = _completion(center, parse_period("2026-12"), "", tmp_path / "samples")
+    assert none.empty and none.attrs["no_sample"] == "2026-12"  # page one says to run qaw sample
 
 
 @pytest.mark.slow

@@ -26,7 +26,7 @@ def year_dir(tmp_path_factory) -> Path:
     subprocess.run(
         [sys.executable, "-m", "qaworkbench.cli", "demo", "--out", str(d), "--months", "13",
          "--start", "2025-10-01", "--agents", "24", "--teams", "4", "--chat-teams", "1",
-         "--evaluators", "3", "--contacts-per-day", "6"],
+         "--evaluators", "3", "--contacts-per-day", "6", "--random-evaluations"],
         check=True, capture_output=True,
     )  # fmt: skip
     return d
@@ -213,7 +213,7 @@ def test_a_bad_row_in_a_monthly_file_is_named_by_its_file_and_its_row(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "qaworkbench.cli", "demo", "--out", str(d), "--months", "2",
          "--agents", "8", "--teams", "2", "--chat-teams", "1", "--evaluators", "2",
-         "--contacts-per-day", "4"],
+         "--contacts-per-day", "4", "--random-evaluations"],
         check=True, capture_output=True,
     )  # fmt: skip
     june = d / "contacts" / "2026-06.parquet"

@@ -17,8 +17,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import ConfigError, Problem
-from ..workspace import find_template
-from ..yamlconf import load_model
+from ..workspace import load_template
 from . import parse
 from .hints import duplicated_sources, near_miss  # noqa: F401 (load imports them here)
 from .schema import Column, Table, table
@@ -285,10 +284,7 @@ DERIVED = {"answered", "seq"}  # seq: the messages' order in the file
 
 def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping YAML; a bare name is looked up in templates/mappings/."""
-    p = Path(path)
-    if not p.exists() and not p.suffix:
-        p = find_template("mappings", p.name)
-    return load_model(p, Mapping)
+    return load_template("mappings", path, Mapping)
 
 
 def canonical(t: Table) -> Mapping:

@@ -348,6 +348,10 @@ def _common(
     }
 
 
+COMPLETION_COLUMNS = ["evaluator", "evaluator_id", "planned", "done", "late", "overdue", "open",
+                      "completion"]  # fmt: skip
+
+
 def _completion(center: Center, p: Period, team: str, samples_dir) -> pd.DataFrame:
     """Planned against done per evaluator. A week counts the evaluations due in that week (from
     the samples of the months it touches) and what was evaluated by its end; a month counts its
@@ -357,9 +361,9 @@ def _completion(center: Center, p: Period, team: str, samples_dir) -> pd.DataFra
     months = sorted({p.start.strftime("%Y-%m"), last_day.strftime("%Y-%m")})
     paths = [folder / m / "sample.csv" for m in months if (folder / m / "sample.csv").exists()]
     if not paths:
-        return pd.DataFrame(
-            columns=["evaluator", "evaluator_id", "planned", "done", "late", "completion"]
-        )
+        none = pd.DataFrame(columns=COMPLETION_COLUMNS)
+        none.attrs["no_sample"] = months[-1]  # page one says what to run
+        return none
     planned = pd.concat(
         [pd.read_csv(f, dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig")
          for f in paths],
@@ -372,14 +376,15 @@ def _completion(center: Center, p: Period, team: str, samples_dir) -> pd.DataFra
         due = pd.to_datetime(planned["due"])
         planned = planned[(due >= p.start) & (due < p.end)]
         evaluations = evaluations[evaluations["evaluated_at"] < p.end]
-    by_eval, _ = completion(planned, evaluations)
+    # as of the period's end, or the data's last evaluation when the period is not over
+    as_of = min(p.end, center.evaluations["evaluated_at"].max()) if len(evaluations) else p.end
+    by_eval, _ = completion(planned, evaluations, as_of=as_of)
     by_eval = by_eval.merge(
         center.evaluators[["evaluator_id", "name"]].rename(columns={"name": "evaluator"}),
         on="evaluator_id", how="left",
     )  # fmt: skip
     by_eval["evaluator"] = by_eval["evaluator"].fillna(by_eval["evaluator_id"])
-    cols = ["evaluator", "evaluator_id", "planned", "done", "late", "completion"]
-    return sort_natural(by_eval[[c for c in cols if c in by_eval]], ["evaluator_id"])
+    return sort_natural(by_eval[COMPLETION_COLUMNS], ["evaluator_id"])
 
 
 def _weekly(center, st, prev, p, team, lang, samples_dir) -> dict[str, pd.DataFrame]:
@@ -708,7 +713,7 @@ def section(ctx: ReportContext, key: str) -> None:
     shown = ctx.tables[key]
     fig = None
     notes = {"leniency": "leniency_note", "actions": "actions_note", "appeals": "appeals_note",
-             "rule_yield": "rule_yield_note"}  # fmt: skip
+             "rule_yield": "rule_yield_note", "completion": "completion_note"}  # fmt: skip
     if key in notes:
         display(HTML(f'<p class="qaw-note">{i18n.t(notes[key], lang)}</p>'))
     if key == "year":

@@ -111,7 +111,7 @@ def serious_findings(
     """The day's evaluations under ``below`` points or with a critical item failed, lowest
     score first: who, which contact (customer masked by ``build``), score and failed items."""
     cols = ["team", "name", "agent_id", "contact_id", "customer_id", "score", "items",
-            "evaluator_id"]  # fmt: skip
+            "evaluator"]  # fmt: skip
     bad = ev[(ev["score"] < below) | ev["critical_failed"].astype(bool)]
     if bad.empty:
         return pd.DataFrame(columns=cols)
@@ -119,7 +119,9 @@ def serious_findings(
     failed = items[isin(items["evaluation_id"], bad["evaluation_id"]) & (items["result"] == "fail")]
     said = evidence.counted_by(failed, "evaluation_id", names, lang, top=99)
     bad = bad.merge(center.contacts[["contact_id", "customer_id"]], on="contact_id", how="left")
-    bad = bad.assign(items=bad["evaluation_id"].map(said).fillna(""))
+    who = center.evaluators.set_index("evaluator_id")["name"]
+    bad = bad.assign(items=bad["evaluation_id"].map(said).fillna(""),
+                     evaluator=bad["evaluator_id"].map(who).fillna(bad["evaluator_id"]))  # fmt: skip
     return bad.sort_values(["score", "team"], kind="stable")[cols].reset_index(drop=True)
 
 

@@ -104,6 +104,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "α ≥ 0.80 为可靠，0.667–0.80 为勉强可用，低于 0.667 不可靠，需重新校准。",
         "α ≥ 0.80 is reliable, 0.667–0.80 tentative, below 0.667 not reliable: calibrate again.",
     ),
+    "completion_note": (
+        "计划：本期截止的抽样评估（事后质检截止日为抽样表中的截止日，实时监听为当日）。完成：已有评估记录；超时：完成日晚于截止日；逾期未做：截止日已过仍无评估；未到期：截止日还没到。",
+        "Planned: the sampled evaluations due in the period (after-the-contact reviews by the sample's due day, live listening on its day). Done: evaluated; late: evaluated after the due day; overdue: the due day has passed without an evaluation; not yet due: the due day is still to come.",
+    ),
     "leniency_note": (
         "宽严度 = 该质检员给分减去其他质检员同月给同一批坐席的分数（分）；区间不含 0 时才判定偏宽松或偏严格。",
         "Leniency = the evaluator's score minus other evaluators' scores for the same agents that month (points); lenient or strict only when the interval excludes 0.",
@@ -267,6 +271,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "planned": ("计划", "planned"),
     "done": ("完成", "done"),
     "late": ("超时", "late"),
+    "overdue": ("逾期未做", "overdue"),
+    "open": ("未到期", "not yet due"),
     "completion": ("完成率", "completion"),
     "mean_deviation": ("与标准偏差", "deviation from lead"),
     "mean_abs_deviation": ("平均绝对偏差", "mean abs. deviation"),
@@ -513,8 +519,12 @@ PHRASES: dict[str, tuple[str, str]] = {
     "previous_week": ("上周", "the previous week"),
     "previous_month": ("上月", "the previous month"),
     "completion_line": (
-        "计划完成 {done}/{planned}（{share}）",
-        "Plan completion {done}/{planned} ({share})",
+        "计划完成 {done}/{planned}（{share}），逾期未做 {overdue}，未到期 {open}",
+        "Plan completion {done}/{planned} ({share}); {overdue} overdue, {open} not yet due",
+    ),
+    "completion_none": (
+        "本期尚无抽样计划：请先运行 qaw sample --month {month} 抽取当月样本，才能统计计划完成情况。",
+        "No sample for this period yet: run qaw sample --month {month} to draw it; plan completion is counted against it.",
     ),
     "bottom_line_count": ("新增底线违规 {n} 起", "{n} new bottom-line violation(s)"),
     "agent_unknown": (

@@ -59,7 +59,12 @@ def headline(
     if "planned" in completion and len(completion):
         row["planned"] = int(completion["planned"].sum())
         row["done"] = int(completion["done"].sum())
-    return pd.DataFrame([row])
+        for k in ("overdue", "open"):
+            row[k] = int(completion[k].sum()) if k in completion else 0
+    out = pd.DataFrame([row])
+    if "planned" not in row and completion.attrs.get("no_sample"):
+        out.attrs["no_sample"] = completion.attrs["no_sample"]  # the month to sample
+    return out
 
 
 def bottom_line_cases(

@@ -122,14 +122,16 @@ def completion(
     evaluations: pd.DataFrame,
     contacts_end: pd.Series | None = None,
     deadline_days: int = 2,
+    as_of: pd.Timestamp | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Planned against done, per evaluator and per agent.
 
-    A planned contact is done when an evaluation of it exists (by anyone); it
-    is late when evaluated after its ``due`` date. Live slots are done when
-    the agent has as many live evaluations (real_time/side_by_side) in the
-    month as slots. Returns (per evaluator, per agent) with planned, done,
-    late and completion share.
+    A planned contact is ``done`` when an evaluation of it exists (by anyone); ``late`` when
+    evaluated after its ``due`` day. Live slots are done when the agent has as many live
+    evaluations (real_time/side_by_side) in the month as slots. Not done: ``overdue`` when its
+    due day ended before ``as_of`` (default: the latest evaluation's time, the data's "now"),
+    else ``open`` (not yet due). Returns (per evaluator, per agent) with planned, done, late,
+    overdue, open and the completion share (done / planned).
     """
     ev = evaluations[evaluations["mode"] != "calibration"]
     first = (
@@ -144,15 +146,23 @@ def completion(
     done_at = (  # no evaluation yet: none done
         p["contact_id"].map(first) if len(first) else pd.Series(pd.NaT, index=p.index)
     )
-    p["late"] = p["done"] & (done_at.dt.normalize() > pd.to_datetime(p["due"]))
+    due = pd.to_datetime(p["due"])
+    p["late"] = p["done"] & (done_at.dt.normalize() > due)
     live = ev[ev["mode"].isin(["real_time", "side_by_side"])].groupby("agent_id").size()
     slot = ~is_contact
     if slot.any():
         rank = p[slot].groupby("agent_id").cumcount()
         p.loc[slot, "done"] = (rank < p.loc[slot, "agent_id"].map(live).fillna(0)).to_numpy()
+    if as_of is None:
+        as_of = ev["evaluated_at"].max() if len(ev) else pd.Timestamp.now()
+    p["overdue"] = ~p["done"].astype(bool) & (due + pd.Timedelta(days=1) <= as_of)
+    p["open"] = ~p["done"].astype(bool) & ~p["overdue"]
 
     def agg(by: str) -> pd.DataFrame:
-        g = p.groupby(by).agg(planned=("done", "size"), done=("done", "sum"), late=("late", "sum"))
+        g = p.groupby(by).agg(
+            planned=("done", "size"), done=("done", "sum"), late=("late", "sum"),
+            overdue=("overdue", "sum"), open=("open", "sum"),
+        )  # fmt: skip
         g["completion"] = (g["done"] / g["planned"]).round(3)
         return g.reset_index()
 

@@ -11,8 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..workspace import find_template
-from ..yamlconf import load_model
+from ..workspace import load_template
 
 # How a service level counts an inbound contact abandoned before the threshold.
 Abandoned = Literal["missed", "excluded", "met"]
@@ -193,7 +192,4 @@ def load_plan(path: str | Path | None = None) -> SamplingPlan:
     name is looked up in templates/sampling/ (the workspace's, then the shipped ones)."""
     from ..settings import get
 
-    p = Path(get("sampling_plan", path))
-    if not p.exists() and not p.suffix:
-        p = find_template("sampling", p.name)
-    return load_model(p, SamplingPlan)
+    return load_template("sampling", get("sampling_plan", path), SamplingPlan)

@@ -136,6 +136,8 @@ def _check_complete(evaluations: pd.DataFrame, it: pd.DataFrame, meta: pd.DataFr
     """Every evaluation holds a row for every item of its scorecard version (result na where
     an item does not apply): one with none would score as no number, one with some as if the
     others had passed."""
+    if evaluations.empty:  # a center before its first evaluation
+        return
     size = meta.groupby(["scorecard_id", "scorecard_version"]).size().rename("want")
     want = evaluations[["evaluation_id", "scorecard_id", "scorecard_version"]].join(
         size, on=["scorecard_id", "scorecard_version"]

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..workspace import find_template
-from ..yamlconf import load_model
+from ..workspace import load_template
 
 
 class PayRules(BaseModel):
@@ -55,10 +54,7 @@ def load_pay_rules(path: str | Path | None = None) -> PayRules:
     name is looked up in templates/pay/ (the workspace's, then the shipped ones)."""
     from ..settings import get
 
-    p = Path(get("pay_rules", path))
-    if not p.exists() and not p.suffix:
-        p = find_template("pay", p.name)
-    return load_model(p, PayRules)
+    return load_template("pay", get("pay_rules", path), PayRules)
 
 
 def pay_multiplier(

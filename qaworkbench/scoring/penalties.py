@@ -22,8 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import QAWError
-from ..workspace import find_template
-from ..yamlconf import load_model
+from ..workspace import load_template
 
 
 class Trigger(BaseModel):
@@ -86,10 +85,7 @@ def load_penalty_code(path: str | Path | None = None) -> PenaltyCode:
     bare name is looked up in templates/penalties/ (the workspace's, then the shipped ones)."""
     from ..settings import get
 
-    p = Path(get("penalty_code", path))
-    if not p.exists() and not p.suffix:
-        p = find_template("penalties", p.name)
-    return load_model(p, PenaltyCode)
+    return load_template("penalties", get("penalty_code", path), PenaltyCode)
 
 
 def penalty_kinds() -> set[str]:

@@ -14,8 +14,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..workspace import find_template, template_dirs
-from ..yamlconf import load_model
+from ..workspace import load_template, template_dirs
 
 
 class Item(BaseModel):
@@ -145,10 +144,7 @@ class Scorecard(BaseModel):
 def load_scorecard(path: str | Path) -> Scorecard:
     """Read and validate a scorecard; a bare name is looked up in templates/scorecards/ (the
     workspace's, then the shipped ones)."""
-    p = Path(path)
-    if not p.exists() and not p.suffix:
-        p = find_template("scorecards", p.name)
-    return load_model(p, Scorecard)
+    return load_template("scorecards", path, Scorecard)
 
 
 def scorecard_versions(folder: str | Path | None = None) -> dict[tuple[str, str], Scorecard]:
