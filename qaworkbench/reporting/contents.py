@@ -37,7 +37,7 @@ from ..scoring.penalties import load_penalty_code
 from ..scoring.period import ScoreTables, score_period
 from ..scoring.scorecard import scorecard_versions
 from ..stats import MIN_AGENTS, MIN_N, judged
-from . import daily, effects, evaluators, evidence, i18n, pageone
+from . import complaints, complaints_page, daily, effects, evaluators, evidence, i18n, pageone
 from . import display as display_
 from .autoqa_tables import autoqa_note, autoqa_tables, empty_note
 from .year import YEAR_MONTHS, year_tables, year_window
@@ -63,6 +63,7 @@ class ReportContext:
     teams: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)  # what the data did not allow (for the log)
     rest: str = ""  # where the tables still being computed will be (``build``'s ``early``)
+    meta: dict[str, dict] = field(default_factory=dict)  # what a section says beside its tables
 
     def save(self, path: str | Path) -> Path:
         """Pickle the context for a notebook run (the runner computes, the notebook shows);
@@ -82,7 +83,7 @@ class ReportContext:
         """Wait for the tables still being computed (at ``rest``) and take them in."""
         if self.rest:
             whole = wait_for_context(self.rest)
-            self.tables, self.rest = whole.tables, ""
+            self.tables, self.meta, self.rest = whole.tables, whole.meta, ""
 
     def appendix(self) -> dict[str, pd.DataFrame]:
         """The tables for the Excel appendix: sheets named and columns and values written in
@@ -145,6 +146,8 @@ def build(
         ctx.tables = _monthly(first, center, st, p, team, language, scored[0])
         ctx.tables |= autoqa_tables(source, center, p, team, language)
         ctx.tables |= year_tables(source, center, scored[0], p, team, cases=st.cases)
+    if kind in ("weekly", "monthly"):
+        ctx.tables |= _complaints(source, center, scored[0], p, team, ctx)
     else:
         shared = archive_data(center, st, p, language, scored[0])
         ctx.tables = archive_tables(shared, agent_id)
@@ -153,6 +156,31 @@ def build(
     if kind == "monthly":
         ctx.tables = shown | ctx.tables  # in the page's order
     return ctx
+
+
+def _complaints(
+    source: str | Path, center: Center, scored: pd.DataFrame, p: Period, team: str,
+    ctx: ReportContext,
+) -> dict[str, pd.DataFrame]:  # fmt: skip
+    """The complaints and satisfaction tables (``complaints``); what the page says about them
+    goes to ``ctx.meta``, what the data did not allow to ``ctx.limits``."""
+    from ..sampling.plan import load_plan
+
+    lang = ctx.language
+    names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
+    tables, meta, limits = complaints.complaint_tables(
+        source,
+        center,
+        scored,
+        p,
+        team,
+        names,
+        load_plan().complaints_report,
+        i18n.t("center", lang),
+    )
+    ctx.meta["complaints"] = meta
+    ctx.limits += [x for x in limits if x not in ctx.limits]
+    return tables
 
 
 def _daily(
@@ -611,6 +639,7 @@ SECTION_TITLES = {
     "autoqa_coverage": "autoqa_coverage", "autoqa": "autoqa", "autoqa_teams": "autoqa_teams",
     "year": "year", "year_teams": "year_teams", "rule_yield": "rule_yield",
     "day_headline": "day_headline", **daily.TITLES,
+    **{k: k for k in complaints.TABLES},
 }  # fmt: skip
 
 
@@ -698,13 +727,20 @@ def section(ctx: ReportContext, key: str) -> None:
     if ctx.kind == "daily":
         return daily.section(ctx, key)
     lang = ctx.language
-    if key not in ctx.tables:
+    if key not in ctx.tables or (key in ("complaints", "satisfaction") and not ctx.meta):
         ctx.complete()  # computed after page one (``build``'s ``early``)
     if key == "year_teams" and key not in ctx.tables:  # a team's report has its own year only
         return
     display(
         HTML(f'<h2 class="qaw-section" id="sec-{key}">{i18n.t(SECTION_TITLES[key], lang)}</h2>')
     )
+    if key in ("complaints", "satisfaction"):
+        show = (
+            complaints_page.show_complaints
+            if key == "complaints"
+            else complaints_page.show_satisfaction
+        )
+        return show(ctx.tables, ctx.meta.get("complaints", {}), lang)
     shown = ctx.tables[key]
     fig = None
     notes = {"leniency": "leniency_note", "actions": "actions_note", "appeals": "appeals_note",

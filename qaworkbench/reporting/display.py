@@ -22,10 +22,13 @@ INTERVALS = {
     ("rate_lo", "rate_hi"): "rate_interval",
     ("kappa_lo", "kappa_hi"): "kappa_interval",
     ("yield_lo", "yield_hi"): "yield_interval",
+    ("rating_lo", "rating_hi"): "rating_interval",
+    ("upheld_lo", "upheld_hi"): "upheld_interval",
 }
 PERCENT = {"share", "cum_share", "completion", "before", "after", "fail_rate", "within_tolerance",
            "upheld_share", "team_fail_rate", "rate_lo", "rate_hi", "coverage",
-           "violation_rate", "service_level", "yield", "yield_lo", "yield_hi"}  # fmt: skip
+           "violation_rate", "service_level", "yield", "yield_lo", "yield_hi", "evaluated_share",
+           "upheld_lo", "upheld_hi"}  # fmt: skip
 PERCENT_POINTS = {"rate_change", "comparison_change", "effect", "effect_lo", "effect_hi",
                   "change", "change_lo", "change_hi"}  # fmt: skip
 SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mean_deviation"}
@@ -35,8 +38,9 @@ HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "po
 WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late",
          "checked", "violations", "n_compared", "answered", "contacts", "bottom_line",
          "with_deduction", "offered", "answered_in_time", "owed", "serious", "sl_intervals",
-         "sl_missed", "flags"}  # fmt: skip
-TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi"}
+         "sl_missed", "flags", "complaints", "attitude", "business", "open", "decided",
+         "evaluated", "in_period"}  # fmt: skip
+TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi", "rating", "rating_lo", "rating_hi"}
 THOUSANDS = {"contacts", "answered"}  # counts in the hundred thousands: 243,865
 SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team
 
@@ -152,4 +156,12 @@ def headline(h: pd.DataFrame, period_label: str, previous_label: str, lang: str)
     return HTML(
         f'<div class="qaw-headline qaw-{verdict_class}"><p class="qaw-period">{_html.escape(period_label)}</p>'
         f"<ul>{items}</ul></div>"
+    )
+
+
+def folded(summary: str, body: str) -> HTML:
+    """``body`` (HTML) folded under a one-line ``summary`` the reader clicks to open; printed
+    open (the template's print styles)."""
+    return HTML(
+        f'<details class="qaw-fold"><summary>{_html.escape(summary)}</summary>{body}</details>'
     )

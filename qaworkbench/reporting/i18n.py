@@ -12,6 +12,13 @@ import pandas as pd
 LANGUAGES = ("zh", "en")
 
 LABELS: dict[str, tuple[str, str]] = {
+    # complaints (投诉工单) and satisfaction
+    "complaints": ("投诉工单汇总与分析", "Complaints: summary and analysis"),
+    "complaint_trend": ("投诉趋势", "Complaints trend"),
+    "complaint_qa": ("被投诉通话的质检结果", "QA findings on complained contacts"),
+    "complaint_contacts": ("投诉工单明细", "Complaints one by one"),
+    "complaint_repeat": ("重复投诉客户", "Repeat complainants"),
+    "satisfaction": ("客户满意度", "Customer satisfaction"),
     # report titles and sections
     "weekly": ("质检周报", "Weekly QA report"),
     "monthly": ("质检月报", "Monthly QA report"),
@@ -211,6 +218,29 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
+    "complaints": ("投诉数", "complaints"),
+    "attitude": ("服务态度", "attitude"),
+    "business": ("业务", "business"),
+    "open": ("处理中", "open"),
+    "decided": ("已办结（n）", "decided (n)"),
+    "period": ("周期", "period"),
+    "category": ("投诉类别", "category"),
+    "evaluated": ("已质检", "evaluated"),
+    "evaluated_share": ("质检覆盖率", "share evaluated"),
+    "top_items": ("最常见扣分项", "items failed most"),
+    "received_at": ("受理时间", "received"),
+    "in_period": ("本期投诉", "in this period"),
+    "teams": ("被投诉班组", "teams complained about"),
+    "last": ("最近投诉", "last complaint"),
+    "rating": ("平均满意度", "mean rating"),
+    "rating_lo": ("满意度下限", "rating 95% low"),
+    "rating_hi": ("满意度上限", "rating 95% high"),
+    "rating_interval": ("满意度95%区间", "rating 95% interval"),
+    "upheld_lo": ("成立率下限", "upheld 95% low"),
+    "upheld_hi": ("成立率上限", "upheld 95% high"),
+    "upheld_interval": ("成立率95%区间", "upheld 95% interval"),
+    "complaint_outcome": ("是否成立", "outcome"),
+    "qa_evaluated": ("是否质检", "evaluated?"),
     "contacts": ("服务量", "contacts"),
     "service_level": ("服务水平", "service level"),
     "mean_deducted": ("平均扣分", "mean points deducted"),
@@ -362,6 +392,26 @@ COLUMNS: dict[str, tuple[str, str]] = {
 
 # Coded values a page shows, by the column that holds them: translated, never shown raw.
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "category": {
+        "attitude": ("服务态度", "attitude"),
+        "business": ("业务", "business"),
+        "all": ("合计", "all"),
+    },
+    "complaint_outcome": {
+        "upheld": ("成立", "upheld"),
+        "not_upheld": ("不成立", "not upheld"),
+        "open": ("处理中", "open"),
+    },
+    "qa_evaluated": {"yes": ("已质检", "yes"), "no": ("未质检", "no")},
+    "weekday": {
+        "monday": ("周一", "Monday"),
+        "tuesday": ("周二", "Tuesday"),
+        "wednesday": ("周三", "Wednesday"),
+        "thursday": ("周四", "Thursday"),
+        "friday": ("周五", "Friday"),
+        "saturday": ("周六", "Saturday"),
+        "sunday": ("周日", "Sunday"),
+    },
     "channel": {"chat": ("在线会话", "chat"), "voice": ("通话", "call")},
     "trust": {"counted": ("计入违规率", "counted"), "advisory": ("仅供参考", "advisory")},
     "status": {
@@ -423,6 +473,66 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
 
 # Sentences with {placeholders}, filled by ``say``.
 PHRASES: dict[str, tuple[str, str]] = {
+    "complaint_window": (
+        "投诉周期：{start}（{start_day}）至 {end}（{end_day}），按受理时间统计。",
+        "Complaints received {start} ({start_day}) to {end} ({end_day}), by when each was received.",
+    ),
+    "complaint_window_plan": (
+        "投诉周期：{start}（{start_day}）至 {end}（{end_day}），按受理时间统计；抽样方案的投诉周截至每{end_day}，按时汇总上报。",
+        "Complaints received {start} ({start_day}) to {end} ({end_day}), by when each was received: the plan's complaint week ends on {end_day}, when complaints are summarised and reported.",
+    ),
+    "complaint_headline": (
+        "投诉 {n} 件（服务态度 {attitude}，业务 {business}）；已办结 {decided} 件，其中成立 {upheld} 件，成立率 {share}（95%区间 {lo}–{hi}）；处理中 {open} 件。",
+        "{n} complaint(s) ({attitude} attitude, {business} business); of {decided} decided, {upheld} upheld: {share} (95% interval {lo}–{hi}); {open} still open.",
+    ),
+    "complaint_headline_none": (
+        "本期没有投诉工单。",
+        "No complaints in this period.",
+    ),
+    "no_complaints_table": (
+        "本数据没有投诉工单表：不能汇总投诉。",
+        "No complaints in this export: complaints cannot be summarised.",
+    ),
+    "complaint_trend_note": (
+        "最近 {k} 个{unit}（本期在最后）；成立率 = 已办结中成立的占比，附95%区间。",
+        "The last {k} {unit} (this one last); upheld share = upheld of those decided, with its 95% (Wilson) interval.",
+    ),
+    "complaint_qa_note": (
+        "本期被投诉的通话是否做过质检（不含校准，取最近一次）、其平均得分（样本量与95%区间）和最常见的扣分项。",
+        "Whether this period's complained contacts were evaluated (calibration left out, the latest evaluation each), their mean score (n and 95% interval) and the items failed most.",
+    ),
+    "complaint_repeat_note": (
+        "本期有投诉、且 {days} 天内投诉两次及以上的客户；号码已脱敏，不显示姓名。",
+        "Customers who complained in this period and twice or more within {days} days; numbers masked, no names.",
+    ),
+    "complaint_no_customers": (
+        "本数据的通话没有客户号码（contacts.customer_id）：无法识别重复投诉。",
+        "The export's contacts have no customer id (contacts.customer_id): repeat complainants cannot be found.",
+    ),
+    "complaint_list": (
+        "逐条投诉工单（{n} 件，点击展开）",
+        "Each complaint ({n}; click to open)",
+    ),
+    "complaint_by_team": (
+        "各班组投诉（{n} 行，点击展开）",
+        "By team ({n} rows; click to open)",
+    ),
+    "satisfaction_by_team": (
+        "各班组满意度（{n} 个班组，点击展开）",
+        "By team ({n} teams; click to open)",
+    ),
+    "no_satisfaction": (
+        "本数据没有满意度评价（contacts.satisfaction）：不显示客户满意度。",
+        "No satisfaction in this export (contacts.satisfaction): customer satisfaction is not shown.",
+    ),
+    "no_satisfaction_period": (
+        "本期没有满意度评价。",
+        "No satisfaction ratings in this period.",
+    ),
+    "satisfaction_note": (
+        "本期有评价的服务的平均满意度（导出数据的评分范围 {lo}–{hi}，越高越满意），按渠道；95%区间按坐席聚类（同一坐席的客户不是独立样本），少于3名坐席不给区间。",
+        "Mean rating of this period's rated contacts (the export's scale, {lo}–{hi}, higher is better), by channel; 95% intervals by agent clusters (one agent's customers are not independent), none under 3 agents.",
+    ),
     "state_approved": ("已发布（{by} 于 {at} 确认）", "published (signed off by {by}, {at})"),
     "year_since": ("数据自 {first} 起，共 {n} 个月。", " The data begins in {first}: {n} months."),
     "year_title": (
