@@ -76,8 +76,8 @@ def show_complaints(tables: dict[str, pd.DataFrame], meta: dict, lang: str) -> N
     display(display_.table(tables["complaint_qa"], lang, split=False))
     listed = tables["complaint_contacts"]
     if len(listed):
-        display(display_.folded(i18n.say("complaint_list", lang, n=len(listed)),
-                                display_.table(listed, lang, split=False).data))  # fmt: skip
+        body = display_.table(listed, lang, split=False).data
+        display(display_.folded(i18n.say("complaint_list", lang, n=len(listed)), body, lang))
     _sub("complaint_repeat", lang)
     if not meta.get("has_customers", True):
         _note(i18n.say("complaint_no_customers", lang))
@@ -111,4 +111,4 @@ def _maybe_folded(df: pd.DataFrame, key: str, lang: str) -> None:
     if len(df) <= FOLD_ROWS:
         display(body)
     else:
-        display(display_.folded(i18n.say(key, lang, n=df["team"].nunique()), body.data))
+        display(display_.folded(i18n.say(key, lang, n=df["team"].nunique()), body.data, lang))

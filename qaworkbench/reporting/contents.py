@@ -316,7 +316,9 @@ def _described(items: pd.DataFrame, center: Center) -> pd.DataFrame:
 def _agents_table(st: ScoreTables, team: str, status: pd.Series) -> pd.DataFrame:
     cols = ["team", "name", "agent_id", "n", "mean", "lo", "hi", "pooled", "rank_pooled", "status"]
     a = _scope(st.agents, team).assign(status=lambda d: d["agent_id"].map(status).fillna("normal"))
-    return judged(a[cols]).pipe(sort_natural, ["team", "rank_pooled"]).reset_index(drop=True)
+    a["rank_n"] = len(st.agents)  # ranks are the whole center's: "3 of 240"
+    out = judged(a[[*cols, "rank_n"]]).pipe(sort_natural, ["team", "rank_pooled"])
+    return out.reset_index(drop=True)
 
 
 def _status(
@@ -627,6 +629,8 @@ CHART_ROWS = 30  # teams in the team chart at most
 EARLY = ("headline", "critical", "top_problems", "coach", "team_scores", "control")
 CONTROL_COLUMNS = ["team", "week", "n", "mean", "center", "lcl", "ucl", "signal"]
 PAGE_ONE = ("critical", "top_problems")  # shown whole, not per team
+# What a reader acts on, shown open however long; every other long table is folded (<details>).
+UNFOLDED = ("problems", "pareto", "actions", "year", "leniency", "appeals", "autoqa")
 # Each section's title (an i18n label); page one first, then the detail.
 SECTION_TITLES = {
     "critical": "critical", "top_problems": "top_problems", "coach": "coach",
@@ -759,8 +763,13 @@ def section(ctx: ReportContext, key: str) -> None:
     if key == "autoqa_coverage":
         display(HTML(f'<p class="qaw-note">{autoqa_note(lang)}</p>'))
     if key in ("team_scores", "agent_scores", "coach"):
-        display(HTML(f'<p class="qaw-note">{i18n.t("interval_note", lang)} '
-                     f'{i18n.say("min_n_note", lang, agent_n=MIN_N, team_agents=MIN_AGENTS)}</p>'))  # fmt: skip
+        sep = "" if lang == "zh" else " "
+        pooled = sep + i18n.t("pooled_note", lang) if key != "team_scores" else ""
+        display(HTML(f'<p class="qaw-note">{i18n.t("interval_note", lang)}{sep}'
+                     f'{i18n.say("min_n_note", lang, agent_n=MIN_N, team_agents=MIN_AGENTS)}'
+                     f'{pooled}</p>'))  # fmt: skip
+    if key == "control":
+        display(HTML(f'<p class="qaw-note">{i18n.t("control_note", lang)}</p>'))
     if key == "team_scores" and not shown.empty:
         title = i18n.t("team_scores", lang)
         chart = shown
@@ -794,7 +803,8 @@ def section(ctx: ReportContext, key: str) -> None:
     if key.startswith("autoqa") and (why := empty_note(ctx.tables, key, lang)):
         display(HTML(f'<p class="qaw-note">{why}</p>'))  # say why there is nothing to show
         return
-    display(display_.table(shown, lang, split=key not in PAGE_ONE))
+    fold = key not in PAGE_ONE + UNFOLDED
+    display(display_.table(shown, lang, split=key not in PAGE_ONE, fold=fold))
     if key == "calibration" and "section_alpha" in ctx.tables:
         display(HTML(f'<p class="qaw-note">{i18n.t("alpha_note", lang)}</p>'))
         display(display_.table(ctx.tables["section_alpha"], lang))

@@ -108,7 +108,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "leniency": ("质检员宽严度（与同事对比）", "Evaluator leniency against peers"),
     "section_alpha": ("评分一致性（Krippendorff α）", "Scoring agreement (Krippendorff's α)"),
     "alpha_note": (
+        "Krippendorff α 衡量多名质检员给同一批通话打分的一致程度：1 为完全一致，0 为与随机打分无异，负值为比随机还不一致。"
         "α ≥ 0.80 为可靠，0.667–0.80 为勉强可用，低于 0.667 不可靠，需重新校准。",
+        "Krippendorff's α measures how alike several evaluators score the same contacts: 1 is full agreement, 0 no better than chance, below 0 worse than chance. "
         "α ≥ 0.80 is reliable, 0.667–0.80 tentative, below 0.667 not reliable: calibrate again.",
     ),
     "leniency_note": (
@@ -124,8 +126,20 @@ LABELS: dict[str, tuple[str, str]] = {
         "No sampling plan for this month yet (qaw sample)",
     ),
     "interval_note": (
-        "区间为95%置信区间；样本量小的坐席区间宽，排名按部分汇聚（向班组均值收缩）后的得分。",
-        "Intervals are 95%; an agent with few evaluations has a wide one. Ranks use the partially pooled score (shrunk toward the team mean).",
+        "区间为95%置信区间：真实水平大概率落在其中；样本量小的区间宽。",
+        "Intervals are 95%: the true level very likely lies within; few evaluations give a wide one.",
+    ),
+    "pooled_note": (
+        "汇聚得分 = 坐席平均分按评估次数向班组平均分拉近（次数越少拉得越近），一两次偶然的高低分不左右判断；"
+        "排名（如“240 人中第 3”，全中心）按汇聚得分，所以只评估 1 次的 95.0 分可能排在评估 30 次的 78.9 分之后。",
+        "Pooled score = the agent's mean pulled toward the team's mean, the more so the fewer evaluations, so one or two lucky or unlucky scores do not decide; "
+        "ranks (“3 of 240”, whole center) use it, so a 95.0 from one evaluation can rank below a steady 78.9 from 30.",
+    ),
+    "control_note": (
+        "控制限 = 该班组各周平均分的中心线 ± 3 倍标准误，超出控制限或连续 8 周在中心线同一侧即为信号："
+        "高于（绿）是好消息，低于（红）需查原因。",
+        "Control limits = the team's centre line ± 3 standard errors of a week's mean; a week beyond a limit, "
+        "or 8 weeks in a row on one side of the centre line, is a signal: above (green) is good news, below (red) needs a look.",
     ),
     # dashboards
     "coaching_title": ("辅导面谈", "Coaching session"),
@@ -187,6 +201,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "center_line": ("中心线", "centre line"),
     "limits": ("控制限", "control limits"),
     "signal": ("异常信号", "signal"),
+    "signal_good": ("信号：高于中心线（好消息）", "signal: above the line (good news)"),
+    "signal_bad": ("信号：低于中心线（需关注）", "signal: below the line (look into it)"),
     "mean_with_interval": ("平均分及95%区间", "mean with 95% interval"),
     "too_few_point": ("平均分（数据太少，无区间）", "mean (too few for an interval)"),
     # the daily monitoring report (监听日报)
@@ -510,16 +526,20 @@ PHRASES: dict[str, tuple[str, str]] = {
         "The export's contacts have no customer id (contacts.customer_id): repeat complainants cannot be found.",
     ),
     "complaint_list": (
-        "逐条投诉工单（{n} 件，点击展开）",
-        "Each complaint ({n}; click to open)",
+        "逐条投诉工单（{n} 件）",
+        "Each complaint ({n})",
     ),
+    "fold_team": ("{team}（{n} 行）", "{team} ({n} row(s))"),
+    "fold_all": ("全部 {n} 行", "All {n} rows"),
+    "click_to_open": ("点击展开", "click to open"),
+    "rank_of": ("{n} 人中第 {r}", "{r} of {n}"),
     "complaint_by_team": (
-        "各班组投诉（{n} 行，点击展开）",
-        "By team ({n} rows; click to open)",
+        "各班组投诉（{n} 行）",
+        "By team ({n} rows)",
     ),
     "satisfaction_by_team": (
-        "各班组满意度（{n} 个班组，点击展开）",
-        "By team ({n} teams; click to open)",
+        "各班组满意度（{n} 个班组）",
+        "By team ({n} teams)",
     ),
     "no_satisfaction": (
         "本数据没有满意度评价（contacts.satisfaction）：不显示客户满意度。",
@@ -553,11 +573,12 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     "autoqa_note": (
         "自动质检检查每一条在线会话和已转写的通话；结果只用于辅导和抽样，不计入得分、绩效和扣罚。"
-        "一致性用 Cohen κ 衡量（同一批会话上规则与质检员结论的一致程度，括号内为95%区间）："
+        "一致性用 Cohen κ 衡量（同一批会话上规则与质检员结论的一致程度，1 为完全一致，0 为与随机无异；附95%区间）："
         "κ 低于 {kappa} 或与人工比对不足 {n} 条的规则“仅供参考”，不计入违规率。",
         "Auto-QA checks every chat and every transcribed call; its results are for coaching and "
         "sampling only, never in scores, pay or penalties. Agreement is Cohen's kappa between the "
-        "rule and the evaluators on the same conversations (95% interval): a rule below {kappa}, "
+        "rule and the evaluators on the same conversations (1 full agreement, 0 no better than "
+        "chance; with its 95% interval): a rule below {kappa}, "
         "or compared on fewer than {n} conversations, is advisory and not counted in the rates.",
     ),
     "headline_score": (
