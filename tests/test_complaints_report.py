@@ -222,6 +222,7 @@ def test_a_week_on_a_small_center_with_a_thursday_week(small_dir, tmp_path, monk
     assert "Complaints received 2026-06-05 (Friday) to 2026-06-11 (Thursday)" in html
     assert "4 complaints (2 attitude, 2 business); of 3 decided, 2 upheld: 67%" in html
     assert "<details" in html and ctx.tables["satisfaction"]["n"].sum() > 0
+    assert "、" not in html  # lists joined in the page's language
     sheets = ctx.appendix()
     assert {"Complaints: summary and analysis", "Complaints one by one", "Repeat complainants",
             "Customer satisfaction"} <= set(sheets)  # fmt: skip

@@ -11,6 +11,9 @@ started in the report's period, on the export's scale.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -102,19 +105,20 @@ def trend(
 
 
 def qa_findings(
-    c: pd.DataFrame, scored: pd.DataFrame, items: pd.DataFrame, names: pd.Series
+    c: pd.DataFrame, scored: pd.DataFrame, items: pd.DataFrame, names: pd.Series, sep: str = "、"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What QA found on the complained contacts: per category and in all, how many were
     evaluated (ever, calibration left out), their mean score with n and a t interval (points,
     one evaluation per contact: its latest) and the items failed most; and the complaints one
-    by one (evaluated or not, score, items failed)."""
+    by one (evaluated or not, score, items failed). ``sep`` joins item names (the page's
+    language: "、" or "; ")."""
     regular = scored[scored["mode"] != "calibration"].sort_values("evaluated_at")
     last = regular.drop_duplicates("contact_id", keep="last").set_index("contact_id")
     fails = items[items["result"] == "fail"]
     failed = (
         fails.assign(item=fails["item_id"].map(names).fillna(fails["item_id"]))
         .groupby("evaluation_id")["item"]
-        .agg(lambda s: "、".join(dict.fromkeys(s)))
+        .agg(lambda s: sep.join(dict.fromkeys(s)))
     )
     one = c.assign(
         evaluated=c["contact_id"].isin(last.index),
@@ -133,7 +137,7 @@ def qa_findings(
         ev = g[g["evaluated"]]
         top = ev["evaluation_id"].map(fails.groupby("evaluation_id")["item_id"].agg(list))
         counts = pd.Series([i for lst in top.dropna() for i in lst], dtype=object).value_counts()
-        text = "、".join(f"{names.get(i, i)} ×{k}" for i, k in counts.head(3).items())
+        text = sep.join(f"{names.get(i, i)} ×{k}" for i, k in counts.head(3).items())
         summary.append({
             "category": cat, "complaints": len(g), "evaluated": len(ev),
             "evaluated_share": len(ev) / len(g) if len(g) else np.nan, "n": n, "mean": mean,
@@ -150,7 +154,9 @@ def qa_findings(
     return pd.DataFrame(summary), listed
 
 
-def repeats(c: pd.DataFrame, window: pd.DataFrame, customers: pd.Series) -> pd.DataFrame:
+def repeats(
+    c: pd.DataFrame, window: pd.DataFrame, customers: pd.Series, sep: str = "、"
+) -> pd.DataFrame:
     """Customers who complained in the period and complained at least twice in ``window``
     (the complaints of the last ``repeat_days`` up to the period's end): customer id (masked
     by the report), complaints, of them in the period, by category, upheld, the teams
@@ -168,7 +174,7 @@ def repeats(c: pd.DataFrame, window: pd.DataFrame, customers: pd.Series) -> pd.D
             "in_period": int(g["complaint_id"].isin(c["complaint_id"]).sum()),
             "upheld": int(g["upheld"].fillna(False).astype(bool).sum()),
             **{k: int((g["category"] == k).sum()) for k in CATEGORIES},
-            "teams": "、".join(sorted(set(g["team"].dropna()))),
+            "teams": sep.join(sorted(set(g["team"].dropna()))),
             "last": g["received_at"].max(),
         })  # fmt: skip
     cols = ["customer_id", "complaints", "in_period", *CATEGORIES, "upheld", "teams", "last"]
@@ -177,12 +183,18 @@ def repeats(c: pd.DataFrame, window: pd.DataFrame, customers: pd.Series) -> pd.D
 
 
 def satisfaction(
-    con, p: Period, agents: pd.DataFrame, team: str, center_label: str
+    con: duckdb.DuckDBPyConnection,
+    p: Period,
+    agents: pd.DataFrame,
+    team: str,
+    center_label: str,
+    rating_scale: tuple[float, float] | None = None,
 ) -> pd.DataFrame:
     """Mean satisfaction per team and channel and for the whole center (contacts started in
     ``p``, rated ones only): ``n`` ratings, of ``agents`` agents, mean on the export's scale and
     a 95% interval clustered by agent (one agent's customers are not independent evidence).
-    Empty when no contact of the period has a rating."""
+    Empty when no contact of the period has a rating. ``rating_scale``: ``scale(con)``, when
+    the caller has it."""
     per = engine.run(
         con,
         """
@@ -202,7 +214,7 @@ def satisfaction(
     groups = [(t, ch, g) for (t, ch), g in per.groupby(["team", "channel"])]
     if not team:
         groups += [(center_label, ch, g) for ch, g in per.groupby("channel")]
-    lo_scale, hi_scale = _scale(con)
+    lo_scale, hi_scale = rating_scale or scale(con)
     rows = [{"team": t, "channel": ch, **_clustered(g, lo_scale, hi_scale)} for t, ch, g in groups]
     out = pd.DataFrame(rows)
     center = out[out["team"] == center_label] if not team else out.iloc[:0]
@@ -210,9 +222,11 @@ def satisfaction(
     return pd.concat([teams, center]).reset_index(drop=True)
 
 
-def _scale(con) -> tuple[float, float]:
+def scale(con: duckdb.DuckDBPyConnection) -> tuple[float, float]:
+    """The export's rating scale as its ratings show it (lowest, highest; NaN without any)."""
     r = engine.run(con, "SELECT min(satisfaction) AS lo, max(satisfaction) AS hi FROM contacts")
-    return float(r["lo"].iloc[0]), float(r["hi"].iloc[0])
+    lo, hi = r[["lo", "hi"]].astype(float).iloc[0]
+    return float(lo), float(hi)
 
 
 def _clustered(g: pd.DataFrame, lo_scale: float, hi_scale: float) -> dict[str, float]:
@@ -231,7 +245,7 @@ def _clustered(g: pd.DataFrame, lo_scale: float, hi_scale: float) -> dict[str, f
 
 
 def complaint_tables(
-    source,
+    source: str | Path,
     center: Center,
     scored: pd.DataFrame,
     p: Period,
@@ -239,9 +253,12 @@ def complaint_tables(
     names: pd.Series,
     settings: ComplaintsReport,
     center_label: str,
+    lang: str = "zh",
 ) -> tuple[dict[str, pd.DataFrame], dict[str, object], list[str]]:
     """The complaints and satisfaction tables of a weekly or monthly report (``TABLES``), what
-    the page says about them (window, which data exists) and the limits to log."""
+    the page says about them (window, which data exists) and the limits to log. ``names``:
+    item names in the page's language ``lang``."""
+    sep = "、" if lang == "zh" else "; "
     start, end = complaint_window(p, settings.week_ends)
     meta: dict[str, object] = {"kind": p.kind, "start": start, "end": end,
                                "week_ends": settings.week_ends,
@@ -258,21 +275,19 @@ def complaint_tables(
         c = all_c[(got >= start) & (got < end)]
         tables["complaints"] = by_team(c, team, center_label)
         tables["complaint_trend"] = trend(all_c, _windows(p, settings))
-        qa, listed = qa_findings(c, scored, center.evaluation_items, names)
+        qa, listed = qa_findings(c, scored, center.evaluation_items, names, sep)
         tables["complaint_qa"], tables["complaint_contacts"] = qa, listed
         recent = all_c[(got >= end - pd.Timedelta(days=settings.repeat_days)) & (got < end)]
         cust = engine.contact_columns(con, recent["contact_id"], ("customer_id",))
         customers = cust.set_index("contact_id")["customer_id"]
         meta["has_customers"] = bool(customers.notna().any()) or recent.empty
-        tables["complaint_repeat"] = repeats(c, recent, customers)
-    sat = satisfaction(con, p, center.agents, team, center_label)
+        tables["complaint_repeat"] = repeats(c, recent, customers, sep)
+    meta["scale"] = scale(con)  # NaN, NaN: no rating in the whole export
+    meta["any_satisfaction"] = not np.isnan(meta["scale"][0])
+    if not meta["any_satisfaction"]:
+        limits.append(NO_SATISFACTION)
+    sat = satisfaction(con, p, center.agents, team, center_label, meta["scale"])
     meta["has_satisfaction"] = not sat.empty
-    if sat.empty:
-        any_rating = engine.run(con, "SELECT count(satisfaction) AS n FROM contacts")["n"].iloc[0]
-        meta["any_satisfaction"] = bool(any_rating)
-        if not any_rating:
-            limits.append(NO_SATISFACTION)
-    else:
-        meta["scale"] = _scale(con)
+    if not sat.empty:
         tables["satisfaction"] = sat
     return tables, meta, limits

@@ -177,6 +177,7 @@ def _complaints(
         names,
         load_plan().complaints_report,
         i18n.t("center", lang),
+        lang,
     )
     ctx.meta["complaints"] = meta
     ctx.limits += [x for x in limits if x not in ctx.limits]
