@@ -437,6 +437,11 @@ def test_the_pdf_is_a4_for_e_mail_with_page_one_first_and_every_column(
     heads = {re.sub(r"\s+", "", html_.unescape(re.sub(r"<[^>]+>", "", h)))
              for h in re.findall(r"<th[^>]*>(.*?)</th>", page, flags=re.S)} - {""}  # fmt: skip
     assert len(heads) > 10 and not [h for h in heads if h not in flat]
+    # long detail is folded on screen (<details>) and printed open: every agent in it on paper
+    folded = " ".join(re.findall(r"<details.*?</details>", page, flags=re.S))
+    ids = set(re.findall(r">(A\d{4})<", folded))
+    assert len(ids) > 10 and not [a for a in ids if a not in flat]
+    assert "点击展开" not in flat and "clicktoopen" not in flat  # a screen's hint, not paper's
 
 
 @pytest.mark.slow

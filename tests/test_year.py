@@ -157,16 +157,24 @@ def test_the_agent_archive_shows_12_months(year_dir):
     assert months == sorted(months) and len(months) == 12 and months[0] == "2025-11"
 
 
+def _section(page: str, key: str) -> str:
+    """A section of a published page: its heading up to the next section's (pages order their
+    sections for their readers, so the next one is not named)."""
+    start = page.index(f'id="sec-{key}"')
+    end = page.find('class="qaw-section"', start + 1)
+    return page[start : end if end > 0 else len(page)]
+
+
 @pytest.mark.slow
 def test_the_published_monthly_report_shows_the_year(year_dir, tmp_path):
     p = run_report("monthly", "2026-10", data=str(year_dir), language="zh", reports_dir=tmp_path)
     page = p.html.read_text(encoding="utf-8")
-    sec = page[page.index('id="sec-year"') : page.index('id="sec-year_teams"')]
+    sec = _section(page, "year")
     assert "近12个月趋势" in page and "各班组近12个月得分" in page
     assert len(re.findall(r'<td class="qaw-nw">(2026-\d\d|2025-1[12])</td>', sec)) == 12
     assert 'alt="全中心：逐月得分与服务水平"' in sec  # the chart, described in the page's language
     assert "2025-10" not in sec  # the 13th month back is not in the section
-    trend = page[page.index('id="sec-control"') : page.index('id="sec-year"')]
+    trend = _section(page, "control")
     assert "近 13 周" in trend  # the chart's title, in its alt text
     listed = set(re.findall(r"(\d{4}-W\d\d)（\d\d-\d\d – \d\d-\d\d）", trend))  # as elsewhere
     assert listed and min(listed) >= "2026-W32"  # signals of the charted 13 weeks only

@@ -99,7 +99,13 @@ CONTACTS = Table(
         C("topic", "text", required=False, free_text=True, doc="topic or disposition"),
         C("complaint", "flag", required=False, doc="contact raised a complaint"),
         C("resolved", "flag", required=False, doc="resolved on this contact"),
-        C("satisfaction", "number", required=False, doc="customer rating, 0 to 10 (e.g. 1-5)"),
+        C(
+            "satisfaction",
+            "number",
+            required=False,
+            doc="customer rating, 0 to 10 (e.g. 1-5)",
+            without="reports show no customer satisfaction",
+        ),
         C(
             "recording_ref",
             "text",
@@ -206,7 +212,8 @@ COMPLAINTS = Table(
     key=("complaint_id",),
     references={"contact_id": ("contacts", "contact_id"), "agent_id": ("agents", "agent_id")},
     optional=True,
-    without="complaint contacts are not sampled and complaint penalties are not counted",
+    without="complaint contacts are not sampled, complaint penalties are not counted and "
+    "reports have no complaints section",
 )
 
 APPEALS = Table(

@@ -37,7 +37,7 @@ from ..scoring.penalties import load_penalty_code
 from ..scoring.period import ScoreTables, score_period
 from ..scoring.scorecard import scorecard_versions
 from ..stats import MIN_AGENTS, MIN_N, judged
-from . import daily, effects, evaluators, evidence, i18n, pageone
+from . import complaints, complaints_page, daily, effects, evaluators, evidence, i18n, pageone
 from . import display as display_
 from .autoqa_tables import autoqa_note, autoqa_tables, empty_note
 from .year import YEAR_MONTHS, year_tables, year_window
@@ -63,6 +63,7 @@ class ReportContext:
     teams: list[str] = field(default_factory=list)
     limits: list[str] = field(default_factory=list)  # what the data did not allow (for the log)
     rest: str = ""  # where the tables still being computed will be (``build``'s ``early``)
+    meta: dict[str, dict] = field(default_factory=dict)  # what a section says beside its tables
 
     def save(self, path: str | Path) -> Path:
         """Pickle the context for a notebook run (the runner computes, the notebook shows);
@@ -82,7 +83,7 @@ class ReportContext:
         """Wait for the tables still being computed (at ``rest``) and take them in."""
         if self.rest:
             whole = wait_for_context(self.rest)
-            self.tables, self.rest = whole.tables, ""
+            self.tables, self.meta, self.rest = whole.tables, whole.meta, ""
 
     def appendix(self) -> dict[str, pd.DataFrame]:
         """The tables for the Excel appendix: sheets named and columns and values written in
@@ -145,6 +146,8 @@ def build(
         ctx.tables = _monthly(first, center, st, p, team, language, scored[0])
         ctx.tables |= autoqa_tables(source, center, p, team, language)
         ctx.tables |= year_tables(source, center, scored[0], p, team, cases=st.cases)
+    if kind in ("weekly", "monthly"):
+        ctx.tables |= _complaints(source, center, scored[0], p, team, ctx)
     else:
         shared = archive_data(center, st, p, language, scored[0])
         ctx.tables = archive_tables(shared, agent_id)
@@ -153,6 +156,32 @@ def build(
     if kind == "monthly":
         ctx.tables = shown | ctx.tables  # in the page's order
     return ctx
+
+
+def _complaints(
+    source: str | Path, center: Center, scored: pd.DataFrame, p: Period, team: str,
+    ctx: ReportContext,
+) -> dict[str, pd.DataFrame]:  # fmt: skip
+    """The complaints and satisfaction tables (``complaints``); what the page says about them
+    goes to ``ctx.meta``, what the data did not allow to ``ctx.limits``."""
+    from ..sampling.plan import load_plan
+
+    lang = ctx.language
+    names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
+    tables, meta, limits = complaints.complaint_tables(
+        source,
+        center,
+        scored,
+        p,
+        team,
+        names,
+        load_plan().complaints_report,
+        i18n.t("center", lang),
+        lang,
+    )
+    ctx.meta["complaints"] = meta
+    ctx.limits += [x for x in limits if x not in ctx.limits]
+    return tables
 
 
 def _daily(
@@ -288,7 +317,9 @@ def _described(items: pd.DataFrame, center: Center) -> pd.DataFrame:
 def _agents_table(st: ScoreTables, team: str, status: pd.Series) -> pd.DataFrame:
     cols = ["team", "name", "agent_id", "n", "mean", "lo", "hi", "pooled", "rank_pooled", "status"]
     a = _scope(st.agents, team).assign(status=lambda d: d["agent_id"].map(status).fillna("normal"))
-    return judged(a[cols]).pipe(sort_natural, ["team", "rank_pooled"]).reset_index(drop=True)
+    a["rank_n"] = len(st.agents)  # ranks are the whole center's: "3 of 240"
+    out = judged(a[[*cols, "rank_n"]]).pipe(sort_natural, ["team", "rank_pooled"])
+    return out.reset_index(drop=True)
 
 
 def _status(
@@ -604,6 +635,8 @@ CHART_ROWS = 30  # teams in the team chart at most
 EARLY = ("headline", "critical", "top_problems", "coach", "team_scores", "control")
 CONTROL_COLUMNS = ["team", "week", "n", "mean", "center", "lcl", "ucl", "signal"]
 PAGE_ONE = ("critical", "top_problems")  # shown whole, not per team
+# What a reader acts on, shown open however long; every other long table is folded (<details>).
+UNFOLDED = ("problems", "pareto", "actions", "year", "leniency", "appeals", "autoqa")
 # Each section's title (an i18n label); page one first, then the detail.
 SECTION_TITLES = {
     "critical": "critical", "top_problems": "top_problems", "coach": "coach",
@@ -616,6 +649,7 @@ SECTION_TITLES = {
     "autoqa_coverage": "autoqa_coverage", "autoqa": "autoqa", "autoqa_teams": "autoqa_teams",
     "year": "year", "year_teams": "year_teams", "rule_yield": "rule_yield",
     "day_headline": "day_headline", **daily.TITLES,
+    **{k: k for k in complaints.TABLES},
 }  # fmt: skip
 
 
@@ -703,13 +737,20 @@ def section(ctx: ReportContext, key: str) -> None:
     if ctx.kind == "daily":
         return daily.section(ctx, key)
     lang = ctx.language
-    if key not in ctx.tables:
+    if key not in ctx.tables or (key in ("complaints", "satisfaction") and not ctx.meta):
         ctx.complete()  # computed after page one (``build``'s ``early``)
     if key == "year_teams" and key not in ctx.tables:  # a team's report has its own year only
         return
     display(
         HTML(f'<h2 class="qaw-section" id="sec-{key}">{i18n.t(SECTION_TITLES[key], lang)}</h2>')
     )
+    if key in ("complaints", "satisfaction"):
+        show = (
+            complaints_page.show_complaints
+            if key == "complaints"
+            else complaints_page.show_satisfaction
+        )
+        return show(ctx.tables, ctx.meta.get("complaints", {}), lang)
     shown = ctx.tables[key]
     fig = None
     notes = {"leniency": "leniency_note", "actions": "actions_note", "appeals": "appeals_note",
@@ -728,8 +769,13 @@ def section(ctx: ReportContext, key: str) -> None:
     if key == "autoqa_coverage":
         display(HTML(f'<p class="qaw-note">{autoqa_note(lang)}</p>'))
     if key in ("team_scores", "agent_scores", "coach"):
-        display(HTML(f'<p class="qaw-note">{i18n.t("interval_note", lang)} '
-                     f'{i18n.say("min_n_note", lang, agent_n=MIN_N, team_agents=MIN_AGENTS)}</p>'))  # fmt: skip
+        sep = "" if lang == "zh" else " "
+        pooled = sep + i18n.t("pooled_note", lang) if key != "team_scores" else ""
+        display(HTML(f'<p class="qaw-note">{i18n.t("interval_note", lang)}{sep}'
+                     f'{i18n.say("min_n_note", lang, agent_n=MIN_N, team_agents=MIN_AGENTS)}'
+                     f'{pooled}</p>'))  # fmt: skip
+    if key == "control":
+        display(HTML(f'<p class="qaw-note">{i18n.t("control_note", lang)}</p>'))
     if key == "team_scores" and not shown.empty:
         title = i18n.t("team_scores", lang)
         chart = shown
@@ -763,7 +809,8 @@ def section(ctx: ReportContext, key: str) -> None:
     if key.startswith("autoqa") and (why := empty_note(ctx.tables, key, lang)):
         display(HTML(f'<p class="qaw-note">{why}</p>'))  # say why there is nothing to show
         return
-    display(display_.table(shown, lang, split=key not in PAGE_ONE))
+    fold = key not in PAGE_ONE + UNFOLDED
+    display(display_.table(shown, lang, split=key not in PAGE_ONE, fold=fold))
     if key == "calibration" and "section_alpha" in ctx.tables:
         display(HTML(f'<p class="qaw-note">{i18n.t("alpha_note", lang)}</p>'))
         display(display_.table(ctx.tables["section_alpha"], lang))

@@ -22,23 +22,31 @@ INTERVALS = {
     ("rate_lo", "rate_hi"): "rate_interval",
     ("kappa_lo", "kappa_hi"): "kappa_interval",
     ("yield_lo", "yield_hi"): "yield_interval",
+    ("rating_lo", "rating_hi"): "rating_interval",
+    ("upheld_lo", "upheld_hi"): "upheld_interval",
 }
 PERCENT = {"share", "cum_share", "completion", "before", "after", "fail_rate", "within_tolerance",
            "upheld_share", "team_fail_rate", "rate_lo", "rate_hi", "coverage",
-           "violation_rate", "service_level", "yield", "yield_lo", "yield_hi"}  # fmt: skip
+           "violation_rate", "service_level", "yield", "yield_lo", "yield_hi", "evaluated_share",
+           "upheld_lo", "upheld_hi"}  # fmt: skip
 PERCENT_POINTS = {"rate_change", "comparison_change", "effect", "effect_lo", "effect_hi",
                   "change", "change_lo", "change_hi"}  # fmt: skip
 SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mean_deviation"}
 HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "pooled_hi", "basis",
           "rank_raw", "scorecard_id", "scorecard_version", "autoqa_state", "sample_state",
-          "faulty_below", "sl_target"}  # fmt: skip
+          "faulty_below", "sl_target", "rank_n"}  # fmt: skip
 WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late",
          "checked", "violations", "n_compared", "answered", "contacts", "bottom_line",
          "with_deduction", "offered", "answered_in_time", "owed", "serious", "sl_intervals",
-         "sl_missed", "flags"}  # fmt: skip
-TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi"}
+         "sl_missed", "flags", "complaints", "attitude", "business", "open", "decided",
+         "evaluated", "in_period"}  # fmt: skip
+TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi", "rating", "rating_lo", "rating_hi"}
 THOUSANDS = {"contacts", "answered"}  # counts in the hundred thousands: 243,865
 SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team
+FOLD_ROWS = 12  # a longer detail table is folded (<details>, printed open) when asked to fold
+# Control-chart signals by what they mean for quality: good news, bad news (coloured so).
+GOOD_SIGNALS = {"above UCL", "run of 8 above"}
+BAD_SIGNALS = {"below LCL", "run of 8 below"}
 
 
 def _num(c: str, v: object) -> str:
@@ -81,10 +89,25 @@ def present(df: pd.DataFrame, lang: str) -> pd.DataFrame:
             out[c] = [f"{v:,d}" for v in s]
         elif pd.api.types.is_float_dtype(s) or c in PERCENT | PERCENT_POINTS:
             out[c] = [_num(c, v) for v in s]
+    if "rank_pooled" in out and "rank_n" in df:  # "3 of 240": a rank says out of how many
+        out["rank_pooled"] = [
+            "" if pd.isna(r) else i18n.say("rank_of", lang, r=int(r), n=int(n))
+            for r, n in zip(df["rank_pooled"], df["rank_n"], strict=True)
+        ]
     return i18n.columns(out, lang, strict=True)
 
 
-def _html_table(shown: pd.DataFrame) -> str:
+def tones(df: pd.DataFrame) -> list[str]:
+    """Each row's tone for the page: ``good`` or ``bad`` for a control-chart signal by its
+    direction (above the line is good news), else ``""``."""
+    if "signal" not in df:
+        return [""] * len(df)
+    return [
+        "good" if s in GOOD_SIGNALS else "bad" if s in BAD_SIGNALS else "" for s in df["signal"]
+    ]
+
+
+def _html_table(shown: pd.DataFrame, row_tones: list[str] | None = None) -> str:
     """A presented table as HTML, every cell escaped (a plain writer: pandas' ``to_html`` is
     100x slower on the 2,000-agent tables)."""
     esc = _html.escape
@@ -93,27 +116,42 @@ def _html_table(shown: pd.DataFrame) -> str:
              for v in shown[c].tolist()] for c in shown.columns]  # fmt: skip
     # short values (dates, ids, names, figures) stay on one line; long text wraps
     opens = ['<td class="qaw-nw">' if max(map(len, c), default=0) <= 20 else "<td>" for c in cols]
+    trs = [f'<tr class="qaw-{t}">' if t else "<tr>" for t in (row_tones or [""] * len(shown))]
     rows = "".join(
-        "<tr>" + "".join(f"{o}{v}</td>" for o, v in zip(opens, row, strict=True)) + "</tr>"
-        for row in zip(*cols, strict=True)
+        tr + "".join(f"{o}{v}</td>" for o, v in zip(opens, row, strict=True)) + "</tr>"
+        for tr, row in zip(trs, zip(*cols, strict=True), strict=True)
     )
     return f'<table class="qaw-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
-def table(df: pd.DataFrame | None, lang: str, split: bool = True) -> HTML:
+def table(df: pd.DataFrame | None, lang: str, split: bool = True, fold: bool = False) -> HTML:
     """A whole table for a report page (never cut): per team under its own heading when it is
-    long and spans several teams; "none" when empty."""
+    long and spans several teams; "none" when empty. ``fold``: a table longer than
+    ``FOLD_ROWS`` is folded, each team's part under its own one-line summary (or the whole
+    table under one), for the reader to open; printed open."""
     if df is None or df.empty:
         return HTML(f"<p><em>{i18n.t('none', lang)}</em></p>")
+    fold = fold and len(df) > FOLD_ROWS
+    row_tones = np.array(tones(df), dtype=object)
     if split and "team" in df and len(df) > SPLIT_ROWS and df["team"].nunique() > 1:
         shown = present(df.drop(columns=["team"]), lang)
         parts = []
         teams = df["team"].to_numpy()
         for team in natural_sorted(pd.unique(teams[~pd.isna(teams)])):
-            part = shown[teams == team]
-            parts.append(f'<h3 class="qaw-team">{_html.escape(str(team))}</h3>' + _html_table(part))
+            mine = teams == team
+            body = _html_table(shown[mine], list(row_tones[mine]))
+            if fold:
+                line = i18n.say("fold_team", lang, team=team, n=int(mine.sum()))
+                parts.append(folded(line, body, lang, "qaw-fold qaw-fold-team").data)
+            else:
+                parts.append(f'<h3 class="qaw-team">{_html.escape(str(team))}</h3>' + body)
+        if fold:  # the teams' lines side by side; an opened one takes the whole width
+            return HTML(f'<div class="qaw-folds">{"".join(parts)}</div>')
         return HTML("".join(parts))
-    return HTML(_html_table(present(df, lang)))
+    body = _html_table(present(df, lang), list(row_tones))
+    if fold:
+        return folded(i18n.say("fold_all", lang, n=len(df)), body, lang)
+    return HTML(body)
 
 
 def headline(h: pd.DataFrame, period_label: str, previous_label: str, lang: str) -> HTML:
@@ -155,4 +193,13 @@ def headline(h: pd.DataFrame, period_label: str, previous_label: str, lang: str)
     return HTML(
         f'<div class="qaw-headline qaw-{verdict_class}"><p class="qaw-period">{_html.escape(period_label)}</p>'
         f"<ul>{items}</ul></div>"
+    )
+
+
+def folded(summary: str, body: str, lang: str, css: str = "qaw-fold") -> HTML:
+    """``body`` (HTML) folded under a one-line ``summary`` the reader clicks to open ("click to
+    open" on screen only); printed open (the template's print styles)."""
+    hint = f' <span class="qaw-click">· {i18n.say("click_to_open", lang)}</span>'
+    return HTML(
+        f'<details class="{css}"><summary>{_html.escape(summary)}{hint}</summary>{body}</details>'
     )

@@ -12,6 +12,13 @@ import pandas as pd
 LANGUAGES = ("zh", "en")
 
 LABELS: dict[str, tuple[str, str]] = {
+    # complaints (投诉工单) and satisfaction
+    "complaints": ("投诉工单汇总与分析", "Complaints: summary and analysis"),
+    "complaint_trend": ("投诉趋势", "Complaints trend"),
+    "complaint_qa": ("被投诉通话的质检结果", "QA findings on complained contacts"),
+    "complaint_contacts": ("投诉工单明细", "Complaints one by one"),
+    "complaint_repeat": ("重复投诉客户", "Repeat complainants"),
+    "satisfaction": ("客户满意度", "Customer satisfaction"),
     # report titles and sections
     "weekly": ("质检周报", "Weekly QA report"),
     "monthly": ("质检月报", "Monthly QA report"),
@@ -101,7 +108,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "leniency": ("质检员宽严度（与同事对比）", "Evaluator leniency against peers"),
     "section_alpha": ("评分一致性（Krippendorff α）", "Scoring agreement (Krippendorff's α)"),
     "alpha_note": (
+        "Krippendorff α 衡量多名质检员给同一批通话打分的一致程度：1 为完全一致，0 为与随机打分无异，负值为比随机还不一致。"
         "α ≥ 0.80 为可靠，0.667–0.80 为勉强可用，低于 0.667 不可靠，需重新校准。",
+        "Krippendorff's α measures how alike several evaluators score the same contacts: 1 is full agreement, 0 no better than chance, below 0 worse than chance. "
         "α ≥ 0.80 is reliable, 0.667–0.80 tentative, below 0.667 not reliable: calibrate again.",
     ),
     "completion_note": (
@@ -121,8 +130,20 @@ LABELS: dict[str, tuple[str, str]] = {
         "No sampling plan for this month yet (qaw sample)",
     ),
     "interval_note": (
-        "区间为95%置信区间；样本量小的坐席区间宽，排名按部分汇聚（向班组均值收缩）后的得分。",
-        "Intervals are 95%; an agent with few evaluations has a wide one. Ranks use the partially pooled score (shrunk toward the team mean).",
+        "区间为95%置信区间：真实水平大概率落在其中；样本量小的区间宽。",
+        "Intervals are 95%: the true level very likely lies within; few evaluations give a wide one.",
+    ),
+    "pooled_note": (
+        "汇聚得分 = 坐席平均分按评估次数向班组平均分拉近（次数越少拉得越近），一两次偶然的高低分不左右判断；"
+        "排名（如“240 人中第 3”，全中心）按汇聚得分，所以只评估 1 次的 95.0 分可能排在评估 30 次的 78.9 分之后。",
+        "Pooled score = the agent's mean pulled toward the team's mean, the more so the fewer evaluations, so one or two lucky or unlucky scores do not decide; "
+        "ranks (“3 of 240”, whole center) use it, so a 95.0 from one evaluation can rank below a steady 78.9 from 30.",
+    ),
+    "control_note": (
+        "控制限 = 该班组各周平均分的中心线 ± 3 倍标准误，超出控制限或连续 8 周在中心线同一侧即为信号："
+        "高于（绿）是好消息，低于（红）需查原因。",
+        "Control limits = the team's centre line ± 3 standard errors of a week's mean; a week beyond a limit, "
+        "or 8 weeks in a row on one side of the centre line, is a signal: above (green) is good news, below (red) needs a look.",
     ),
     # dashboards
     "coaching_title": ("辅导面谈", "Coaching session"),
@@ -184,6 +205,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "center_line": ("中心线", "centre line"),
     "limits": ("控制限", "control limits"),
     "signal": ("异常信号", "signal"),
+    "signal_good": ("信号：高于中心线（好消息）", "signal: above the line (good news)"),
+    "signal_bad": ("信号：低于中心线（需关注）", "signal: below the line (look into it)"),
     "mean_with_interval": ("平均分及95%区间", "mean with 95% interval"),
     "too_few_point": ("平均分（数据太少，无区间）", "mean (too few for an interval)"),
     # the daily monitoring report (监听日报)
@@ -215,6 +238,29 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
+    "complaints": ("投诉数", "complaints"),
+    "attitude": ("服务态度", "attitude"),
+    "business": ("业务", "business"),
+    "open": ("处理中", "open"),
+    "decided": ("已办结（n）", "decided (n)"),
+    "period": ("周期", "period"),
+    "category": ("投诉类别", "category"),
+    "evaluated": ("已质检", "evaluated"),
+    "evaluated_share": ("质检覆盖率", "share evaluated"),
+    "top_items": ("最常见扣分项", "items failed most"),
+    "received_at": ("受理时间", "received"),
+    "in_period": ("本期投诉", "in this period"),
+    "teams": ("被投诉班组", "teams complained about"),
+    "last": ("最近投诉", "last complaint"),
+    "rating": ("平均满意度", "mean rating"),
+    "rating_lo": ("满意度下限", "rating 95% low"),
+    "rating_hi": ("满意度上限", "rating 95% high"),
+    "rating_interval": ("满意度95%区间", "rating 95% interval"),
+    "upheld_lo": ("成立率下限", "upheld 95% low"),
+    "upheld_hi": ("成立率上限", "upheld 95% high"),
+    "upheld_interval": ("成立率95%区间", "upheld 95% interval"),
+    "complaint_outcome": ("是否成立", "outcome"),
+    "qa_evaluated": ("是否质检", "evaluated?"),
     "contacts": ("服务量", "contacts"),
     "service_level": ("服务水平", "service level"),
     "mean_deducted": ("平均扣分", "mean points deducted"),
@@ -368,6 +414,26 @@ COLUMNS: dict[str, tuple[str, str]] = {
 
 # Coded values a page shows, by the column that holds them: translated, never shown raw.
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "category": {
+        "attitude": ("服务态度", "attitude"),
+        "business": ("业务", "business"),
+        "all": ("合计", "all"),
+    },
+    "complaint_outcome": {
+        "upheld": ("成立", "upheld"),
+        "not_upheld": ("不成立", "not upheld"),
+        "open": ("处理中", "open"),
+    },
+    "qa_evaluated": {"yes": ("已质检", "yes"), "no": ("未质检", "no")},
+    "weekday": {
+        "monday": ("周一", "Monday"),
+        "tuesday": ("周二", "Tuesday"),
+        "wednesday": ("周三", "Wednesday"),
+        "thursday": ("周四", "Thursday"),
+        "friday": ("周五", "Friday"),
+        "saturday": ("周六", "Saturday"),
+        "sunday": ("周日", "Sunday"),
+    },
     "channel": {"chat": ("在线会话", "chat"), "voice": ("通话", "call")},
     "trust": {"counted": ("计入违规率", "counted"), "advisory": ("仅供参考", "advisory")},
     "status": {
@@ -429,6 +495,70 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
 
 # Sentences with {placeholders}, filled by ``say``.
 PHRASES: dict[str, tuple[str, str]] = {
+    "complaint_window": (
+        "投诉周期：{start}（{start_day}）至 {end}（{end_day}），按受理时间统计。",
+        "Complaints received {start} ({start_day}) to {end} ({end_day}), by when each was received.",
+    ),
+    "complaint_window_plan": (
+        "投诉周期：{start}（{start_day}）至 {end}（{end_day}），按受理时间统计；抽样方案的投诉周截至每{end_day}，按时汇总上报。",
+        "Complaints received {start} ({start_day}) to {end} ({end_day}), by when each was received: the plan's complaint week ends on {end_day}, when complaints are summarised and reported.",
+    ),
+    "complaint_headline": (
+        "投诉 {n} 件（服务态度 {attitude}，业务 {business}）；已办结 {decided} 件，其中成立 {upheld} 件，成立率 {share}（95%区间 {lo}–{hi}）；处理中 {open} 件。",
+        "{n} complaint(s) ({attitude} attitude, {business} business); of {decided} decided, {upheld} upheld: {share} (95% interval {lo}–{hi}); {open} still open.",
+    ),
+    "complaint_headline_none": (
+        "本期没有投诉工单。",
+        "No complaints in this period.",
+    ),
+    "no_complaints_table": (
+        "本数据没有投诉工单表：不能汇总投诉。",
+        "No complaints in this export: complaints cannot be summarised.",
+    ),
+    "complaint_trend_note": (
+        "最近 {k} 个{unit}（本期在最后）；成立率 = 已办结中成立的占比，附95%区间。",
+        "The last {k} {unit} (this one last); upheld share = upheld of those decided, with its 95% (Wilson) interval.",
+    ),
+    "complaint_qa_note": (
+        "本期被投诉的通话是否做过质检（不含校准，取最近一次）、其平均得分（样本量与95%区间）和最常见的扣分项。",
+        "Whether this period's complained contacts were evaluated (calibration left out, the latest evaluation each), their mean score (n and 95% interval) and the items failed most.",
+    ),
+    "complaint_repeat_note": (
+        "本期有投诉、且 {days} 天内投诉两次及以上的客户；号码已脱敏，不显示姓名。",
+        "Customers who complained in this period and twice or more within {days} days; numbers masked, no names.",
+    ),
+    "complaint_no_customers": (
+        "本数据的通话没有客户号码（contacts.customer_id）：无法识别重复投诉。",
+        "The export's contacts have no customer id (contacts.customer_id): repeat complainants cannot be found.",
+    ),
+    "complaint_list": (
+        "逐条投诉工单（{n} 件）",
+        "Each complaint ({n})",
+    ),
+    "fold_team": ("{team}（{n} 行）", "{team} ({n} row(s))"),
+    "fold_all": ("全部 {n} 行", "All {n} rows"),
+    "click_to_open": ("点击展开", "click to open"),
+    "rank_of": ("{n} 人中第 {r}", "{r} of {n}"),
+    "complaint_by_team": (
+        "各班组投诉（{n} 行）",
+        "By team ({n} rows)",
+    ),
+    "satisfaction_by_team": (
+        "各班组满意度（{n} 个班组）",
+        "By team ({n} teams)",
+    ),
+    "no_satisfaction": (
+        "本数据没有满意度评价（contacts.satisfaction）：不显示客户满意度。",
+        "No satisfaction in this export (contacts.satisfaction): customer satisfaction is not shown.",
+    ),
+    "no_satisfaction_period": (
+        "本期没有满意度评价。",
+        "No satisfaction ratings in this period.",
+    ),
+    "satisfaction_note": (
+        "本期有评价的服务的平均满意度（导出数据的评分范围 {lo}–{hi}，越高越满意），按渠道；95%区间按坐席聚类（同一坐席的客户不是独立样本），少于3名坐席不给区间。",
+        "Mean rating of this period's rated contacts (the export's scale, {lo}–{hi}, higher is better), by channel; 95% intervals by agent clusters (one agent's customers are not independent), none under 3 agents.",
+    ),
     "state_approved": ("已发布（{by} 于 {at} 确认）", "published (signed off by {by}, {at})"),
     "year_since": ("数据自 {first} 起，共 {n} 个月。", " The data begins in {first}: {n} months."),
     "year_title": (
@@ -449,11 +579,12 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     "autoqa_note": (
         "自动质检检查每一条在线会话和已转写的通话；结果只用于辅导和抽样，不计入得分、绩效和扣罚。"
-        "一致性用 Cohen κ 衡量（同一批会话上规则与质检员结论的一致程度，括号内为95%区间）："
+        "一致性用 Cohen κ 衡量（同一批会话上规则与质检员结论的一致程度，1 为完全一致，0 为与随机无异；附95%区间）："
         "κ 低于 {kappa} 或与人工比对不足 {n} 条的规则“仅供参考”，不计入违规率。",
         "Auto-QA checks every chat and every transcribed call; its results are for coaching and "
         "sampling only, never in scores, pay or penalties. Agreement is Cohen's kappa between the "
-        "rule and the evaluators on the same conversations (95% interval): a rule below {kappa}, "
+        "rule and the evaluators on the same conversations (1 full agreement, 0 no better than "
+        "chance; with its 95% interval): a rule below {kappa}, "
         "or compared on fewer than {n} conversations, is advisory and not counted in the rates.",
     ),
     "headline_score": (

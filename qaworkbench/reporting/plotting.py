@@ -13,10 +13,12 @@ import io
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from IPython.display import HTML
 from matplotlib import font_manager
 
+from .display import tones
 from .i18n import say, t
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -69,7 +71,8 @@ def control_chart(
     control: pd.DataFrame, team: str, lang: str, weeks: int = TREND_WEEKS
 ) -> plt.Figure:
     """A team's weekly mean score over its last ``weeks`` weeks, with its center line and
-    control limits (computed from its whole history); signals in red."""
+    control limits (computed from its whole history); signals green above the centre line
+    (good news), red below."""
     d = control[control["team"] == team].tail(weeks).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 3.4))
     x = range(len(d))
@@ -77,16 +80,18 @@ def control_chart(
     ax.plot(x, d["center"], color="grey", lw=1, label=t("center_line", lang))
     ax.step(x, d["ucl"], where="mid", color="grey", ls="--", lw=1, label=t("limits", lang))
     ax.step(x, d["lcl"], where="mid", color="grey", ls="--", lw=1)
-    sig = d["signal"] != ""
-    if sig.any():  # a legend entry only for what the chart shows
-        ax.scatter(
-            [i for i, s in zip(x, sig, strict=True) if s],
-            d.loc[sig, "mean"],
-            color="red",
-            zorder=3,
-            s=60,
-            label=t("signal", lang),
-        )
+    # signals by direction: above the centre line is good news (green), below bad (red)
+    for tone, color in (("good", "#2e7d32"), ("bad", "#c62828")):
+        sig = np.array([x == tone for x in tones(d)], dtype=bool)
+        if sig.any():  # a legend entry only for what the chart shows
+            ax.scatter(
+                np.flatnonzero(sig),
+                d.loc[sig, "mean"],
+                color=color,
+                zorder=3,
+                s=60,
+                label=t(f"signal_{tone}", lang),
+            )
     ax.set_xticks(list(x), [w.split("/")[0][5:] for w in d["week"]], rotation=45, fontsize=8)
     title = say("trend_weeks", lang, team=team, k=len(d))
     ax.set(title=title, xlabel=t("week", lang), ylabel=t("score", lang))

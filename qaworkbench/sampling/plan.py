@@ -7,7 +7,7 @@ and tunes them. Units: rates are shares (0.01 = 1%), durations seconds.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -126,6 +126,25 @@ class Exclusions(_M):
     min_talk_s: float = Field(10, ge=0, description="base draws skip contacts shorter than this, s")
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)  # Monday first, as pandas' weekday() counts
+
+
+class ComplaintsReport(_M):
+    """How the weekly and monthly reports summarise complaints (投诉工单)."""
+
+    week_ends: Weekday = Field(
+        "sunday",
+        description="the weekly report's complaint week is the 7 days ending on this weekday, "
+        "the last one on or before the report week's Sunday (sunday: the ISO week itself)",
+    )
+    repeat_days: int = Field(
+        90, ge=1, description="a repeat complainant complained again within this many days"
+    )
+    trend_weeks: int = Field(8, ge=2, le=52, description="complaint weeks in the weekly trend")
+    trend_months: int = Field(6, ge=2, le=24, description="months in the monthly trend")
+
+
 class Allocation(_M):
     roles: dict[str, float] = Field(
         default_factory=lambda: {"qa": 1.0}, description="role -> share"
@@ -173,6 +192,7 @@ class SamplingPlan(_M):
     )
     deadline_days: int = Field(2, ge=0, description="evaluate within this many days of the contact")
     allocation: Allocation = Allocation()
+    complaints_report: ComplaintsReport = ComplaintsReport()
     score_sd: float = Field(
         10.0, gt=0, description="default within-agent score SD (points) for precision"
     )
