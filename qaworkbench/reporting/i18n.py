@@ -170,6 +170,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "audio_unsupported": ("浏览器不支持播放", "your browser cannot play this"),
     "already_saved": ("已保存过", "already saved"),
     "nothing_open": ("没有未完成的措施", "no open actions"),
+    "meeting_headline": ("本月概况与变化", "The month and its change"),
+    "red_lines": ("红线（底线）问题，按严重程度", "Bottom-line (red-line) cases by severity"),
+    "red_lines_note": (
+        "按扣分从重到轻；同分时评分表本身的底线项在前，再按案例数。底线问题不进入上面的共性问题排行。",
+        "Heaviest points first; at equal points the scorecard's own bottom-line items first, then the most cases. They are kept out of the common problems above.",
+    ),
+    "red_line_cases": ("案例", "Cases"),
+    "teams_trend": ("班组与趋势", "Teams and trend"),
+    "trend_12": ("近12个月得分（质量水平及95%区间）", "The last 12 months (quality level, 95% interval)"),
+    "drill_agents": ("失误最多的坐席", "Agents who failed it most"),
+    "drill_examples": ("典型案例（有评语、得分低的在前）", "Examples (with a comment and a low score first)"),
+    "more_sections": ("质检员、坐席状态、计划完成与自动质检", "Evaluators, agent status, plan completion and auto-QA"),
+    "center_wide": (
+        "全中心数字：按质检员或渠道统计，不按班组拆分。",
+        "Whole-center figures: counted per evaluator or channel, not split by team.",
+    ),
+    "agent_status_now": ("坐席状态", "Agent status"),
+    "findings_by_rule": ("按规则汇总", "By rule"),
+    "coaching_now": ("辅导措施", "Coaching actions"),
+    "detail_month": ("本月明细", "The month in detail"),
+    "archive_evaluations": ("本月每次质检", "Each evaluation this month"),
     # chart axes
     "week": ("周", "week"),
     "month": ("月份", "month"),
@@ -314,6 +335,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "example": ("示例（通话，客户，评语）", "example (contact, customer, comment)"),
     "fail_rate": ("失误率", "fail rate"),
     "case": ("违规内容", "what was found"),
+    "bottom_line_kind": ("底线类别", "kind"),
+    "cases": ("案例数", "cases"),
+    "agent": ("坐席", "agent"),
     "at": ("日期", "date"),
     "evaluator": ("质检员", "evaluator"),
     "center": ("中心线", "centre line"),
@@ -423,6 +447,13 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
 
 # Sentences with {placeholders}, filled by ``say``.
 PHRASES: dict[str, tuple[str, str]] = {
+    "more_items": ("其余 {n} 项", "{n} more items"),
+    "more_examples": ("再显示 {k} 条（还有 {n} 条）", "Show {k} more ({n} left)"),
+    "drill_count": ("{item}：{n} 次，{agents} 名坐席", "{item}: {n} fails by {agents} agents"),
+    "team_agents": ("{team} 各坐席得分", "{team}: agents' scores"),
+    "team_evaluators": ("仅列出本月质检过{team}的质检员。", "Only the evaluators who evaluated {team} this month."),
+    "all_findings": ("全部 {n} 条发现（展开）", "All {n} findings (open)"),
+    "status_reason": ("{status}：{reason}", "{status}: {reason}"),
     "state_approved": ("已发布（{by} 于 {at} 确认）", "published (signed off by {by}, {at})"),
     "year_since": ("数据自 {first} 起，共 {n} 个月。", " The data begins in {first}: {n} months."),
     "year_title": (
