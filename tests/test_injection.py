@@ -87,7 +87,7 @@ def test_dashboard_views_show_markup_as_text(browser, hostile, tmp_path):
     meeting = MeetingPage(d, store)
     meeting.open({})
     meeting.item.value = meeting.item.options[1][1]
-    for out in (page.view, meeting.overview, meeting.pareto, meeting.drill):
+    for out in (page.head, page.view, meeting.top, meeting.pareto, meeting.drill, meeting.rest):
         html = "".join(o["data"]["text/html"] for o in out.outputs)
         dialogs, text = read(browser, content=f"<html><body>{html}</body></html>")
         assert dialogs == []

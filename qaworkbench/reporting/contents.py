@@ -597,7 +597,9 @@ def archive_tables(a: ArchiveData, agent_id: str) -> dict[str, pd.DataFrame]:
         "agent_scores": judged(this[AGENT_COLUMNS]),
         "history": judged(history),
         "recurring": recurring[["item", "months", "fails", "correct_handling"]],
-        "notes": notes[["evaluated_at", "evaluator", "contact_id", "customer_id", "item", "comment"]],
+        "notes": notes[
+            ["evaluated_at", "evaluator", "contact_id", "customer_id", "item", "comment"]
+        ],
         "coaching": coached.drop(columns=["team", "name", "agent_id"]),
     }
 
