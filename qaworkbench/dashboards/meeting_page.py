@@ -108,7 +108,7 @@ def drill(parts: list, d: DashboardData, month: str, team: str, item_id: str, k:
     lang = d.language
     ex = ms.problem_examples(d, month, team, item_id)
     who = ms.problem_agents(d, month, team, item_id)
-    n_agents = ex["name"].nunique() if len(ex) else 0
+    n_agents = ms.problem_agent_count(d, month, team, item_id)
     parts.append(heading(i18n.say("drill_count", lang, item=d.problem_label(item_id), n=len(ex),
                                   agents=n_agents), 3, "drill-title"))  # fmt: skip
     parts.append(heading(d.t("drill_agents"), 4))

@@ -64,6 +64,11 @@ def problem_agents(d: DashboardData, month: str, team: str, item_id: str) -> pd.
     return g[["team", "name", "agent_id", "fails"]]
 
 
+def problem_agent_count(d: DashboardData, month: str, team: str, item_id: str) -> int:
+    """How many agents failed ``item_id`` in the month."""
+    return int(_fails(d, month, team, item_id)["agent_id"].nunique())
+
+
 def problem_examples(d: DashboardData, month: str, team: str, item_id: str) -> pd.DataFrame:
     """The contacts behind one item, the most telling first (with an evaluator's comment,
     then the lowest score, then the newest); customer masked when shown."""
