@@ -770,12 +770,12 @@ def completion(month: str, data: str, out: Path | None) -> None:
     write_csv(by_agent, out / "completion_by_agent.csv")
     click.echo((by_eval if len(by_eval) else by_agent).to_string(index=False))
     # every planned evaluation, allocated or not
-    tot = by_agent[["planned", "done", "late", "overdue", "open"]].sum()
+    tot = by_agent[["planned", "done", "late", "overdue", "not_due"]].sum()
     share = f"{tot['done'] / tot['planned']:.0%}" if tot["planned"] else "–"
     as_of = center.evaluations["evaluated_at"].max()
     click.echo(
         f"total: {tot['done']:,d} of {tot['planned']:,d} done ({share}), {tot['late']:,d} late; "
-        f"not done: {tot['overdue']:,d} overdue (due day passed), {tot['open']:,d} not yet due, "
+        f"not done: {tot['overdue']:,d} overdue (due day passed), {tot['not_due']:,d} not yet due, "
         f"as of {as_of:%Y-%m-%d %H:%M} (the latest evaluation)"
     )
 

@@ -69,6 +69,35 @@ def small_dir(tmp_path_factory, small_tables) -> Path:
     return d
 
 
+DASHBOARD_MONTH = "2026-06"  # the small center's default month
+
+
+@pytest.fixture(scope="session")
+def dashboard_dir(tmp_path_factory, small_dir) -> Path:
+    """The small center with what a quality meeting and a coaching talk turn on (treat as
+    read-only): its attitude complaint upheld (a bottom-line case: the agent is frozen), one
+    evaluation's bottom-line item 泄露客户信息 failed in DASHBOARD_MONTH, and that month's
+    auto-QA results (``qaw autoqa``)."""
+    import sys
+
+    d = tmp_path_factory.mktemp("dashboard_center") / "center"
+    shutil.copytree(small_dir, d)
+    c = pd.read_parquet(d / "complaints.parquet")
+    c["upheld"] = pd.array([True] * len(c), dtype="boolean")
+    c.to_parquet(d / "complaints.parquet")
+    ev = pd.read_parquet(d / "evaluations.parquet")
+    items = pd.read_parquet(d / "evaluation_items.parquet")
+    month = ev.loc[ev["evaluated_at"].dt.strftime("%Y-%m") == DASHBOARD_MONTH, "evaluation_id"]
+    other = ev.loc[ev["agent_id"].isin(c["agent_id"]), "evaluation_id"]  # another agent's
+    crt = items[(items["item_id"] == "CRT02") & items["evaluation_id"].isin(month)
+                & ~items["evaluation_id"].isin(other)]  # fmt: skip
+    items.loc[crt.index[0], "result"] = "fail"
+    items.to_parquet(d / "evaluation_items.parquet")
+    subprocess.run([sys.executable, "-m", "qaworkbench.cli", "autoqa", "--month", DASHBOARD_MONTH,
+                    "--data", str(d)], check=True, capture_output=True, cwd=ROOT)  # fmt: skip
+    return d
+
+
 def write_csv(
     path: Path, rows: list[list[object]], encoding: str = "utf-8", sep: str = ","
 ) -> Path:

@@ -21,6 +21,7 @@ import pytest
 
 from qaworkbench import coaching
 from qaworkbench.dashboards import coaching_page, meeting_page, views
+from qaworkbench.dashboards import meeting_sections as ms
 from qaworkbench.dashboards.coaching_page import CoachingPage
 from qaworkbench.dashboards.meeting_page import MeetingPage
 from qaworkbench.privacy import find_unmasked
@@ -63,15 +64,16 @@ def test_the_agent_page_shows_header_figures_first_then_the_detail(data, store):
     page = CoachingPage(data, store)
     agent = busiest(data)
     page.open({"agent": agent})
-    text = html_of(page.view)
-    assert page.view.msg_id == ""  # never captured
-    assert re.search(rf'<h2 id="agent-title">[^<]*（{agent}）', text)
-    head = text.index('id="qaw-header"')
-    assert head < text.index("<svg") < text.index("<table")  # figures, then chart, then tables
+    top, text = html_of(page.head), html_of(page.view)
+    assert page.view.msg_id == page.head.msg_id == ""  # never captured
+    assert re.search(rf'<h2 id="agent-title">[^<]*（{agent}）', top)
+    head = top.index('id="qaw-header"')
+    assert top.index('id="agent-title"') < head  # the agent, then the figures
+    assert text.index("<table") < text.index("<svg")  # the detail: deductions, then history
     row = data.agent_month.set_index(["agent_id", "month"]).loc[(agent, data.default_month)]
-    assert f"{row['mean']:.1f}" in text[head : text.index("</div></div>", head)]
-    assert f"{int(row['n'])} 次质检" in text
-    assert find_unmasked(text) == []
+    assert f"{row['mean']:.1f}" in top[head : top.index("</div></div>", head)]
+    assert f"{int(row['n'])} 次质检" in top
+    assert find_unmasked(top + text) == []
     assert page.msg.value == ""
 
 
@@ -83,11 +85,11 @@ def test_a_link_without_an_agent_asks_for_one(data, store):
     assert "请选择班组和坐席" in page.msg.value and "正在打开" not in page.msg.value
     assert page.view.outputs == () and page.forms.layout.display == "none"
     page.agent.value = page.agent.options[0][1]  # the lead picks an agent: the view opens
-    assert "agent-title" in html_of(page.view) and page.msg.value == ""
+    assert "agent-title" in html_of(page.head) and page.msg.value == ""
     page.team.value = next(t for t in data.teams if t != page.team.value)
     shown = page.agent.value
     assert shown in dict(map(reversed, data.agents_of(page.team.value)))
-    assert shown in html_of(page.view) and page.msg.value == ""
+    assert shown in html_of(page.head) and page.msg.value == ""
 
 
 def test_a_redraw_replaces_what_was_shown(data, store):
@@ -95,7 +97,7 @@ def test_a_redraw_replaces_what_was_shown(data, store):
     first, second = data.roster.index[:2]
     page.open({"agent": first})
     page.open({"agent": second})
-    assert f"（{second}）" in html_of(page.view) and f"（{first}）" not in html_of(page.view)
+    assert f"（{second}）" in html_of(page.head) and f"（{first}）" not in html_of(page.head)
 
 
 def test_an_agent_without_evaluations_that_month_gets_a_message_not_an_error(data, store):
@@ -105,7 +107,7 @@ def test_an_agent_without_evaluations_that_month_gets_a_message_not_an_error(dat
     page.open({"agent": agent, "month": data.months[0]})
     text = html_of(page.view)
     assert "该坐席本月没有质检记录" in text and "无法显示" not in text
-    assert 'id="agent-title"' in text
+    assert 'id="agent-title"' in html_of(page.head)
 
 
 @pytest.mark.parametrize(
@@ -268,17 +270,17 @@ def test_a_recording_ref_cannot_leave_the_recordings_folder(tmp_path):
 def test_meeting_shows_headline_evaluators_status_completion_and_drills(data, store):
     page = MeetingPage(data, store)
     page.open({})
-    text = html_of(page.overview)
+    text = html_of(page.top) + html_of(page.rest)
     assert 'id="meeting-title"' in text
     for label in (
-        "班组对比",
+        "班组与趋势",
         "质检员：宽严度与校准",
         "校准结果",
         "坐席状态变化",
         "质检计划完成情况",
     ):
         assert label in text, label
-    assert text.index("qaw-headline") < text.index("班组对比")
+    assert text.index("qaw-headline") < text.index("班组与趋势")
     assert "<svg" in html_of(page.pareto)
     item = page.item.options[1][1]
     page.item.value = item
@@ -304,7 +306,7 @@ def test_meeting_links_that_cannot_be_shown_say_so_at_the_top(data, store, query
     page.open(query)
     assert expected in page.msg.value
     assert page.body.layout.display == "none"
-    assert page.overview.outputs == () and page.pareto.outputs == ()
+    assert page.top.outputs == () and page.pareto.outputs == () and page.rest.outputs == ()
 
 
 def test_each_page_is_in_one_language(data, data_en, store):
@@ -326,7 +328,8 @@ def test_each_page_is_in_one_language(data, data_en, store):
                 page.save,
             )
         )
-        text = html_of(page.view) + html_of(meeting.overview) + widgets
+        text = "".join(html_of(o) for o in (page.head, page.view, meeting.top, meeting.pareto,
+                                             meeting.rest)) + widgets  # fmt: skip
         stray = [f for f in foreign if f in text]
         assert stray == [], stray
 
@@ -393,3 +396,133 @@ def test_the_session_cache_is_rebuilt_when_a_monthly_file_in_a_table_folder_chan
 def test_meeting_module_exports(data):
     p = meeting_page.team_pareto(data, data.default_month, "")
     assert p["cum_share"].is_monotonic_increasing and p["cum_share"].iat[-1] == pytest.approx(1)
+
+
+# --- the meeting in agenda order and the coaching talk (issue 30, points 9 and 10) ---
+
+
+@pytest.fixture(scope="module")
+def marked(dashboard_dir):
+    """The small center with a frozen agent, a failed bottom-line item and auto-QA results."""
+    return views.DashboardData(dashboard_dir)
+
+
+def meeting_html(page: MeetingPage) -> str:
+    return "".join(html_of(o) for o in (page.top, page.pareto, page.drill, page.rest))
+
+
+def test_the_meeting_runs_in_agenda_order_with_the_rest_folded(marked, store):
+    page = MeetingPage(marked, store)
+    page.open({})
+    text = meeting_html(page)
+    order = ["meeting-title", "sec-problems", "sec-red-lines", "sec-teams", "sec-trend", "sec-more"]
+    at = [text.index(f'id="{x}"') for x in order]
+    assert at == sorted(at), dict(zip(order, at, strict=True))
+    assert page.body.children == (page.top, page.problems, page.rest)
+    assert page.problems.children.index(page.pareto) < page.problems.children.index(page.drill)
+    for fold in ("fold-status", "fold-evaluators", "fold-completion", "fold-autoqa"):
+        assert f'<details id="{fold}">' in text, fold
+
+
+def test_the_pareto_has_one_row_per_item_and_bottom_line_items_apart_by_severity(marked, store):
+    month = marked.default_month
+    p = meeting_page.team_pareto(marked, month, "")
+    assert p["item"].is_unique and p["item_id"].is_unique
+    assert "标准结束语（通话）" in set(p["item"])  # the chat scorecard has a 标准结束语 too
+    critical = set(marked.item_names.index[marked.item_names["critical"].astype(bool)])
+    assert not p["item_id"].isin(critical).any()  # 泄露客户信息 is not ranked as a minor item
+    cases = ms.bottom_line_cases(marked, month, "")
+    summary = ms.bottom_line_summary(cases)
+    assert list(summary["bottom_line_kind"]) == ["泄露客户信息（通话）", "服务态度投诉（成立）"]
+    assert int(marked.monthly[month]["headline"]["bottom_line"].iat[0]) == len(cases)
+    page = MeetingPage(marked, store)
+    page.open({})
+    rest = html_of(page.rest)
+    red = rest[rest.index('id="sec-red-lines"') : rest.index('id="sec-teams"')]
+    assert red.index("泄露客户信息") < red.index("服务态度投诉")
+    assert "泄露客户信息" not in html_of(page.pareto)
+
+
+def test_a_team_link_filters_every_section(marked, store, dashboard_dir):
+    month = marked.default_month
+    roster = pd.read_parquet(dashboard_dir / "agents.parquet")
+    complained = pd.read_parquet(dashboard_dir / "complaints.parquet")["agent_id"].iat[0]
+    team = roster.set_index("agent_id").at[complained, "team"]
+    others = set(roster.loc[roster["team"] != team, "agent_id"])
+    page = MeetingPage(marked, store)
+    page.open({"team": team})
+    assert page.team.value == team
+    page.item.value = page.item.options[1][1]
+    text = meeting_html(page)
+    assert [a for a in others if a in text] == []  # no other team's agent in any section
+    # the headline is the team's: its evaluations of the month, counted from the files
+    ev = pd.read_parquet(dashboard_dir / "evaluations.parquet").merge(roster, on="agent_id")
+    ev = ev[(ev["evaluated_at"].dt.strftime("%Y-%m") == month) & (ev["team"] == team)
+            & (ev["mode"] != "calibration")]  # fmt: skip
+    h = ms.scope_headline(marked, month, team)
+    assert int(h["all_n"].iat[0]) == len(ev) and team in html_of(page.top)
+    # the Pareto counts the team's failed items only
+    items = pd.read_parquet(dashboard_dir / "evaluation_items.parquet")
+    failed = items[items["evaluation_id"].isin(ev["evaluation_id"]) & (items["result"] == "fail")
+                   & ~items["item_id"].isin(["CRT01", "CRT02", "CH11"])]  # fmt: skip
+    assert ms.problem_pareto(marked, month, team)["fails"].sum() == len(failed)
+    assert team in html_of(page.pareto)
+    rest = html_of(page.rest)
+    assert "服务态度投诉" in rest and "泄露客户信息" not in rest  # the other team's case is out
+    assert i18n.say("team_agents", "zh", team=team) in rest
+    center = MeetingPage(marked, store)
+    center.open({})
+    assert "泄露客户信息" in html_of(center.rest)
+
+
+def test_a_drill_down_shows_the_top_examples_and_more_on_demand(marked, store):
+    page = MeetingPage(marked, store)
+    page.open({})
+    item = page.item.options[1][1]
+    page.item.value = item
+    total = len(ms.problem_examples(marked, marked.default_month, "", item))
+    assert total > ms.EXAMPLES
+
+    def rows() -> int:
+        examples = html_of(page.drill).split("<table")[-1]
+        return examples.count("<tr>") - 1  # the header row
+
+    assert rows() == ms.EXAMPLES and page.more.layout.display is None
+    assert f"还有 {total - ms.EXAMPLES} 条" in page.more.description
+    page.more.click()
+    assert rows() == min(total, ms.EXAMPLES + ms.MORE)
+    assert (page.more.layout.display == "none") == (total <= ms.EXAMPLES + ms.MORE)
+    assert find_unmasked(html_of(page.drill)) == []
+
+
+def test_the_coaching_page_says_the_status_and_puts_the_form_above_the_detail(
+    marked, store, dashboard_dir
+):
+    agent = pd.read_parquet(dashboard_dir / "complaints.parquet")["agent_id"].iat[0]
+    coaching.add_action(store, agent, [marked.items_of(agent)[0]], "复习服务态度规范",
+                        views_today() + timedelta(days=7), "李班长")  # fmt: skip
+    page = CoachingPage(marked, store)
+    page.open({"agent": agent, "month": marked.default_month})
+    head = html_of(page.head)
+    status = head[head.index('id="agent-status"') :]
+    assert "冻结" in status and "服务态度投诉" in status  # the status and its reason
+    assert head.index('id="agent-title"') < head.index('id="agent-status"')
+    assert "复习服务态度规范" in head[head.index('id="open-actions"') :]  # open actions on top
+    kids = page.widget.children
+    assert kids.index(page.head) < kids.index(page.forms) < kids.index(page.view)
+    assert 'id="autoqa-title"' in html_of(page.view) and "agent-status" not in html_of(page.view)
+
+
+def test_auto_qa_findings_are_summarised_per_rule_with_the_list_folded(marked, store):
+    month = marked.default_month
+    f = marked.autoqa[marked.autoqa["month"] == month]
+    agent = f["agent_id"].value_counts().index[0]
+    page = CoachingPage(marked, store)
+    page.open({"agent": agent, "month": month})
+    view = html_of(page.view)
+    found = view[view.index('id="autoqa-title"') :]
+    by_rule = found[found.index('id="autoqa-by-rule"') : found.index('<details id="autoqa-all">')]
+    folded = found[found.index('<details id="autoqa-all">') : found.index("</details>")]
+    n = int((f["agent_id"] == agent).sum())
+    assert by_rule.count("<tr>") - 1 == f[f["agent_id"] == agent]["rule"].nunique()
+    assert folded.count("<tr>") - 1 == n and f"全部 {n} 条发现" in folded

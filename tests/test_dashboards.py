@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import wave
 
@@ -61,11 +62,11 @@ def serve(name: str, data, db: str, tmp_path, *extra: str):
 
 
 @pytest.fixture(scope="module")
-def center_copy(tmp_path_factory, small_dir):
+def center_copy(tmp_path_factory, dashboard_dir):
     from qaworkbench.dashboards.views import DashboardData
 
     d = tmp_path_factory.mktemp("dash") / "center"
-    shutil.copytree(small_dir, d)
+    shutil.copytree(dashboard_dir, d)  # with a frozen agent, a bottom-line item, auto-QA
     DashboardData.cached(d)  # build the session cache once, before the servers start
     return d
 
@@ -290,42 +291,24 @@ def test_a_call_recording_plays_inline_and_a_chat_shows_its_transcript(
     page.close()
 
 
-def test_quality_meeting_shows_evaluators_and_drills_to_contacts(browser, servers, data):
-    page = open_page(browser, servers["meeting"], "#meeting-title")
-    body = page.inner_text("body")
-    for label in (
-        "本期概览",
-        "班组对比",
-        "质检员：宽严度与校准",
-        "坐席状态变化",
-        "质检计划完成情况",
-    ):
-        assert label in body, label
-    team = page.locator("select").nth(1)
-    team.select_option(label=data.teams[0])
-    page.wait_for_function(
-        "(a) => document.querySelector('#pareto-title').innerText.includes(a)",
-        arg=data.teams[0], timeout=30_000,
-    )  # fmt: skip
-    page.locator("select").nth(2).select_option(index=1)
-    page.wait_for_selector("#drill-title", timeout=30_000)
-    safe(page)
-    page.close()
-    bad = browser.new_page()
-    bad.goto(with_token(servers["meeting"] + "?team=%E4%B8%8D%E5%AD%98%E5%9C%A8"), timeout=45_000)
-    bad.wait_for_selector(".qaw-error", timeout=45_000)
-    assert "不存在" in bad.inner_text(".qaw-error")
-    assert bad.locator("#meeting-title").count() == 0
-    bad.close()
+def shoot(page, path) -> None:
+    """A screenshot of the whole page (Voila scrolls inside the page: the viewport is made as
+    tall as its content for the shot, then put back)."""
+    size = page.viewport_size
+    tall = page.evaluate(
+        "Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(int(tall), 16_000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size(size)
 
 
-@pytest.mark.parametrize("name", ["coaching", "meeting"])
-def test_usable_at_phone_width(browser, servers, data, name):
-    ready = "#agent-title" if name == "coaching" else "#meeting-title"
-    query = f"?agent={data.roster.index[0]}" if name == "coaching" else ""
-    page = open_page(browser, servers[name] + query, ready, width=390)
+def fits_the_phone(page) -> None:
+    """Nothing wider than a 390 px screen, except inside the boxes that scroll tables sideways;
+    the controls stacked one per row."""
+    page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(500)
-    # nothing wider than the screen, except inside the boxes that scroll tables sideways
     wide = page.evaluate("""() => Array.from(document.querySelectorAll('body *')).filter(e => {
         const r = e.getBoundingClientRect();
         return r.width > 0 && r.right > window.innerWidth + 1 && !e.closest('.qaw-scroll');
@@ -334,6 +317,77 @@ def test_usable_at_phone_width(browser, servers, data, name):
     boxes = [s.bounding_box() for s in page.locator(".qaw-controls select").all()]
     assert len({round(b["x"]) for b in boxes}) == 1 or len(boxes) == 1  # stacked, one per row
     assert all(b["x"] + b["width"] <= 391 for b in boxes)
+
+
+def top(page, selector: str) -> float:
+    return page.locator(selector).first.bounding_box()["y"]
+
+
+def test_the_meeting_in_agenda_order_for_a_team_at_1366_and_390_px(
+    browser, servers, data, center_copy, tmp_path
+):
+    import pandas as pd
+
+    complained = pd.read_parquet(center_copy / "complaints.parquet")["agent_id"].iat[0]
+    team = data.roster.at[complained, "team"]
+    others = [a for a in data.roster.index if data.roster.at[a, "team"] != team]
+    url = servers["meeting"] + f"?team={urllib.parse.quote(team)}"
+    page = open_page(browser, url, "#sec-more", width=1366)
+    page.wait_for_function(  # a pre-heated kernel drew the center first: the team's, drawn last
+        "(t) => (document.querySelector('#sec-red-lines') || {innerText: ''}).innerText.includes(t)",
+        arg=team, timeout=60_000,
+    )  # fmt: skip
+    order = ["#meeting-title", "#sec-problems", "#sec-red-lines", "#sec-teams", "#sec-trend",
+             "#sec-more"]  # fmt: skip
+    ys = [top(page, x) for x in order]
+    assert ys == sorted(ys), dict(zip(order, ys, strict=True))
+    assert team in page.inner_text(".qaw-headline") and team in page.inner_text("#pareto-title")
+    red = page.locator("table.qaw-table", has_text="底线类别").first.inner_text()
+    body = page.inner_text("body")
+    assert "服务态度投诉" in body and "泄露客户信息" not in body  # the other team's case is out
+    assert [a for a in others if a in page.content()] == []  # every section is the team's
+    pareto = page.locator("table.qaw-table").first  # the common problems' table
+    assert "累计占比" in pareto.locator("thead").inner_text()
+    rows = pareto.locator("tbody tr td:first-child").all_inner_texts()
+    assert rows and len(rows) == len(set(rows))  # one row per item
+    assert "服务态度投诉" in red
+    page.locator("select").nth(2).select_option(index=1)
+    page.wait_for_selector("#drill-title", timeout=60_000)
+    shoot(page, tmp_path / "meeting-1366.png")
+    fits_the_phone(page)
+    shoot(page, tmp_path / "meeting-390.png")
+    safe(page)
+    page.close()
+    bad = browser.new_page()
+    bad.goto(with_token(servers["meeting"] + "?team=%E4%B8%8D%E5%AD%98%E5%9C%A8"), timeout=60_000)
+    bad.wait_for_selector(".qaw-error", timeout=60_000)
+    assert "不存在" in bad.inner_text(".qaw-error")
+    assert bad.locator("#meeting-title").count() == 0
+    bad.close()
+
+
+def test_the_coaching_talk_at_1366_and_390_px(browser, servers, data, center_copy, tmp_path):
+    import pandas as pd
+
+    agent = pd.read_parquet(center_copy / "complaints.parquet")["agent_id"].iat[0]
+    url = servers["coaching"] + f"?agent={agent}&month={data.default_month}"
+    page = open_page(browser, url, "#autoqa-title", width=1366)
+    status = page.inner_text("#agent-status")
+    assert "冻结" in status and "服务态度投诉" in status  # the status and its reason
+    form = page.get_by_text("记录辅导措施").first
+    assert top(page, "#agent-title") < top(page, "#agent-status") < form.bounding_box()["y"]
+    assert form.bounding_box()["y"] < top(page, "#detail-title") < top(page, "#autoqa-title")
+    assert form.bounding_box()["y"] < 1000  # on the first screen
+    assert page.locator("details#autoqa-all").evaluate("e => e.open") is False  # folded
+    shoot(page, tmp_path / "coaching-1366.png")
+    fits_the_phone(page)
+    box = page.locator("#agent-status").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate(
+        "(e => e.scrollWidth <= e.clientWidth)(document.querySelector('#agent-status'))"
+    )
+    shoot(page, tmp_path / "coaching-390.png")
+    safe(page)
     page.close()
 
 

@@ -82,15 +82,15 @@ def test_plan_completion_reads_like_a_working_team(center):
     ev = load_center(center / "data", tables=("evaluations",)).evaluations
     for m in MONTHS:
         by_eval, _ = completion(_sample(center, m), ev)
-        t = by_eval[["planned", "done", "late", "overdue", "open"]].sum()
+        t = by_eval[["planned", "done", "late", "overdue", "not_due"]].sum()
         assert 0.8 <= t["done"] / t["planned"] < 0.98, t.to_dict()  # most done, not all
         assert 0 < t["late"] < 0.2 * t["planned"]
         assert t["overdue"] > 0  # a few missed
-        assert t["done"] + t["overdue"] + t["open"] == t["planned"]
+        assert t["done"] + t["overdue"] + t["not_due"] == t["planned"]
     # the last month's last days are still open when the data ends; the first month's are not
     first, _ = completion(_sample(center, MONTHS[0]), ev)
     last, _ = completion(_sample(center, MONTHS[-1]), ev)
-    assert first["open"].sum() == 0 and last["open"].sum() > 0
+    assert first["not_due"].sum() == 0 and last["not_due"].sum() > 0
 
 
 def test_page_one_gives_completion_or_says_what_to_run(center, tmp_path):

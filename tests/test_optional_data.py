@@ -95,7 +95,8 @@ def _run_everything(d, tmp_path) -> str:
     data = views.DashboardData(d)
     store = coaching.connect(f"sqlite:///{tmp_path / 'coaching.db'}")
     for show, args in ((coaching_page.show_agent, (data.roster.index[0], data.default_month, store)),
-                       (meeting_page.show_meeting, (data.default_month, store))):  # fmt: skip
+                       (meeting_page.show_top, (data.default_month, "", store)),
+                       (meeting_page.show_rest, (data.default_month, ""))):  # fmt: skip
         view = w.Output()
         show(view, data, *args)
         html = "".join(o["data"].get("text/html", "") for o in view.outputs)

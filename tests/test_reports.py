@@ -18,6 +18,8 @@ from qaworkbench import ConfigError, QAWError
 from qaworkbench.privacy import find_unmasked
 from qaworkbench.reporting.runner import NOTEBOOKS, ReportFailed, check_html, run_report
 
+from .conftest import needs_chromium
+
 CASES = [("weekly", "2026-W24", ""), ("monthly", "2026-06", ""), ("agent", "2026-06", "A0003")]
 TITLES = {("weekly", "zh"): "班组得分", ("weekly", "en"): "Team scores", ("monthly", "zh"): "班组共性问题",
           ("monthly", "en"): "Common problems per team", ("agent", "zh"): "近12个月得分", ("agent", "en"): "Scores over the last 12 months"}  # fmt: skip
@@ -253,12 +255,17 @@ def test_chinese_renders_with_a_real_cjk_font():
 
 
 @pytest.mark.slow
-def test_coaching_actions_appear_in_the_agent_archive(
-    tmp_path, small_dir, small_tables, monkeypatch
+@needs_chromium
+def test_coaching_actions_appear_in_the_agent_archive_read_on_a_phone(
+    tmp_path, small_dir, small_tables, monkeypatch, browser
 ):
+    """The archive as an agent reads it on a phone (390 px): status and reason, each
+    evaluation's score, evaluator (name) and items whole on the screen; every coaching action,
+    also one saved after the month."""
     from datetime import date, datetime
 
     from qaworkbench import coaching
+    from qaworkbench.reporting import i18n
 
     url = f"sqlite:///{tmp_path / 'coaching.db'}"
     monkeypatch.setenv("QAW_COACHING_DB", url)  # the runner and its kernel read the same store
@@ -272,10 +279,27 @@ def test_coaching_actions_appear_in_the_agent_archive(
     )
     page = p.html.read_text(encoding="utf-8")
     assert "辅导措施及效果" in page and "复习资费口径，每周抽听两通" in page and "李班长" in page
-    assert "七月才约定的措施" not in page  # agreed after the archive's month
+    assert "七月才约定的措施" in page  # agreed after the archive's month: shown all the same
     sheets = pd.read_excel(p.path / "appendix.xlsx", sheet_name=None)
     coached = sheets["辅导措施及效果"]  # sheets are named in the report's language
-    assert len(coached) == 1 and coached.iloc[0]["约定措施"] == "复习资费口径，每周抽听两通"
+    later = coached.set_index("约定措施")  # newest first
+    assert list(later.index) == ["七月才约定的措施", "复习资费口径，每周抽听两通"]
+    assert later.at["七月才约定的措施", "结论"] == i18n.value("verdict", "no_evaluations", "zh")
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    phone.goto(p.html.as_uri())
+    phone.screenshot(path=tmp_path / "archive-390.png", full_page=True)
+    first = [phone.locator("h2.qaw-section").nth(i).inner_text() for i in range(2)]
+    assert first == ["坐席状态", "坐席得分"]  # the status first
+    evaluations = sheets["本月每次质检"]
+    names = set(small_tables["evaluators"]["name"])
+    assert len(evaluations) and set(evaluations["质检员"]) <= names  # names, not ids
+    cells = phone.locator(".qaw-phone td")  # the status's and the evaluations' cells
+    boxes = [c.bounding_box() for c in cells.all()]
+    assert len(boxes) >= 2 + 4 * len(evaluations)
+    assert max(b["x"] + b["width"] for b in boxes) <= 390  # nothing hidden off the screen
+    texts = phone.locator(".qaw-phone").all_inner_texts()
+    assert all(name in " ".join(texts) for name in evaluations["质检员"])
+    phone.close()
     assert {"辅导前失误率", "辅导后失误率", "对照组变化", "辅导效果", "结论"} <= set(
         coached.columns
     )
@@ -357,13 +381,13 @@ def test_weekly_completion_counts_what_was_due_that_week(tmp_path):
     ]  # C2, C3, C5 due; C3 after the week
     assert week["evaluator"].tolist() == ["王质检"]  # named, not only an id
     # as of the week's end (11-02): C3, due 10-29, not evaluated by then: overdue
-    assert week[["overdue", "open"]].values.tolist() == [[1, 0]]
+    assert week[["overdue", "not_due"]].values.tolist() == [[1, 0]]
     month = _completion(center, parse_period("2026-10"), "", tmp_path / "samples")
     assert month[["planned", "done"]].values.tolist() == [[4, 2]]
-    assert month[["late", "overdue", "open"]].values.tolist() == [[1, 2, 0]]  # C3; C1, C4
+    assert month[["late", "overdue", "not_due"]].values.tolist() == [[1, 2, 0]]  # C3; C1, C4
     # November as of its last evaluation (11-01, the data's "now"): C6, due 11-10, is not yet due
     nov = _completion(center, parse_period("2026-11"), "", tmp_path / "samples")
-    assert nov[["planned", "done", "overdue", "open"]].values.tolist() == [[2, 1, 0, 1]]
+    assert nov[["planned", "done", "overdue", "not_due"]].values.tolist() == [[2, 1, 0, 1]]
     none = _completion(center, parse_period("2026-12"), "", tmp_path / "samples")
     assert none.empty and none.attrs["no_sample"] == "2026-12"  # page one says to run qaw sample
 

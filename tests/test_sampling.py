@@ -397,10 +397,10 @@ def test_completion_planned_against_done():
     ]  # C3 late; the live slot done by X9
     assert by_agent.set_index("agent_id").loc["A1", "completion"] == 0.5
     # not done: overdue once its due day has ended by the data's latest evaluation (10-09)
-    assert e.loc["Q1", ["overdue", "open"]].tolist() == [1, 0]  # C2, due 10-07
+    assert e.loc["Q1", ["overdue", "not_due"]].tolist() == [1, 0]  # C2, due 10-07
     # as of noon on its due day it is still open
     early, _ = completion(planned, evaluations, as_of=T("2026-10-07 12:00"))
-    assert early.set_index("evaluator_id").loc["Q1", ["overdue", "open"]].tolist() == [0, 1]
+    assert early.set_index("evaluator_id").loc["Q1", ["overdue", "not_due"]].tolist() == [0, 1]
     at_midnight, _ = completion(planned, evaluations, as_of=T("2026-10-08"))
     assert at_midnight.set_index("evaluator_id").loc["Q1", "overdue"] == 1
 

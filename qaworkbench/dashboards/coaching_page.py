@@ -1,14 +1,15 @@
 """The coaching dashboard (辅导面谈): one agent's month for a team lead and the agent, and the
 form where what they agree is recorded, edited and closed.
 
-Top to bottom: a message when the link or a choice cannot be shown, the choices (team, agent,
-month), the header figures (the month's score with n and interval, the change on last month,
-open coaching actions), then the detail and the forms.
+In the order of the talk: a message when the link or a choice cannot be shown, the choices
+(team, agent, month), the agent with their status (frozen, demoted …) and its reason, the
+header figures (the month's score with n and interval, the change on last month, open coaching
+actions) and the open actions; then the forms; then the month in detail, auto-QA findings
+summarised per rule with the full list folded.
 """
 
 from __future__ import annotations
 
-import base64
 import html as _html
 import uuid
 from datetime import date, timedelta
@@ -24,12 +25,10 @@ from ..reporting.display import table
 from ..stats import MIN_N, judged, mean_change
 from . import views
 from .charts import interval_chart
+from .coaching_evidence import _audio, evidence_html  # noqa: F401 - the page's evidence folds
 from .views import DashboardData, guarded, header, heading, message, scroll
 
 PRESELECT = 3  # the agent's most-deducted items preselected in the form
-AUDIO_MAX_BYTES = 20_000_000  # a recording above this is referenced, not embedded
-AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".m4a": "audio/mp4",
-               ".opus": "audio/ogg", ".flac": "audio/flac"}  # fmt: skip
 
 
 def agent_deductions(d: DashboardData, agent_id: str, month: str) -> pd.DataFrame:
@@ -113,50 +112,63 @@ def views_today() -> date:
     return date.today()
 
 
-def _audio(ref: str, folder: Path | None, lang: str) -> str:
-    """An audio player for a recording under ``folder`` (embedded; never a path outside it), or
-    the reference when the file is not there."""
-    if folder is None or not ref:
-        return _html.escape(ref or "")
-    root = folder.resolve()
-    path = (root / ref).resolve()
-    if root not in path.parents or not path.is_file() or path.suffix.lower() not in AUDIO_TYPES:
-        return _html.escape(i18n.say("recording_missing", lang, ref=ref))
-    if path.stat().st_size > AUDIO_MAX_BYTES:
-        return _html.escape(i18n.say("recording_too_big", lang, ref=ref))
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (
-        f'<audio controls preload="none" src="data:{AUDIO_TYPES[path.suffix.lower()]};base64,{data}">'
-        f"{_html.escape(i18n.t('audio_unsupported', lang))}</audio>"
+def agent_status(d: DashboardData, agent_id: str, month: str) -> tuple[str, str] | None:
+    """The agent's status at the end of ``month`` (frozen, demoted, full_marks, normal) and its
+    reason in the page's language, as the monthly report gives it; None for a month older than
+    the meeting's twelve."""
+    tables = d.monthly.get(month)
+    if tables is None:
+        return None
+    s = tables["status"]
+    s = s[s["agent_id"] == agent_id]
+    if s.empty:
+        return "normal", ""
+    return str(s["status"].iat[0]), str(s["evidence"].iat[0])
+
+
+def _title(d: DashboardData, agent_id: str, month: str) -> HTML:
+    name, team = d.roster.at[agent_id, "name"], d.roster.at[agent_id, "team"]
+    who = f"{name}（{agent_id}）" if d.language == "zh" else f"{name} ({agent_id})"
+    return HTML(f'<h2 id="agent-title">{_html.escape(f"{who} · {team} · {month}")}</h2>')
+
+
+def status_banner(d: DashboardData, agent_id: str, month: str) -> HTML:
+    """The agent's status and its reason, first thing under the name (red when frozen or
+    demoted)."""
+    st = agent_status(d, agent_id, month)
+    if st is None:
+        return HTML("")
+    status, reason = st
+    label = i18n.value("status", status, d.language)
+    text = i18n.say("status_reason", d.language, status=label, reason=reason) if reason else label
+    return HTML(
+        f'<div class="qaw-status qaw-status-{status}" id="agent-status">'
+        f"<span>{_html.escape(d.t('agent_status_now'))}</span> <b>{_html.escape(text)}</b></div>"
     )
 
 
-def evidence_html(d: DashboardData, contacts: pd.DataFrame, recordings: Path | None) -> str:
-    """Per evaluated contact, a fold with what it rests on: a chat's masked transcript inline,
-    a call's recording player (or its reference)."""
-    lang = d.language
-    sender = {
-        "agent": ("坐席", "agent"),
-        "customer": ("客户", "customer"),
-        "system": ("系统", "system"),
-    }
-    out = []
-    for r in contacts.itertuples():
-        score = "" if pd.isna(r.score) else f" · {r.score:.0f}"
-        items = f" · {r.items}" if isinstance(r.items, str) else ""
-        summary = _html.escape(f"{r.contact_id}{score}{items}")
-        if r.contact_id in d.chats:
-            body = "".join(
-                f'<div class="qaw-turn"><small>{_html.escape(at)}</small> '
-                f"<b>{_html.escape(sender.get(who, (who, who))[0 if lang == 'zh' else 1])}</b>："
-                f"{_html.escape(text)}</div>"
-                for at, who, text in d.chats[r.contact_id]
-            )
-        else:
-            ref = d.contacts["recording_ref"].get(r.contact_id)
-            body = _audio(ref if isinstance(ref, str) else "", recordings, lang)
-        out.append(f"<details><summary>{summary}</summary>{body}</details>")
-    return "".join(out)
+def _actions_table(d: DashboardData, acts: pd.DataFrame) -> pd.DataFrame:
+    label = "、".join if d.language == "zh" else ", ".join
+    return acts.assign(
+        item_ids=acts["item_ids"].map(lambda ids: label(d.item_label(i) for i in ids.split(","))),
+        action_status=acts["status"],
+    )[["action_id", "created_at", "created_by", "item_ids", "agreed", "due", "action_status",
+       "outcome"]]  # fmt: skip
+
+
+@guarded
+def show_head(parts: list, d: DashboardData, agent_id: str, month: str, store) -> None:
+    """What the coaching talk starts from: the agent, their status and its reason, the month's
+    score with n and interval, the change on last month, and the open coaching actions;
+    called as ``show_head(out, d, agent_id, month, store)``."""
+    acts = coaching.actions(store, agent_id)
+    parts.append(_title(d, agent_id, month))
+    parts.append(status_banner(d, agent_id, month))
+    parts.append(header_figures(d, agent_id, month, acts))
+    open_ = acts[acts["status"] == "open"] if len(acts) else acts
+    if len(open_):
+        parts.append(heading(d.t("open_actions"), 3, "open-actions"))
+        parts.append(scroll(table(_actions_table(d, open_), d.language)))
 
 
 @guarded
@@ -164,53 +176,43 @@ def show_agent(
     parts: list, d: DashboardData, agent_id: str, month: str, store, recordings: Path | None = None,
     deductions: pd.DataFrame | None = None,
 ) -> None:  # fmt: skip
-    """The coaching view of one agent and month; called as ``show_agent(out, d, ...)``
-    (``deductions``: ``agent_deductions`` of the agent and month, when already computed)."""
+    """The month in detail, below the forms: deductions against the team, strengths, the
+    12-month history, the evaluated contacts with their evidence, auto-QA findings per rule
+    (the list folded) and every coaching action with its follow-up; called as
+    ``show_agent(out, d, ...)`` (``deductions``: ``agent_deductions`` of the agent and month,
+    when already computed)."""
     lang = d.language
-    name, team = d.roster.at[agent_id, "name"], d.roster.at[agent_id, "team"]
     acts = coaching.actions(store, agent_id)
-    parts.append(HTML(
-        f'<h2 id="agent-title">{_html.escape(str(name))}（{_html.escape(agent_id)}）· '
-        f"{_html.escape(str(team))} · {_html.escape(month)}</h2>"
-        if lang == "zh" else
-        f'<h2 id="agent-title">{_html.escape(str(name))} ({_html.escape(agent_id)}) · '
-        f"{_html.escape(str(team))} · {_html.escape(month)}</h2>"
-    ))  # fmt: skip
-    parts.append(header_figures(d, agent_id, month, acts))
+    parts.append(heading(d.t("detail_month"), 2, "detail-title"))
     trend = d.agent_month[d.agent_month["agent_id"] == agent_id]
     first = str(pd.Period(month, "M") - 11)  # the 12 months ending with the one shown
     trend = trend[(trend["month"] >= first) & (trend["month"] <= month)]
     contacts = agent_contacts(d, agent_id, month)
     if contacts.empty:
         parts.append(HTML(message(d.t("no_evaluations_agent"), ok=False)))
-    if len(trend):
-        parts.append(heading(d.t("history")))
-        trend = judged(trend)  # no interval below MIN_N evaluations: "too few to judge"
-        parts.append(interval_chart(trend, "month", lang, d.t("history"), False))
-        parts.append(scroll(table(trend[["month", "n", "mean", "lo", "hi"]], lang)))
     if len(contacts):
         ded = agent_deductions(d, agent_id, month) if deductions is None else deductions
         parts.append(heading(d.t("deductions_vs_team")))
         parts.append(scroll(table(ded[ded["fails"] > 0].drop(columns=["item_id"]), lang)))
         parts.append(heading(d.t("strengths")))
         parts.append(scroll(table(strengths(ded), lang)))
+    if len(trend):
+        parts.append(heading(d.t("history")))
+        trend = judged(trend)  # no interval below MIN_N evaluations: "too few to judge"
+        parts.append(interval_chart(trend, "month", lang, d.t("history"), False))
+        parts.append(scroll(table(trend[["month", "n", "mean", "lo", "hi"]], lang)))
+    if len(contacts):
         parts.append(heading(d.t("evaluated_contacts")))
         parts.append(scroll(table(contacts, lang)))
         parts.append(heading(d.t("transcripts")))
         parts.append(HTML(evidence_html(d, contacts, recordings)))
-    parts.append(heading(d.t("autoqa_findings")))
+    parts.append(heading(d.t("autoqa_findings"), 3, "autoqa-title"))
     parts.append(autoqa_findings(d, agent_id, month))
-    parts.append(heading(d.t("coaching")))
+    parts.append(heading(d.t("coaching"), 3, "coaching-title"))
     if acts.empty:
         parts.append(HTML(f"<p><em>{d.t('none')}</em></p>"))
         return
-    label = "、".join if lang == "zh" else ", ".join
-    shown = acts.assign(
-        item_ids=acts["item_ids"].map(lambda ids: label(d.item_label(i) for i in ids.split(","))),
-        action_status=acts["status"],
-    )[["action_id", "created_at", "created_by", "item_ids", "agreed", "due", "action_status",
-       "outcome"]]  # fmt: skip
-    parts.append(scroll(table(shown, lang)))
+    parts.append(scroll(table(_actions_table(d, acts), lang)))
     follow = coaching.follow_up(acts, d.items[["agent_id", "item_id", "result", "evaluated_at"]])
     follow = follow.assign(item=follow["item_id"].map(d.item_label)).drop(columns=["item_id"])
     parts.append(scroll(table(follow, lang)))
@@ -246,9 +248,12 @@ def autoqa_findings(d: DashboardData, agent_id: str, month: str) -> HTML:
         .sort_values(["trust", "violations"], ascending=[False, False], kind="stable")
     )[["rule", "violations", "trust"]]  # fmt: skip
     shown = f[["contact_id", "rule", "seq", "quote", "found", "trust"]]
+    fold = _html.escape(i18n.say("all_findings", lang, n=len(shown)))
     return HTML(f'<p class="qaw-note">{_html.escape(line)}</p>'
+                + f'<h4 id="autoqa-by-rule">{_html.escape(d.t("findings_by_rule"))}</h4>'
                 + scroll(table(per_rule, lang, split=False)).data
-                + scroll(table(shown, lang, split=False)).data)  # fmt: skip
+                + f'<details id="autoqa-all"><summary>{fold}</summary>'
+                + scroll(table(shown, lang, split=False)).data + "</details>")  # fmt: skip
 
 
 def check_action(lang: str, items, agreed: str, due, who: str, today: date) -> list[str]:
@@ -282,7 +287,7 @@ class CoachingPage:
         self.team = w.Dropdown(options=d.teams, description=t("w_team"))
         self.agent = w.Dropdown(options=[], description=t("w_agent"))
         self.month = w.Dropdown(options=list(reversed(d.months)), description=t("w_month"))
-        self.view = w.Output()
+        self.head, self.view = w.Output(), w.Output()
         self.items = w.SelectMultiple(options=[], rows=8, description=t("w_items"))
         self.agreed = w.Textarea(placeholder=t("agreed_hint"), description=t("w_agreed"))
         self.due = w.DatePicker(value=views_today() + timedelta(days=7), description=t("w_due"))
@@ -317,7 +322,7 @@ class CoachingPage:
         ])  # fmt: skip
         self.widget = w.VBox([
             w.HTML(views.CSS + f"<h1>{_html.escape(t('coaching_title'))}</h1>"),
-            self.msg, controls, self.view, self.forms,
+            self.msg, controls, self.head, self.forms, self.view,
         ])  # fmt: skip
         self.widget.add_class("qaw-page")
         self.team.observe(self._team_changed, names="value")
@@ -360,6 +365,7 @@ class CoachingPage:
             self._quiet = False
         if problems:
             self.msg.value = "".join(message(p, ok=False) for p in problems)
+            views.clear(self.head)
             views.clear(self.view)
             self.forms.layout.display = "none"
             return
@@ -381,6 +387,7 @@ class CoachingPage:
             return
         if self.agent.value is None or self.month.value is None:  # a link without an agent, a
             self.msg.value = message(self.d.t("pick_agent"))  # new team: ask, show no one
+            views.clear(self.head)
             views.clear(self.view)
             self.forms.layout.display = "none"
             return
@@ -389,6 +396,7 @@ class CoachingPage:
         agent, month = self.agent.value, self.month.value
         ded = agent_deductions(self.d, agent, month)
         self._reset_form(agent, ded)
+        show_head(self.head, self.d, agent, month, self.store)
         show_agent(self.view, self.d, agent, month, self.store, self.recordings, ded)
 
     def _reset_form(self, agent: str, deductions: pd.DataFrame) -> None:

@@ -27,9 +27,9 @@ from ..reporting.contents import build, report_center
 from ..scoring.scorecard import scorecard_versions
 from ..stats import score_intervals
 
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8  # bump when DashboardData's attributes change: older caches are rebuilt
 MEETING_TABLES = ("headline", "team_scores", "leniency", "calibration", "section_alpha", "status",
-                  "completion", "autoqa_coverage", "autoqa", "autoqa_teams")  # fmt: skip  # bump when DashboardData's attributes change: older caches are rebuilt
+                  "completion", "autoqa_coverage", "autoqa", "autoqa_teams")  # fmt: skip
 FINDING_COLUMNS = ["month", "agent_id", "contact_id", "rule", "seq", "quote", "found", "advisory"]
 REQUEST_ATTEMPTS = 5  # tries to receive the request's details in a pre-heated kernel
 KEEPALIVE_S = 120  # a pre-heated kernel shows activity this often (the cull waits far longer)
@@ -50,6 +50,10 @@ CSS = """<style>
 .qaw-page .qaw-header div {min-width: 12em}
 .qaw-page .qaw-header b {display: block; font-size: 20px}
 .qaw-page details {margin: 4px 0}
+.qaw-page details > summary {cursor: pointer; color: #1f4e8c}
+.qaw-page .qaw-status {margin: 6px 0; padding: 6px 12px; border-radius: 6px; background: #e6f4ea}
+.qaw-page .qaw-status-frozen, .qaw-page .qaw-status-demoted {background: #fdecea; border-left: 6px solid #c44e52}
+.qaw-page .qaw-status b {font-size: 16px}
 .qaw-page .qaw-turn {margin: 2px 0 2px 1em}
 @media (min-width: 601px) {  /* short cells (times, ids, names) on one line; long text wraps */
   .qaw-page table.qaw-table td.qaw-nw {white-space: nowrap}
@@ -179,6 +183,8 @@ class DashboardData:
         self.item_names = meta.drop_duplicates("item_id").set_index("item_id")[
             ["item", "item_en", "points", "critical", "scorecard_id"]
         ]
+        channel = {card.id: card.channel for card in scorecard_versions().values()}
+        self.item_channel = self.item_names["scorecard_id"].map(channel).to_dict()
         cols = ["evaluation_id", "agent_id", "team", "month", "evaluated_at", "contact_id",
                 "evaluator_id", "score"]  # fmt: skip
         items = center.evaluation_items.merge(self.regular[cols], on="evaluation_id")
@@ -200,6 +206,7 @@ class DashboardData:
         self.team_card = team_cards.to_dict()
         self.regular = self.regular.astype({"agent_id": "category", "month": "category"})
         self.chats = self._chats(source, center)
+        self.bottom_line = self._bottom_line(center, raw[0], meta, language)
         self.autoqa, self.autoqa_rates = self._autoqa(source, center, language)
         self.monthly = {  # only the tables the meeting shows: each kernel holds them
             m: {k: v for k, v in build("monthly", source, m, language=language, center=center,
@@ -210,6 +217,47 @@ class DashboardData:
         self.center = Center(
             {k: center.tables[k] for k in ("agents", "evaluators")}, [], center.source
         )
+
+    def _bottom_line(self, center, scored: pd.DataFrame, meta: pd.DataFrame, lang: str):
+        """Every bottom-line case (红线) with its kind (the failed bottom-line item, else the
+        penalty rule), points, severity rank (``meeting_sections.rank_kinds``), month, team and
+        what was found, in ``lang``."""
+        from ..reporting import evidence
+        from ..scoring import penalties
+        from .meeting_sections import rank_kinds
+
+        code = penalties.load_penalty_code()
+        cases = penalties.most_severe(penalties.penalty_events(
+            code, center.complaints, scored, center.evaluation_items, center.penalty_events
+        ), code)  # fmt: skip
+        cols = ["agent_id", "team", "name", "at", "month", "bottom_line_kind", "points",
+                "scorecard_item", "case", "contact_id", "rank"]  # fmt: skip
+        if cases.empty:
+            return pd.DataFrame(columns=cols)
+        c = cases[cases["bottom_line"].astype(bool)].reset_index(drop=True)
+        rules = {r.id: (r.name if lang == "zh" else r.name_en) for r in code.rules}
+        critical = set(self.item_names.index[self.item_names["critical"].astype(bool)])
+        kinds, own = [], []
+        for r in c.itertuples():
+            words = str(r.evidence).split()
+            listed = words[words.index("item") + 1].split(",") if "item" in words else []
+            found = [i for i in listed if i in critical]
+            own.append(bool(found) and r.source == "evaluation")
+            sep = "、" if lang == "zh" else ", "
+            kinds.append(sep.join(map(self.problem_label, found)) if own[-1]
+                         else rules.get(r.rule_id, r.rule_id))  # fmt: skip
+        names = evidence.item_names(meta, lang)
+        roster = center.agents.drop_duplicates("agent_id").set_index("agent_id")
+        at = pd.to_datetime(c["at"])
+        ref = c["evidence"].astype(str).str.split().str[1]
+        out = pd.DataFrame({
+            "agent_id": c["agent_id"].astype(str), "team": c["agent_id"].map(roster["team"]),
+            "name": c["agent_id"].map(roster["name"]), "at": at, "month": at.dt.strftime("%Y-%m"),
+            "bottom_line_kind": kinds, "points": c["points"].astype(float), "scorecard_item": own,
+            "case": evidence.case_texts(c, code, names, lang),
+            "contact_id": c["case_id"].where(c["case_id"] != ref, ""),
+        })  # fmt: skip
+        return out.assign(rank=rank_kinds(out))[cols]
 
     @staticmethod
     def _chats(source, center) -> dict[str, list[tuple[str, str, str]]]:
@@ -334,6 +382,18 @@ class DashboardData:
         if item_id not in self.item_names.index:
             return item_id
         return self.item_names.at[item_id, "item" if self.language == "zh" else "item_en"]
+
+    def problem_label(self, item_id: str) -> str:
+        """An item's name, with its channel where another channel's scorecard has an item of
+        that name (标准结束语 on the voice and the chat scorecards: two items, two rows)."""
+        label = self.item_label(item_id)
+        mine = self.item_channel.get(item_id)
+        col = "item" if self.language == "zh" else "item_en"
+        same = self.item_names.index[self.item_names[col] == label]
+        if mine is None or {self.item_channel.get(i) for i in same} <= {mine}:
+            return label
+        ch = i18n.value("channel", mine, self.language)
+        return f"{label}（{ch}）" if self.language == "zh" else f"{label} ({ch})"
 
     def items_of(self, agent_id: str) -> list[str]:
         """The items of the agent's own scorecard (the one their evaluations use, else their

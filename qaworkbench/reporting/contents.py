@@ -379,7 +379,7 @@ def _common(
     }
 
 
-COMPLETION_COLUMNS = ["evaluator", "evaluator_id", "planned", "done", "late", "overdue", "open",
+COMPLETION_COLUMNS = ["evaluator", "evaluator_id", "planned", "done", "late", "overdue", "not_due",
                       "completion"]  # fmt: skip
 
 
@@ -532,6 +532,7 @@ class ArchiveData:
     names: pd.Series
     actions: pd.DataFrame | None
     roster: pd.DataFrame  # indexed by agent_id: name, team
+    evaluators: pd.Series | None = None  # evaluator names by evaluator_id
 
     def team_of(self, agent_id: str) -> str:
         """The agent's team (班组) in the roster."""
@@ -586,6 +587,7 @@ def archive_data(
         history=history, status=_status(center, st, p, names, lang).set_index("agent_id"),
         meta=table.drop_duplicates("item_id").set_index("item_id"), names=names, actions=acts,
         roster=center.agents.drop_duplicates("agent_id").set_index("agent_id")[["name", "team"]],
+        evaluators=center.evaluators.drop_duplicates("evaluator_id").set_index("evaluator_id")["name"],
     )  # fmt: skip
 
 
@@ -618,19 +620,44 @@ def archive_tables(a: ArchiveData, agent_id: str) -> dict[str, pd.DataFrame]:
         evidence=this["agent_id"].map(a.status["evidence"]).fillna(""),
     )
     acts = a.actions[a.actions["agent_id"] == agent_id] if a.actions is not None else None
-    coached = effects.action_effects(acts, a.results, a.period.end, a.names, every_action=a.actions)
+    # every action, also one saved after the month (its "after" is then still empty)
+    end = a.period.end
+    if acts is not None and len(acts):
+        end = max(end, pd.Timestamp(acts["created_at"].max()) + pd.Timedelta(seconds=1))
+    coached = effects.action_effects(acts, a.results, end, a.names, every_action=a.actions)
+    who = a.evaluators if a.evaluators is not None else pd.Series(dtype=str)
+    notes = notes.assign(evaluator=notes["evaluator_id"].map(who).fillna(notes["evaluator_id"]))
     return {
+        "agent_status": this[["status", "evidence"]],
+        "evaluations": _archive_evaluations(a, agent_id, who),
         "agent_scores": judged(this[AGENT_COLUMNS]),
         "history": judged(history),
         "recurring": recurring[["item", "months", "fails", "correct_handling"]],
         "notes": notes[
-            ["evaluated_at", "evaluator_id", "contact_id", "customer_id", "item", "comment"]
+            ["evaluated_at", "evaluator", "contact_id", "customer_id", "item", "comment"]
         ],
         "coaching": coached.drop(columns=["team", "name", "agent_id"]),
     }
 
 
+def _archive_evaluations(a: ArchiveData, agent_id: str, who: pd.Series) -> pd.DataFrame:
+    """The agent's evaluations of the period's month, newest first: date, score (points),
+    evaluator's name and the failed items (four short columns: readable on a phone)."""
+    month = a.period.start.strftime("%Y-%m")
+    ev = a.regular[(a.regular["agent_id"] == agent_id) & (a.regular["month"] == month)]
+    f = a.failed[a.failed["agent_id"] == agent_id]
+    sep = "、" if a.language == "zh" else ", "
+    items = f.groupby("evaluation_id")["item"].agg(lambda s: sep.join(map(str, s)))
+    ev = ev.sort_values("evaluated_at", ascending=False, kind="stable")
+    return pd.DataFrame({
+        "at": ev["evaluated_at"].dt.strftime("%m-%d"), "score": ev["score"].astype(float),
+        "evaluator": ev["evaluator_id"].map(who).fillna(ev["evaluator_id"]),
+        "items": ev["evaluation_id"].map(items).fillna(""),
+    }).reset_index(drop=True)  # fmt: skip
+
+
 CHART_ROWS = 30  # teams in the team chart at most
+PHONE = ("agent_status", "evaluations")  # an archive's tables that wrap to a phone's width
 # A monthly report's first tables: the notebook shows them while the rest are computed.
 EARLY = ("headline", "critical", "top_problems", "coach", "team_scores", "control")
 CONTROL_COLUMNS = ["team", "week", "n", "mean", "center", "lcl", "ucl", "signal"]
@@ -645,6 +672,7 @@ SECTION_TITLES = {
     "pareto": "pareto", "calibration": "calibration", "leniency": "leniency",
     "appeals": "appeals", "status": "status", "actions": "actions", "recordings": "recordings",
     "history": "history", "recurring": "recurring", "notes": "notes", "coaching": "coaching",
+    "agent_status": "agent_status_now", "evaluations": "archive_evaluations",
     "headline": "headline", "section_alpha": "section_alpha",
     "autoqa_coverage": "autoqa_coverage", "autoqa": "autoqa", "autoqa_teams": "autoqa_teams",
     "year": "year", "year_teams": "year_teams", "rule_yield": "rule_yield",
@@ -808,6 +836,9 @@ def section(ctx: ReportContext, key: str) -> None:
     plt.close("all")
     if key.startswith("autoqa") and (why := empty_note(ctx.tables, key, lang)):
         display(HTML(f'<p class="qaw-note">{why}</p>'))  # say why there is nothing to show
+        return
+    if key in PHONE:  # short columns whose text wraps: read whole on a phone, no scrolling
+        display(HTML(f'<div class="qaw-phone">{display_.table(shown, lang).data}</div>'))
         return
     fold = key not in PAGE_ONE + UNFOLDED
     display(display_.table(shown, lang, split=key not in PAGE_ONE, fold=fold))

@@ -185,7 +185,7 @@ def headline(h: pd.DataFrame, period_label: str, previous_label: str, lang: str)
     if "planned" in h and pd.notna(r.get("planned")) and r["planned"]:
         lines.append(i18n.say("completion_line", lang, done=int(r["done"]), planned=int(r["planned"]),
                               share=f"{r['done'] / r['planned']:.0%}",
-                              overdue=int(r.get("overdue", 0)), open=int(r.get("open", 0))))  # fmt: skip
+                              overdue=int(r.get("overdue", 0)), not_due=int(r.get("not_due", 0))))  # fmt: skip
     elif h.attrs.get("no_sample"):
         lines.append(i18n.say("completion_none", lang, month=h.attrs["no_sample"]))
     verdict_class = {"higher": "up", "lower": "down"}.get(r["verdict"], "flat")

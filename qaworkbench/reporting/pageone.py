@@ -59,7 +59,7 @@ def headline(
     if "planned" in completion and len(completion):
         row["planned"] = int(completion["planned"].sum())
         row["done"] = int(completion["done"].sum())
-        for k in ("overdue", "open"):
+        for k in ("overdue", "not_due"):
             row[k] = int(completion[k].sum()) if k in completion else 0
     out = pd.DataFrame([row])
     if "planned" not in row and completion.attrs.get("no_sample"):

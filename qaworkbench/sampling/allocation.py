@@ -130,8 +130,8 @@ def completion(
     evaluated after its ``due`` day. Live slots are done when the agent has as many live
     evaluations (real_time/side_by_side) in the month as slots. Not done: ``overdue`` when its
     due day ended before ``as_of`` (default: the latest evaluation's time, the data's "now"),
-    else ``open`` (not yet due). Returns (per evaluator, per agent) with planned, done, late,
-    overdue, open and the completion share (done / planned).
+    else ``not_due`` (not yet due). Returns (per evaluator, per agent) with planned, done,
+    late, overdue, not_due and the completion share (done / planned).
     """
     ev = evaluations[evaluations["mode"] != "calibration"]
     first = (
@@ -156,12 +156,12 @@ def completion(
     if as_of is None:
         as_of = ev["evaluated_at"].max() if len(ev) else pd.Timestamp.now()
     p["overdue"] = ~p["done"].astype(bool) & (due + pd.Timedelta(days=1) <= as_of)
-    p["open"] = ~p["done"].astype(bool) & ~p["overdue"]
+    p["not_due"] = ~p["done"].astype(bool) & ~p["overdue"]
 
     def agg(by: str) -> pd.DataFrame:
         g = p.groupby(by).agg(
             planned=("done", "size"), done=("done", "sum"), late=("late", "sum"),
-            overdue=("overdue", "sum"), open=("open", "sum"),
+            overdue=("overdue", "sum"), not_due=("not_due", "sum"),
         )  # fmt: skip
         g["completion"] = (g["done"] / g["planned"]).round(3)
         return g.reset_index()
