@@ -124,11 +124,20 @@ def _untracked() -> set[str]:
     return {p for p in paths if not any(c in p for c in ("__pycache__", ".pytest_cache"))}
 
 
+def _is_worker(session: pytest.Session) -> bool:
+    """A pytest-xdist worker: the check runs once, in the process that started the workers
+    (before the first test and after the last)."""
+    return hasattr(session.config, "workerinput")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    _BEFORE.update(_untracked())
+    if not _is_worker(session):
+        _BEFORE.update(_untracked())
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _is_worker(session):
+        return
     new = sorted(_untracked() - _BEFORE)
     if new:
         print("\nThe tests wrote into the checkout (use tmp_path):\n  " + "\n  ".join(new))
