@@ -38,7 +38,9 @@ POINTS = [5, 5, 5, 10, 5, 5, 5, 10, 5, 5, 10, 15, 10, 5, 10]
 TOPICS = ["话费查询", "套餐变更", "宽带报修", "停复机", "发票开具"]
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list], encoding: str, delimiter=",") -> None:
+def _write_csv(
+    path: Path, header: list[str], rows: list[list], encoding: str, delimiter=","
+) -> None:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     w.writerow(header)
@@ -135,7 +137,9 @@ def main() -> None:
         {"sender": "helpdesk", "utterances": ["您好，请稍等，帮您查询一下"]},
         {"sender": "helpdesk", "utterances": ["已为您催促网点，预计明天送达，给您带来不便非常抱歉"]},
         {"sender": "customer", "utterances": ["好的谢谢"]}]} for i in range(1, 6)]  # fmt: skip
-    (OUT / "stc3_weibo.json").write_text(json.dumps(dialogues, ensure_ascii=False, indent=1), encoding="utf-8")
+    (OUT / "stc3_weibo.json").write_text(
+        json.dumps(dialogues, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":
