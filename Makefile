@@ -10,7 +10,7 @@ ENV_STAMP := $(VENV)/.installed
 DEMO := data/demo
 DEMO_STAMP := $(DEMO)/.complete
 
-.PHONY: help env demo report browser java test audit lint format lab bench lock clean
+.PHONY: help env demo report browser java test audit lint format lab bench lock clean docs screenshots
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -73,11 +73,17 @@ lab: $(DEMO_STAMP) ## Open JupyterLab on the notebooks
 bench: $(ENV_STAMP) ## Run the benchmarks under bench/ (builds a 2,000-agent center once)
 	$(BIN)/python bench/run.py
 
+docs: $(ENV_STAMP) ## Build the documentation site (zh and en) into site/, warnings as errors
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+screenshots: $(DEMO_STAMP) browser ## Regenerate the docs' screenshots from the demo center (Chromium)
+	$(BIN)/python docs_build/screenshots.py --data $(DEMO) --out docs/assets/screenshots
+
 lock: ## Re-resolve requirements.lock from pyproject.toml, refresh and check the advisory list
 	@test -x $(BIN)/uv || $(MAKE) env
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra docs --python-version 3.11 --quiet \
 	  --custom-compile-command "make lock" -o requirements.lock
 	$(BIN)/python .ci/audit_deps.py --refresh
 
 clean: ## Remove the environment, generated data and reports
-	rm -rf $(VENV) data/demo data/bench reports/* rejects .pytest_cache
+	rm -rf $(VENV) data/demo data/bench reports/* rejects .pytest_cache site

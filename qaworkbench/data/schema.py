@@ -361,7 +361,7 @@ def table(name: str) -> Table:
 
 
 def markdown() -> str:
-    """The data model as Markdown tables, for README and ``qaw schema``."""
+    """The data model as Markdown tables, for docs/data-model.md and ``qaw schema``."""
     out = []
     for t in TABLES.values():
         opt = " (optional)" if t.optional else ""

@@ -142,6 +142,8 @@ def _check_complete(evaluations: pd.DataFrame, it: pd.DataFrame, meta: pd.DataFr
     want = evaluations[["evaluation_id", "scorecard_id", "scorecard_version"]].join(
         size, on=["scorecard_id", "scorecard_version"]
     )
+    if want.empty:  # no evaluations (e.g. before the first month): nothing to check
+        return
     unknown = want["want"].isna()
     if unknown.any():
         r = want[unknown].iloc[0]

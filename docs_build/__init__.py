@@ -1,0 +1,1 @@
+"""Build helpers for the documentation site (mkdocs.yml's hooks, the CLI reference)."""
