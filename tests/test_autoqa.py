@@ -558,15 +558,27 @@ STC3 = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "s
 STC3_REVIEW = Path(__file__).resolve().parents[1] / "docs" / "reviews" / "autoqa-stc3.md"
 
 
+# Read findings the mapping no longer makes: it skips empty utterances (pictures, cards), and
+# this customer "repeat" came after an empty agent card (read false; docs/reviews/autoqa-stc3.md).
+STC3_GONE = {("3788480423661517", "customer_repeats")}
+
+
 @pytest.mark.skipif(not (STC3 / "data.zip").exists(), reason="needs ../shared (STC3 Weibo data)")
-def test_stc3_findings_match_the_review():
-    """The shipped rules find on the STC-3 dialogues as many findings per rule as
+def test_stc3_findings_match_the_review(tmp_path):
+    """STC-3 loaded through the shipped mapping (templates/mappings/stc3_weibo.yaml, no
+    converter): the shipped rules find as many findings per rule as
     docs/reviews/autoqa-stc3.md reports, and its read / true counts are the CSV's verdicts."""
     import re
+    import zipfile
 
-    from qaworkbench.autoqa.external import stc3_findings
+    from qaworkbench.data.load import load_export
 
-    found = stc3_findings(STC3 / "data.zip", RULES)["rule_id"].value_counts().to_dict()
+    with zipfile.ZipFile(STC3 / "data.zip") as z:  # to a temporary folder, never the repo
+        z.extract("data/train_data_cn.json", tmp_path)
+    msgs = load_export(tmp_path / "data" / "train_data_cn.json", "stc3_weibo")["chat_messages"][0]
+    res = check([from_messages(msgs.rename(columns={"conversation_id": "contact_id"}))], RULES)
+    fails = res[res["result"] == "fail"].astype({"contact_id": str, "rule_id": str})
+    found = fails["rule_id"].value_counts().to_dict()
     review = STC3_REVIEW.read_text(encoding="utf-8")
     summary = review[review.index("## Summary") : review.index("## What changed")]
     table = {
@@ -581,5 +593,6 @@ def test_stc3_findings_match_the_review():
     true = after[after["verdict"] == "true"].groupby("rule_id").size().to_dict()
     assert {k: v[1] for k, v in table.items() if v[1]} == read
     assert {k: v[2] for k, v in table.items() if v[2]} == true
-    for rule, n in read.items():  # every finding read is one the shipped rule makes
-        assert n <= found[rule]
+    made = set(zip(fails["contact_id"], fails["rule_id"], strict=True))
+    read_keys = set(zip(after["conversation_id"], after["rule_id"], strict=True))
+    assert read_keys - made == STC3_GONE  # every other finding read is one the rules make
