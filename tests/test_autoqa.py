@@ -534,19 +534,25 @@ def test_chats_without_times_leave_the_timing_rules_out():
 
 
 def test_an_advisory_rule_is_advisory_whatever_its_agreement(tmp_path):
-    """A perfect agreement on 40 contacts: counted, unless the rule set marks it advisory;
-    marking it so without a reason is refused on load."""
+    """A perfect agreement on 40 contacts and 30 of 30 findings read true: counted, unless
+    the rule set marks it advisory; marking it so without a reason is refused on load."""
+    from qaworkbench.autoqa.review import reviewed_precision, ruleset_tag
+
     results = pd.DataFrame({"contact_id": [f"C{i}" for i in range(40)], "rule_id": "forbidden",
                             "item_id": "CH07", "channel": "chat",
                             "result": ["fail"] * 10 + ["pass"] * 30})  # fmt: skip
     human = results[["contact_id", "item_id"]].assign(human=results["result"])
-    assert not agreement(results, human, RULES).iloc[0]["advisory"]
+    verdicts = pd.DataFrame({"rule_id": "forbidden", "channel": "chat", "verdict": [True] * 30,
+                             "ruleset": ruleset_tag(RULES)})  # fmt: skip
+    reviewed = reviewed_precision(verdicts, RULES)
+    assert not agreement(results, human, RULES, reviewed=reviewed).iloc[0]["advisory"]
+    assert agreement(results, human, RULES).iloc[0]["advisory"]  # not reviewed: advisory
     assert RULES.rule("customer_repeats").advisory
     assert RULES.rule("closing_before_solution").advisory
     marked = _ruleset_text(tmp_path, "  - id: forbidden\n", "  - id: forbidden\n    advisory: true\n"
                            "    advisory_reason: misfires on real wording\n")  # fmt: skip
     rs = load_ruleset(marked)
-    assert agreement(results, human, rs).iloc[0]["advisory"]
+    assert agreement(results, human, rs, reviewed=reviewed).iloc[0]["advisory"]
     no_reason = _ruleset_text(
         tmp_path, "  - id: forbidden\n", "  - id: forbidden\n    advisory: true\n"
     )

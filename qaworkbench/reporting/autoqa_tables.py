@@ -1,5 +1,6 @@
-"""The monthly report's auto-QA section (自动质检): coverage, each rule's violation rate and its
-agreement with the evaluators, and violation rates per team, all with intervals. Read from
+"""The monthly report's auto-QA section (自动质检): coverage, each rule's violation rate, its
+agreement with the evaluators and its reviewed precision (``qaw autoqa review``), and violation
+rates per team, all with intervals. Read from
 the results ``qaw autoqa`` keeps beside the data; automatic results never enter the scores.
 """
 
@@ -38,7 +39,8 @@ def autoqa_tables(
     cov = coverage(scope, answered_counts(source, p, members))
     rates = rule_rates(scope, advisory).merge(
         agree[["rule_id", "channel", "n", "kappa", "kappa_lo", "kappa_hi", "precision",
-               "recall"]].rename(columns={"n": "n_compared"}),
+               "recall", "reviewed", "reviewed_precision", "reviewed_lo", "reviewed_hi"]]
+        .rename(columns={"n": "n_compared"}),
         on=["rule_id", "channel"], how="left",
     )  # fmt: skip
     names = _item_names(rules, lang)
@@ -50,7 +52,8 @@ def autoqa_tables(
     rules_table = rates.rename(columns={"n": "checked", "fails": "violations", "rate": "violation_rate",
                                         "lo": "rate_lo", "hi": "rate_hi"})[
         ["channel", "rule", "item", "checked", "violations", "violation_rate", "rate_lo", "rate_hi",
-         "n_compared", "kappa", "kappa_lo", "kappa_hi", "trust"]
+         "n_compared", "kappa", "kappa_lo", "kappa_hi", "reviewed", "reviewed_precision",
+         "reviewed_lo", "reviewed_hi", "trust"]
     ]  # fmt: skip
     teams = violation_rates(scope.dropna(subset=["team"]), ["channel", "team"], advisory)
     teams = teams.rename(columns={"n": "checked", "rate": "violation_rate", "lo": "rate_lo",
@@ -79,8 +82,11 @@ def autoqa_note(lang: str) -> str:
     """What the section is and when a rule is only advisory, in ``lang``."""
     from . import i18n
 
-    a = load_ruleset().agreement
-    return i18n.say("autoqa_note", lang, kappa=f"{a.min_kappa:g}", n=a.min_n)
+    rs = load_ruleset()
+    a, rv = rs.agreement, rs.review
+    bound = i18n.t("review_on_lower" if rv.on == "lower" else "review_on_point", lang)
+    return i18n.say("autoqa_note", lang, kappa=f"{a.min_kappa:g}", n=a.min_n,
+                    precision=f"{rv.min_precision:.0%}", n_review=rv.min_n, bound=bound)  # fmt: skip
 
 
 # How a finding's measure reads, per kind of check: (zh, en) with {m} the measure.
