@@ -632,6 +632,69 @@ def review(period: str | None, data: str, rules: str, per_rule: int, seed: int |
                f"--read {out} --data {data}")  # fmt: skip
 
 
+@autoqa.command()
+@click.option("--month", "months", multiple=True, required=True,
+              help="Month whose evaluations to learn from (2026-10); repeat for more.")  # fmt: skip
+@DATA_OPTION
+@RULES_OPTION
+@click.option("--item", "items", multiple=True,
+              help="Only this scorecard item (e.g. CH07); repeat for more [default: every item].")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True, help="Cross-validation seed.")
+def learn(
+    months: tuple[str, ...], data: str, rules: str, items: tuple[str, ...], seed: int
+) -> None:
+    """Item detectors learned from the center's own evaluations (no outside model).
+
+    For each scorecard item with enough evaluator verdicts on contacts that have text, trains
+    a character n-gram classifier and measures it by cross-validation against the evaluators:
+    precision, recall and kappa with 95% intervals; trusted only when it passes the rule set's
+    thresholds, like a rule. Prints each beside the rules that check the same item, with the
+    n-grams that weigh most.
+    """
+    import pandas as pd
+
+    from .autoqa import agreement, load_results, load_reviews, load_ruleset, reviewed_precision
+    from .autoqa.learned import contact_texts, learn
+    from .autoqa.review import contact_messages
+    from .autoqa.run import human_month
+    from .periods import parse_period
+
+    rs = load_ruleset(rules)
+    periods = [parse_period(m) for m in months]
+    human = pd.concat([human_month(data, p) for p in periods], ignore_index=True)
+    texts = contact_texts(contact_messages(data, human["contact_id"].unique().tolist()))
+    table, refused = learn(texts, human, rs, list(items) or None, seed)
+    click.echo(f"{len(texts):,d} evaluated contacts with text in {', '.join(months)}; "
+               f"{FOLDS_TEXT}")  # fmt: skip
+    agree = []
+    for p in periods:
+        if (res := load_results(data, p)) is not None:
+            reviewed = reviewed_precision(load_reviews(data), rs)
+            agree.append(agreement(res, human_month(data, p), rs, None, reviewed))
+    agree = pd.concat(agree, ignore_index=True) if agree else None
+    for r in table.itertuples():
+        use = "trusted" if r.trusted else "advisory"
+        click.echo(f"\n{r.item_id}: learned detector, n={r.n} ({r.fails} fails): precision "
+                   f"{r.precision:.0%} ({r.precision_lo:.0%}-{r.precision_hi:.0%}), recall "
+                   f"{r.recall:.0%} ({r.recall_lo:.0%}-{r.recall_hi:.0%}), kappa {r.kappa:.2f} "
+                   f"({r.kappa_lo:.2f}-{r.kappa_hi:.2f})  {use}")  # fmt: skip
+        click.echo(f"  weighs most: {r.top_ngrams or '(none)'}")
+        if agree is not None:
+            for a in agree[agree["item_id"].astype(str) == r.item_id].itertuples():
+                kappa = "not compared" if not a.n else (
+                    f"{a.kappa:.2f} ({a.kappa_lo:.2f}-{a.kappa_hi:.2f}), n={a.n}")  # fmt: skip
+                click.echo(f"  beside rule {a.rule_id} ({a.channel}): kappa {kappa}, reviewed "
+                           f"precision {_reviewed_text(a)}  "
+                           f"{'advisory' if a.advisory else 'counted'}")  # fmt: skip
+    for why in refused:
+        click.echo(f"refused: {why}")
+    if items and refused and table.empty:
+        sys.exit(1)
+
+
+FOLDS_TEXT = "each detector measured by 5-fold cross-validation against the evaluators"
+
+
 def _read_review(path: Path, data: str, rs) -> None:
     """``qaw autoqa review --read``: keep a filled sheet's verdicts and print each rule's
     reviewed precision, with its agreement and trust where the month's results are kept."""
