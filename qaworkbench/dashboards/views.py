@@ -27,7 +27,7 @@ from ..reporting.contents import build, report_center
 from ..scoring.scorecard import scorecard_versions
 from ..stats import score_intervals
 
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8  # 8: the auto-QA rules table holds each rule's reviewed precision
 MEETING_TABLES = ("headline", "team_scores", "leniency", "calibration", "section_alpha", "status",
                   "completion", "autoqa_coverage", "autoqa", "autoqa_teams")  # fmt: skip  # bump when DashboardData's attributes change: older caches are rebuilt
 FINDING_COLUMNS = ["month", "agent_id", "contact_id", "rule", "seq", "quote", "found", "advisory"]

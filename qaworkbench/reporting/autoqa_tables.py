@@ -65,6 +65,19 @@ def autoqa_tables(
     }
 
 
+RATE_COLUMNS = ["channel", "rule", "item", "checked", "violations", "violation_rate", "rate_lo",
+                "rate_hi", "trust"]  # fmt: skip
+TRUST_COLUMNS = ["channel", "rule", "n_compared", "kappa", "kappa_lo", "kappa_hi", "reviewed",
+                 "reviewed_precision", "reviewed_lo", "reviewed_hi", "trust"]  # fmt: skip
+
+
+def split_rules(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rules table as a page shows it, in two tables that fit its width: each rule's
+    violation rate, and how far it is trusted (agreement with the evaluators and reviewed
+    precision, each with n and its interval)."""
+    return table[RATE_COLUMNS], table[TRUST_COLUMNS]
+
+
 def empty_note(tables: dict[str, pd.DataFrame], key: str, lang: str) -> str | None:
     """Why an auto-QA table is empty, in ``lang`` (None when it is not): auto-QA has not run
     for the month, or no rule is trusted enough to count violations."""

@@ -39,7 +39,7 @@ from ..scoring.scorecard import scorecard_versions
 from ..stats import MIN_AGENTS, MIN_N, judged
 from . import daily, effects, evaluators, evidence, i18n, pageone
 from . import display as display_
-from .autoqa_tables import autoqa_note, autoqa_tables, empty_note
+from .autoqa_tables import autoqa_note, autoqa_tables, empty_note, split_rules
 from .year import YEAR_MONTHS, year_tables, year_window
 
 KINDS = ("weekly", "monthly", "agent", "daily")
@@ -757,6 +757,12 @@ def section(ctx: ReportContext, key: str) -> None:
     plt.close("all")
     if key.startswith("autoqa") and (why := empty_note(ctx.tables, key, lang)):
         display(HTML(f'<p class="qaw-note">{why}</p>'))  # say why there is nothing to show
+        return
+    if key == "autoqa":  # two tables that fit the page: the rates, then the trust
+        rates, trust = split_rules(shown)
+        display(display_.table(rates, lang, split=True))
+        display(HTML(f'<p class="qaw-note">{i18n.t("autoqa_trust", lang)}</p>'))
+        display(display_.table(trust, lang, split=True))
         return
     display(display_.table(shown, lang, split=key not in PAGE_ONE))
     if key == "calibration" and "section_alpha" in ctx.tables:

@@ -13,6 +13,11 @@ LANGUAGES = ("zh", "en")
 
 LABELS: dict[str, tuple[str, str]] = {
     "review_verdict_title": ("判定只能选“对”或“错”", "A verdict is true or false"),
+    "autoqa_trust": (
+        "各规则的可信度：与质检员的一致性（κ）和质检主管复核的准确率，均附样本数和95%区间；两者都达标才计入违规率。",
+        "How far each rule is trusted: its agreement with the evaluators (kappa) and its precision "
+        "as reviewed by a QA lead, each with n and its 95% interval; it counts only when both pass.",
+    ),
     "review_on_point": ("复核准确率", "the reviewed precision"),
     "review_on_lower": ("复核准确率的95%区间下限", "the lower end of its 95% interval"),
     # report titles and sections
@@ -97,8 +102,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "No auto-QA results for this agent this month.",
     ),
     "autoqa": (
-        "自动质检规则：违规率及与质检员的一致性",
-        "Auto-QA rules: violation rates and agreement with evaluators",
+        "自动质检规则：违规率、与质检员的一致性及复核准确率",
+        "Auto-QA rules: violation rates, agreement with evaluators and reviewed precision",
     ),
     "autoqa_teams": ("各班组自动质检违规率", "Auto-QA violation rate per team"),
     "top_problems": ("本期最主要的问题", "Top problems this period"),
