@@ -53,7 +53,8 @@ def load(zip_path: Path) -> tuple[list[dict], object]:
 def text_of(d: dict) -> str:
     """A dialogue as one text: each turn on a line, C: customer, H: helpdesk."""
     return "\n".join(
-        ("C:" if t["sender"] == "customer" else "H:") + " ".join(t["utterances"]) for t in d["turns"]
+        ("C:" if t["sender"] == "customer" else "H:") + " ".join(t["utterances"])
+        for t in d["turns"]
     )
 
 
@@ -85,11 +86,10 @@ def fit_predict(x_tr, p_tr: np.ndarray, x_te, c: float, seed: int) -> np.ndarray
 
 def scored(stc3_eval, dialogues, preds: dict[str, np.ndarray], scales) -> dict[str, dict]:
     """eval.py's evaluate_quality on out-of-fold predictions: {"nmd": {A,S,E}, "rsnod": …}."""
-    id2pred = {
-        d["id"]: {"quality": {s: dict(zip(scales, preds[s][i].tolist(), strict=True))
-                              for s in SCORES}}  # fmt: skip
-        for i, d in enumerate(dialogues)
-    }
+    id2pred = {}
+    for i, d in enumerate(dialogues):
+        dist = {s: dict(zip(scales, preds[s][i].tolist(), strict=True)) for s in SCORES}
+        id2pred[d["id"]] = {"quality": dist}
     id2truth = {d["id"]: d for d in dialogues}
     return stc3_eval.evaluate_quality(id2pred, id2truth)
 
