@@ -654,7 +654,7 @@ def learn(
     import pandas as pd
 
     from .autoqa import agreement, load_results, load_reviews, load_ruleset, reviewed_precision
-    from .autoqa.learned import contact_texts, learn
+    from .autoqa.learned import contact_texts, learn, save_learned
     from .autoqa.review import contact_messages
     from .autoqa.run import human_month
     from .periods import parse_period
@@ -688,6 +688,9 @@ def learn(
                            f"{'advisory' if a.advisory else 'counted'}")  # fmt: skip
     for why in refused:
         click.echo(f"refused: {why}")
+    if not table.empty:
+        path = save_learned(data, table, [p.label for p in periods])
+        click.echo(f"\n{len(table)} detector(s) kept in {path} (shown in the monthly report)")
     if items and refused and table.empty:
         sys.exit(1)
 

@@ -114,3 +114,37 @@ def test_qaw_autoqa_learn_refuses_the_small_centers_items(small_dir):
     )
     assert out.exit_code == 1, out.output
     assert "refused: item CH07:" in out.output and "needs at least 40 verdicts" in out.output
+
+
+def test_the_monthly_report_shows_the_detectors_beside_the_rules(small_dir, tmp_path, monkeypatch):
+    """A detector kept by `qaw autoqa learn` is in the monthly report's auto-QA section, below
+    the rules' trust, in each language, and in the Excel appendix with every column named."""
+    import shutil
+
+    from qaworkbench.autoqa import check_month, results_path, save_results
+    from qaworkbench.autoqa.learned import load_learned, save_learned
+    from qaworkbench.periods import parse_period
+    from qaworkbench.reporting import contents, display, i18n
+
+    data = tmp_path / "center"
+    shutil.copytree(small_dir, data)
+    p = parse_period("2026-06")
+    save_results(check_month(data, p, RULES), results_path(data, p), RULES)
+    texts, fails = _labelled()
+    row = learn_item(texts, fails, "CH07", RULES, seed=11)
+    save_learned(data, pd.DataFrame([row]), ["2026-06"])
+    assert load_learned(data).iloc[0]["months"] == "2026-06"
+    for lang in ("zh", "en"):
+        ctx = contents.build("monthly", data, "2026-06", language=lang)
+        t = ctx.tables["autoqa_learned"]
+        assert len(t) == 1 and t.iloc[0]["n_verdicts"] == 80
+        assert t.iloc[0]["precision"] == pytest.approx(row["precision"])
+        assert t.iloc[0]["item"] == ("无服务禁语（不知道、不清楚、不了解、不能）" if lang == "zh"
+                                     else "No forbidden phrases")  # fmt: skip
+        display.present(t, lang)
+        assert i18n.t("autoqa_learned_title", lang) in ctx.appendix()
+        shown: list = []
+        monkeypatch.setattr("IPython.display.display", lambda *objs, out=shown: out.extend(objs))
+        contents.section(ctx, "autoqa")
+        html = "".join(getattr(o, "data", "") or "" for o in shown)
+        assert i18n.t("autoqa_learned", lang) in html and t.iloc[0]["item"] in html

@@ -10,15 +10,19 @@ when it passes the rule set's thresholds: at least ``agreement.min_n`` verdicts,
 least ``agreement.min_kappa``, and precision (point, or its lower bound with ``review.on:
 lower``) at least ``review.min_precision``; otherwise it is advisory. Its explanation is the
 n-grams that weigh most towards a fail in the model fitted on every verdict. Texts are masked
-(``privacy.mask_text``) before they are read, so no n-gram holds a personal value.
+(``privacy.mask_text``) before they are read, so no n-gram holds a personal value. The last
+measured detectors are kept in ``<data>/autoqa/learned.parquet`` for the monthly report.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from ..errors import QAWError
+from ..errors import QAWError, writing
 from ..stats import cohen_kappa, wilson
 from .ruleset import RuleSet
 
@@ -148,3 +152,34 @@ def learn(
         except TooFewVerdicts as e:
             refused.append(str(e))
     return pd.DataFrame(rows, columns=LEARNED_COLUMNS), refused
+
+
+def learned_path(source: str | Path) -> Path:
+    """Where a data folder's measured detectors are kept: ``<data>/autoqa/learned.parquet``."""
+    if not Path(str(source)).is_dir():
+        raise QAWError(f"{source}: learned detectors are kept in a data folder; give a folder")
+    return Path(source) / "autoqa" / "learned.parquet"
+
+
+def save_learned(source: str | Path, table: pd.DataFrame, months: list[str]) -> Path:
+    """Keep the measured detectors (LEARNED_COLUMNS) and the months they learned from,
+    replacing the last ones (written beside, then renamed)."""
+    path = learned_path(source)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with writing(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            table.assign(months=" ".join(months)).to_parquet(tmp, index=False)
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def load_learned(source: str | Path) -> pd.DataFrame | None:
+    """The detectors ``qaw autoqa learn`` last kept for ``source`` (None: none, or a database)."""
+    try:
+        path = learned_path(source)
+    except QAWError:
+        return None
+    return pd.read_parquet(path) if path.exists() else None

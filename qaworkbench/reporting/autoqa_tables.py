@@ -61,6 +61,7 @@ def autoqa_tables(
     return {
         "autoqa_coverage": cov.rename(columns={"share": "coverage"}),
         "autoqa": rules_table,
+        "autoqa_learned": learned_table(source, rules, lang),
         "autoqa_teams": sort_natural(teams, ["channel", "team"]),
     }
 
@@ -76,6 +77,28 @@ def split_rules(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     violation rate, and how far it is trusted (agreement with the evaluators and reviewed
     precision, each with n and its interval)."""
     return table[RATE_COLUMNS], table[TRUST_COLUMNS]
+
+
+LEARNED_SHOWN = ["item", "n_verdicts", "precision", "precision_lo", "precision_hi", "recall",
+                 "recall_lo", "recall_hi", "kappa", "kappa_lo", "kappa_hi", "detector_use",
+                 "top_ngrams"]  # fmt: skip
+
+
+def learned_table(source: str | Path, rules, lang: str) -> pd.DataFrame:
+    """The item detectors ``qaw autoqa learn`` last kept (cross-validated against the
+    evaluators, with n and intervals), items named in ``lang``; empty when none."""
+    from ..autoqa.learned import load_learned
+
+    learned = load_learned(source)
+    if learned is None or learned.empty:
+        return pd.DataFrame(columns=LEARNED_SHOWN)
+    names = {i: n for (_, i), n in _item_names(rules, lang).items()}
+    out = learned.assign(
+        item=[names.get(i, i) for i in learned["item_id"]],
+        n_verdicts=learned["n"],
+        detector_use=learned["trusted"].map({True: "trusted", False: "advisory"}),
+    )
+    return out[LEARNED_SHOWN]
 
 
 def empty_note(tables: dict[str, pd.DataFrame], key: str, lang: str) -> str | None:

@@ -609,6 +609,7 @@ SECTION_TITLES = {
     "history": "history", "recurring": "recurring", "notes": "notes", "coaching": "coaching",
     "headline": "headline", "section_alpha": "section_alpha",
     "autoqa_coverage": "autoqa_coverage", "autoqa": "autoqa", "autoqa_teams": "autoqa_teams",
+    "autoqa_learned": "autoqa_learned_title",
     "year": "year", "year_teams": "year_teams", "rule_yield": "rule_yield",
     "day_headline": "day_headline", **daily.TITLES,
 }  # fmt: skip
@@ -763,6 +764,10 @@ def section(ctx: ReportContext, key: str) -> None:
         display(display_.table(rates, lang, split=True))
         display(HTML(f'<p class="qaw-note">{i18n.t("autoqa_trust", lang)}</p>'))
         display(display_.table(trust, lang, split=True))
+        learned = ctx.tables.get("autoqa_learned")
+        if learned is not None and not learned.empty:  # qaw autoqa learn's detectors, beside
+            display(HTML(f'<p class="qaw-note">{i18n.t("autoqa_learned", lang)}</p>'))
+            display(display_.table(learned, lang, split=True))
         return
     display(display_.table(shown, lang, split=key not in PAGE_ONE))
     if key == "calibration" and "section_alpha" in ctx.tables:

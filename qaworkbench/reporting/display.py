@@ -22,12 +22,15 @@ INTERVALS = {
     ("rate_lo", "rate_hi"): "rate_interval",
     ("kappa_lo", "kappa_hi"): "kappa_interval",
     ("reviewed_lo", "reviewed_hi"): "reviewed_interval",
+    ("precision_lo", "precision_hi"): "precision_interval",
+    ("recall_lo", "recall_hi"): "recall_interval",
     ("yield_lo", "yield_hi"): "yield_interval",
 }
 PERCENT = {"share", "cum_share", "completion", "before", "after", "fail_rate", "within_tolerance",
            "upheld_share", "team_fail_rate", "rate_lo", "rate_hi", "coverage",
            "violation_rate", "service_level", "yield", "yield_lo", "yield_hi",
-           "reviewed_precision", "reviewed_lo", "reviewed_hi"}  # fmt: skip
+           "reviewed_precision", "reviewed_lo", "reviewed_hi", "precision", "precision_lo",
+           "precision_hi", "recall", "recall_lo", "recall_hi"}  # fmt: skip
 PERCENT_POINTS = {"rate_change", "comparison_change", "effect", "effect_lo", "effect_hi",
                   "change", "change_lo", "change_hi"}  # fmt: skip
 SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mean_deviation"}
@@ -35,7 +38,7 @@ HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "po
           "rank_raw", "scorecard_id", "scorecard_version", "autoqa_state", "sample_state",
           "faulty_below", "sl_target"}  # fmt: skip
 WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late",
-         "checked", "violations", "n_compared", "reviewed", "answered", "contacts", "bottom_line",
+         "checked", "violations", "n_compared", "reviewed", "n_verdicts", "answered", "contacts", "bottom_line",
          "with_deduction", "offered", "answered_in_time", "owed", "serious", "sl_intervals",
          "sl_missed", "flags"}  # fmt: skip
 TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi"}

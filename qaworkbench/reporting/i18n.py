@@ -18,7 +18,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "How far each rule is trusted: its agreement with the evaluators (kappa) and its precision "
         "as reviewed by a QA lead, each with n and its 95% interval; it counts only when both pass.",
     ),
+    "autoqa_learned": (
+        "从本中心质检结果学习的问题项检测器：交叉验证下与质检员判定比较的精确率、召回率和一致性 κ，"
+        "均附样本数和95%区间；按规则的门槛判定是否可信。只作参考，不计入违规率。",
+        "Item detectors learned from this center's evaluations (qaw autoqa learn): precision, "
+        "recall and kappa against the evaluators under cross-validation, with n and 95% "
+        "intervals; trusted by the rules' thresholds. Shown beside the rules, not counted in "
+        "violation rates.",
+    ),
     "review_on_point": ("复核准确率", "the reviewed precision"),
+    "autoqa_learned_title": ("学习所得的问题项检测器", "Learned item detectors"),
     "review_on_lower": ("复核准确率的95%区间下限", "the lower end of its 95% interval"),
     # report titles and sections
     "weekly": ("质检周报", "Weekly QA report"),
@@ -251,6 +260,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "reviewed_precision": ("复核准确率", "reviewed precision"),
     "reviewed_lo": ("复核准确率下限", "reviewed precision 95% low"),
     "reviewed_hi": ("复核准确率上限", "reviewed precision 95% high"),
+    "n_verdicts": ("质检员判定数", "evaluator verdicts"),
+    "precision": ("精确率", "precision"),
+    "precision_lo": ("精确率下限", "precision 95% low"),
+    "precision_hi": ("精确率上限", "precision 95% high"),
+    "precision_interval": ("精确率95%区间", "precision 95% interval"),
+    "recall": ("召回率", "recall"),
+    "recall_lo": ("召回率下限", "recall 95% low"),
+    "recall_hi": ("召回率上限", "recall 95% high"),
+    "recall_interval": ("召回率95%区间", "recall 95% interval"),
+    "detector_use": ("用途", "use"),
+    "top_ngrams": ("最有分量的字串", "n-grams that weigh most"),
     "reviewed_interval": ("复核准确率95%区间", "reviewed precision 95% interval"),
     "answered": ("接通量", "answered"),
     "coverage": ("覆盖率", "coverage"),
@@ -384,6 +404,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "channel": {"chat": ("在线会话", "chat"), "voice": ("通话", "call")},
     "trust": {"counted": ("计入违规率", "counted"), "advisory": ("仅供参考", "advisory")},
     "speaker": {"agent": ("客服", "agent"), "customer": ("客户", "customer")},
+    "detector_use": {"trusted": ("可信", "trusted"), "advisory": ("仅供参考", "advisory")},
     "status": {
         "frozen": ("冻结", "frozen"),
         "demoted": ("降级", "demoted"),
@@ -487,7 +508,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "autoqa_note": (
         "自动质检检查每一条在线会话和已转写的通话；结果只用于辅导和抽样，不计入得分、绩效和扣罚。"
         "一致性用 Cohen κ 衡量（同一批会话上规则与质检员结论的一致程度，括号内为95%区间）；"
-        "复核准确率是质检主管逐条复核规则发现后判为确属违规的比例（qaw autoqa review，95%区间）。"
+        "复核准确率是质检主管逐条复核规则发现后判为确属违规的比例（括号内为95%区间）。"
         "两者都达标的规则才计入违规率：κ 不低于 {kappa} 且与人工比对至少 {n} 条，"
         "复核至少 {n_review} 条且{bound}不低于 {precision}；否则“仅供参考”。",
         "Auto-QA checks every chat and every transcribed call; its results are for coaching and "
