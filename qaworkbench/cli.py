@@ -486,29 +486,40 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     click.echo(f"\ntables written to {out}/ (CSV per table, scores-{p.label}.xlsx)")
 
 
-@main.command()
-@click.option("--month", "period", required=True, help="Month (2026-10) or ISO week (2026-W43).")
-@DATA_OPTION
-@click.option(
+RULES_OPTION = click.option(
     "--rules",
     default=None,
     callback=_setting("autoqa_rules"),
     help="Auto-QA rule set (YAML path or name in templates/autoqa) [default: setting "
     "autoqa_rules, else hotline].",
 )
-def autoqa(period: str, data: str, rules: str) -> None:
+
+
+@main.group(invoke_without_command=True)
+@click.option("--month", "period", default=None, help="Month (2026-10) or ISO week (2026-W43).")
+@DATA_OPTION
+@RULES_OPTION
+@click.pass_context
+def autoqa(ctx: click.Context, period: str | None, data: str, rules: str) -> None:
     """Check every chat and call transcript of a period against the auto-QA rules (自动质检).
 
     Keeps one result per contact and rule (pass / fail / n/a, with the evidence, masked) in
-    <data>/autoqa/<period>.parquet, and prints coverage, each rule's fail rate and how well it
-    agrees with the evaluators. Automatic results never enter scores, pay or penalties.
+    <data>/autoqa/<period>.parquet, and prints coverage, each rule's fail rate, how well it
+    agrees with the evaluators and its reviewed precision (qaw autoqa review). Automatic
+    results never enter scores, pay or penalties.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if period is None:
+        raise click.UsageError("Missing option '--month'.", ctx)
     from .autoqa import (
         advisory_rules,
         agreement,
         check_month,
+        load_reviews,
         load_ruleset,
         results_path,
+        reviewed_precision,
         save_results,
     )  # fmt: skip
     from .autoqa.agreement import targeted_by_autoqa
@@ -534,7 +545,8 @@ def autoqa(period: str, data: str, rules: str) -> None:
     save_results(res, path, rs)
     answered = answered_counts(data, p)
     exclude = targeted_by_autoqa(month_sample(p))
-    agree = agreement(res, human_month(data, p), rs, exclude)
+    reviewed = reviewed_precision(load_reviews(data), rs)
+    agree = agreement(res, human_month(data, p), rs, exclude, reviewed)
     rates = rule_rates(res, advisory_rules(agree))
     for r in coverage(res, answered).itertuples():
         click.echo(
@@ -545,9 +557,8 @@ def autoqa(period: str, data: str, rules: str) -> None:
         click.echo(f"note: {', '.join(timing)}: n/a — no times in this export ({untimed:,d} "
                    "chats without message times): counted as not applicable (a look-up never "
                    "followed still fails)")  # fmt: skip
-    click.echo(
-        f"\n{'rule':24s} {'item':6s} {'channel':7s} {'fail rate':>17s} {'kappa vs evaluators':>26s}"
-    )
+    click.echo(f"\n{'rule':24s} {'item':6s} {'channel':7s} {'fail rate':>17s} "
+               f"{'kappa vs evaluators':>26s} {'reviewed precision':>24s}")  # fmt: skip
     merged = rates.merge(
         agree, on=["rule_id", "item_id", "channel"], how="left", suffixes=("", "_a")
     )
@@ -556,7 +567,11 @@ def autoqa(period: str, data: str, rules: str) -> None:
             f"{r.kappa:.2f} ({r.kappa_lo:.2f}-{r.kappa_hi:.2f}), n={int(r.n_a)}")  # fmt: skip
         flag = "  advisory" if r.advisory else ""
         click.echo(f"{r.rule_id:24s} {r.item_id:6s} {r.channel:7s} "
-                   f"{r.rate:>6.1%} ({r.lo:.1%}-{r.hi:.1%}) {kappa:>26s}{flag}")  # fmt: skip
+                   f"{r.rate:>6.1%} ({r.lo:.1%}-{r.hi:.1%}) {kappa:>26s} "
+                   f"{_reviewed_text(r):>24s}{flag}")  # fmt: skip
+    if not reviewed["review_ok"].any():
+        click.echo("(no rule's findings reviewed enough yet: every rule stays advisory until a QA "
+                   "lead reads them, qaw autoqa review --month …)")  # fmt: skip
     scores = contact_scores(res, rs, advisory_rules(agree))
     save_scores(scores, path)
     if len(scores):
@@ -566,8 +581,192 @@ def autoqa(period: str, data: str, rules: str) -> None:
             f"{c['mean']:.1f} (95% CI {c['lo']:.1f}-{c['hi']:.1f}) over {int(c['n']):,d} contacts"
         )
     else:
-        click.echo("\nno automatic score: no rule agrees well enough with the evaluators yet")
+        click.echo(
+            "\nno automatic score: no rule has both its reviewed precision and its agreement with the evaluators above the thresholds yet"
+        )
     click.echo(f"\n{len(res):,d} results written to {path} in {time.perf_counter() - t0:.1f} s")
+
+
+def _reviewed_text(r) -> str:
+    """A rule's reviewed precision as the CLI prints it: 92% (80%-97%), n=40."""
+    n = int(r.reviewed) if r.reviewed == r.reviewed else 0
+    if not n:
+        return "not reviewed"
+    return f"{r.reviewed_precision:.0%} ({r.reviewed_lo:.0%}-{r.reviewed_hi:.0%}), n={n}"
+
+
+@autoqa.command()
+@click.option("--month", "period", default=None, help="Month whose findings to draw (2026-10).")
+@DATA_OPTION
+@RULES_OPTION
+@click.option("--per-rule", type=int, default=40, show_default=True,
+              help="Findings drawn per rule and channel (all, where fewer).")  # fmt: skip
+@click.option("--seed", type=int, default=None,
+              help="Random seed [default: the month as a number, e.g. 202610].")  # fmt: skip
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, callback=_setting("language"),
+              help="The sheet's language [default: setting language, else zh].")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="The sheet [default: reports/autoqa-review/<month>-review.xlsx].")  # fmt: skip
+@click.option("--read", "read", type=click.Path(path_type=Path), default=None,
+              help="Read a filled sheet back and keep its verdicts (instead of drawing one).")  # fmt: skip
+def review(period: str | None, data: str, rules: str, per_rule: int, seed: int | None,
+           lang: str, out: Path | None, read: Path | None) -> None:  # fmt: skip
+    """A QA lead measures each rule on the center's own findings (复核).
+
+    With --month: draws --per-rule findings of each rule from the month's auto-QA results
+    into an Excel sheet (the quote and a few messages around it, masked; a verdict column
+    with a drop-down list and a reason column). With --read FILE: reads the filled sheet
+    back, keeps its verdicts in <data>/autoqa/reviews.parquet (a finding read again replaces
+    its verdict) and prints each rule's reviewed precision with its 95% interval. A rule
+    counts in violation rates only when its reviewed precision and its agreement with the
+    evaluators both pass the rule set's thresholds.
+    """
+    from .autoqa import load_results, load_ruleset
+    from .autoqa.review import (
+        contact_messages,
+        draw_findings,
+        ruleset_tag,
+        with_context,
+    )  # fmt: skip
+    from .periods import parse_period
+    from .reporting import i18n
+    from .reporting.review_sheet import write_sheet
+
+    rs = load_ruleset(rules)
+    if read is not None:
+        _read_review(read, data, rs)
+        return
+    if period is None:
+        raise click.UsageError("Give --month to draw a sheet, or --read FILE to read one back.")
+    p = parse_period(period)
+    res = load_results(data, p)
+    if res is None:
+        raise QAWError(f"{data}: no auto-QA results for {p.label}: run qaw autoqa --month "
+                       f"{p.label} --data {data} first")  # fmt: skip
+    seed = int(p.label.replace("-", "").replace("W", "")) if seed is None else seed
+    found = draw_findings(res, p.label, per_rule, seed)
+    if found.empty:
+        click.echo(f"{p.label}: no rule found anything: nothing to review")
+        return
+    msgs = contact_messages(data, found["contact_id"].unique().tolist())
+    speakers = {w: i18n.value("speaker", w, lang) for w in ("agent", "customer")}
+    found = with_context(found, msgs, speakers)
+    out = out or Path(settings.get("reports")) / "autoqa-review" / f"{p.label}-review.xlsx"
+    write_sheet(found, rs, out, lang, ruleset_tag(rs))
+    counts = found.groupby(["rule_id", "channel"], sort=False).size()
+    click.echo(f"{len(found):,d} findings of {p.label} drawn (seed {seed}), per rule:")
+    for (rule_id, channel), n in counts.items():
+        click.echo(f"  {rule_id:24s} {channel:6s} {n:4d}")
+    click.echo(f"sheet written to {out}\nfill the verdict column, then: qaw autoqa review "
+               f"--read {out} --data {data}")  # fmt: skip
+
+
+@autoqa.command()
+@click.option("--month", "months", multiple=True, required=True,
+              help="Month whose evaluations to learn from (2026-10); repeat for more.")  # fmt: skip
+@DATA_OPTION
+@RULES_OPTION
+@click.option("--item", "items", multiple=True,
+              help="Only this scorecard item (e.g. CH07); repeat for more [default: every item].")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True, help="Cross-validation seed.")
+def learn(
+    months: tuple[str, ...], data: str, rules: str, items: tuple[str, ...], seed: int
+) -> None:
+    """Item detectors learned from the center's own evaluations (no outside model).
+
+    For each scorecard item with enough evaluator verdicts on contacts that have text, trains
+    a character n-gram classifier and measures it by cross-validation against the evaluators:
+    precision, recall and kappa with 95% intervals; trusted only when it passes the rule set's
+    thresholds, like a rule. Prints each beside the rules that check the same item, with the
+    n-grams that weigh most.
+    """
+    import pandas as pd
+
+    from .autoqa import agreement, load_results, load_reviews, load_ruleset, reviewed_precision
+    from .autoqa.learned import contact_texts, learn, save_learned
+    from .autoqa.review import contact_messages
+    from .autoqa.run import human_month
+    from .periods import parse_period
+
+    rs = load_ruleset(rules)
+    periods = [parse_period(m) for m in months]
+    human = pd.concat([human_month(data, p) for p in periods], ignore_index=True)
+    texts = contact_texts(contact_messages(data, human["contact_id"].unique().tolist()))
+    table, refused = learn(texts, human, rs, list(items) or None, seed)
+    click.echo(f"{len(texts):,d} evaluated contacts with text in {', '.join(months)}; "
+               f"{FOLDS_TEXT}")  # fmt: skip
+    agree = []
+    for p in periods:
+        if (res := load_results(data, p)) is not None:
+            reviewed = reviewed_precision(load_reviews(data), rs)
+            agree.append(agreement(res, human_month(data, p), rs, None, reviewed))
+    agree = pd.concat(agree, ignore_index=True) if agree else None
+    for r in table.itertuples():
+        use = "trusted" if r.trusted else "advisory"
+        click.echo(f"\n{r.item_id}: learned detector, n={r.n} ({r.fails} fails): precision "
+                   f"{r.precision:.0%} ({r.precision_lo:.0%}-{r.precision_hi:.0%}), recall "
+                   f"{r.recall:.0%} ({r.recall_lo:.0%}-{r.recall_hi:.0%}), kappa {r.kappa:.2f} "
+                   f"({r.kappa_lo:.2f}-{r.kappa_hi:.2f})  {use}")  # fmt: skip
+        click.echo(f"  weighs most: {r.top_ngrams or '(none)'}")
+        if agree is not None:
+            for a in agree[agree["item_id"].astype(str) == r.item_id].itertuples():
+                kappa = "not compared" if not a.n else (
+                    f"{a.kappa:.2f} ({a.kappa_lo:.2f}-{a.kappa_hi:.2f}), n={a.n}")  # fmt: skip
+                click.echo(f"  beside rule {a.rule_id} ({a.channel}): kappa {kappa}, reviewed "
+                           f"precision {_reviewed_text(a)}  "
+                           f"{'advisory' if a.advisory else 'counted'}")  # fmt: skip
+    for why in refused:
+        click.echo(f"refused: {why}")
+    if not table.empty:
+        path = save_learned(data, table, [p.label for p in periods])
+        click.echo(f"\n{len(table)} detector(s) kept in {path} (shown in the monthly report)")
+    if items and refused and table.empty:
+        sys.exit(1)
+
+
+FOLDS_TEXT = "each detector measured by 5-fold cross-validation against the evaluators"
+
+
+def _read_review(path: Path, data: str, rs) -> None:
+    """``qaw autoqa review --read``: keep a filled sheet's verdicts and print each rule's
+    reviewed precision, with its agreement and trust where the month's results are kept."""
+    from .autoqa import agreement, load_results, load_reviews, reviewed_precision
+    from .autoqa.agreement import targeted_by_autoqa
+    from .autoqa.review import ruleset_tag, store_reviews
+    from .autoqa.run import human_month, month_sample
+    from .periods import parse_period
+    from .reporting.review_sheet import read_sheet
+
+    verdicts, unfilled = read_sheet(path)
+    new, replaced = store_reviews(data, verdicts)
+    click.echo(f"{path}: {len(verdicts):,d} verdicts read ({new:,d} new, {replaced:,d} read "
+               f"before and replaced); {unfilled:,d} rows left empty, not counted")  # fmt: skip
+    other = set(verdicts["ruleset"]) - {ruleset_tag(rs)}
+    if other:
+        click.echo(f"note: the sheet was drawn under rule set {', '.join(sorted(other))}; they "
+                   f"are kept, but rule set {ruleset_tag(rs)} counts only its own")  # fmt: skip
+    prec = reviewed_precision(load_reviews(data), rs)
+    agree = None
+    months = sorted(set(verdicts["month"]))
+    if months and (res := load_results(data, p := parse_period(months[-1]))) is not None:
+        exclude = targeted_by_autoqa(month_sample(p))
+        agree = agreement(res, human_month(data, p), rs, exclude, prec)
+    rv = rs.review
+    bound = "its 95% lower bound" if rv.on == "lower" else "it"
+    click.echo(f"\nreviewed precision: counted needs n >= {rv.min_n} and {bound} >= "
+               f"{rv.min_precision:.0%}; and kappa >= {rs.agreement.min_kappa:g} on n >= "
+               f"{rs.agreement.min_n} compared with evaluators")  # fmt: skip
+    click.echo(f"{'rule':24s} {'channel':7s} {'reviewed precision':>24s} "
+               f"{'kappa vs evaluators':>26s}  use")  # fmt: skip
+    table = prec if agree is None else agree[agree["reviewed"] > 0]
+    for r in table.itertuples():
+        if agree is None:
+            kappa, use = "", "counted only with agreement" if r.review_ok else "advisory"
+        else:
+            kappa = "not compared" if not r.n else (
+                f"{r.kappa:.2f} ({r.kappa_lo:.2f}-{r.kappa_hi:.2f}), n={int(r.n)}")  # fmt: skip
+            use = "advisory" if r.advisory else "counted"
+        click.echo(f"{r.rule_id:24s} {r.channel:7s} {_reviewed_text(r):>24s} {kappa:>26s}  {use}")
 
 
 def _sample_dir(out: Path | None, month: str) -> Path:

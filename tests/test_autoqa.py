@@ -534,19 +534,25 @@ def test_chats_without_times_leave_the_timing_rules_out():
 
 
 def test_an_advisory_rule_is_advisory_whatever_its_agreement(tmp_path):
-    """A perfect agreement on 40 contacts: counted, unless the rule set marks it advisory;
-    marking it so without a reason is refused on load."""
+    """A perfect agreement on 40 contacts and 30 of 30 findings read true: counted, unless
+    the rule set marks it advisory; marking it so without a reason is refused on load."""
+    from qaworkbench.autoqa.review import reviewed_precision, ruleset_tag
+
     results = pd.DataFrame({"contact_id": [f"C{i}" for i in range(40)], "rule_id": "forbidden",
                             "item_id": "CH07", "channel": "chat",
                             "result": ["fail"] * 10 + ["pass"] * 30})  # fmt: skip
     human = results[["contact_id", "item_id"]].assign(human=results["result"])
-    assert not agreement(results, human, RULES).iloc[0]["advisory"]
+    verdicts = pd.DataFrame({"rule_id": "forbidden", "channel": "chat", "verdict": [True] * 30,
+                             "ruleset": ruleset_tag(RULES)})  # fmt: skip
+    reviewed = reviewed_precision(verdicts, RULES)
+    assert not agreement(results, human, RULES, reviewed=reviewed).iloc[0]["advisory"]
+    assert agreement(results, human, RULES).iloc[0]["advisory"]  # not reviewed: advisory
     assert RULES.rule("customer_repeats").advisory
     assert RULES.rule("closing_before_solution").advisory
     marked = _ruleset_text(tmp_path, "  - id: forbidden\n", "  - id: forbidden\n    advisory: true\n"
                            "    advisory_reason: misfires on real wording\n")  # fmt: skip
     rs = load_ruleset(marked)
-    assert agreement(results, human, rs).iloc[0]["advisory"]
+    assert agreement(results, human, rs, reviewed=reviewed).iloc[0]["advisory"]
     no_reason = _ruleset_text(
         tmp_path, "  - id: forbidden\n", "  - id: forbidden\n    advisory: true\n"
     )
@@ -558,15 +564,27 @@ STC3 = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "s
 STC3_REVIEW = Path(__file__).resolve().parents[1] / "docs" / "reviews" / "autoqa-stc3.md"
 
 
+# Read findings the mapping no longer makes: it skips empty utterances (pictures, cards), and
+# this customer "repeat" came after an empty agent card (read false; docs/reviews/autoqa-stc3.md).
+STC3_GONE = {("3788480423661517", "customer_repeats")}
+
+
 @pytest.mark.skipif(not (STC3 / "data.zip").exists(), reason="needs ../shared (STC3 Weibo data)")
-def test_stc3_findings_match_the_review():
-    """The shipped rules find on the STC-3 dialogues as many findings per rule as
+def test_stc3_findings_match_the_review(tmp_path):
+    """STC-3 loaded through the shipped mapping (templates/mappings/stc3_weibo.yaml, no
+    converter): the shipped rules find as many findings per rule as
     docs/reviews/autoqa-stc3.md reports, and its read / true counts are the CSV's verdicts."""
     import re
+    import zipfile
 
-    from qaworkbench.autoqa.external import stc3_findings
+    from qaworkbench.data.load import load_export
 
-    found = stc3_findings(STC3 / "data.zip", RULES)["rule_id"].value_counts().to_dict()
+    with zipfile.ZipFile(STC3 / "data.zip") as z:  # to a temporary folder, never the repo
+        z.extract("data/train_data_cn.json", tmp_path)
+    msgs = load_export(tmp_path / "data" / "train_data_cn.json", "stc3_weibo")["chat_messages"][0]
+    res = check([from_messages(msgs.rename(columns={"conversation_id": "contact_id"}))], RULES)
+    fails = res[res["result"] == "fail"].astype({"contact_id": str, "rule_id": str})
+    found = fails["rule_id"].value_counts().to_dict()
     review = STC3_REVIEW.read_text(encoding="utf-8")
     summary = review[review.index("## Summary") : review.index("## What changed")]
     table = {
@@ -581,5 +599,6 @@ def test_stc3_findings_match_the_review():
     true = after[after["verdict"] == "true"].groupby("rule_id").size().to_dict()
     assert {k: v[1] for k, v in table.items() if v[1]} == read
     assert {k: v[2] for k, v in table.items() if v[2]} == true
-    for rule, n in read.items():  # every finding read is one the shipped rule makes
-        assert n <= found[rule]
+    made = set(zip(fails["contact_id"], fails["rule_id"], strict=True))
+    read_keys = set(zip(after["conversation_id"], after["rule_id"], strict=True))
+    assert read_keys - made == STC3_GONE  # every other finding read is one the rules make

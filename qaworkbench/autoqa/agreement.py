@@ -6,7 +6,9 @@ evaluator failed too), recall (of the contacts the evaluator failed on that item
 the rule caught) and Cohen's kappa, each with its 95% interval. A rule below the rule set's
 agreement (kappa below ``min_kappa``, or fewer than ``min_n`` contacts compared) is advisory
 (仅供参考) in every output, and so is a rule the rule set marks ``advisory: true`` (one that
-misfires on real wording, whatever its agreement on a center's own evaluations).
+misfires on real wording, whatever its agreement on a center's own evaluations), and so is a
+rule whose reviewed precision (a QA lead's reading of its findings, ``review.py``) does not
+pass the rule set's ``review`` thresholds: a rule counts only when both figures pass.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from .ruleset import RuleSet
 AGREEMENT_COLUMNS = [
     "rule_id", "item_id", "channel", "n", "auto_fails", "human_fails", "both_fail",
     "precision", "precision_lo", "precision_hi", "recall", "recall_lo", "recall_hi",
-    "kappa", "kappa_lo", "kappa_hi", "advisory",
+    "kappa", "kappa_lo", "kappa_hi", "agreement_ok", "reviewed", "reviewed_true",
+    "reviewed_precision", "reviewed_lo", "reviewed_hi", "review_ok", "advisory",
 ]  # fmt: skip
 
 
@@ -35,13 +38,20 @@ def human_items(evaluations: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 
 
 def agreement(
-    results: pd.DataFrame, human: pd.DataFrame, rules: RuleSet, exclude: set[str] | None = None
+    results: pd.DataFrame,
+    human: pd.DataFrame,
+    rules: RuleSet,
+    exclude: set[str] | None = None,
+    reviewed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per rule and channel: the 2x2 counts against the human item result (contacts where
-    both gave a pass or fail), precision, recall and kappa with 95% intervals, and whether
-    the rule is advisory. ``exclude``: contacts left out, those the sample took only because
-    auto-QA flagged them (``targeted_by_autoqa``): evaluating flagged contacts on purpose
-    would make the rule look better at finding what evaluators fail than it is."""
+    both gave a pass or fail), precision, recall and kappa with 95% intervals, whether that
+    agreement passes (``agreement_ok``), the reviewed precision from ``reviewed``
+    (``review.reviewed_precision``; None: nothing reviewed) and whether it passes
+    (``review_ok``), and whether the rule is advisory: unless both pass, it is. ``exclude``:
+    contacts left out, those the sample took only because auto-QA flagged them
+    (``targeted_by_autoqa``): evaluating flagged contacts on purpose would make the rule
+    look better at finding what evaluators fail than it is."""
     human = human[human["human"] != "na"]
     if exclude:
         human = human[~human["contact_id"].isin(exclude)]
@@ -86,15 +96,25 @@ def agreement(
                 "kappa": k,
                 "kappa_lo": k_lo,
                 "kappa_hi": k_hi,
-                "advisory": bool(
-                    n < rules.agreement.min_n
-                    or not np.isfinite(k)
-                    or k < rules.agreement.min_kappa
-                    or (rule is not None and rule.advisory)
+                "agreement_ok": bool(
+                    n >= rules.agreement.min_n and np.isfinite(k) and k >= rules.agreement.min_kappa
                 ),
+                "marked": rule is not None and rule.advisory,
             }
         )
-    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+    if not rows:
+        return pd.DataFrame(columns=AGREEMENT_COLUMNS)
+    if reviewed is None:
+        from .review import PRECISION_COLUMNS
+
+        reviewed = pd.DataFrame(columns=PRECISION_COLUMNS)
+    rv = reviewed.astype({"rule_id": str, "channel": str})
+    out = pd.DataFrame(rows).merge(rv, on=["rule_id", "channel"], how="left")
+    out["reviewed"] = out["reviewed"].fillna(0).astype(int)
+    out["reviewed_true"] = out["reviewed_true"].fillna(0).astype(int)
+    out["review_ok"] = out["review_ok"].astype("boolean").fillna(False).astype(bool)
+    out["advisory"] = ~(out["agreement_ok"].astype(bool) & out["review_ok"]) | out["marked"]
+    return out[AGREEMENT_COLUMNS]
 
 
 def targeted_by_autoqa(sample: pd.DataFrame | None) -> set[str]:

@@ -125,6 +125,17 @@ class Agreement(_M):
     min_n: int = Field(30, ge=1)
 
 
+class Review(_M):
+    """When a rule's reviewed precision (a QA lead's reading of its findings on the center's
+    own data, ``qaw autoqa review``) lets it count: at least ``min_n`` findings read and the
+    share of true faults at least ``min_precision`` (0-1), taken as the point estimate
+    (``on: point``) or, stricter, the lower end of its 95% Wilson interval (``on: lower``)."""
+
+    min_precision: float = Field(0.8, ge=0, le=1)
+    min_n: int = Field(30, ge=1)
+    on: Literal["point", "lower"] = "point"
+
+
 class RuleSet(_M):
     """A center's auto-QA rules."""
 
@@ -134,6 +145,7 @@ class RuleSet(_M):
     name_en: str
     scorecards: dict[Literal["chat", "voice"], str]
     agreement: Agreement = Agreement()
+    review: Review = Review()
     dictionary: list[str] = []
     rules: list[Rule] = Field(min_length=1)
 

@@ -27,7 +27,7 @@ from ..reporting.contents import build, report_center
 from ..scoring.scorecard import scorecard_versions
 from ..stats import score_intervals
 
-CACHE_FORMAT = 8  # bump when DashboardData's attributes change: older caches are rebuilt
+CACHE_FORMAT = 9  # bump when DashboardData's attributes change: older caches are rebuilt (9: meeting sections; each rule's reviewed precision)
 MEETING_TABLES = ("headline", "team_scores", "leniency", "calibration", "section_alpha", "status",
                   "completion", "autoqa_coverage", "autoqa", "autoqa_teams")  # fmt: skip
 FINDING_COLUMNS = ["month", "agent_id", "contact_id", "rule", "seq", "quote", "found", "advisory"]

@@ -1,5 +1,6 @@
-"""The monthly report's auto-QA section (自动质检): coverage, each rule's violation rate and its
-agreement with the evaluators, and violation rates per team, all with intervals. Read from
+"""The monthly report's auto-QA section (自动质检): coverage, each rule's violation rate, its
+agreement with the evaluators and its reviewed precision (``qaw autoqa review``), and violation
+rates per team, all with intervals. Read from
 the results ``qaw autoqa`` keeps beside the data; automatic results never enter the scores.
 """
 
@@ -38,7 +39,8 @@ def autoqa_tables(
     cov = coverage(scope, answered_counts(source, p, members))
     rates = rule_rates(scope, advisory).merge(
         agree[["rule_id", "channel", "n", "kappa", "kappa_lo", "kappa_hi", "precision",
-               "recall"]].rename(columns={"n": "n_compared"}),
+               "recall", "reviewed", "reviewed_precision", "reviewed_lo", "reviewed_hi"]]
+        .rename(columns={"n": "n_compared"}),
         on=["rule_id", "channel"], how="left",
     )  # fmt: skip
     names = _item_names(rules, lang)
@@ -50,7 +52,8 @@ def autoqa_tables(
     rules_table = rates.rename(columns={"n": "checked", "fails": "violations", "rate": "violation_rate",
                                         "lo": "rate_lo", "hi": "rate_hi"})[
         ["channel", "rule", "item", "checked", "violations", "violation_rate", "rate_lo", "rate_hi",
-         "n_compared", "kappa", "kappa_lo", "kappa_hi", "trust"]
+         "n_compared", "kappa", "kappa_lo", "kappa_hi", "reviewed", "reviewed_precision",
+         "reviewed_lo", "reviewed_hi", "trust"]
     ]  # fmt: skip
     teams = violation_rates(scope.dropna(subset=["team"]), ["channel", "team"], advisory)
     teams = teams.rename(columns={"n": "checked", "rate": "violation_rate", "lo": "rate_lo",
@@ -58,8 +61,44 @@ def autoqa_tables(
     return {
         "autoqa_coverage": cov.rename(columns={"share": "coverage"}),
         "autoqa": rules_table,
+        "autoqa_learned": learned_table(source, rules, lang),
         "autoqa_teams": sort_natural(teams, ["channel", "team"]),
     }
+
+
+RATE_COLUMNS = ["channel", "rule", "item", "checked", "violations", "violation_rate", "rate_lo",
+                "rate_hi", "trust"]  # fmt: skip
+TRUST_COLUMNS = ["channel", "rule", "n_compared", "kappa", "kappa_lo", "kappa_hi", "reviewed",
+                 "reviewed_precision", "reviewed_lo", "reviewed_hi", "trust"]  # fmt: skip
+
+
+def split_rules(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rules table as a page shows it, in two tables that fit its width: each rule's
+    violation rate, and how far it is trusted (agreement with the evaluators and reviewed
+    precision, each with n and its interval)."""
+    return table[RATE_COLUMNS], table[TRUST_COLUMNS]
+
+
+LEARNED_SHOWN = ["item", "n_verdicts", "precision", "precision_lo", "precision_hi", "recall",
+                 "recall_lo", "recall_hi", "kappa", "kappa_lo", "kappa_hi", "detector_use",
+                 "top_ngrams"]  # fmt: skip
+
+
+def learned_table(source: str | Path, rules, lang: str) -> pd.DataFrame:
+    """The item detectors ``qaw autoqa learn`` last kept (cross-validated against the
+    evaluators, with n and intervals), items named in ``lang``; empty when none."""
+    from ..autoqa.learned import load_learned
+
+    learned = load_learned(source)
+    if learned is None or learned.empty:
+        return pd.DataFrame(columns=LEARNED_SHOWN)
+    names = {i: n for (_, i), n in _item_names(rules, lang).items()}
+    out = learned.assign(
+        item=[names.get(i, i) for i in learned["item_id"]],
+        n_verdicts=learned["n"],
+        detector_use=learned["trusted"].map({True: "trusted", False: "advisory"}),
+    )
+    return out[LEARNED_SHOWN]
 
 
 def empty_note(tables: dict[str, pd.DataFrame], key: str, lang: str) -> str | None:
@@ -79,8 +118,11 @@ def autoqa_note(lang: str) -> str:
     """What the section is and when a rule is only advisory, in ``lang``."""
     from . import i18n
 
-    a = load_ruleset().agreement
-    return i18n.say("autoqa_note", lang, kappa=f"{a.min_kappa:g}", n=a.min_n)
+    rs = load_ruleset()
+    a, rv = rs.agreement, rs.review
+    bound = i18n.t("review_on_lower" if rv.on == "lower" else "review_on_point", lang)
+    return i18n.say("autoqa_note", lang, kappa=f"{a.min_kappa:g}", n=a.min_n,
+                    precision=f"{rv.min_precision:.0%}", n_review=rv.min_n, bound=bound)  # fmt: skip
 
 
 # How a finding's measure reads, per kind of check: (zh, en) with {m} the measure.

@@ -39,7 +39,7 @@ from ..scoring.scorecard import scorecard_versions
 from ..stats import MIN_AGENTS, MIN_N, judged
 from . import complaints, complaints_page, daily, effects, evaluators, evidence, i18n, pageone
 from . import display as display_
-from .autoqa_tables import autoqa_note, autoqa_tables, empty_note
+from .autoqa_tables import autoqa_note, autoqa_tables, empty_note, split_rules
 from .year import YEAR_MONTHS, year_tables, year_window
 
 KINDS = ("weekly", "monthly", "agent", "daily")
@@ -675,6 +675,7 @@ SECTION_TITLES = {
     "agent_status": "agent_status_now", "evaluations": "archive_evaluations",
     "headline": "headline", "section_alpha": "section_alpha",
     "autoqa_coverage": "autoqa_coverage", "autoqa": "autoqa", "autoqa_teams": "autoqa_teams",
+    "autoqa_learned": "autoqa_learned_title",
     "year": "year", "year_teams": "year_teams", "rule_yield": "rule_yield",
     "day_headline": "day_headline", **daily.TITLES,
     **{k: k for k in complaints.TABLES},
@@ -836,6 +837,16 @@ def section(ctx: ReportContext, key: str) -> None:
     plt.close("all")
     if key.startswith("autoqa") and (why := empty_note(ctx.tables, key, lang)):
         display(HTML(f'<p class="qaw-note">{why}</p>'))  # say why there is nothing to show
+        return
+    if key == "autoqa":  # two tables that fit the page: the rates, then the trust
+        rates, trust = split_rules(shown)
+        display(display_.table(rates, lang, split=True))
+        display(HTML(f'<p class="qaw-note">{i18n.t("autoqa_trust", lang)}</p>'))
+        display(display_.table(trust, lang, split=True))
+        learned = ctx.tables.get("autoqa_learned")
+        if learned is not None and not learned.empty:  # qaw autoqa learn's detectors, beside
+            display(HTML(f'<p class="qaw-note">{i18n.t("autoqa_learned", lang)}</p>'))
+            display(display_.table(learned, lang, split=True))
         return
     if key in PHONE:  # short columns whose text wraps: read whole on a phone, no scrolling
         display(HTML(f'<div class="qaw-phone">{display_.table(shown, lang).data}</div>'))

@@ -21,6 +21,9 @@ INTERVALS = {
     ("effect_lo", "effect_hi"): "effect_interval",
     ("rate_lo", "rate_hi"): "rate_interval",
     ("kappa_lo", "kappa_hi"): "kappa_interval",
+    ("reviewed_lo", "reviewed_hi"): "reviewed_interval",
+    ("precision_lo", "precision_hi"): "precision_interval",
+    ("recall_lo", "recall_hi"): "recall_interval",
     ("yield_lo", "yield_hi"): "yield_interval",
     ("rating_lo", "rating_hi"): "rating_interval",
     ("upheld_lo", "upheld_hi"): "upheld_interval",
@@ -28,7 +31,8 @@ INTERVALS = {
 PERCENT = {"share", "cum_share", "completion", "before", "after", "fail_rate", "within_tolerance",
            "upheld_share", "team_fail_rate", "rate_lo", "rate_hi", "coverage",
            "violation_rate", "service_level", "yield", "yield_lo", "yield_hi", "evaluated_share",
-           "upheld_lo", "upheld_hi"}  # fmt: skip
+           "upheld_lo", "upheld_hi", "reviewed_precision", "reviewed_lo", "reviewed_hi",
+           "precision", "precision_lo", "precision_hi", "recall", "recall_lo", "recall_hi"}  # fmt: skip
 PERCENT_POINTS = {"rate_change", "comparison_change", "effect", "effect_lo", "effect_hi",
                   "change", "change_lo", "change_hi"}  # fmt: skip
 SIGNED = {"score_change", "score_change_lo", "score_change_hi", "leniency", "mean_deviation"}
@@ -36,7 +40,8 @@ HIDDEN = {"vital_few", "half_width", "se", "sd", "reliability", "pooled_lo", "po
           "rank_raw", "scorecard_id", "scorecard_version", "autoqa_state", "sample_state",
           "faulty_below", "sl_target", "rank_n"}  # fmt: skip
 WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done", "late",
-         "checked", "violations", "n_compared", "answered", "contacts", "bottom_line",
+         "overdue", "not_due", "checked", "violations", "n_compared", "reviewed", "n_verdicts",
+         "answered", "contacts", "bottom_line",
          "with_deduction", "offered", "answered_in_time", "owed", "serious", "sl_intervals",
          "sl_missed", "flags", "complaints", "attitude", "business", "open", "decided",
          "evaluated", "in_period"}  # fmt: skip

@@ -19,6 +19,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "complaint_contacts": ("投诉工单明细", "Complaints one by one"),
     "complaint_repeat": ("重复投诉客户", "Repeat complainants"),
     "satisfaction": ("客户满意度", "Customer satisfaction"),
+    "review_verdict_title": ("判定只能选“对”或“错”", "A verdict is true or false"),
+    "autoqa_trust": (
+        "各规则的可信度：与质检员的一致性（κ）和质检主管复核的准确率，均附样本数和95%区间；两者都达标才计入违规率。",
+        "How far each rule is trusted: its agreement with the evaluators (kappa) and its precision "
+        "as reviewed by a QA lead, each with n and its 95% interval; it counts only when both pass.",
+    ),
+    "autoqa_learned": (
+        "从本中心质检结果学习的问题项检测器：交叉验证下与质检员判定比较的精确率、召回率和一致性 κ，"
+        "均附样本数和95%区间；按规则的门槛判定是否可信。只作参考，不计入违规率。",
+        "Item detectors learned from this center's evaluations (qaw autoqa learn): precision, "
+        "recall and kappa against the evaluators under cross-validation, with n and 95% "
+        "intervals; trusted by the rules' thresholds. Shown beside the rules, not counted in "
+        "violation rates.",
+    ),
+    "review_on_point": ("复核准确率", "the reviewed precision"),
+    "autoqa_learned_title": ("学习所得的问题项检测器", "Learned item detectors"),
+    "review_on_lower": ("复核准确率的95%区间下限", "the lower end of its 95% interval"),
     # report titles and sections
     "weekly": ("质检周报", "Weekly QA report"),
     "monthly": ("质检月报", "Monthly QA report"),
@@ -90,9 +107,10 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "autoqa_findings": ("自动质检发现", "Auto-QA findings"),
     "autoqa_none_counted": (
-        "目前没有一条规则与质检员足够一致，暂不计算违规率（各规则见上表，均仅供参考）。",
-        "No rule agrees well enough with the evaluators yet, so no violation rate is given "
-        "(each rule is in the table above, all advisory).",
+        "目前没有一条规则的复核准确率和与质检员的一致性都达标，暂不计算违规率（各规则见上表，均仅供参考）。",
+        "No rule has both its reviewed precision and its agreement with the evaluators above "
+        "the thresholds yet, so no violation rate is given (each rule is in the table above, "
+        "all advisory).",
     ),
     "autoqa_not_run": ("本月尚未运行自动质检。", "Auto-QA has not run for this month."),
     "autoqa_none": (
@@ -100,8 +118,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "No auto-QA results for this agent this month.",
     ),
     "autoqa": (
-        "自动质检规则：违规率及与质检员的一致性",
-        "Auto-QA rules: violation rates and agreement with evaluators",
+        "自动质检规则：违规率、与质检员的一致性及复核准确率",
+        "Auto-QA rules: violation rates, agreement with evaluators and reviewed precision",
     ),
     "autoqa_teams": ("各班组自动质检违规率", "Auto-QA violation rate per team"),
     "top_problems": ("本期最主要的问题", "Top problems this period"),
@@ -253,8 +271,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "Auto-QA (qaw autoqa) has not run for this month: there are no red flags to list.",
     ),
     "day_autoqa_none_trusted": (
-        "目前没有一条自动质检规则与质检员足够一致，所有规则仅供参考，不列为预警。",
-        "No auto-QA rule agrees well enough with the evaluators yet: every rule is advisory, and none is listed as a red flag.",
+        "目前没有一条自动质检规则的复核准确率和与质检员的一致性都达标，所有规则仅供参考，不列为预警。",
+        "No auto-QA rule has both its reviewed precision and its agreement with the evaluators above the thresholds yet: every rule is advisory, and none is listed as a red flag.",
     ),
     "day_autoqa_none_flagged": (
         "当日没有会话或通话违反可信的自动质检规则。",
@@ -313,6 +331,27 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "kappa": ("一致性 κ", "kappa"),
     "kappa_interval": ("κ 95%区间", "kappa 95% interval"),
     "trust": ("用途", "use"),
+    "finding_id": ("发现编号", "finding"),
+    "agent_masked": ("坐席（已脱敏）", "agent (masked)"),
+    "context": ("上下文（已脱敏）", "context (masked)"),
+    "review_verdict": ("判定：确属违规？", "verdict: a real fault?"),
+    "review_reason": ("理由", "reason"),
+    "reviewed": ("复核条数", "findings reviewed"),
+    "reviewed_precision": ("复核准确率", "reviewed precision"),
+    "reviewed_lo": ("复核准确率下限", "reviewed precision 95% low"),
+    "reviewed_hi": ("复核准确率上限", "reviewed precision 95% high"),
+    "n_verdicts": ("质检员判定数", "evaluator verdicts"),
+    "precision": ("精确率", "precision"),
+    "precision_lo": ("精确率下限", "precision 95% low"),
+    "precision_hi": ("精确率上限", "precision 95% high"),
+    "precision_interval": ("精确率95%区间", "precision 95% interval"),
+    "recall": ("召回率", "recall"),
+    "recall_lo": ("召回率下限", "recall 95% low"),
+    "recall_hi": ("召回率上限", "recall 95% high"),
+    "recall_interval": ("召回率95%区间", "recall 95% interval"),
+    "detector_use": ("用途", "use"),
+    "top_ngrams": ("最有分量的字串", "n-grams that weigh most"),
+    "reviewed_interval": ("复核准确率95%区间", "reviewed precision 95% interval"),
     "answered": ("接通量", "answered"),
     "coverage": ("覆盖率", "coverage"),
     "team": ("班组", "team"),
@@ -469,6 +508,8 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "channel": {"chat": ("在线会话", "chat"), "voice": ("通话", "call")},
     "trust": {"counted": ("计入违规率", "counted"), "advisory": ("仅供参考", "advisory")},
+    "speaker": {"agent": ("客服", "agent"), "customer": ("客户", "customer")},
+    "detector_use": {"trusted": ("可信", "trusted"), "advisory": ("仅供参考", "advisory")},
     "status": {
         "frozen": ("冻结", "frozen"),
         "demoted": ("降级", "demoted"),
@@ -602,6 +643,28 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     "all_findings": ("全部 {n} 条发现（展开）", "All {n} findings (open)"),
     "status_reason": ("{status}：{reason}", "{status}: {reason}"),
+    "review_verdict_error": (
+        "请从下拉列表选择“{yes}”（确属违规）或“{no}”（误报）；不确定的留空。",
+        "Choose {yes} (a real fault) or {no} (a false alarm) from the list; leave it empty "
+        "when unsure.",
+    ),
+    "review_howto": (
+        "自动质检规则复核：逐条阅读“发现”表中的原文和上下文（均已脱敏），判断规则是否判对。\n"
+        "“判定”一栏：质检员按评分标准会因此扣分，选“{yes}”；误报（例如政策或产品说明中的“不能”、"
+        "客户的话、图片或卡片），选“{no}”。拿不准的留空：留空的行不计入。\n"
+        "“理由”一栏：简要写明为什么（可选）。不要修改“发现编号”。\n"
+        "填好后运行：qaw autoqa review --read <本文件>。每条规则的复核准确率（及95%区间）"
+        "和与质检员的一致性都达到规则集的门槛，规则才计入违规率；否则仅供参考。",
+        "Reviewing auto-QA rules: read each finding's quote and context (masked) on the "
+        "findings sheet and judge whether the rule was right.\n"
+        "Verdict: choose {yes} when an evaluator using the scorecard would deduct for it; {no} "
+        "for a false alarm (不能 in a policy or product statement, the customer's words, a "
+        "picture or card). Leave it empty when unsure: empty rows are not counted.\n"
+        "Reason: a few words on why (optional). Do not edit the finding ids.\n"
+        "Then run: qaw autoqa review --read <this file>. A rule counts in violation rates only "
+        "when both its reviewed precision (with its 95% interval) and its agreement with the "
+        "evaluators pass the rule set's thresholds; otherwise it is advisory.",
+    ),
     "state_approved": ("已发布（{by} 于 {at} 确认）", "published (signed off by {by}, {at})"),
     "year_since": ("数据自 {first} 起，共 {n} 个月。", " The data begins in {first}: {n} months."),
     "year_title": (
@@ -609,26 +672,32 @@ PHRASES: dict[str, tuple[str, str]] = {
         "Score and service level by month — {scope}",
     ),
     "autoqa_agent_advisory": (
-        "本月自动检查 {n} 个会话。目前没有一条规则与质检员足够一致，以下发现均仅供参考，不计违规率。",
-        "Auto-QA checked {n} conversations this month. No rule agrees well enough with the "
-        "evaluators yet: the findings below are advisory, and no violation rate is given.",
+        "本月自动检查 {n} 个会话。目前没有一条规则的复核准确率和与质检员的一致性都达标，以下发现均仅供参考，不计违规率。",
+        "Auto-QA checked {n} conversations this month. No rule has both its reviewed precision "
+        "and its agreement with the evaluators above the thresholds yet: the findings below are "
+        "advisory, and no violation rate is given.",
     ),
     "autoqa_agent": (
         "本月自动检查 {n} 个会话，{k} 个有违规，违规率 {rate}（95%区间 {lo}–{hi}），"
-        "只计入与质检员一致的规则；“仅供参考”的规则单列在下表。自动结果不计入得分。",
+        "只计入复核准确率和一致性都达标的规则；“仅供参考”的规则单列在下表。自动结果不计入得分。",
         "Auto-QA checked {n} conversations this month, {k} with a violation: {rate} (95% "
-        "interval {lo}–{hi}), counting only rules that agree with the evaluators; advisory rules "
+        "interval {lo}–{hi}), counting only rules whose reviewed precision and agreement with the evaluators pass; advisory rules "
         "are listed below as such. Automatic results are not in the score.",
     ),
     "autoqa_note": (
         "自动质检检查每一条在线会话和已转写的通话；结果只用于辅导和抽样，不计入得分、绩效和扣罚。"
-        "一致性用 Cohen κ 衡量（同一批会话上规则与质检员结论的一致程度，1 为完全一致，0 为与随机无异；附95%区间）："
-        "κ 低于 {kappa} 或与人工比对不足 {n} 条的规则“仅供参考”，不计入违规率。",
+        "一致性用 Cohen κ 衡量（同一批会话上规则与质检员结论的一致程度，1 为完全一致，0 为与随机无异；括号内为95%区间）；"
+        "复核准确率是质检主管逐条复核规则发现后判为确属违规的比例（括号内为95%区间）。"
+        "两者都达标的规则才计入违规率：κ 不低于 {kappa} 且与人工比对至少 {n} 条，"
+        "复核至少 {n_review} 条且{bound}不低于 {precision}；否则“仅供参考”。",
         "Auto-QA checks every chat and every transcribed call; its results are for coaching and "
         "sampling only, never in scores, pay or penalties. Agreement is Cohen's kappa between the "
         "rule and the evaluators on the same conversations (1 full agreement, 0 no better than "
-        "chance; with its 95% interval): a rule below {kappa}, "
-        "or compared on fewer than {n} conversations, is advisory and not counted in the rates.",
+        "chance; 95% interval); reviewed precision is the share of the rule's findings a QA lead "
+        "read and judged real faults (qaw autoqa review, 95% interval). A rule counts in the "
+        "rates only when both pass: kappa at least {kappa} on at least {n} conversations "
+        "compared, and at least {n_review} findings reviewed with {bound} at least {precision}; "
+        "otherwise it is advisory.",
     ),
     "headline_score": (
         "平均分 {mean}（{n} 次质检，95%区间 {lo}–{hi}）",
