@@ -147,7 +147,9 @@ def status_banner(d: DashboardData, agent_id: str, month: str) -> HTML:
     if status in STATED and reason:  # "自…起冻结…" already says the status: said once
         text = reason[:1].upper() + reason[1:]
     else:
-        text = i18n.say("status_reason", d.language, status=label, reason=reason) if reason else label
+        text = (
+            i18n.say("status_reason", d.language, status=label, reason=reason) if reason else label
+        )
     return HTML(
         f'<div class="qaw-status qaw-status-{status}" id="agent-status">'
         f"<span>{_html.escape(d.t('agent_status_now'))}</span> <b>{_html.escape(text)}</b></div>"
