@@ -394,6 +394,10 @@ def test_the_coaching_talk_at_1366_and_390_px(browser, servers, data, center_cop
     assert page.evaluate(
         "(e => e.scrollWidth <= e.clientWidth)(document.querySelector('#agent-status'))"
     )
+    ded = page.locator("table.qaw-table", has_text="班组失误率").first  # the agent vs the team
+    box = ded.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert ded.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
     shoot(page, tmp_path / "coaching-390.png")
     safe(page)
     page.close()

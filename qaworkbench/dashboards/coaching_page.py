@@ -26,7 +26,7 @@ from ..stats import MIN_N, judged, mean_change
 from . import views
 from .charts import interval_chart
 from .coaching_evidence import _audio, evidence_html  # noqa: F401 - the page's evidence folds
-from .views import DashboardData, guarded, header, heading, message, scroll
+from .views import DashboardData, guarded, header, heading, message, scroll, wrap
 
 PRESELECT = 3  # the agent's most-deducted items preselected in the form
 
@@ -202,9 +202,9 @@ def show_agent(
     if len(contacts):
         ded = agent_deductions(d, agent_id, month) if deductions is None else deductions
         parts.append(heading(d.t("deductions_vs_team")))
-        parts.append(scroll(table(ded[ded["fails"] > 0].drop(columns=["item_id"]), lang)))
+        parts.append(wrap(table(ded[ded["fails"] > 0].drop(columns=["item_id"]), lang)))
         parts.append(heading(d.t("strengths")))
-        parts.append(scroll(table(strengths(ded), lang)))
+        parts.append(wrap(table(strengths(ded), lang)))
     if len(trend):
         parts.append(heading(d.t("history")))
         trend = judged(trend)  # no interval below MIN_N evaluations: "too few to judge"

@@ -68,9 +68,8 @@ CSS = """<style>
   /* a wide table scrolls in its box rather than stacking its words a character a line */
   .qaw-page .qaw-scroll table.qaw-table th, .qaw-page .qaw-scroll table.qaw-table td {white-space: nowrap}
   /* a narrow table wraps its long names to the screen; its figures stay on one line */
-  .qaw-page .qaw-wrap table.qaw-table {width: 100%}
-  .qaw-page .qaw-wrap table.qaw-table td, .qaw-page .qaw-wrap table.qaw-table th {overflow-wrap: anywhere}
   .qaw-page .qaw-wrap table.qaw-table td.qaw-nw {white-space: nowrap}
+  .qaw-page .qaw-wrap table.qaw-table th {word-break: keep-all}  /* 累计占比, not 累计占/比 */
   .qaw-page .qaw-wrap table.qaw-table td:first-child {white-space: normal}
 }
 </style>"""

@@ -658,7 +658,11 @@ def _archive_evaluations(a: ArchiveData, agent_id: str, who: pd.Series) -> pd.Da
 
 
 CHART_ROWS = 30  # teams in the team chart at most
-PHONE = ("agent_status", "evaluations")  # an archive's tables that wrap to a phone's width
+PHONE = (
+    "agent_status",
+    "evaluations",
+    "history",
+)  # an archive's tables that wrap to a phone's width
 # A monthly report's first tables: the notebook shows them while the rest are computed.
 EARLY = ("headline", "critical", "top_problems", "coach", "team_scores", "control")
 CONTROL_COLUMNS = ["team", "week", "n", "mean", "center", "lcl", "ucl", "signal"]
