@@ -209,6 +209,21 @@ def test_many_teams_sit_side_by_side_whole_and_in_order():
     assert page.split("<table")[1].count("<tr>") == 1 + 7  # header and 7 teams
 
 
+def test_intervals_that_missed_the_service_level_stand_out():
+    """Of 96 half-hours the reader looks for the few that missed: those rows are marked (red on
+    the page), the ones that met the target are not."""
+    from qaworkbench.reporting import display
+
+    sl = pd.DataFrame({"interval_start": ["09:00", "09:30", "10:00"], "channel": "voice",
+                       "offered": [100, 120, 90], "answered_in_time": [85, 80, 88],
+                       "service_level": [0.85, 0.667, 0.978],
+                       "target": ["met", "missed", "met"]})  # fmt: skip
+    page = display.table(sl, "zh").data
+    rows = page.split("<tbody>")[1].split("</tr>")[:3]
+    assert ["qaw-bad" in r for r in rows] == [False, True, False]
+    assert "未达标" in rows[1] and "missed" not in page
+
+
 @pytest.mark.slow
 def test_daily_autoqa_flags_follow_the_monthly_reports_trust(tmp_path, small_dir):
     """After ``qaw autoqa`` the daily report reads the month's results and judges each rule as

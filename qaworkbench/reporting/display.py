@@ -100,9 +100,11 @@ def present(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def tones(df: pd.DataFrame) -> list[str]:
     """Each row's tone for the page: ``good`` or ``bad`` for a control-chart signal by its
-    direction (above the line is good news), else ``""``."""
+    direction (above the line is good news); ``bad`` for an interval that missed its service
+    level target; else ``""``."""
     if "signal" not in df:
-        return [""] * len(df)
+        missed = df["target"] == "missed" if "target" in df else [False] * len(df)
+        return ["bad" if m else "" for m in missed]
     return [
         "good" if s in GOOD_SIGNALS else "bad" if s in BAD_SIGNALS else "" for s in df["signal"]
     ]
