@@ -132,24 +132,18 @@ def _title(d: DashboardData, agent_id: str, month: str) -> HTML:
     return HTML(f'<h2 id="agent-title">{_html.escape(f"{who} · {team} · {month}")}</h2>')
 
 
-# statuses whose reason begins by saying them ("frozen since …", "自 … 起降级"): no label before it
-STATED = ("frozen", "demoted")
-
-
 def status_banner(d: DashboardData, agent_id: str, month: str) -> HTML:
     """The agent's status and its reason, first thing under the name (red when frozen or
-    demoted); the status said once (a freeze's reason already names it)."""
+    demoted); said once: a freeze's or a demotion's reason begins by naming it."""
     st = agent_status(d, agent_id, month)
     if st is None:
         return HTML("")
     status, reason = st
-    label = i18n.value("status", status, d.language)
-    if status in STATED and reason:  # "自…起冻结…" already says the status: said once
+    text = label = i18n.value("status", status, d.language)
+    if reason and status in ("frozen", "demoted"):  # "Frozen since …", not "Frozen: frozen …"
         text = reason[:1].upper() + reason[1:]
-    else:
-        text = (
-            i18n.say("status_reason", d.language, status=label, reason=reason) if reason else label
-        )
+    elif reason:
+        text = i18n.say("status_reason", d.language, status=label, reason=reason)
     return HTML(
         f'<div class="qaw-status qaw-status-{status}" id="agent-status">'
         f"<span>{_html.escape(d.t('agent_status_now'))}</span> <b>{_html.escape(text)}</b></div>"
