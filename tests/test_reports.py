@@ -475,6 +475,8 @@ def test_the_pdf_is_a4_for_e_mail_with_page_one_first_and_every_column(
     raw = text()  # a name wrapped in a narrow column printed as "陆琳" over "瑶": kept whole
     names = {n for n in small_tables["agents"]["name"] if f">{html_.escape(n)}</td>" in page}
     assert len(names) > 10 and not [n for n in names if n not in raw]
+    kept = re.findall(r'<td class="[^"]*qaw-word[^"]*">([^<]*)</td>', page)  # nowrap on paper
+    assert names <= set(kept) and "td.qaw-word { white-space: nowrap !important; }" in page
 
 
 @pytest.mark.slow
