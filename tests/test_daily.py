@@ -10,6 +10,7 @@ from qaworkbench import scoring
 from qaworkbench.errors import QAWError
 from qaworkbench.periods import parse_period, previous
 from qaworkbench.privacy import find_unmasked
+from qaworkbench.reporting.display import FOLD_ROWS
 from qaworkbench.reporting.runner import run_report
 from qaworkbench.stats import clustered_intervals
 
@@ -193,6 +194,9 @@ def test_the_daily_page_and_appendix_are_whole_and_masked(daily_pages):
     assert any(n.startswith("Serious findings") for n in sheets) and len(sheets) == 7
     assert find_unmasked(" ".join(df.to_csv() for df in sheets.values())) == []
     assert not list(got["path"].glob("*.pkl*"))
+    flags = page[page.index('id="sec-autoqa_flags"') : page.index('id="sec-service_level"')]
+    rows = flags.count("<tr") - flags.count("<thead>")
+    assert rows <= FOLD_ROWS or flags.count("<details") >= 1  # a long list folded per team
 
 
 def test_many_teams_sit_side_by_side_whole_and_in_order():
@@ -207,6 +211,21 @@ def test_many_teams_sit_side_by_side_whole_and_in_order():
     at = [page.index(f">T{i:02d}<") for i in range(20)]
     assert at == sorted(at) and all(page.count(f">T{i:02d}<") == 1 for i in range(20))
     assert page.split("<table")[1].count("<tr>") == 1 + 7  # header and 7 teams
+
+
+def test_intervals_that_missed_the_service_level_stand_out():
+    """Of 96 half-hours the reader looks for the few that missed: those rows are marked (red on
+    the page), the ones that met the target are not."""
+    from qaworkbench.reporting import display
+
+    sl = pd.DataFrame({"interval_start": ["09:00", "09:30", "10:00"], "channel": "voice",
+                       "offered": [100, 120, 90], "answered_in_time": [85, 80, 88],
+                       "service_level": [0.85, 0.667, 0.978],
+                       "target": ["met", "missed", "met"]})  # fmt: skip
+    page = display.table(sl, "zh").data
+    rows = page.split("<tbody>")[1].split("</tr>")[:3]
+    assert ["qaw-bad" in r for r in rows] == [False, True, False]
+    assert "未达标" in rows[1] and "missed" not in page
 
 
 @pytest.mark.slow
@@ -262,3 +281,23 @@ def test_the_daily_page_holds_one_language(daily_pages, small_tables):
         else:  # English only in the commands it names
             words = set(re.findall(r"\b[A-Za-z]{2,}\b", text))
             assert words <= {"qaw", "sample", "autoqa"}, words
+
+
+def test_a_teams_daily_gives_the_interval_the_centers_daily_gives_that_team(
+    small_dir, small_tables
+):
+    """One number per day: a team's page and the center's team table agree (the interval's
+    floor is the center's within-agent spread on both)."""
+    from qaworkbench.reporting.contents import build
+
+    ev = small_tables["evaluations"]
+    busiest = ev.groupby(ev["evaluated_at"].dt.strftime("%Y-%m-%d"))["agent_id"].nunique()
+    day = busiest.idxmax()  # a day with a team of three agents or more
+    center = build("daily", small_dir, day).tables["day_teams"].set_index("team")
+    judged = center.dropna(subset=["lo"])  # a team with an interval (3 agents or more)
+    assert len(judged)
+    team = judged["agents"].idxmax()
+    mine = build("daily", small_dir, day, team=team).tables
+    row, head = mine["day_teams"].set_index("team").loc[team], mine["day_headline"].iloc[0]
+    for c in ("n", "mean", "lo", "hi"):
+        assert row[c] == pytest.approx(center.at[team, c]) and head[c] == pytest.approx(row[c])

@@ -506,6 +506,14 @@ def test_the_coaching_page_says_the_status_and_puts_the_form_above_the_detail(
     head = html_of(page.head)
     status = head[head.index('id="agent-status"') :]
     assert "冻结" in status and "服务态度投诉" in status  # the status and its reason
+    banner = status[: status.index("</div>")]
+    assert banner.count("冻结") == 1  # said once, not "冻结：自…起冻结"
+    en = CoachingPage(views.DashboardData(dashboard_dir, "en"), store)
+    en.open({"agent": agent, "month": marked.default_month})
+    en_head = html_of(en.head)
+    en_banner = en_head[en_head.index('id="agent-status"') :]
+    en_banner = en_banner[: en_banner.index("</div>")]
+    assert en_banner.lower().count("frozen") == 1 and "Frozen since" in en_banner
     assert head.index('id="agent-title"') < head.index('id="agent-status"')
     assert "复习服务态度规范" in head[head.index('id="open-actions"') :]  # open actions on top
     kids = page.widget.children

@@ -14,6 +14,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import wave
+from pathlib import Path
 
 import pytest
 
@@ -98,7 +99,8 @@ def servers(tmp_path_factory, center_copy, recorded):
     db = f"sqlite:///{tmp / 'coaching.db'}"
     coaching = serve("coaching", center_copy, db, tmp, "--recordings", str(recorded[0]))
     meeting = serve("meeting", center_copy, db, tmp)
-    yield {"coaching": coaching[1], "meeting": meeting[1], "db": db}
+    yield {"coaching": coaching[1], "meeting": meeting[1], "db": db,
+           "logs": [Path(coaching[2].name), Path(meeting[2].name)]}  # fmt: skip
     for proc, _, log in (coaching, meeting):
         proc.terminate()
         proc.wait(timeout=30)
@@ -356,8 +358,14 @@ def test_the_meeting_in_agenda_order_for_a_team_at_1366_and_390_px(
     shoot(page, tmp_path / "meeting-1366.png")
     fits_the_phone(page)
     shoot(page, tmp_path / "meeting-390.png")
+    for t in (pareto, page.locator("table.qaw-table", has_text="底线类别").first):
+        box = t.bounding_box()  # read whole on the phone: its names wrap, nothing scrolls
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert t.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
     safe(page)
     page.close()
+    logs = "".join(log.read_text(encoding="utf-8") for log in servers["logs"])
+    assert "Kernel started" in logs and "[IPKernelApp]" not in logs  # kernels started quietly
     bad = browser.new_page()
     bad.goto(with_token(servers["meeting"] + "?team=%E4%B8%8D%E5%AD%98%E5%9C%A8"), timeout=60_000)
     bad.wait_for_selector(".qaw-error", timeout=60_000)
@@ -386,6 +394,10 @@ def test_the_coaching_talk_at_1366_and_390_px(browser, servers, data, center_cop
     assert page.evaluate(
         "(e => e.scrollWidth <= e.clientWidth)(document.querySelector('#agent-status'))"
     )
+    ded = page.locator("table.qaw-table", has_text="班组失误率").first  # the agent vs the team
+    box = ded.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert ded.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
     shoot(page, tmp_path / "coaching-390.png")
     safe(page)
     page.close()

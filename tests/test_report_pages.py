@@ -167,7 +167,7 @@ def test_a_long_table_is_shown_whole_per_team_in_natural_order():
     df = pd.DataFrame({"team": [teams[i % 3] for i in range(70)],
                        "agent_id": [f"A{i:04d}" for i in range(70)], "n": 5})  # fmt: skip
     page = table(df, "zh").data
-    assert all(f'<td class="qaw-nw">A{i:04d}</td>' in page for i in range(70))
+    assert all(f'<td class="qaw-nw qaw-word">A{i:04d}</td>' in page for i in range(70))
     heads = [
         page.index(f'<h3 class="qaw-team">{t}</h3>') for t in ("话务二组", "话务十组", "话务十三组")
     ]

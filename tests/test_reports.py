@@ -299,6 +299,12 @@ def test_coaching_actions_appear_in_the_agent_archive_read_on_a_phone(
     assert max(b["x"] + b["width"] for b in boxes) <= 390  # nothing hidden off the screen
     texts = phone.locator(".qaw-phone").all_inner_texts()
     assert all(name in " ".join(texts) for name in evaluations["质检员"])
+    card = phone.locator("table.qaw-card")  # the agent's scores: label and figure, one a row
+    assert card.count() == 1 and max(b["x"] + b["width"] for b in
+                                     (c.bounding_box() for c in card.locator("td").all())) <= 390  # fmt: skip
+    figures = dict(r.split("\t") for r in card.inner_text().splitlines())
+    assert re.fullmatch(r"\d+ 人中第 \d+", figures["排名"])  # a rank says of how many
+    assert {"样本量", "平均分", "95%区间"} <= set(figures) and "依据" not in figures  # said above
     phone.close()
     assert {"辅导前失误率", "辅导后失误率", "对照组变化", "辅导效果", "结论"} <= set(
         coached.columns
@@ -428,7 +434,7 @@ def test_an_agent_batch_publishes_each_archive_and_a_failure_stops_no_other(
 @pytest.mark.slow
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_the_pdf_is_a4_for_e_mail_with_page_one_first_and_every_column(
-    tmp_path, small_dir, language
+    tmp_path, small_dir, small_tables, language
 ):
     """A4 pages; page one's title, headline and footer (period, page numbers) on the first page;
     every column heading of every table in the text (wrapped, never cut by a scrollbar)."""
@@ -466,6 +472,11 @@ def test_the_pdf_is_a4_for_e_mail_with_page_one_first_and_every_column(
     ids = set(re.findall(r">(A\d{4})<", folded))
     assert len(ids) > 10 and not [a for a in ids if a not in flat]
     assert "点击展开" not in flat and "clicktoopen" not in flat  # a screen's hint, not paper's
+    raw = text()  # a name wrapped in a narrow column printed as "陆琳" over "瑶": kept whole
+    names = {n for n in small_tables["agents"]["name"] if f">{html_.escape(n)}</td>" in page}
+    assert len(names) > 10 and not [n for n in names if n not in raw]
+    kept = re.findall(r'<td class="[^"]*qaw-word[^"]*">([^<]*)</td>', page)  # nowrap on paper
+    assert names <= set(kept) and "td.qaw-word { white-space: nowrap !important; }" in page
 
 
 @pytest.mark.slow

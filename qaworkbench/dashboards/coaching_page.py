@@ -26,7 +26,7 @@ from ..stats import MIN_N, judged, mean_change
 from . import views
 from .charts import interval_chart
 from .coaching_evidence import _audio, evidence_html  # noqa: F401 - the page's evidence folds
-from .views import DashboardData, guarded, header, heading, message, scroll
+from .views import DashboardData, guarded, header, heading, message, scroll, wrap
 
 PRESELECT = 3  # the agent's most-deducted items preselected in the form
 
@@ -134,13 +134,16 @@ def _title(d: DashboardData, agent_id: str, month: str) -> HTML:
 
 def status_banner(d: DashboardData, agent_id: str, month: str) -> HTML:
     """The agent's status and its reason, first thing under the name (red when frozen or
-    demoted)."""
+    demoted); said once: a freeze's or a demotion's reason begins by naming it."""
     st = agent_status(d, agent_id, month)
     if st is None:
         return HTML("")
     status, reason = st
-    label = i18n.value("status", status, d.language)
-    text = i18n.say("status_reason", d.language, status=label, reason=reason) if reason else label
+    text = label = i18n.value("status", status, d.language)
+    if reason and status in ("frozen", "demoted"):  # "Frozen since …", not "Frozen: frozen …"
+        text = reason[:1].upper() + reason[1:]
+    elif reason:
+        text = i18n.say("status_reason", d.language, status=label, reason=reason)
     return HTML(
         f'<div class="qaw-status qaw-status-{status}" id="agent-status">'
         f"<span>{_html.escape(d.t('agent_status_now'))}</span> <b>{_html.escape(text)}</b></div>"
@@ -193,9 +196,9 @@ def show_agent(
     if len(contacts):
         ded = agent_deductions(d, agent_id, month) if deductions is None else deductions
         parts.append(heading(d.t("deductions_vs_team")))
-        parts.append(scroll(table(ded[ded["fails"] > 0].drop(columns=["item_id"]), lang)))
+        parts.append(wrap(table(ded[ded["fails"] > 0].drop(columns=["item_id"]), lang)))
         parts.append(heading(d.t("strengths")))
-        parts.append(scroll(table(strengths(ded), lang)))
+        parts.append(wrap(table(strengths(ded), lang)))
     if len(trend):
         parts.append(heading(d.t("history")))
         trend = judged(trend)  # no interval below MIN_N evaluations: "too few to judge"

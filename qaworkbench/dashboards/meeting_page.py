@@ -25,7 +25,7 @@ from ..reporting.display import table
 from . import meeting_sections as ms
 from . import views
 from .charts import interval_chart, pareto_bars
-from .views import DashboardData, guarded, heading, message, scroll
+from .views import DashboardData, guarded, heading, message, scroll, wrap
 
 
 def _headline(d: DashboardData, month: str, team: str, store) -> HTML:
@@ -92,11 +92,11 @@ def show_pareto(parts: list, d: DashboardData, month: str, team: str) -> list[st
         return []
     parts.append(pareto_bars(p, d.language, f"{d.t('pareto')} · {who}", ms.TOP_ITEMS, False))
     cols = ["item", "fails", "points", "share", "cum_share"]
-    parts.append(scroll(table(p[cols].head(ms.TOP_ITEMS), d.language)))
+    parts.append(wrap(table(p[cols].head(ms.TOP_ITEMS), d.language)))
     if len(p) > ms.TOP_ITEMS:
         rest = p[cols].iloc[ms.TOP_ITEMS :]
         parts.append(_fold(i18n.say("more_items", d.language, n=len(rest)),
-                           [scroll(table(rest, d.language))], "pareto-rest"))  # fmt: skip
+                           [wrap(table(rest, d.language))], "pareto-rest"))  # fmt: skip
     return p["item_id"].tolist()
 
 
@@ -136,7 +136,7 @@ def show_rest(parts: list, d: DashboardData, month: str, team: str) -> None:
     if cases.empty:
         parts.append(HTML(f"<p><em>{_html.escape(d.t('none'))}</em></p>"))
     else:
-        parts.append(scroll(table(ms.bottom_line_summary(cases), lang)))
+        parts.append(wrap(table(ms.bottom_line_summary(cases), lang)))
         shown = cases[["bottom_line_kind", "at", "team", "name", "case", "contact_id"]]
         shown = shown.assign(at=shown["at"].dt.strftime("%Y-%m-%d"))
         parts.append(_fold(f"{d.t('red_line_cases')} ({len(cases)})",

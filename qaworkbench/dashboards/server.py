@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
+import os
 import secrets
 import sys
+import tempfile
+from pathlib import Path
 
 from ..config import NOTEBOOKS_DIR
 from ..errors import QAWError
@@ -105,9 +109,31 @@ def stop_tree(pid: int, timeout_s: float = 10.0) -> None:
     psutil.wait_procs(alive, timeout=timeout_s)
 
 
+def quiet_kernel_env(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """``env`` with a Python kernel spec written in ``folder`` and put first on JUPYTER_PATH:
+    the dashboards' kernel (``python3``, as their notebooks name it) started with the report
+    runner's ``KERNEL_QUIET``, so Voila's log carries no ``[IPKernelApp] WARNING`` lines about
+    a loopback connection no one can act on. Voila has no setting for a kernel's arguments."""
+    from ..reporting.runner import KERNEL_QUIET
+
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True, exist_ok=True)
+    argv = ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}", *KERNEL_QUIET]
+    kernel = {"argv": argv, "display_name": "Python 3", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    paths = [str(folder), *filter(None, [env.get("JUPYTER_PATH", "")])]
+    return {**env, "JUPYTER_PATH": os.pathsep.join(paths)}
+
+
 def serve(cmd: list[str], env: dict[str, str]) -> int:
     """Run Voila in the foreground until it exits or this process is told to stop (Ctrl-C,
-    SIGTERM, SIGHUP); then stop Voila and its kernels with it. Returns Voila's exit code."""
+    SIGTERM, SIGHUP); then stop Voila and its kernels with it. Its kernels log errors only
+    (``quiet_kernel_env``). Returns Voila's exit code."""
+    with tempfile.TemporaryDirectory(prefix="qaw-kernels-") as folder:
+        return _serve(cmd, quiet_kernel_env(env, Path(folder)))
+
+
+def _serve(cmd: list[str], env: dict[str, str]) -> int:
     import signal
     import subprocess
 

@@ -67,6 +67,10 @@ CSS = """<style>
   .qaw-page table.qaw-table {font-size: 12px}
   /* a wide table scrolls in its box rather than stacking its words a character a line */
   .qaw-page .qaw-scroll table.qaw-table th, .qaw-page .qaw-scroll table.qaw-table td {white-space: nowrap}
+  /* a narrow table wraps its long names to the screen; its figures stay on one line */
+  .qaw-page .qaw-wrap table.qaw-table td.qaw-nw {white-space: nowrap}
+  .qaw-page .qaw-wrap table.qaw-table th {word-break: keep-all}  /* 累计占比, not 累计占/比 */
+  .qaw-page .qaw-wrap table.qaw-table td:first-child {white-space: normal}
 }
 </style>"""
 
@@ -474,6 +478,12 @@ def header(cells: list[tuple[str, str, str]]) -> HTML:
 def scroll(part: HTML) -> HTML:
     """A wide table in a box of its own that scrolls sideways at phone width."""
     return HTML(f'<div class="qaw-scroll">{part.data}</div>')
+
+
+def wrap(part: HTML) -> HTML:
+    """A narrow table (a name and a few figures) read whole at phone width: its text wraps
+    instead of the table scrolling sideways."""
+    return HTML(f'<div class="qaw-wrap">{part.data}</div>')
 
 
 def valid_month(month: str) -> bool:

@@ -45,7 +45,7 @@ from .year import YEAR_MONTHS, year_tables, year_window
 KINDS = ("weekly", "monthly", "agent", "daily")
 # An agent score as reports show it: n, mean, 95% interval, pooled score and its rank.
 AGENT_COLUMNS = ["team", "name", "agent_id", "n", "mean", "lo", "hi", "pooled", "rank_pooled",
-                 "status", "evidence"]  # fmt: skip
+                 "rank_n", "status", "evidence"]  # fmt: skip
 AGENT_SCORE_COLUMNS = ["team", "agent_id", "name", "n", "mean", "lo", "hi", "pooled", "rank_pooled"]
 
 
@@ -618,6 +618,7 @@ def archive_tables(a: ArchiveData, agent_id: str) -> dict[str, pd.DataFrame]:
     this = this.assign(
         status=this["agent_id"].map(a.status["status"]).fillna("normal"),
         evidence=this["agent_id"].map(a.status["evidence"]).fillna(""),
+        rank_n=len(a.agents),  # ranks are the whole center's: "138 of 278"
     )
     acts = a.actions[a.actions["agent_id"] == agent_id] if a.actions is not None else None
     # every action, also one saved after the month (its "after" is then still empty)
@@ -657,7 +658,11 @@ def _archive_evaluations(a: ArchiveData, agent_id: str, who: pd.Series) -> pd.Da
 
 
 CHART_ROWS = 30  # teams in the team chart at most
-PHONE = ("agent_status", "evaluations")  # an archive's tables that wrap to a phone's width
+PHONE = (
+    "agent_status",
+    "evaluations",
+    "history",
+)  # an archive's tables that wrap to a phone's width
 # A monthly report's first tables: the notebook shows them while the rest are computed.
 EARLY = ("headline", "critical", "top_problems", "coach", "team_scores", "control")
 CONTROL_COLUMNS = ["team", "week", "n", "mean", "center", "lcl", "ucl", "signal"]
@@ -847,6 +852,11 @@ def section(ctx: ReportContext, key: str) -> None:
         if learned is not None and not learned.empty:  # qaw autoqa learn's detectors, beside
             display(HTML(f'<p class="qaw-note">{i18n.t("autoqa_learned", lang)}</p>'))
             display(display_.table(learned, lang, split=True))
+        return
+    if key == "agent_scores" and ctx.kind == "agent" and len(shown) == 1:
+        # one agent: a card of label and figure (the status and its reason are the section above)
+        card = display_.card(shown.drop(columns=["status", "evidence"], errors="ignore"), lang)
+        display(HTML(f'<div class="qaw-phone">{card.data}</div>'))
         return
     if key in PHONE:  # short columns whose text wraps: read whole on a phone, no scrolling
         display(HTML(f'<div class="qaw-phone">{display_.table(shown, lang).data}</div>'))

@@ -57,6 +57,7 @@ def daily_tables(
     ev = scored[(scored["evaluated_at"] >= p.start) & (scored["evaluated_at"] < p.end)]
     ev = ev[ev["mode"] != "calibration"]
     ev = ev.assign(team=ev["agent_id"].map(roster["team"]), name=ev["agent_id"].map(roster["name"]))
+    day = ev  # the whole center's day: a team's interval is the one the center's page gives it
     ev = _scope(ev, team)
     names = evidence.item_names(scoring.item_table(scorecard_versions()), lang)
     code = penalties.load_penalty_code()
@@ -73,8 +74,11 @@ def daily_tables(
     sl = service_level(source, p, plan)
     owed, sample_state = owed_by(center, p, team, samples_dir)
     if len(ev):
-        whole = clustered_intervals(ev, None).iloc[0]
-        teams = judged(clustered_intervals(ev, "team"))[["team", "agents", "n", "mean", "lo", "hi"]]
+        every = clustered_intervals(day, "team")  # floored by the center's spread (one number)
+        whole = (
+            every[every["team"] == team].iloc[0] if team else clustered_intervals(day, None).iloc[0]
+        )
+        teams = judged(_scope(every, team))[["team", "agents", "n", "mean", "lo", "hi"]]
     else:
         whole = pd.Series({"n": 0, "agents": 0, "mean": float("nan"), "lo": float("nan"),
                            "hi": float("nan")})  # fmt: skip
@@ -300,7 +304,9 @@ def section(ctx, key: str) -> None:
         return
     if key == "service_level" and not shown.empty:
         shown = shown.assign(interval_start=shown["interval_start"].dt.strftime("%H:%M"))
-    display(display_.table(shown, lang, split=key not in ("critical", "serious")))
+    # the day's auto-QA flags (175 on the demo) folded per team: the reader opens their own
+    fold = key == "autoqa_flags"
+    display(display_.table(shown, lang, split=key not in ("critical", "serious"), fold=fold))
 
 
 def side_by_side(df: pd.DataFrame, lang: str, parts: int = 3) -> HTML:

@@ -48,6 +48,7 @@ WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done"
 TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi", "rating", "rating_lo", "rating_hi"}
 THOUSANDS = {"contacts", "answered"}  # counts in the hundred thousands: 243,865
 SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team
+WORD = 6  # characters: a column no wider (a name, an id, a score) is never broken on paper
 FOLD_ROWS = 12  # a longer detail table is folded (<details>, printed open) when asked to fold
 # Control-chart signals by what they mean for quality: good news, bad news (coloured so).
 GOOD_SIGNALS = {"above UCL", "run of 8 above"}
@@ -104,9 +105,11 @@ def present(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def tones(df: pd.DataFrame) -> list[str]:
     """Each row's tone for the page: ``good`` or ``bad`` for a control-chart signal by its
-    direction (above the line is good news), else ``""``."""
+    direction (above the line is good news); ``bad`` for an interval that missed its service
+    level target; else ``""``."""
     if "signal" not in df:
-        return [""] * len(df)
+        missed = df["target"] == "missed" if "target" in df else [False] * len(df)
+        return ["bad" if m else "" for m in missed]
     return [
         "good" if s in GOOD_SIGNALS else "bad" if s in BAD_SIGNALS else "" for s in df["signal"]
     ]
@@ -119,14 +122,26 @@ def _html_table(shown: pd.DataFrame, row_tones: list[str] | None = None) -> str:
     head = "".join(f"<th>{esc(str(c))}</th>" for c in shown.columns)
     cols = [["" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else esc(str(v))
              for v in shown[c].tolist()] for c in shown.columns]  # fmt: skip
-    # short values (dates, ids, names, figures) stay on one line; long text wraps
-    opens = ['<td class="qaw-nw">' if max(map(len, c), default=0) <= 20 else "<td>" for c in cols]
+    # short values (dates, ids, names, figures) stay on one line; long text wraps; a word-short
+    # column (names, ids, scores) stays whole on paper too, where other cells wrap to the page
+    widths = [max(map(len, c), default=0) for c in cols]
+    opens = ['<td class="qaw-nw qaw-word">' if w <= WORD else '<td class="qaw-nw">' if w <= 20
+             else "<td>" for w in widths]  # fmt: skip
     trs = [f'<tr class="qaw-{t}">' if t else "<tr>" for t in (row_tones or [""] * len(shown))]
     rows = "".join(
         tr + "".join(f"{o}{v}</td>" for o, v in zip(opens, row, strict=True)) + "</tr>"
         for tr, row in zip(trs, zip(*cols, strict=True), strict=True)
     )
     return f'<table class="qaw-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def card(df: pd.DataFrame, lang: str) -> HTML:
+    """A one-row table (one agent's figures) as label–value rows: read whole on a phone, where
+    ten columns side by side would scroll sideways."""
+    shown = present(df, lang)
+    row = _html_table(pd.DataFrame({"k": list(shown.columns), "v": shown.iloc[0].tolist()}))
+    row = row.replace("<thead><tr><th>k</th><th>v</th></tr></thead>", "")  # no header row
+    return HTML(row.replace('<table class="qaw-table">', '<table class="qaw-table qaw-card">'))
 
 
 def table(df: pd.DataFrame | None, lang: str, split: bool = True, fold: bool = False) -> HTML:
