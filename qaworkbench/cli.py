@@ -467,7 +467,9 @@ def score(period: str, data: str, out: Path | None, penalty_code: str, top: int)
     help="Auto-QA rule set (YAML path or name in templates/autoqa) [default: setting "
     "autoqa_rules, else hotline].",
 )
-def autoqa(period: str, data: str, rules: str) -> None:
+@ENGINE_OPTION
+@MASTER_OPTION
+def autoqa(period: str, data: str, rules: str, engine_name: str | None, master: str | None) -> None:
     """Check every chat and call transcript of a period against the auto-QA rules (自动质检).
 
     Keeps one result per contact and rule (pass / fail / n/a, with the evidence, masked) in
@@ -497,8 +499,16 @@ def autoqa(period: str, data: str, rules: str) -> None:
     t0 = time.perf_counter()
     p = parse_period(period)
     rs = load_ruleset(rules)
+    from .config import engine_setting
+
     path = results_path(data, p)
-    res = check_month(data, p, rs)
+    engine_name, master = engine_setting(engine_name, master)
+    if engine_name == "spark":  # the same rules, run on Spark's partitions of conversations
+        from .autoqa.spark import check_month_spark
+
+        res = check_month_spark(data, p, rs, master)
+    else:
+        res = check_month(data, p, rs)
     if res.empty:
         click.echo(f"{p.label}: no chat messages or transcripts of this period's contacts")
         return
