@@ -3,7 +3,9 @@
 The month's messages and turns are read by Spark from the same Parquet (``data.spark``),
 kept to the period's contacts, spread over partitions by contact (all of one contact's rows in
 one partition) and checked there by the one-machine code (``run.check``, vectorised over the
-partition's conversations, through ``mapInPandas``). Only the results come back to the driver.
+partition's conversations, through ``mapInPandas``). The executors write the results as
+Parquet (a temporary folder: on a cluster, ``TMPDIR`` must be a mount every executor and
+the driver share), read back with Arrow.
 The results equal ``run.check_month``'s, row for row (``tests/test_autoqa_spark.py``).
 """
 
@@ -73,9 +75,21 @@ def check_month_spark(
     for p in parts[1:]:
         res = res.unionByName(p)
     res = res.join(contacts, "contact_id", "left")
-    with warnings.catch_warnings():  # PySpark's notices that it predates pandas 3
-        warnings.filterwarnings("ignore", module="pyspark")
-        out = res.toPandas()
+    # written by the executors and read back with Arrow: collecting a month's millions of
+    # results through the driver ran its default 1 GiB heap out of memory (2,000 agents)
+    import shutil
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    tmp = Path(tempfile.mkdtemp(prefix="qaw-autoqa-spark-"))
+    try:
+        with warnings.catch_warnings():  # PySpark's notices that it predates pandas 3
+            warnings.filterwarnings("ignore", module="pyspark")
+            res.write.mode("overwrite").parquet(str(tmp / "results"))
+        out = pq.read_table(tmp / "results").to_pandas()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return _typed(out)[["contact_id", "agent_id", *RESULT_COLUMNS[1:]]]
 
 
