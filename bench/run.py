@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +33,9 @@ TWO_CSV = BENCH_DATA / "two_months_csv"  # the same center as CSV files (UTF-8)
 # Parquet file per month
 # (chat messages for the complained-about chats and 5% of the rest: the year is not auto-QA'd)
 YEAR = BENCH_DATA / "year"
+# The cost curve: one month (2026-05) of centers of 500, 2,000 and 8,000 agents, built alike
+# (teams of ~15, 1 chat team in ~7, 97 contacts a voice agent-day, 1 evaluator per 50 agents).
+SIZES = {500: BENCH_DATA / "month_500", 2000: MONTH, 8000: BENCH_DATA / "month_8000"}
 PY = sys.executable
 
 
@@ -306,6 +309,116 @@ CASES: dict[str, Case] = {
 }
 
 
+def _items_changed(center: Path) -> str:
+    """Code that rewrites one item row's comment of ``center`` (new content: the caches keyed
+    by the QA tables' files miss), before the timed work."""
+    items = str(center / "evaluation_items")
+    return (
+        "import glob, time, pyarrow as pa, pyarrow.parquet as pq; "
+        f"f = sorted(glob.glob({items!r} + '/*.parquet'))[-1]; t = pq.read_table(f); "
+        "c = t.column('comment').to_pylist(); c[0] = f'bench {time.time()}'; "
+        "pq.write_table(t.set_column(t.schema.get_field_index('comment'), 'comment', "
+        "pa.array(c, t.schema.field('comment').type)), f)"
+    )
+
+
+CASES["report_monthly_items_changed"] = Case(
+    "monthly report 2026-05 of a 2,000-agent month, the first run after one row of the "
+    "month's item results changed (its scores and caches rebuilt)",
+    _items_changed(MONTH) + "; " + _report("monthly", "2026-05"),
+    "report_floor",
+    None,
+    1536,
+    2.0,
+)
+CASES["sample_month1"] = Case(
+    "sample the 2,000-agent month (one-month center, 3.58 M contacts), hotline plan",
+    _timed(
+        SAMPLE[0],
+        f"s = sample_month({str(MONTH)!r}, '2026-05', load_plan('hotline'), 1)",
+        SAMPLE[2],
+    ),
+    "groupby_month",
+    None,
+    2048,
+    2.0,
+)
+CASES["groupby_month"] = Case(
+    "floor: per-agent count of the month's contacts, DuckDB over Parquet",
+    _timed(
+        "from datetime import datetime; from qaworkbench.data import engine",
+        f"con = engine.connect({str(MONTH)!r}); "
+        "d = engine.handled_per_agent(con, datetime(2026, 5, 1), datetime(2026, 6, 1))",
+    ),
+)
+CASES["load_month"] = replace(CASES["load_month"], target_s=None, target_mib=1024,
+                              target_ratio=2.0)  # fmt: skip
+
+for _n, _c in SIZES.items():  # the cost curve: each step at each size, beside its floor
+    _s = f"{_n}"
+    CASES[f"c{_s}_load_floor"] = Case(
+        f"floor: read every column of the {_n:,d}-agent month's contacts (pandas)",
+        f"import pandas as pd; d = pd.read_parquet({str(_c / 'contacts')!r}); print(len(d))",
+    )
+    CASES[f"c{_s}_load"] = Case(
+        f"load and validate the {_n:,d}-agent month (all tables, strict)",
+        _timed("import qaworkbench as q", f"c = q.load_center({str(_c)!r})"),
+        f"c{_s}_load_floor",
+    )
+    CASES[f"c{_s}_count"] = Case(
+        f"floor: per-agent count of the {_n:,d}-agent month, DuckDB",
+        _timed(
+            "from datetime import datetime; from qaworkbench.data import engine",
+            f"con = engine.connect({str(_c)!r}); "
+            "d = engine.handled_per_agent(con, datetime(2026, 5, 1), datetime(2026, 6, 1))",
+        ),
+    )
+    CASES[f"c{_s}_sample"] = Case(
+        f"sample the {_n:,d}-agent month, hotline plan",
+        _timed(
+            SAMPLE[0],
+            f"s = sample_month({str(_c)!r}, '2026-05', load_plan('hotline'), 1)",
+            SAMPLE[2],
+        ),
+        f"c{_s}_count",
+    )
+    CASES[f"c{_s}_score_floor"] = Case(
+        f"floor: mean deduction per agent, pandas, {_n:,d} agents",
+        CASES["score_floor"].code.replace(str(MONTH), str(_c)),
+    )
+    CASES[f"c{_s}_score"] = Case(
+        f"score the {_n:,d}-agent month (sections, intervals, partial pooling)",
+        CASES["score_month"].code.replace(str(MONTH), str(_c)),
+        f"c{_s}_score_floor",
+    )
+    CASES[f"c{_s}_autoqa_floor"] = Case(
+        f"floor: read the {_n:,d}-agent month's messages and transcripts (pyarrow)",
+        CASES["autoqa_floor"].code.replace(str(MONTH), str(_c)),
+    )
+    CASES[f"c{_s}_autoqa"] = Case(
+        f"auto-QA of every chat and transcript of the {_n:,d}-agent month (`qaw autoqa`, DuckDB)",
+        CASES["autoqa_month"].code.replace(str(MONTH), str(_c)),
+        f"c{_s}_autoqa_floor",
+    )
+    CASES[f"c{_s}_autoqa_spark"] = Case(
+        "the same on Spark local[2] (`qaw autoqa --engine spark`); RSS: Python + the JVM",
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "
+        "w = ChildPeak().__enter__(); "
+        + _timed(
+            "from qaworkbench.cli import main",
+            f"main(['autoqa', '--month', '2026-05', '--data', {str(_c)!r}, '--engine', 'spark', "
+            "'--master', 'local[2]'], standalone_mode=False)",
+        )
+        + "; w.__exit__(); print('KERNEL', w.peak_mib)",
+        f"c{_s}_autoqa_floor",
+    )
+    CASES[f"c{_s}_report"] = Case(
+        f"monthly report 2026-05 of the {_n:,d}-agent month",
+        _report("monthly", "2026-05", _c),
+        "report_floor",
+    )
+
+
 _DEMO = [PY, "-m", "qaworkbench.cli", "demo", "--agents", "2000", "--teams", "134",
          "--chat-teams", "20", "--contacts-per-day", "97", "--evaluators", "40", "--force",
          "--random-evaluations"]  # fmt: skip
@@ -317,6 +430,17 @@ def ensure_data(codes: list[str]) -> None:
     if any(str(YEAR) in c for c in codes) and not (YEAR / "contacts").is_dir():
         subprocess.run([*_DEMO, "--out", str(YEAR), "--months", "12", "--start", "2025-11-01",
                         "--messages", "sample", "--contacts-per-day", "103"], check=True)  # fmt: skip
+    for n, center in SIZES.items():  # the cost curve's centers, scaled from the 2,000 agents'
+        if (
+            n != 2000
+            and any(f"{center}'" in c for c in codes)
+            and not (center / "transcripts").is_dir()
+        ):
+            k = n / 2000
+            subprocess.run([PY, "-m", "qaworkbench.cli", "demo", "--agents", str(n), "--teams",
+                            str(round(134 * k)), "--chat-teams", str(round(20 * k)),
+                            "--contacts-per-day", "97", "--evaluators", str(round(40 * k)),
+                            "--force", "--out", str(center), "--months", "1"], check=True)  # fmt: skip
     if not any(str(TWO) in c for c in codes):  # the two-month centers (Parquet and CSV)
         # a month built before the demo wrote every chat's messages and transcripts is rebuilt
         if not (MONTH / "transcripts").is_dir():
@@ -375,12 +499,21 @@ def run_once(code: str) -> tuple[float, float | None]:
     """Wall seconds of one fresh Python process running ``code`` (imports included), and the
     seconds the process itself reports after its imports (a line ``INPROC <s>``), if any."""
     t0 = time.perf_counter()
-    proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    probe = (
+        f"import resource\n{code}\nprint('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    proc = subprocess.run([PY, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"benchmark failed:\n{proc.stderr}")
     inproc = [float(x.split()[1]) for x in proc.stdout.splitlines() if x.startswith("INPROC ")]
+    me = [int(x.split()[1]) / 1024 for x in proc.stdout.splitlines() if x.startswith("RSS ")]
+    kernel = [float(x.split()[1]) for x in proc.stdout.splitlines() if x.startswith("KERNEL ")]
+    _RSS.setdefault(code, []).append((me[-1] if me else 0.0, kernel[-1] if kernel else 0.0))
     return wall, (inproc[-1] if inproc else None)
+
+
+_RSS: dict[str, list[tuple[float, float]]] = {}  # per case's code: (process, kernel) MiB per run
 
 
 def peak_rss(code: str) -> tuple[float, float]:
@@ -399,6 +532,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("cases", nargs="*", default=[n for n, c in CASES.items() if c.floor])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--rss-in-runs", action="store_true",
+                    help="peak RSS from the timed runs (the largest), not one more process")  # fmt: skip
     args = ap.parse_args()
     unknown = set(args.cases) - set(CASES)
     if unknown:
@@ -421,7 +556,7 @@ def main() -> None:
     for name in chosen:
         c, walls = CASES[name], [w for w, _ in runs[name]]
         inner = [i for _, i in runs[name] if i is not None]
-        me, kernel = peak_rss(c.code)
+        me, kernel = max(_RSS[c.code]) if args.rss_in_runs else peak_rss(c.code)
         rss = f"{me:,.0f}" if kernel < 1 else f"{me:,.0f} + {kernel:,.0f} = {me + kernel:,.0f}"
         floor = (
             f"{c.floor} | {median[c.floor]:.2f} | {median[name] / median[c.floor]:.1f}"

@@ -499,8 +499,13 @@ RULES_OPTION = click.option(
 @click.option("--month", "period", default=None, help="Month (2026-10) or ISO week (2026-W43).")
 @DATA_OPTION
 @RULES_OPTION
+@ENGINE_OPTION
+@MASTER_OPTION
 @click.pass_context
-def autoqa(ctx: click.Context, period: str | None, data: str, rules: str) -> None:
+def autoqa(
+    ctx: click.Context, period: str | None, data: str, rules: str, engine_name: str | None,
+    master: str | None,
+) -> None:  # fmt: skip
     """Check every chat and call transcript of a period against the auto-QA rules (自动质检).
 
     Keeps one result per contact and rule (pass / fail / n/a, with the evidence, masked) in
@@ -537,8 +542,16 @@ def autoqa(ctx: click.Context, period: str | None, data: str, rules: str) -> Non
     t0 = time.perf_counter()
     p = parse_period(period)
     rs = load_ruleset(rules)
+    from .config import engine_setting
+
     path = results_path(data, p)
-    res = check_month(data, p, rs)
+    engine_name, master = engine_setting(engine_name, master)
+    if engine_name == "spark":  # the same rules, run on Spark's partitions of conversations
+        from .autoqa.spark import check_month_spark
+
+        res = check_month_spark(data, p, rs, master)
+    else:
+        res = check_month(data, p, rs)
     if res.empty:
         click.echo(f"{p.label}: no chat messages or transcripts of this period's contacts")
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -585,3 +587,34 @@ def test_frozen_agents_who_still_take_contacts_are_sampled_and_flagged():
              history=h).summary.set_index("agent_id")  # fmt: skip
     assert s.loc["A1", "quota"] == 10 and s.loc["A1", "status"] == "frozen"
     assert s.loc["A2", "status"] == ""
+
+
+STORED_SAMPLE = Path(__file__).parent / "data" / "sample_small_2026-06_seed5.csv"
+
+
+def test_the_same_seed_draws_the_stored_sample(small_dir):
+    """The small center's June sample with seed 5, as drawn before loading and sampling were
+    made faster (2026-12-05, the main branch's code gave the same file): any change to what is
+    drawn shows here. If a change to the rules means to change it, rewrite the file and say so."""
+    from qaworkbench.sampling import sample_month
+
+    got = sample_month(small_dir, "2026-06", HOTLINE, seed=5).contacts
+    got = got[["contact_id", "agent_id", "reasons", "due"]].sort_values("contact_id")
+    stored = pd.read_csv(STORED_SAMPLE, dtype=str)
+    pd.testing.assert_frame_equal(got.astype(str).reset_index(drop=True), stored)
+
+
+def test_a_centers_first_month_samples(tmp_path):
+    """A center with one month (no closed months to learn quotas from) samples it: the history
+    of no evaluations used to fail comparing an empty frame."""
+    from dataclasses import replace
+
+    from qaworkbench.data.load import save_center
+    from qaworkbench.demo import build
+    from qaworkbench.sampling import sample_month
+
+    from .conftest import SMALL
+
+    save_center(build(replace(SMALL, months=1)), tmp_path)
+    got = sample_month(tmp_path, "2026-05", HOTLINE, seed=1)
+    assert len(got.contacts) > 0 and got.contacts["month"].eq("2026-05").all()

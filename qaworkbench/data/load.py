@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..errors import Problem, QAWError, ValidationError
 from ..spreadsheet import safe_for_spreadsheet
-from . import validate
+from . import lazy, validate
+from .folder import TABLE_FILES, find_table_file, present_tables  # noqa: F401 (re-exported)
 from .mapping import (
     Mapping,
     apply_mapping,
@@ -82,6 +83,8 @@ class Center:
             t = TABLES[r.table]
             if r.file == ABSENT and t.without:
                 out.append(f"no {t.name}: {t.without}")
+            elif isinstance(self.tables, lazy.Tables) and (d := self.tables.deferred(r.table)):
+                out += [f"no {t.name}.{c}: {t.column(c).without}" for c in d.empty_columns]
             elif r.file != ABSENT:
                 df = self.tables[r.table]
                 out += [
@@ -148,6 +151,18 @@ def load_table(
     df = _settle(df, findings, rows, raw.frame, report.table, raw.name, mode, rejects_dir, report,
                  files)  # fmt: skip
     return df, report
+
+
+def _conversation(
+    path: str | Path, name: str, mode: Mode, rejects_dir: str | Path | None
+) -> tuple[pd.DataFrame | lazy.Deferred, TableReport]:
+    """A chat or transcript table from Parquet: checked in Arrow and left on disk until read
+    (``lazy``), or, when a check finds anything, loaded by the exact path, which says what."""
+    d = lazy.check(Path(path), name)
+    if d is None:
+        return load_table(path, name, mode=mode, rejects_dir=rejects_dir, allow_empty=True)
+    d.load = lambda: load_table(path, name, mode=mode, rejects_dir=rejects_dir, allow_empty=True)[0]
+    return d, TableReport(name, Path(path).name, d.rows, d.rows, notes=list(d.notes))
 
 
 def _parts(path: str | Path, n: int) -> tuple[pd.Categorical, np.ndarray] | None:
@@ -379,36 +394,6 @@ def _write_rejects(rejected: pd.DataFrame, table_name: str, rejects_dir: str | P
     return path
 
 
-TABLE_FILES = ("<name>.parquet", "a <name>/ folder of Parquet", "<name>.csv", "<name>.xlsx",
-               "<name>.xls")  # fmt: skip
-_SUFFIXES = (".parquet", "", ".csv", ".xlsx", ".xls")
-
-
-def find_table_file(folder: Path, name: str) -> Path | None:
-    """The file holding ``name`` in a data folder: Parquet, a Parquet folder, CSV or Excel, its
-    name in any letter case (Complaints.csv). Two of them (evaluations.csv beside an
-    evaluations/ folder) are refused, naming both: which one is meant cannot be told."""
-    wanted = {f"{name}{suffix}" for suffix in _SUFFIXES}
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError:
-        return None
-    found = [p for p in entries if p.name.lower() in wanted and (p.is_file() or p.is_dir())]
-    if len(found) > 1:
-        import datetime
-
-        def shown(p: Path) -> str:
-            when = datetime.datetime.fromtimestamp(p.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-            return f"{p.name}{'/' if p.is_dir() else ''} (changed {when})"
-
-        raise QAWError(
-            f"{folder}: {len(found)} files hold the {name} table: "
-            f"{', '.join(shown(p) for p in found)}; which one is meant cannot be told: keep one "
-            "and move the other(s) out of the data folder"
-        )
-    return found[0] if found else None
-
-
 def load_center(
     source: str | Path,
     *,
@@ -440,6 +425,8 @@ def load_center(
 
     # Tables load independently (the big one beside the small ones); cross-checks come after.
     def submit(pool, n, **kw):
+        if n in lazy.CONVERSATIONS and not kw and detect_format(present[n]) == "parquet":
+            return pool.submit(_conversation, present[n], n, mode, rejects_dir)
         return pool.submit(load_table, present[n], n, mode=mode, rejects_dir=rejects_dir,
                            allow_empty=n not in REQUIRED_TABLES, **kw)  # fmt: skip
 
@@ -453,7 +440,7 @@ def load_center(
         first = {n: f.result()[0] for n, f in futures.items()}
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures |= {n: submit(pool, n, keep=keep[n](first)) for n in later}
-    loaded: dict[str, pd.DataFrame] = {}
+    loaded = lazy.Tables()
     reports: list[TableReport] = []
     for name in wanted:  # in load order, so strict mode reports the first bad table
         if name in futures:
@@ -466,10 +453,20 @@ def load_center(
     by_name = {r.table: r for r in reports}
     for name in wanted:
         t = table(name)
+        if (d := loaded.deferred(name)) is not None:  # its references checked on its distinct ids
+            if "contacts" not in loaded or not lazy.missing_references(d, loaded["contacts"][
+                    "contact_id"]):  # fmt: skip
+                continue
+            df, rep = load_table(present[name], name, mode=mode, rejects_dir=rejects_dir,
+                                 allow_empty=True)  # fmt: skip
+            loaded[name], by_name[name] = df, rep
+            reports[[r.table for r in reports].index(name)] = rep
         others = {  # an absent optional table is not checked against; an absent required one is
-            k: v
-            for k, v in loaded.items()
-            if k != name and (by_name[k].file != ABSENT or not TABLES[k].optional)
+            k: loaded[k]  # (no table refers to a conversation table: a deferred one stays so)
+            for k in loaded
+            if k != name
+            and (by_name[k].file != ABSENT or not TABLES[k].optional)
+            and loaded.deferred(k) is None
         }
         findings = validate.reference_checks(loaded[name], t, others, tuple(later))
         if not findings:
@@ -481,20 +478,3 @@ def load_center(
             rep.row_files,
         )  # fmt: skip
     return Center(loaded, reports, str(source), partial=tuple(later))
-
-
-def present_tables(source: str | Path) -> dict[str, str | Path]:
-    """The canonical tables a data folder (their files) or a database URL (the URL) has."""
-    if is_url(source):
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(str(source))
-        try:
-            names = set(sa.inspect(engine).get_table_names())
-        finally:
-            engine.dispose()
-        return {n: str(source) for n in TABLES if n in names}
-    folder = Path(source)
-    if not folder.is_dir():
-        raise QAWError(f"{source}: not a data folder (nor a database URL such as sqlite:///x.db)")
-    return {n: p for n in TABLES if (p := find_table_file(folder, n)) is not None}

@@ -47,9 +47,15 @@ def session(master: str = "local[2]") -> SparkSession:
         from pyspark.sql import SparkSession
     except ImportError as e:  # pragma: no cover - pyspark is in the locked environment
         raise QAWError("the Spark engine needs PySpark: pip install pyspark") from e
+    import os
+    import sys
+
+    builder = SparkSession.builder
+    if master.startswith("local"):  # Python workers (auto-QA's checks) run this interpreter
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         s = (
-            SparkSession.builder.master(master)
+            builder.master(master)
             .appName("qaworkbench")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.timestampType", "TIMESTAMP_NTZ")

@@ -241,6 +241,8 @@ def reference_checks(
     who did not handle the contact, an item not on the evaluation's scorecard, an evaluation
     lacking items of its scorecard). ``partial``: tables holding only some of their rows."""
     out: list[Finding] = []
+    if "contacts" in tables and "contact_id" in df and t.name != "contacts" and len(df):
+        tables = tables | {"contacts": _rows_of(tables["contacts"], df["contact_id"])}
     out += _consistent(df, t, tables, partial)
     for col, (other, other_col) in t.references.items():
         if other not in tables:
@@ -260,7 +262,7 @@ def reference_checks(
                                np.asarray(mask), df["item_id"]))  # fmt: skip
     if t.name == "evaluations" and "contacts" in tables and "agent_id" in tables["contacts"]:
         contacts = tables["contacts"]
-        evaluated = contacts[isin(contacts["contact_id"], df["contact_id"])]  # a few % of a month
+        evaluated = contacts
         handled = evaluated.drop_duplicates("contact_id").set_index("contact_id")["agent_id"]
         theirs = df["contact_id"].map(handled)
         mask = (theirs.notna() & df["agent_id"].notna() & (theirs != df["agent_id"])).to_numpy()
@@ -270,9 +272,16 @@ def reference_checks(
     return out
 
 
+def _rows_of(contacts: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """The contacts whose contact_id is among ``ids`` (a few % of a month), with the columns
+    the checks compare (gathered once, not the whole table's)."""
+    cols = [c for c in ("contact_id", "agent_id", "start_time", "channel") if c in contacts]
+    return contacts[cols][isin(contacts["contact_id"], ids)]
+
+
 def _handler(df: pd.DataFrame, contacts: pd.DataFrame) -> pd.Series:
     """The agent who handled each row's contact (contacts.agent_id), NA where not known."""
-    ids = contacts[isin(contacts["contact_id"], df["contact_id"])]
+    ids = contacts  # (reference_checks keeps only the rows df names)
     return df["contact_id"].map(
         ids.drop_duplicates("contact_id").set_index("contact_id")["agent_id"]
     )
@@ -293,7 +302,7 @@ def _consistent(
             out.append(Finding("agent_id", "the agent who handled the contact (contacts.agent_id)",
                                mask, told.where(mask)))  # fmt: skip
     if t.name == "evaluations" and len(df):
-        c = contacts[isin(contacts["contact_id"], df["contact_id"])] if contacts is not None else []
+        c = contacts if contacts is not None else []  # (only the contacts df names)
         if len(c):
             c = c.drop_duplicates("contact_id").set_index("contact_id")
             start = df["contact_id"].map(c["start_time"])

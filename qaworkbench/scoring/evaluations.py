@@ -152,6 +152,8 @@ def _check_complete(evaluations: pd.DataFrame, it: pd.DataFrame, meta: pd.DataFr
             f"does not define, e.g. evaluation {r.evaluation_id}: {r.scorecard_id} "
             f"v{r.scorecard_version}"
         )
+    if want.empty:  # no evaluations (a center's first month has no history before it)
+        return
     have = want["evaluation_id"].map(it["evaluation_id"].value_counts()).fillna(0)
     short = want[(have < want["want"]).to_numpy()]
     if short.empty:
