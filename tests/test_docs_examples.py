@@ -22,7 +22,7 @@ from qaworkbench.config import PROJ_ROOT
 
 DOCS = PROJ_ROOT / "docs"
 RUN = {"bash", "sh", "shell", "python"}
-MAX_SKIPPED = 8  # install and `make` blocks in two languages, dashboard servers, the STC-3 bench
+MAX_SKIPPED = 9  # install and `make` blocks (two languages), servers, STC-3 bench, a Spark cluster
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```\s*$", re.S | re.M)
 
 
