@@ -52,7 +52,7 @@ java: ## Install Debian's Java 17 for the Spark engine and its tests (root, apt)
 test: $(DEMO_STAMP) browser java ## Set up and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal  # every core; a slow file no longer holds one worker
 
 audit: $(DEMO_STAMP) browser ## Security review: pinned versions vs .ci/advisories.json (offline), bad inputs, injection, privacy
 	$(BIN)/python .ci/audit_deps.py

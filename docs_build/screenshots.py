@@ -1,6 +1,6 @@
 """Regenerate the documentation's screenshots from the demo center (`make screenshots`).
 
-Publishes the demo's weekly report (2026-W43, after the month's sample is drawn) in both
+Publishes the demo's weekly report (2026-W43, with the samples the demo's QA team worked from) in both
 languages into a temporary folder and photographs page one in Debian's Chromium through
 Playwright, at the 1280-pixel width the report pages are tested at; then serves the coaching
 dashboard (`qaw dashboard coaching`, on a free local port with a one-off token) and photographs
@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(ROOT / "data" / "demo"), help="the demo center")
     ap.add_argument("--out", default=str(ROOT / "docs" / "assets" / "screenshots"))
+    ap.add_argument("--samples", default=str(ROOT / "reports" / "samples"),
+                    help="the samples `qaw demo` kept (make demo: reports/samples)")  # fmt: skip
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -69,12 +71,15 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="qaw-shots-") as tmp:
         reports = Path(tmp)
-        sample = reports / "samples" / MONTH
-        subprocess.run(
-            [sys.executable, "-m", "qaworkbench.cli", "sample", "--month", MONTH,
-             "--data", args.data, "--out", str(sample)],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        kept = Path(args.samples)
+        if (kept / MONTH / "sample.csv").exists():  # the samples the demo's QA team worked from
+            shutil.copytree(kept, reports / "samples")
+        else:  # drawn now, after the month's evaluations: its completion reads low
+            subprocess.run(
+                [sys.executable, "-m", "qaworkbench.cli", "sample", "--month", MONTH,
+                 "--data", args.data, "--out", str(reports / "samples" / MONTH)],
+                check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
