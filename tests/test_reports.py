@@ -632,3 +632,25 @@ def test_a_draft_waits_beside_the_published_report_until_signed_off(tmp_path, sm
     assert "张主任" in index and "待确认（草稿）" not in index
     r = CliRunner().invoke(main, [*args, "--by", "张主任"])
     assert r.exit_code == 1 and "--draft" in r.output  # nothing left to sign off
+
+
+def test_the_problems_found_name_their_evaluator(small_dir, small_tables):
+    """The weekly's "problems found" table names who evaluated (as the archive and the coaching
+    page do), not the evaluator's id."""
+    from qaworkbench.reporting import contents
+
+    shown = contents.build("weekly", small_dir, "2026-W24", language="zh").tables["problems"]
+    assert len(shown) > 0 and "evaluator_id" not in shown
+    names = set(small_tables["evaluators"]["name"])
+    assert set(shown["evaluator"]) <= names
+
+
+def test_counts_of_five_digits_read_with_thousands_separators():
+    """A count column reads 31,485 wherever it appears (checked beside answered, n of a
+    satisfaction table), not 31485 beside 31,485."""
+    from qaworkbench.reporting.display import present
+
+    got = present(pd.DataFrame({"checked": [31485, 12], "answered": [31485, 12],
+                                "n": [96095.0, 2734.0]}), "en")  # fmt: skip
+    assert got.iloc[:, 0].tolist() == ["31,485", "12"] == got.iloc[:, 1].tolist()
+    assert got.iloc[:, 2].tolist() == ["96,095", "2734"]

@@ -348,6 +348,11 @@ def _common(
         .groupby("item_id").head(3)
         [[name, "name", "agent_id", "contact_id", "customer_id", "evaluator_id", "comment", handling]]
     ).rename(columns={name: "item", handling: "correct_handling"})  # fmt: skip
+    who = center.evaluators.drop_duplicates("evaluator_id").set_index("evaluator_id")["name"]
+    examples.insert(
+        5, "evaluator", examples["evaluator_id"].map(who).fillna(examples["evaluator_id"])
+    )
+    examples = examples.drop(columns="evaluator_id")  # the evaluator by name, as elsewhere
     per_agent = (
         failed.groupby(["team", "name", "agent_id"])["deduction"].sum().rename("deducted")
         .reset_index().sort_values("deducted", ascending=False, kind="stable")

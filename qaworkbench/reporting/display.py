@@ -69,7 +69,9 @@ def _num(c: str, v: object) -> str:
             return f"{v:.3f}"
         if c in TWO_DECIMALS:
             return f"{v:.2f}" if abs(v) >= 0.005 else "0.00"  # never "-0.00"
-        return f"{v:.0f}" if c in WHOLE and float(v).is_integer() else f"{v:.1f}"
+        if c in WHOLE and float(v).is_integer():
+            return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:.0f}"  # 96,095 as in int columns
+        return f"{v:.1f}"
     return str(v)
 
 
@@ -91,7 +93,9 @@ def present(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         s = out[c]
         if pd.api.types.is_datetime64_any_dtype(s):
             out[c] = s.dt.strftime("%Y-%m-%d %H:%M")
-        elif c in THOUSANDS and pd.api.types.is_integer_dtype(s):
+        elif pd.api.types.is_integer_dtype(s) and (
+            c in THOUSANDS or (c in WHOLE and len(s) and s.max() >= 10_000)
+        ):  # a count of five digits or more reads 31,485 in every column alike
             out[c] = [f"{v:,d}" for v in s]
         elif pd.api.types.is_float_dtype(s) or c in PERCENT | PERCENT_POINTS:
             out[c] = [_num(c, v) for v in s]
