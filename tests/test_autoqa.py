@@ -603,3 +603,14 @@ def test_stc3_findings_match_the_review(tmp_path):
     made = set(zip(fails["contact_id"], fails["rule_id"], strict=True))
     read_keys = set(zip(after["conversation_id"], after["rule_id"], strict=True))
     assert read_keys - made == STC3_GONE  # every other finding read is one the rules make
+
+
+def test_coverage_counts_only_conversations_an_agent_took_part_in():
+    """STC-3 holds conversations without a helpdesk message: checked, but not answered
+    contacts, so they are not counted (the share stayed above 100% with them)."""
+    from qaworkbench.autoqa.rates import coverage
+
+    res = pd.DataFrame({"contact_id": ["C1", "C1", "C2", "C3"], "channel": "chat",
+                        "agent_id": ["A1", "A1", "A2", None]})  # fmt: skip
+    got = coverage(res, pd.Series({"chat": 2})).set_index("channel").loc["chat"]
+    assert (got["answered"], got["checked"], got["share"]) == (2, 2, 1.0)  # C3 had no agent

@@ -17,9 +17,11 @@ from .ruleset import RuleSet
 
 
 def coverage(results: pd.DataFrame, answered: pd.Series) -> pd.DataFrame:
-    """Per channel: answered contacts (``answered``: counts by channel), those checked
-    automatically, and the share (0-1)."""
-    checked = results[["contact_id", "channel"]].drop_duplicates("contact_id")
+    """Per channel: answered contacts (``answered``: counts by channel), those of them checked
+    automatically, and the share (0-1). A conversation no agent took part in (no agent on its
+    contact: not answered) is checked but not counted, so the share never passes 100%."""
+    took = results["agent_id"].notna() if "agent_id" in results else True
+    checked = results.loc[took, ["contact_id", "channel"]].drop_duplicates("contact_id")
     checked = checked.groupby("channel", observed=True).size()
     out = pd.DataFrame({"answered": answered, "checked": checked}).fillna(0).astype(int)
     out["share"] = out["checked"] / out["answered"].where(out["answered"] > 0)
