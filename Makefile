@@ -74,7 +74,7 @@ bench: $(ENV_STAMP) ## Run the benchmarks under bench/ (builds a 2,000-agent cen
 	$(BIN)/python bench/run.py
 
 docs: $(ENV_STAMP) ## Build the documentation site (zh and en) into site/, warnings as errors
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+	PYTHONPATH=. NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site  # the hooks import docs_build
 
 screenshots: $(DEMO_STAMP) browser ## Regenerate the docs' screenshots from the demo center (Chromium)
 	$(BIN)/python docs_build/screenshots.py --data $(DEMO) --out docs/assets/screenshots
