@@ -22,6 +22,8 @@ from .rows import CONTACT_HEADER, contact_row  # noqa: F401  (the tests import t
 ROOT = Path(__file__).resolve().parents[1]
 PWC = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "pwc-call-center"
 PWC_CSV = PWC / "Call-Center-Dataset.csv"
+# The real third-party export sits beside the checkout (../shared), never in it.
+needs_pwc = pytest.mark.skipif(not PWC_CSV.exists(), reason=f"needs {PWC_CSV} (../shared)")
 
 SMALL = DemoSpec(
     agents=24, teams=4, chat_teams=1, months=2, contacts_per_day=12, evaluators=3, qa_rate=0.03

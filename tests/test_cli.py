@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .conftest import CONTACT_HEADER, PWC_CSV, contact_row, write_csv
+from .conftest import CONTACT_HEADER, PWC_CSV, contact_row, needs_pwc, write_csv
 
 
 def qaw(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -38,6 +38,7 @@ def test_every_command_has_help(cmd):
     assert r.returncode == 0 and "Usage:" in r.stdout
 
 
+@needs_pwc
 def test_validate_pwc_export_through_the_mapping():
     r = qaw("validate", str(PWC_CSV), "--mapping", "pwc_call_center")
     assert r.returncode == 0, r.stderr

@@ -8,7 +8,7 @@ import pytest
 from qaworkbench import ConfigError, ValidationError, load_mapping, load_table
 from qaworkbench.config import MAPPINGS_DIR
 
-from .conftest import CONTACT_HEADER, PWC_CSV, contact_row, write_csv
+from .conftest import CONTACT_HEADER, PWC_CSV, contact_row, needs_pwc, write_csv
 
 CN_HEADER = ["流水号", "工号", "来电时间", "渠道", "呼叫类型", "是否接通", "排队时长(秒)", "通话时长",
              "保持时长", "主叫号码", "业务类型", "是否投诉", "录音编号"]  # fmt: skip
@@ -44,6 +44,7 @@ def test_gbk_chinese_headers_through_the_shipped_mapping(tmp_path):
     assert df["customer_id"].iloc[0] == "13812345678"  # kept as text, all 11 digits
 
 
+@needs_pwc
 def test_pwc_export_loads_all_calls_with_unanswered_recognised():
     df, rep = load_table(PWC_CSV, mapping="pwc_call_center")
     assert len(df) == 5000 and rep.rejected == 0
