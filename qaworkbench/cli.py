@@ -196,6 +196,7 @@ def demo(
         full_messages=messages == "all",
     )
     rows: dict[str, int] = {}
+    kept = samples or Path(settings.get("reports")) / "samples"  # as qaw sample keeps them
     if is_url(target):
         tables = build(spec)
         save_center(tables, target)
@@ -211,7 +212,6 @@ def demo(
         if not random_evaluations:
             from .demo_sample import folder_sampler
 
-            kept = samples or Path(settings.get("reports")) / "samples"
             sampler = folder_sampler(tmp, r.evaluators, "hotline", kept, schemas)
         for month, tables in build_months(spec, r, sampler):
             save_partition(tables, tmp, month, schemas)
@@ -224,7 +224,6 @@ def demo(
         click.echo(f"{name:18s} {n:>10,d} rows")
     click.echo(f"demo center written to {target} in {time.perf_counter() - t0:.1f} s")
     if not is_url(target) and not random_evaluations:
-        kept = samples or Path(settings.get("reports")) / "samples"
         click.echo(f"the QA team's monthly samples (hotline plan) kept in {kept}/<month>/")
 
 

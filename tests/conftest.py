@@ -146,6 +146,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+def autoqa_center(src: Path, dest: Path, month: str = "2026-06"):
+    """A copy of center ``src`` at ``dest`` with ``month``'s auto-QA results beside its data
+    (the shipped rules); returns (dest, the results)."""
+    from qaworkbench.autoqa import check_month, load_ruleset, results_path, save_results
+    from qaworkbench.periods import parse_period
+
+    shutil.copytree(src, dest)
+    rules, p = load_ruleset("hotline"), parse_period(month)
+    res = check_month(dest, p, rules)
+    save_results(res, results_path(dest, p), rules)
+    return dest, res
+
+
 def _center_dir(tmp_path_factory, spec: DemoSpec, name: str) -> Path:
     d = tmp_path_factory.mktemp(name)
     save_center(build(spec), d)

@@ -24,6 +24,8 @@ from qaworkbench.errors import ConfigError
 from qaworkbench.privacy import find_unmasked
 from qaworkbench.stats import cohen_kappa
 
+from .conftest import autoqa_center
+
 T0 = pd.Timestamp("2026-10-01 10:00:00")
 RULES = load_ruleset("hotline")
 
@@ -327,15 +329,7 @@ def test_the_rule_set_loads_and_ties_every_rule_to_items():
 @pytest.fixture(scope="module")
 def checked_center(small_dir, tmp_path_factory):
     """A copy of the small center with June's auto-QA results beside its data."""
-    from qaworkbench.autoqa import check_month, results_path, save_results
-    from qaworkbench.periods import parse_period
-
-    data = tmp_path_factory.mktemp("autoqa") / "center"
-    shutil.copytree(small_dir, data)
-    p = parse_period("2026-06")
-    res = check_month(data, p, RULES)
-    save_results(res, results_path(data, p), RULES)
-    return data, res
+    return autoqa_center(small_dir, tmp_path_factory.mktemp("autoqa") / "center")
 
 
 @pytest.mark.slow

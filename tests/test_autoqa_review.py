@@ -7,18 +7,19 @@ cell is an error naming the file, sheet, row and column."""
 from __future__ import annotations
 
 import math
-import shutil
 
 import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from qaworkbench.autoqa import agreement, check_month, load_ruleset, results_path, save_results
+from qaworkbench.autoqa import agreement, load_ruleset
 from qaworkbench.autoqa.review import load_reviews, reviewed_precision
 from qaworkbench.cli import main
 from qaworkbench.periods import parse_period
 from qaworkbench.privacy import find_unmasked
+
+from .conftest import autoqa_center
 
 RULES = load_ruleset("hotline")
 RULE = "forbidden"  # 39 chat findings in the small center's June
@@ -28,11 +29,7 @@ VERDICT_COL = 9  # column I of the findings sheet
 @pytest.fixture(scope="module")
 def center(small_dir, tmp_path_factory):
     """A copy of the small center with June's auto-QA results, and a drawn review sheet."""
-    data = tmp_path_factory.mktemp("review") / "center"
-    shutil.copytree(small_dir, data)
-    p = parse_period("2026-06")
-    res = check_month(data, p, RULES)
-    save_results(res, results_path(data, p), RULES)
+    data, res = autoqa_center(small_dir, tmp_path_factory.mktemp("review") / "center")
     sheet = data.parent / "review.xlsx"
     out = CliRunner().invoke(main, ["autoqa", "review", "--month", "2026-06", "--data", str(data),
                                     "--out", str(sheet), "--seed", "7", "--lang", "zh"])  # fmt: skip

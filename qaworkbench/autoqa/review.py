@@ -74,6 +74,11 @@ def draw_findings(results: pd.DataFrame, month: str, per_rule: int, seed: int) -
     return out
 
 
+# Where a conversation's key, order and speaker are in each message table.
+QUOTED = {"chat_messages": ("conversation_id", "seq", "sender"),
+          "transcripts": ("contact_id", "turn", "speaker")}  # fmt: skip
+
+
 def contact_messages(source: str | Path, contact_ids: list[str]) -> pd.DataFrame:
     """The messages of ``contact_ids`` (chat messages and transcript turns): ``contact_id``,
     ``seq`` (message or turn number), ``who`` (agent / customer) and ``text``, masked; read
@@ -88,16 +93,11 @@ def contact_messages(source: str | Path, contact_ids: list[str]) -> pd.DataFrame
         return out[0]
     con = engine.connect(source, tables=want)
     con.register("wanted", pd.DataFrame({"contact_id": pd.Series(contact_ids, dtype=str)}))
-    if "chat_messages" in want:
+    for table in want:  # the same four columns from either table
+        key, seq, who = QUOTED[table]
         out.append(con.sql(
-            "SELECT CAST(conversation_id AS VARCHAR) AS contact_id, seq, CAST(sender AS VARCHAR) "
-            "AS who, text FROM chat_messages WHERE CAST(conversation_id AS VARCHAR) IN "
-            "(SELECT contact_id FROM wanted)"
-        ).df())  # fmt: skip
-    if "transcripts" in want:
-        out.append(con.sql(
-            "SELECT CAST(contact_id AS VARCHAR) AS contact_id, turn AS seq, CAST(speaker AS "
-            "VARCHAR) AS who, text FROM transcripts WHERE CAST(contact_id AS VARCHAR) IN "
+            f"SELECT CAST({key} AS VARCHAR) AS contact_id, {seq} AS seq, CAST({who} AS VARCHAR) "
+            f"AS who, text FROM {table} WHERE CAST({key} AS VARCHAR) IN "
             "(SELECT contact_id FROM wanted)"
         ).df())  # fmt: skip
     con.close()
