@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import Problem, QAWError, ValidationError
 from ..spreadsheet import safe_for_spreadsheet
@@ -451,11 +452,13 @@ def load_center(
         loaded[name] = df
         reports.append(rep)
     by_name = {r.table: r for r in reports}
+    named: pd.DataFrame | None = None  # the contacts other tables name (after contacts' checks)
     for name in wanted:
         t = table(name)
+        if name != "contacts" and "contacts" in loaded and named is None:
+            named = _named_contacts(loaded)
         if (d := loaded.deferred(name)) is not None:  # its references checked on its distinct ids
-            if "contacts" not in loaded or not lazy.missing_references(d, loaded["contacts"][
-                    "contact_id"]):  # fmt: skip
+            if named is None or not lazy.missing_references(d, named["contact_id"]):
                 continue
             df, rep = load_table(present[name], name, mode=mode, rejects_dir=rejects_dir,
                                  allow_empty=True)  # fmt: skip
@@ -468,6 +471,8 @@ def load_center(
             and (by_name[k].file != ABSENT or not TABLES[k].optional)
             and loaded.deferred(k) is None
         }
+        if named is not None and "contacts" in others:
+            others["contacts"] = named
         findings = validate.reference_checks(loaded[name], t, others, tuple(later))
         if not findings:
             continue
@@ -478,3 +483,19 @@ def load_center(
             rep.row_files,
         )  # fmt: skip
     return Center(loaded, reports, str(source), partial=tuple(later))
+
+
+def _named_contacts(loaded: lazy.Tables) -> pd.DataFrame:
+    """The contacts some other table names, with the columns the cross-checks compare: the
+    month's millions of contact ids probed once for all the tables, not once per table. Every
+    check against contacts gives the same answer on these rows as on the whole table."""
+    ids: list[pd.Series] = []
+    for k in loaded:
+        if (d := loaded.deferred(k)) is not None:
+            ids.append(pd.Series(pa.array(d.ids).to_pandas(), dtype="str"))
+            continue
+        cols = [c for c, (other, _) in TABLES[k].references.items() if other == "contacts"]
+        ids += [loaded[k][c].astype("str") for c in cols if c in loaded[k]]
+    contacts = loaded["contacts"]
+    reference = pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype="str")
+    return validate.rows_of(contacts, reference)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..frames import arrow
+from . import bytescan
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
@@ -57,7 +58,13 @@ def _clean_text(s: pd.Series) -> bool:
 
 
 def _clean_arrow(arr: pa.Array | pa.ChunkedArray) -> bool:
-    """True when no value of a string array is blank or has white space to strip."""
+    """True when no value of a string array is blank or has white space to strip (Arrow's
+    trim decides, on the values whose first or last byte could be white space)."""
+    if bytescan.readable(arr):
+        at = bytescan.untrimmed_candidates(arr)
+        if not len(at):
+            return True
+        arr = arr.take(pa.array(at))
     length = pc.binary_length(arr)
     if pc.all(pc.string_is_ascii(arr)).as_py() is not False:  # ASCII's trim is 2-3x faster
         trimmed = pc.binary_length(pc.ascii_trim(arr, ASCII_SPACE))
@@ -132,16 +139,25 @@ def _mangled(s: pd.Series) -> np.ndarray:
 def mangled_ids(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """``_MANGLED`` matched only where it can match: a value that starts with a digit or a sign
     and is not all digits (an id column of millions is mostly one or the other)."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    may = pc.and_(pc.invert(pc.ascii_is_decimal(arr)),
-                  pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set=_LEADS))  # fmt: skip
-    may = pc.fill_null(may, False)
-    out = np.zeros(len(arr), dtype=bool)
-    if pc.any(may).as_py():
-        at = np.flatnonzero(may.to_numpy(zero_copy_only=False))
-        hit = pc.match_substring_regex(arr.take(pa.array(at)), _MANGLED)
-        out[at] = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+    flat = arr  # (Arrow's kernels and take work on chunked arrays too)
+    if bytescan.readable(flat):  # found from each value's first byte
+        at = bytescan.number_like_candidates(flat)
+    else:
+        flat = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        first = pc.is_in(pc.utf8_slice_codeunits(flat, 0, 1), value_set=_LEADS)
+        at = np.flatnonzero(pc.fill_null(first, False).to_numpy(zero_copy_only=False))
+    out = np.zeros(len(flat), dtype=bool)
+    if not len(at):
+        return out
+    if len(at) * 2 > len(flat):  # mostly numbers (phone numbers as ids): one pass over all
+        digits = pc.fill_null(pc.ascii_is_decimal(flat), True).to_numpy(zero_copy_only=False)
+        at = at[~digits[at]]
+    else:
+        digits = pc.fill_null(pc.ascii_is_decimal(flat.take(pa.array(at))), True)
+        at = at[~digits.to_numpy(zero_copy_only=False)]
+    if len(at):
+        hit = pc.fill_null(pc.match_substring_regex(flat.take(pa.array(at)), _MANGLED), False)
+        out[at] = hit.to_numpy(zero_copy_only=False)
     return out
 
 

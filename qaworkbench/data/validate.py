@@ -242,7 +242,7 @@ def reference_checks(
     lacking items of its scorecard). ``partial``: tables holding only some of their rows."""
     out: list[Finding] = []
     if "contacts" in tables and "contact_id" in df and t.name != "contacts" and len(df):
-        tables = tables | {"contacts": _rows_of(tables["contacts"], df["contact_id"])}
+        tables = tables | {"contacts": rows_of(tables["contacts"], df["contact_id"])}
     out += _consistent(df, t, tables, partial)
     for col, (other, other_col) in t.references.items():
         if other not in tables:
@@ -272,7 +272,7 @@ def reference_checks(
     return out
 
 
-def _rows_of(contacts: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+def rows_of(contacts: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """The contacts whose contact_id is among ``ids`` (a few % of a month), with the columns
     the checks compare (gathered once, not the whole table's)."""
     cols = [c for c in ("contact_id", "agent_id", "start_time", "channel") if c in contacts]
