@@ -396,6 +396,11 @@ for _n, _c in SIZES.items():  # the cost curve: each step at each size, beside i
             SAMPLE[2],
         ),
         f"c{_s}_count",
+        also=f"c{_s}_scan",
+    )
+    CASES[f"c{_s}_scan"] = Case(
+        f"floor: the {_n:,d}-agent month's columns the draw reads, DuckDB into Arrow",
+        CASES["scan_floor"].code.replace(str(MONTH), str(_c)),
     )
     CASES[f"c{_s}_score_floor"] = Case(
         f"floor: mean deduction per agent, pandas, {_n:,d} agents",
