@@ -352,7 +352,7 @@ CASES["scan_floor"] = Case(
     _timed(
         "import duckdb",
         "con = duckdb.connect(); con.execute('SET threads TO 2'); "
-        't = con.sql("SELECT agent_id, start_time, channel, direction, answered, talk_s, '
+        'tb = con.sql("SELECT agent_id, start_time, channel, direction, answered, talk_s, '
         "queue_wait_s, hash(contact_id) AS h, hash(customer_id) AS c, contact_id, customer_id, "
         f"recording_ref FROM read_parquet('{MONTH / 'contacts' / '*.parquet'}') WHERE "
         "start_time >= '2026-05-01' AND start_time < '2026-06-01'\").to_arrow_table()",
