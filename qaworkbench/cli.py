@@ -143,7 +143,9 @@ def main() -> None:
     type=click.Path(path_type=Path),
     default=None,
     help="Where the QA team's monthly samples are kept, as qaw sample keeps them "
-    "(<samples>/<month>/sample.csv) [default: <setting reports>/samples].",
+    "(<samples>/<month>/sample.csv) [default: <setting reports>/samples for the workspace's "
+    "data folder; <out>-samples beside any other --out, so another center's samples are "
+    "never replaced].",
 )
 @click.option(
     "--random-evaluations",
@@ -196,7 +198,7 @@ def demo(
         full_messages=messages == "all",
     )
     rows: dict[str, int] = {}
-    kept = samples or Path(settings.get("reports")) / "samples"  # as qaw sample keeps them
+    kept = samples or _demo_samples(out_dir)
     if is_url(target):
         tables = build(spec)
         save_center(tables, target)
@@ -225,6 +227,16 @@ def demo(
     click.echo(f"demo center written to {target} in {time.perf_counter() - t0:.1f} s")
     if not is_url(target) and not random_evaluations:
         click.echo(f"the QA team's monthly samples (hotline plan) kept in {kept}/<month>/")
+
+
+def _demo_samples(out_dir: Path) -> Path:
+    """Where a demo center's samples go: where ``qaw sample`` keeps them for the workspace's
+    data folder; beside the center for any other folder (a benchmark center of the same
+    months must not replace the demo's samples)."""
+    data = settings.get("data")
+    if data and "://" not in str(data) and Path(data).resolve() == out_dir.resolve():
+        return Path(settings.get("reports")) / "samples"
+    return out_dir.with_name(f"{out_dir.name}-samples")
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -10,11 +11,12 @@ import pytest
 from .conftest import CONTACT_HEADER, PWC_CSV, contact_row, needs_pwc, write_csv
 
 
-def qaw(*args: str, cwd=None) -> subprocess.CompletedProcess:
+def qaw(*args: str, cwd=None, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the CLI as a user would; no call, good input or bad, may print a traceback."""
     r = subprocess.run(
-        [sys.executable, "-m", "qaworkbench.cli", *args], capture_output=True, text=True, cwd=cwd
-    )
+        [sys.executable, "-m", "qaworkbench.cli", *args], capture_output=True, text=True, cwd=cwd,
+        env=None if env is None else os.environ | env,
+    )  # fmt: skip
     assert "Traceback" not in r.stderr + r.stdout, f"qaw {' '.join(args)}:\n{r.stderr}"
     return r
 
@@ -223,3 +225,20 @@ def test_an_empty_or_damaged_parquet_is_a_clear_error(tmp_path, small_dir, conte
         r = qaw(*cmd)
         assert r.returncode == 1, r.stderr
         assert "evaluations.parquet" in r.stderr and expected in r.stderr
+
+
+def test_a_demo_elsewhere_keeps_its_samples_beside_it(tmp_path):
+    """A second center (a benchmark's, of the same months) never replaces the samples of the
+    workspace's own data folder: its samples go beside it unless --samples says where."""
+    reports = tmp_path / "reports"
+    kept = reports / "samples" / "2026-05"
+    kept.mkdir(parents=True)
+    (kept / "sample.csv").write_text("the workspace's own sample\n", encoding="utf-8")
+    env = {"QAW_DATA": str(tmp_path / "data" / "demo"), "QAW_REPORTS_DIR": str(reports)}
+    out = tmp_path / "bench" / "month"
+    r = qaw("demo", "--out", str(out), "--agents", "12", "--teams", "3", "--months", "1",
+            "--contacts-per-day", "8", env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (kept / "sample.csv").read_text(encoding="utf-8") == "the workspace's own sample\n"
+    assert (tmp_path / "bench" / "month-samples" / "2026-05" / "sample.csv").exists()
+    assert f"kept in {tmp_path / 'bench' / 'month-samples'}" in r.stdout
