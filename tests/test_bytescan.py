@@ -62,3 +62,12 @@ def test_all_null_and_empty_arrays():
         assert parse._clean_arrow(arr)
         assert not parse.mangled_ids(arr).any()
     assert not parse._clean_arrow(pa.array(["", None]))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_blank_candidates_hold_every_blank_value(seed):
+    rng = np.random.default_rng(seed)
+    values = [str(rng.choice([*PIECES, " ", "\u3000", "\t \u00a0", "\u2002"])) for _ in range(50)]
+    arr = pa.chunked_array([pa.array(values[:20]), pa.array(values[20:])])
+    blank = {i for i, v in enumerate(values) if v.strip(bytescan.WHITESPACE) == ""}
+    assert blank <= set(bytescan.blank_candidates(arr).tolist())

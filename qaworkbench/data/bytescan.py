@@ -80,3 +80,13 @@ def number_like_candidates(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
         first, _, (filled, _) = _ends(chunk)
         out.append(filled & _LEADS[first])
     return np.flatnonzero(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
+
+
+def blank_candidates(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Positions of the values that are empty or start with a byte that may begin white space
+    (a value of white space only starts so)."""
+    out = []
+    for chunk in _chunks(arr):
+        first, _, (filled, empty) = _ends(chunk)
+        out.append(empty | (filled & _FIRST[first]))
+    return np.flatnonzero(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)

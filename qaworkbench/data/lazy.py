@@ -19,7 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .parse import ASCII_SPACE, mangled_ids
+from . import bytescan
+from .parse import ASCII_SPACE, _clean_arrow, mangled_ids
 from .schema import Table, table
 
 CONVERSATIONS = ("chat_messages", "transcripts")
@@ -137,12 +138,7 @@ def _clean_words(arr: pa.ChunkedArray, allowed: tuple[str, ...], kind: str) -> b
     spreadsheet mangled (ids), every category one of ``allowed``."""
     if kind == "category":  # the distinct values, each once
         return bool(pc.all(pc.is_in(pc.unique(arr), value_set=pa.array(list(allowed)))).as_py())
-    length = pc.binary_length(arr)
-    if pc.any(pc.not_equal(pc.binary_length(_trimmed(arr)), length)).as_py():
-        return False
-    if pc.any(pc.equal(length, 0)).as_py():
-        return False
-    return not mangled_ids(arr).any()
+    return _clean_arrow(arr) and not mangled_ids(arr).any()
 
 
 def _trimmed(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
@@ -184,6 +180,11 @@ def _blank_text(data: object, column: str) -> bool | None:
         arr = batch.column(0)
         if arr.null_count:
             return True
+        if bytescan.readable(arr):  # a blank value is empty or starts with white space
+            at = bytescan.blank_candidates(arr)
+            if not len(at):
+                continue
+            arr = arr.take(pa.array(at))
         if pc.any(pc.equal(pc.binary_length(_trimmed(arr)), 0)).as_py():
             return True
     return False
