@@ -197,7 +197,8 @@ def parse_duration(s: pd.Series, unit: str = "s") -> Parsed:
     expected = 'a duration: seconds, "mm:ss", "hh:mm:ss" or a clock time'
     factor = _UNIT_S[unit]
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return Parsed(s.astype("float64") * factor, np.zeros(len(s), dtype=bool), expected)
+        x = s.astype("float64")  # (seconds already: no copy of the month's column)
+        return Parsed(x if factor == 1.0 else x * factor, np.zeros(len(s), dtype=bool), expected)
     if pd.api.types.is_timedelta64_dtype(s.dtype):
         return Parsed(s.dt.total_seconds(), np.zeros(len(s), dtype=bool), expected)
     if s.dtype == object:  # Excel: time cells arrive as datetime.time
