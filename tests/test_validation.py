@@ -239,6 +239,26 @@ def test_lenient_center_cascades_and_counts(tmp_path, small_tables):
     assert len(rej) == n_items and rej["_reasons"].str.contains("present in evaluations").all()
 
 
+def test_lenient_contact_rejected_takes_its_evaluations_along(tmp_path, small_tables):
+    """A contact rejected for its unknown agent leaves its evaluations pointing at nothing:
+    they are rejected too (the cross-checks use contacts as kept, not as read)."""
+    ev = small_tables["evaluations"]
+    contact = ev.loc[0, "contact_id"]
+
+    def break_contact(c):
+        c.loc[c["contact_id"] == contact, "agent_id"] = "A_NOBODY"
+        return c
+
+    d = center_with(tmp_path, small_tables, contacts=break_contact)
+    center = load_center(d, mode="lenient", rejects_dir=tmp_path / "rej")
+    summary = center.summary().set_index("table")
+    assert summary.loc["contacts", "rejected"] == 1
+    assert summary.loc["evaluations", "rejected"] == (ev["contact_id"] == contact).sum() >= 1
+    rej = pd.read_csv(tmp_path / "rej" / "evaluations.rejected.csv", dtype=str,
+                      encoding="utf-8-sig")  # fmt: skip
+    assert rej["_reasons"].str.contains("contact_id present in contacts").all()
+
+
 def test_demo_center_validates_strictly(small_dir, small_tables):
     center = load_center(small_dir)
     for name, df in small_tables.items():

@@ -452,11 +452,13 @@ def load_center(
         loaded[name] = df
         reports.append(rep)
     by_name = {r.table: r for r in reports}
-    named: pd.DataFrame | None = None  # the contacts other tables name (after contacts' checks)
+    named: pd.DataFrame | None = None  # the contacts other tables name, as kept
+    contacts_settled = False
     for name in wanted:
         t = table(name)
-        if name != "contacts" and "contacts" in loaded and named is None:
-            named = _named_contacts(loaded)
+        if contacts_settled and named is None and "contacts" in loaded:  # (after its own
+            named = _named_contacts(loaded)  # checks: a contact rejected there is not kept)
+        contacts_settled = contacts_settled or name == "contacts"
         if (d := loaded.deferred(name)) is not None:  # its references checked on its distinct ids
             if named is None or not lazy.missing_references(d, named["contact_id"]):
                 continue
