@@ -22,7 +22,7 @@ from qaworkbench.config import PROJ_ROOT
 
 DOCS = PROJ_ROOT / "docs"
 RUN = {"bash", "sh", "shell", "python"}
-MAX_SKIPPED = 9  # install and `make` blocks (two languages), servers, STC-3 bench, a Spark cluster
+MAX_SKIPPED = 5  # install and `make` blocks, servers, STC-3 bench, a Spark cluster (each once)
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```\s*$", re.S | re.M)
 
 
@@ -48,14 +48,16 @@ def _runnable(page: Path) -> list[tuple[str, str, int]]:
     ]
 
 
+def _bare(code: str) -> str:
+    """A block's code without its comments (``#`` lines and trailing ``  # …``)."""
+    return "\n".join(ln.split(" #")[0].rstrip() for ln in code.splitlines()
+                     if not ln.strip().startswith("#"))  # fmt: skip
+
+
 def _same_code(page: Path) -> tuple[str, ...]:
     """The page's runnable blocks without their comments: a Chinese page whose commands are its
     English page's (only the comments translated) runs them once."""
-    return tuple(
-        "\n".join(ln.split(" #")[0].rstrip() for ln in code.splitlines()
-                  if not ln.strip().startswith("#"))
-        for _, code, _ in _runnable(page)
-    )  # fmt: skip
+    return tuple(_bare(code) for _, code, _ in _runnable(page))
 
 
 ALL_EXAMPLE_PAGES = [p for p in pages() if _runnable(p)]
@@ -96,7 +98,10 @@ def workspaces(tmp_path_factory, tools) -> dict[str, Path]:
 
 def test_every_example_is_run_or_says_why_not():
     skipped = [(p.name, line, why) for p in pages() for lang, _, why, line in blocks(p) if why]
-    assert len(skipped) <= MAX_SKIPPED, skipped
+    # a Chinese page's copy of a skipped English block (only its comments translated) is
+    # the same skip, counted once
+    distinct = {_bare(code) for p in pages() for _, code, why, _ in blocks(p) if why}
+    assert len(distinct) <= MAX_SKIPPED, skipped
     assert all(len(why) > 20 for _, _, why in skipped), skipped
     assert len(ALL_EXAMPLE_PAGES) >= 14  # six steps and the six guides, in both languages
     # a page left out of the run has the very commands of one that runs
