@@ -272,15 +272,18 @@ def save_scores(scores: pd.DataFrame, results: Path) -> Path:
     return path
 
 
-def load_results(source: str | Path, period: Period) -> pd.DataFrame | None:
-    """The stored results of ``period`` (None when ``qaw autoqa`` has not run for it)."""
+def load_results(
+    source: str | Path, period: Period, columns: list[str] | None = None
+) -> pd.DataFrame | None:
+    """The stored results of ``period`` (None when ``qaw autoqa`` has not run for it), all
+    columns or the ``columns`` named (a month's quotes are most of its size)."""
     try:
         path = results_path(source, period)
     except QAWError:
         return None
     if not path.exists():
         return None
-    return pd.read_parquet(path)
+    return pd.read_parquet(path, columns=columns)
 
 
 def check_month(source: str | Path, period: Period, rules: RuleSet) -> pd.DataFrame:

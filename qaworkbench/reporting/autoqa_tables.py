@@ -19,18 +19,21 @@ from ..order import sort_natural
 from ..periods import Period
 from ..scoring.scorecard import load_scorecard
 
+# what the section reads of the month's results (not the quotes: most of their size)
+RESULT_COLUMNS = ["contact_id", "agent_id", "channel", "rule_id", "item_id", "result"]
+
 
 def autoqa_tables(
     source: str | Path, center: Center, p: Period, team: str, lang: str
 ) -> dict[str, pd.DataFrame]:
     """The section's tables, or empty ones when ``qaw autoqa`` has not run for ``p``."""
-    results = load_results(source, p)
+    results = load_results(source, p, RESULT_COLUMNS)
     if results is None or results.empty:
         return {"autoqa_coverage": pd.DataFrame(), "autoqa": pd.DataFrame(),
                 "autoqa_teams": pd.DataFrame()}  # fmt: skip
     rules = load_ruleset()
     roster = center.agents[["agent_id", "team"]]
-    results = results.merge(roster, on="agent_id", how="left")
+    results["team"] = results["agent_id"].map(roster.set_index("agent_id")["team"])
     exclude = targeted_by_autoqa(month_sample(p))
     agree = agreement_for(results, center, rules, exclude)
     advisory = advisory_rules(agree)

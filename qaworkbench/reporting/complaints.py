@@ -114,17 +114,19 @@ def qa_findings(
     language: "、" or "; ")."""
     regular = scored[scored["mode"] != "calibration"].sort_values("evaluated_at")
     last = regular.drop_duplicates("contact_id", keep="last").set_index("contact_id")
-    fails = items[items["result"] == "fail"]
-    failed = (
-        fails.assign(item=fails["item_id"].map(names).fillna(fails["item_id"]))
-        .groupby("evaluation_id")["item"]
-        .agg(lambda s: sep.join(dict.fromkeys(s)))
-    )
     one = c.assign(
         evaluated=c["contact_id"].isin(last.index),
         score=c["contact_id"].map(last["score"]),
         evaluation_id=c["contact_id"].map(last["evaluation_id"]),
     )
+    # the failed items of those evaluations only (a month holds 100,000 evaluations' items)
+    fails = items[(items["result"] == "fail") & items["evaluation_id"].isin(one["evaluation_id"])]
+    failed = (
+        fails.assign(item=fails["item_id"].map(names).fillna(fails["item_id"]))
+        .groupby("evaluation_id")["item"]
+        .agg(lambda s: sep.join(dict.fromkeys(s)))
+    )
+    failed_ids = fails.groupby("evaluation_id")["item_id"].agg(list)
     one["items"] = one["evaluation_id"].map(failed).fillna("")
     summary = []
     for cat, g in [*((k, one[one["category"] == k]) for k in CATEGORIES), ("all", one)]:
@@ -135,7 +137,7 @@ def qa_findings(
         hw = float(t_quantile(0.975, n - 1) * s.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
         mean = float(s.mean()) if n else np.nan
         ev = g[g["evaluated"]]
-        top = ev["evaluation_id"].map(fails.groupby("evaluation_id")["item_id"].agg(list))
+        top = ev["evaluation_id"].map(failed_ids)
         counts = pd.Series([i for lst in top.dropna() for i in lst], dtype=object).value_counts()
         text = sep.join(f"{names.get(i, i)} ×{k}" for i, k in counts.head(3).items())
         summary.append({
