@@ -401,7 +401,8 @@ def _completion(center: Center, p: Period, team: str, samples_dir) -> pd.DataFra
         none.attrs["no_sample"] = months[-1]  # page one says what to run
         return none
     planned = pd.concat(
-        [pd.read_csv(f, dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig")
+        [pd.read_csv(f, dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig",
+                     low_memory=False)  # (one type per column, not per block of rows)
          for f in paths],
         ignore_index=True,
     )  # fmt: skip
