@@ -11,12 +11,15 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qaworkbench  # noqa: F401  (registers the scorecards the evaluation checks read)
 from qaworkbench.data import engine, parse
 from qaworkbench.data.cache import cache_dir
 from qaworkbench.data.load import load_table
-from qaworkbench.data.stream import MARK, convert_csv
+from qaworkbench.data.readers import _utf8_rows_among
+from qaworkbench.data.stream import MARK, _utf8_evidence, convert_csv
 from qaworkbench.errors import ValidationError
 
 from .conftest import write_csv
@@ -324,3 +327,21 @@ def test_a_quote_inside_an_unquoted_cell_never_gives_a_wrong_frame(tmp_path):
             pd.testing.assert_frame_equal(pd.read_parquet(out), want)
     got = pd.read_parquet(engine._converted(path.parent, path, "contacts"))
     pd.testing.assert_frame_equal(got, want)
+
+
+_LINES = st.one_of(
+    st.text(alphabet="ab,1 宽带故障报修谢лё€😀", max_size=12).map(lambda t: t.encode("utf-8")),
+    st.text(alphabet="ab,1 宽带故障报修谢谢", max_size=12).map(lambda t: t.encode("gbk")),
+    st.binary(max_size=8).map(lambda b: b.replace(b"\n", b"")),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES, min_size=1, max_size=30))
+def test_mixed_encoding_lines_are_told_as_the_exact_path_tells_them(lines):
+    """Part by part, a line that reads as UTF-8 is found as ``_utf8_rows_among`` finds it (in a
+    file whose head has a line that is not UTF-8)."""
+    data = "报修".encode("gbk") + b"\n" + b"\n".join(lines)
+    for cut in (0, data.rfind(b"\n", 0, len(data) // 2) + 1):  # parts end at a line end
+        a, b = data[:cut], data[cut:]
+        assert (_utf8_evidence(a) or _utf8_evidence(b)) == (_utf8_rows_among(data) is not None)

@@ -47,7 +47,6 @@ LIMIT = 1000  # problems kept, as validate.problems keeps them
 _BLANK = re.compile(rb"\n[ \t\r]*\n")  # a blank line (pandas skips it; the exact path then
 _BLANK_FIRST = re.compile(rb"[ \t\r]*\n")  # numbers rows by lines)
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # the "str" of read_csv(dtype=str)
-_ESCAPED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8 (surrogateescape)
 
 
 class _Whole(Exception):
@@ -121,17 +120,20 @@ class _Conversion:
         self._finish(last)
 
     def _part(self, data: bytes, write: Callable[[pa.Table], Future]) -> None:
+        if self.encoding == "gb18030":  # read as UTF-8 from here on
+            if _utf8_evidence(data):
+                raise _Whole  # a file mixing encodings: the exact path names the row
+            try:
+                data = data.decode("gb18030").encode()
+            except UnicodeDecodeError:
+                raise _Whole from None
         if self.parts == 0:
             data = self._header(data)
         body = data if self.parts == 0 else self.header + data
-        if self.encoding == "gb18030" and _utf8_evidence(data):
-            raise _Whole  # a file mixing encodings: the exact path names the row
         rows = data[len(self.header) :] if self.parts == 0 else data
         blank = bool(_BLANK.search(rows) or _BLANK_FIRST.match(rows))
         self.blank = self.blank or blank
         try:
-            if self.encoding == "gb18030":
-                body, rows = body.decode("gb18030").encode(), rows.decode("gb18030").encode()
             frame = None if blank else self._arrow(rows)
             if frame is None:
                 frame = pd.read_csv(io.BytesIO(body), sep=self.sep, header=0, dtype=str,
@@ -167,15 +169,15 @@ class _Conversion:
 
     def _header(self, data: bytes) -> bytes:
         """Read the header line off the first part (BOMs dropped, as the exact path does)."""
-        while data.startswith(b"\xef\xbb\xbf") and self.encoding.startswith("utf-8"):
+        while data.startswith(b"\xef\xbb\xbf"):  # (a GB18030 file's, too: read as UTF-8 now)
             data = data[3:]
         end = data.find(b"\n") + 1 or len(data)
         self.header = data[:end]
         try:
-            text = self.header.decode("gb18030" if self.encoding == "gb18030" else "utf-8")
+            text = self.header.decode("utf-8")
         except UnicodeDecodeError:
             raise _Whole from None
-        if not text.strip() or text.startswith("\ufeff") or self.header.count(b'"') % 2:
+        if not text.strip() or self.header.count(b'"') % 2:
             raise _Whole
         self.sep = sniff_delimiter(text.split("\n", 1)[0])
         self.columns = list(pd.read_csv(io.StringIO(text), sep=self.sep, header=0, dtype=str,
@@ -229,9 +231,10 @@ class _Conversion:
 
     def _finish(self, last: bytes) -> None:
         """The checks over the whole file, in the exact path's order."""
-        tail = last if self.parts < 2 else self.header + last
-        tail_text = tail.decode("gb18030" if self.encoding == "gb18030" else "utf-8")
-        if _cut_last_row(tail_text, self.sep, len(self.columns)):
+        tail = last.decode("gb18030" if self.encoding == "gb18030" else "utf-8")
+        if self.parts > 1:  # (the header is kept as UTF-8)
+            tail = self.header.decode("utf-8") + tail
+        if _cut_last_row(tail, self.sep, len(self.columns)):
             raise _Whole  # the file is cut short: the exact path says at which row
         if self.rows == 0 or self.rows + 1 == EXCEL_MAX_ROWS:
             raise _Whole  # empty, or stopped at Excel's limit: the exact path says so
@@ -315,15 +318,39 @@ def _cut(data: bytes) -> int | None:
 
 def _utf8_evidence(data: bytes) -> bool:
     """True when a line of ``data`` (of a file that is not UTF-8) reads as UTF-8 in the way
-    ``readers._utf8_rows_among`` counts it: Chinese in UTF-8, or UTF-8 and not GB18030. With the
-    non-UTF-8 lines of the file's head, that is a file of mixed encodings."""
-    text = data.decode("utf-8", "surrogateescape")
-    for line in text.split("\n"):
-        if line.isascii() or _ESCAPED.search(line):
-            continue
-        if _CJK.search(line) or not _decodes(line.encode(), "gb18030"):
+    ``readers._utf8_rows_among`` counts it: not ASCII, UTF-8, and Chinese in UTF-8 or not
+    GB18030. With the non-UTF-8 lines of the file's head, that is a file of mixed encodings.
+    Lines surely not UTF-8 are found for all lines at once (``_not_utf8``); Python's decoder
+    has the last word on the others (few in a GBK file)."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    high = b >= 0x80
+    if not high.any():
+        return False
+    ends = np.flatnonzero(b == 0x0A)
+    starts = np.concatenate(([0], ends + 1))
+    starts = starts[starts < len(b)]
+    bad = _not_utf8(b)
+    utf8 = np.logical_or.reduceat(high, starts) & ~np.logical_or.reduceat(bad, starts)
+    for i in np.flatnonzero(utf8):
+        end = data.find(b"\n", starts[i])
+        line = data[starts[i] : None if end < 0 else end]
+        if _decodes(line, "utf-8") and (
+            _CJK.search(line.decode("utf-8")) or not _decodes(line, "gb18030")
+        ):
             return True
     return False
+
+
+def _not_utf8(b: np.ndarray) -> np.ndarray:
+    """Per byte: True where UTF-8 is surely broken, cheaply (a GBK line nearly always shows
+    one): a continuation byte after an ASCII byte, or a lead byte (or one no sequence holds)
+    before a byte that is not a continuation. A line without one may still not be UTF-8."""
+    cont = (b & 0xC0) == 0x80
+    bad = np.zeros(len(b), dtype=bool)
+    bad[1:] = cont[1:] & (b[:-1] < 0x80)
+    bad[:-1] |= (b[:-1] >= 0xC0) & ~cont[1:]
+    bad[-1] |= b[-1] >= 0xC0
+    return bad
 
 
 def _backwards(parquet: Path) -> bool:
