@@ -160,7 +160,7 @@ def _converted(folder: Path, path: Path, name: str) -> Path:
     allow_empty = TABLES[name].optional or name != "contacts"
     write = None
     if not path.is_dir() and detect_format(path) == "csv":  # part by part, in bounded memory
-        write = partial(convert_csv, path, name, allow_empty=allow_empty)
+        write = partial(convert_csv, path, name)
     return cached_file(
         folder,
         f"table-{name}",

@@ -2,8 +2,9 @@
 
 The first conversion of a CSV table (``engine.connect``) reads the file in parts of about
 ``CHUNK_BYTES``, each cut at a line end outside quotes, and parses, maps and checks each part
-as ``load_table`` does the whole file (the same parser and options, ``load.map_checked``),
-writing it to one Parquet file as it goes. Problems are reported as ``load_table`` reports
+as ``load_table`` does the whole file (pandas' parser with the same options, or Arrow's CSV
+reader where it reads exactly the same; ``load.map_checked``), writing it to one Parquet file
+as it goes. Problems are reported as ``load_table`` reports
 them, with the same row numbers. Where a part cannot give the whole file's answer (a day/month
 order or a UTC offset the whole column decides, blank lines beside problems, an encoding mixed
 across the file, a CSV the parser refuses, ...) the conversion stops and returns False: the
@@ -53,16 +54,15 @@ class _Whole(Exception):
     """This file is converted by loading it whole (``load_table``)."""
 
 
-def convert_csv(
-    path: Path, name: str, out: Path, *, chunk_bytes: int = CHUNK_BYTES, allow_empty: bool = False
-) -> bool:
+def convert_csv(path: Path, name: str, out: Path, *, chunk_bytes: int = CHUNK_BYTES) -> bool:
     """Write the CSV file ``path``, canonical table ``name``, to the Parquet file ``out`` as
-    ``load_table(path, name, allow_empty=...)`` (strict) would load it, one part of about
-    ``chunk_bytes`` bytes at a time; raise the ``ValidationError`` it would raise. False (and
-    ``out`` not written) where the parts cannot give the whole file's answer: load it whole."""
+    ``load_table(path, name)`` (strict) would load it, one part of about ``chunk_bytes`` bytes
+    at a time; raise the ``ValidationError`` it would raise. False (and ``out`` not written)
+    where the parts cannot give the whole file's answer (an empty or header-only file among
+    them): load it whole."""
     token = parse.STREAMING.set(True)
     try:
-        _Conversion(path, name, out, chunk_bytes, allow_empty).run()
+        _Conversion(path, name, out, chunk_bytes).run()
     except (_Whole, parse.NeedsWholeColumn):
         out.unlink(missing_ok=True)
         return False
@@ -77,13 +77,8 @@ def convert_csv(
 class _Conversion:
     """One file's conversion: the parts read so far, their rows and problems."""
 
-    def __init__(self, path: Path, name: str, out: Path, chunk_bytes: int, allow_empty: bool):
-        self.path, self.out, self.chunk_bytes, self.allow_empty = (
-            path,
-            out,
-            chunk_bytes,
-            allow_empty,
-        )
+    def __init__(self, path: Path, name: str, out: Path, chunk_bytes: int):
+        self.path, self.out, self.chunk_bytes = path, out, chunk_bytes
         self.t = table(name)
         self.mapping = canonical(self.t)
         schema = pa.Schema.from_pandas(empty_frame(self.t), preserve_index=False)
