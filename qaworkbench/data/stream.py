@@ -99,29 +99,37 @@ class _Conversion:
             self.encoding = _encoding(fh.read(HEAD_BYTES))
             fh.seek(0)
             writer = pq.ParquetWriter(self.out, self.schema)
-            # a part is written (Arrow, without the GIL) while the next one is read and mapped
+            # while a part is mapped, the next one is read (and decoded) and the one before
+            # written: numpy, the file and Arrow's writer work without the GIL
             self.writing: Future | None = None
+            parts = _parts(fh, self.chunk_bytes)
             try:
-                with ThreadPoolExecutor(max_workers=1) as pool:
-                    last = b""
-                    for part in _parts(fh, self.chunk_bytes):
-                        self._part(part, partial(pool.submit, writer.write_table))
-                        bar.update(len(part))
-                        last = part
+                with ThreadPoolExecutor(1) as pool, ThreadPoolExecutor(1) as ahead:
+                    read = partial(ahead.submit, lambda: self._read(next(parts, None)))
+                    last, coming = b"", read()
+                    while (part := coming.result()) is not None:
+                        coming = read()
+                        self._part(part[1], partial(pool.submit, writer.write_table))
+                        bar.update(len(part[0]))
+                        last = part[0]
                     if self.writing is not None:
                         self.writing.result()
             finally:
                 writer.close()
         self._finish(last)
 
+    def _read(self, raw: bytes | None) -> tuple[bytes, bytes] | None:
+        """A part as read and as UTF-8 (a GB18030 part decoded, checked for UTF-8 lines)."""
+        if raw is None or self.encoding != "gb18030":
+            return None if raw is None else (raw, raw)
+        if _utf8_evidence(raw):
+            raise _Whole  # a file mixing encodings: the exact path names the row
+        try:
+            return raw, raw.decode("gb18030").encode()
+        except UnicodeDecodeError:
+            raise _Whole from None
+
     def _part(self, data: bytes, write: Callable[[pa.Table], Future]) -> None:
-        if self.encoding == "gb18030":  # read as UTF-8 from here on
-            if _utf8_evidence(data):
-                raise _Whole  # a file mixing encodings: the exact path names the row
-            try:
-                data = data.decode("gb18030").encode()
-            except UnicodeDecodeError:
-                raise _Whole from None
         if self.parts == 0:
             data = self._header(data)
         body = data if self.parts == 0 else self.header + data
