@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import duckdb
 import numpy as np
@@ -52,6 +52,16 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # the "str" of read_csv(dtype
 
 class _Whole(Exception):
     """This file is converted by loading it whole (``load_table``)."""
+
+
+class _Part(NamedTuple):
+    """A part of the file: its bytes as read, its rows as UTF-8 (no header), whether it has a
+    blank line, and its cells as Arrow's CSV reader read them (None: pandas reads them)."""
+
+    raw: bytes
+    rows: bytes
+    blank: bool
+    frame: pd.DataFrame | None
 
 
 def convert_csv(path: Path, name: str, out: Path, *, chunk_bytes: int = CHUNK_BYTES) -> bool:
@@ -99,48 +109,52 @@ class _Conversion:
             self.encoding = _encoding(fh.read(HEAD_BYTES))
             fh.seek(0)
             writer = pq.ParquetWriter(self.out, self.schema)
-            # while a part is mapped, the next one is read (and decoded) and the one before
-            # written: numpy, the file and Arrow's writer work without the GIL
+            # while a part is mapped, the next one is read (decoded, parsed by Arrow) and the one
+            # before written: the file, numpy and Arrow work without the GIL
             self.writing: Future | None = None
             parts = _parts(fh, self.chunk_bytes)
             try:
                 with ThreadPoolExecutor(1) as pool, ThreadPoolExecutor(1) as ahead:
                     read = partial(ahead.submit, lambda: self._read(next(parts, None)))
-                    last, coming = b"", read()
-                    while (part := coming.result()) is not None:
+                    last, part = b"", self._read(next(parts, None), first=True)
+                    while part is not None:
                         coming = read()
-                        self._part(part[1], partial(pool.submit, writer.write_table))
-                        bar.update(len(part[0]))
-                        last = part[0]
+                        self._part(part, partial(pool.submit, writer.write_table))
+                        bar.update(len(part.raw))
+                        last, part = part.raw, coming.result()
                     if self.writing is not None:
                         self.writing.result()
             finally:
                 writer.close()
         self._finish(last)
 
-    def _read(self, raw: bytes | None) -> tuple[bytes, bytes] | None:
-        """A part as read and as UTF-8 (a GB18030 part decoded, checked for UTF-8 lines)."""
-        if raw is None or self.encoding != "gb18030":
-            return None if raw is None else (raw, raw)
-        if _utf8_evidence(raw):
-            raise _Whole  # a file mixing encodings: the exact path names the row
-        try:
-            return raw, raw.decode("gb18030").encode()
-        except UnicodeDecodeError:
-            raise _Whole from None
-
-    def _part(self, data: bytes, write: Callable[[pa.Table], Future]) -> None:
-        if self.parts == 0:
+    def _read(self, raw: bytes | None, first: bool = False) -> _Part | None:
+        """A part as read, its rows as UTF-8 (a GB18030 part decoded and checked for UTF-8
+        lines; the first part's header taken off), and parsed by Arrow where it can be."""
+        if raw is None:
+            return None
+        data = raw
+        if self.encoding == "gb18030":
+            if _utf8_evidence(raw):
+                raise _Whole  # a file mixing encodings: the exact path names the row
+            try:
+                data = raw.decode("gb18030").encode()
+            except UnicodeDecodeError:
+                raise _Whole from None
+        if first:
             data = self._header(data)
-        body = data if self.parts == 0 else self.header + data
-        rows = data[len(self.header) :] if self.parts == 0 else data
+        rows = data[len(self.header) :] if first else data
         blank = bool(_BLANK.search(rows) or _BLANK_FIRST.match(rows))
-        self.blank = self.blank or blank
+        return _Part(raw, rows, blank, None if blank else self._arrow(rows))
+
+    def _part(self, part: _Part, write: Callable[[pa.Table], Future]) -> None:
+        self.blank = self.blank or part.blank
+        frame = part.frame
         try:
-            frame = None if blank else self._arrow(rows)
             if frame is None:
-                frame = pd.read_csv(io.BytesIO(body), sep=self.sep, header=0, dtype=str,
-                                    keep_default_na=False, na_values=[""], skip_blank_lines=True)  # fmt: skip
+                frame = pd.read_csv(io.BytesIO(self.header + part.rows), sep=self.sep, header=0,
+                                    dtype=str, keep_default_na=False, na_values=[""],
+                                    skip_blank_lines=True)  # fmt: skip
         except (pd.errors.ParserError, UnicodeDecodeError):
             raise _Whole from None  # the exact path says where
         # a first row with one field more than the header makes pandas take an index column
@@ -185,9 +199,10 @@ class _Conversion:
         self.sep = sniff_delimiter(text.split("\n", 1)[0])
         self.columns = list(pd.read_csv(io.StringIO(text), sep=self.sep, header=0, dtype=str,
                                         keep_default_na=False, na_values=[""]).columns)  # fmt: skip
-        fields = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=self.sep))
-        if duplicated_sources([f.strip() for f in fields], self.mapping, self.path.name):
-            raise _Whole
+        fields = [f.strip() for f in next(csv.reader([text.split("\n", 1)[0].rstrip("\r")],
+                                                     delimiter=self.sep))]  # fmt: skip
+        if len(set(fields)) < len(fields) and duplicated_sources(fields, self.mapping, "-"):
+            raise _Whole  # (it imports openpyxl: only where a name repeats)
         return data
 
     def _arrow(self, rows: bytes) -> pd.DataFrame | None:
