@@ -345,3 +345,20 @@ def test_mixed_encoding_lines_are_told_as_the_exact_path_tells_them(lines):
     for cut in (0, data.rfind(b"\n", 0, len(data) // 2) + 1):  # parts end at a line end
         a, b = data[:cut], data[cut:]
         assert (_utf8_evidence(a) or _utf8_evidence(b)) == (_utf8_rows_among(data) is not None)
+
+
+def test_a_missing_column_is_said_without_loading_the_file_whole(tmp_path):
+    """A required column the header lacks: the same error (with its hint), once the rest of the
+    file has been read through the parser (a parser error there would come first)."""
+    df = _contacts(1500).drop(columns=["channel"]).rename(columns={"direction": "Direction "})
+    path = tmp_path / "contacts.csv"
+    df.to_csv(path, index=False)
+    e = _same(path, "contacts", tmp_path / "out.parquet")
+    assert isinstance(e, ValidationError) and "channel" in str(e) and "hint" in str(e)
+    lines = df.to_csv(index=False).split("\n")
+    lines[1200] += ",extra"  # far from the head: the exact path says this first
+    path.parent.joinpath("p").mkdir()
+    bad = path.parent / "p" / "contacts.csv"
+    bad.write_text("\n".join(lines), encoding="utf-8")
+    e = _declines(bad, "contacts", tmp_path)
+    assert isinstance(e, ValidationError) and e.problems[0].row == 1201

@@ -100,6 +100,7 @@ class _Conversion:
         self.count = 0  # (row, check) failures
         self.unique = True  # the key proven unique so far (each part strictly increasing)
         self.last_key: pd.DataFrame | None = None
+        self.missing: list[Problem] = []  # required columns the header lacks
 
     def run(self) -> None:
         size = self.path.stat().st_size
@@ -161,10 +162,21 @@ class _Conversion:
         if not isinstance(frame.index, pd.RangeIndex) or list(frame.columns) != self.columns:
             raise _Whole
         frame.columns = [str(c).strip() for c in frame.columns]
+        if self.missing:  # the rest of the file is only read: a parser error would come first
+            self.rows += len(frame)
+            self.parts += 1
+            return
         offset = 2 + self.rows
         applied, findings = map_checked(frame, self.mapping, self.path.name, offset, True, False)
         if applied.fatal:
-            raise _Whole
+            # a required column missing (said with the first row, as the exact path says it),
+            # else a whole column's decision (a row named)
+            if self.parts or not len(frame) or any(p.row is not None for p in applied.fatal):
+                raise _Whole
+            self.missing = applied.fatal
+            self.rows += len(frame)
+            self.parts += 1
+            return
         df = applied.frame
         if findings:
             if self.t.name == "chat_messages":  # the order check spans parts
@@ -256,6 +268,8 @@ class _Conversion:
             raise _Whole  # the file is cut short: the exact path says at which row
         if self.rows == 0 or self.rows + 1 == EXCEL_MAX_ROWS:
             raise _Whole  # empty, or stopped at Excel's limit: the exact path says so
+        if self.missing:
+            raise ValidationError(self.t.name, self.path.name, self.missing)
         if not self.unique:
             self._repeated_keys()
         if self.t.name == "chat_messages" and self.parts > 1 and _backwards(self.out):
