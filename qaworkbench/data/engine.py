@@ -75,7 +75,8 @@ def connect(
     files, or a database URL. Every canonical column is there, an absent optional one as
     NULL. Canonical Parquet is read in place; a CSV or Excel file (or a Parquet whose column
     types are not canonical) is loaded and validated once, strictly, and kept as Parquet in
-    the folder's ``.qaw-cache/`` (keyed by the file's path and content, so never stale);
+    the folder's ``.qaw-cache/`` (keyed by the file's path and content, so never stale; a CSV
+    file converted part by part, in bounded memory: ``stream.convert_csv``);
     a database's tables are loaded into the connection. What was converted is said in
     ``notes``.
     """
