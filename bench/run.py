@@ -439,6 +439,72 @@ for _n, _c in SIZES.items():  # the cost curve: each step at each size, beside i
     )
 
 
+# Issue #32 goal 2: the first conversion of a CSV table, beside DuckDB's CSV reader writing
+# Parquet from the same file. The month's 3.58 M contacts as CSV, UTF-8 (576 MB) and GBK.
+MONTH_CSV = BENCH_DATA / "month_csv"
+MONTH_GBK = BENCH_DATA / "month_csv_gbk"
+
+
+def _csv_convert(folder: Path) -> str:
+    """The first ``engine.connect`` of a CSV folder: its cached Parquet copy removed first."""
+    return _timed(
+        "import shutil; from qaworkbench.data import engine; "
+        f"shutil.rmtree({str(folder / '.qaw-cache')!r}, ignore_errors=True)",
+        f"con = engine.connect({str(folder)!r}); "
+        "n = con.execute('SELECT count(*) FROM contacts').fetchone()[0]",
+        "n",
+    )
+
+
+CASES["csv_floor"] = Case(
+    "floor: DuckDB reads the month's contacts.csv (UTF-8, 576 MB, 3.58 M rows) and writes "
+    "Parquet (read_csv, types detected)",
+    _timed(
+        "import duckdb, tempfile; out = tempfile.mkdtemp() + '/c.parquet'",
+        f"duckdb.execute(\"COPY (SELECT * FROM read_csv('{MONTH_CSV / 'contacts.csv'}', "
+        'all_varchar=false)) TO \'" + out + "\'")',
+    ),
+)
+CASES["csv_convert"] = Case(
+    "first engine.connect of the month's contacts.csv (UTF-8): read, checked and typed part by "
+    "part into the cached Parquet copy (strict)",
+    _csv_convert(MONTH_CSV),
+    "csv_floor",
+    None,
+    2048,
+    3.0,
+)
+CASES["csv_convert_gbk"] = Case(
+    "the same file in GBK (561 MB; the floor reads the UTF-8 file: DuckDB reads no GBK)",
+    _csv_convert(MONTH_GBK),
+    "csv_floor",
+    None,
+    2048,
+    3.0,
+)
+CASES["csv_convert_whole"] = Case(
+    "before: the month's contacts.csv loaded whole (load_table, the exact path), kept as Parquet",
+    _timed(
+        "import tempfile; from qaworkbench.data.load import load_table",
+        f"df = load_table({str(MONTH_CSV / 'contacts.csv')!r}, 'contacts')[0]; "
+        "df.to_parquet(tempfile.mkdtemp() + '/c.parquet', index=False)",
+    ),
+    "csv_floor",
+)
+
+
+def _month_csv() -> None:
+    """The month's contacts written as CSV, UTF-8 and GBK (``MONTH_CSV``, ``MONTH_GBK``)."""
+    code = (
+        "import pandas as pd, pathlib; "
+        f"df = pd.read_parquet({str(MONTH / 'contacts')!r}); "
+        f"[(pathlib.Path(d).mkdir(parents=True, exist_ok=True), df.to_csv(d + '/contacts.csv', "
+        f"index=False, encoding=e)) for d, e in (({str(MONTH_CSV)!r}, 'utf-8'), "
+        f"({str(MONTH_GBK)!r}, 'gbk'))]"
+    )
+    subprocess.run([PY, "-c", code], check=True)
+
+
 _DEMO = [PY, "-m", "qaworkbench.cli", "demo", "--agents", "2000", "--teams", "134",
          "--chat-teams", "20", "--contacts-per-day", "97", "--evaluators", "40", "--force",
          "--random-evaluations"]  # fmt: skip
@@ -461,6 +527,10 @@ def ensure_data(codes: list[str]) -> None:
                             str(round(134 * k)), "--chat-teams", str(round(20 * k)),
                             "--contacts-per-day", "97", "--evaluators", str(round(40 * k)),
                             "--force", "--out", str(center), "--months", "1"], check=True)  # fmt: skip
+    if any(str(MONTH_CSV) in c for c in codes) and not (MONTH_GBK / "contacts.csv").exists():
+        if not (MONTH / "transcripts").is_dir():
+            subprocess.run([*_DEMO, "--out", str(MONTH), "--months", "1"], check=True)
+        _month_csv()
     if not any(str(TWO) in c for c in codes):  # the two-month centers (Parquet and CSV)
         # a month built before the demo wrote every chat's messages and transcripts is rebuilt
         if not (MONTH / "transcripts").is_dir():

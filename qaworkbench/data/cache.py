@@ -13,6 +13,7 @@ import io
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -97,19 +98,56 @@ def cached_frame(
     return df
 
 
-def cached_file(folder: Path, name: str, key: str, build: Callable[[], pd.DataFrame]) -> Path:
+def cached_file(
+    folder: Path,
+    name: str,
+    key: str,
+    build: Callable[[], pd.DataFrame],
+    write: Callable[[Path], bool] | None = None,
+) -> Path:
     """The Parquet file holding table ``name`` for ``key`` in the cache, built by ``build()``
     when missing or damaged. Older entries of the same name are removed when a new one is
-    written; where the cache cannot be written the file is kept in a temporary folder."""
+    written; where the cache cannot be written the file is kept in a temporary folder.
+    ``write(file)``, when given, is tried first: it writes the Parquet file itself (in bounded
+    memory), or returns False to leave it to ``build``."""
     path = _entry(folder, name, key)
     if _valid(path):
         return path
+    if write is not None and (done := _written(path, name, write)) is not None:
+        return done
     df = build()
     if _keep(path, name, df):
         return path
     tmp = Path(tempfile.mkdtemp(prefix="qaw-cache-")) / path.name
     df.to_parquet(tmp, index=False)
     return tmp
+
+
+def _written(path: Path, name: str, write: Callable[[Path], bool]) -> Path | None:
+    """``write`` into a temporary file moved into place as the entry ``path`` (older entries of
+    ``name`` removed), or into a temporary folder where the cache cannot be written; None when
+    ``write`` declines."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.touch()
+    except OSError:
+        tmp = Path(tempfile.mkdtemp(prefix="qaw-cache-")) / path.name
+        return tmp if write(tmp) else None
+    try:
+        if not write(tmp):
+            return None
+        _remove_older(path, name)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _remove_older(path: Path, name: str) -> None:
+    for old in path.parent.glob(f"{name}-*.parquet"):
+        if re.fullmatch(rf"{re.escape(name)}-[0-9a-f]{{16}}\.parquet", old.name):  # not
+            old.unlink(missing_ok=True)  # "scores-by-files-…" when replacing "scores"
 
 
 def _entry(folder: Path, name: str, key: str) -> Path:
@@ -131,9 +169,7 @@ def _keep(path: Path, name: str, df: pd.DataFrame) -> bool:
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
     try:
-        for old in path.parent.glob(f"{name}-*.parquet"):
-            if re.fullmatch(rf"{re.escape(name)}-[0-9a-f]{{16}}\.parquet", old.name):  # not
-                old.unlink(missing_ok=True)  # "scores-by-files-…" when replacing "scores"
+        _remove_older(path, name)
         write_atomic(path, buf.getvalue())
     except OSError:
         return False

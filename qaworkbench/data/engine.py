@@ -10,6 +10,7 @@ translated by sqlglot (``data.spark``). A query function takes either connection
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,8 +20,9 @@ import pandas as pd
 from ..errors import QAWError
 from .cache import cache_dir, cached_file, stamp
 from .load import TABLE_FILES, load_table, present_tables
-from .readers import is_url
+from .readers import detect_format, is_url
 from .schema import TABLES, Table
+from .stream import convert_csv
 
 if TYPE_CHECKING:
     from .spark import SparkTables
@@ -73,7 +75,8 @@ def connect(
     files, or a database URL. Every canonical column is there, an absent optional one as
     NULL. Canonical Parquet is read in place; a CSV or Excel file (or a Parquet whose column
     types are not canonical) is loaded and validated once, strictly, and kept as Parquet in
-    the folder's ``.qaw-cache/`` (keyed by the file's path and content, so never stale);
+    the folder's ``.qaw-cache/`` (keyed by the file's path and content, so never stale; a CSV
+    file converted part by part, in bounded memory: ``stream.convert_csv``);
     a database's tables are loaded into the connection. What was converted is said in
     ``notes``.
     """
@@ -153,13 +156,18 @@ def _canonical_select(con: duckdb.DuckDBPyConnection, parquet: str, t: Table) ->
 
 
 def _converted(folder: Path, path: Path, name: str) -> Path:
-    """``path`` loaded as canonical table ``name`` (strict) and kept as Parquet in the cache."""
-    t = TABLES[name]
+    """``path`` loaded as canonical table ``name`` (strict) and kept as Parquet in the cache: a
+    CSV file converted part by part (``stream``), or, where that cannot be, loaded whole."""
+    allow_empty = TABLES[name].optional or name != "contacts"
+    write = None
+    if not path.is_dir() and detect_format(path) == "csv":  # part by part, in bounded memory
+        write = partial(convert_csv, path, name)
     return cached_file(
         folder,
         f"table-{name}",
         stamp([path], name, "canonical"),
-        lambda: load_table(path, name, allow_empty=t.optional or name != "contacts")[0],
+        lambda: load_table(path, name, allow_empty=allow_empty)[0],
+        write,
     )
 
 

@@ -22,6 +22,7 @@ from ..spreadsheet import safe_for_spreadsheet
 from . import lazy, validate
 from .folder import TABLE_FILES, find_table_file, present_tables  # noqa: F401 (re-exported)
 from .mapping import (
+    Applied,
     Mapping,
     apply_mapping,
     canonical,
@@ -324,21 +325,34 @@ def _read(
         raise ValidationError(t.name, raw.name, raw.fatal)
     if twice := duplicated_sources(raw.header, mapping, raw.name):
         raise ValidationError(t.name, raw.name, twice)
-    applied = apply_mapping(
-        raw.frame, mapping, file=raw.name, row_offset=raw.row_offset, lenient_columns=is_canonical
-    )
+    applied, findings = map_checked(raw.frame, mapping, raw.name, raw.row_offset, is_canonical)
     if applied.fatal:
         raise ValidationError(t.name, raw.name, applied.fatal)
     df = applied.frame
+    report = TableReport(t.name, raw.name, len(df), len(df), notes=raw.notes + applied.notes)
+    return raw, df, findings, report
+
+
+def map_checked(
+    frame: pd.DataFrame, mapping: Mapping, file: str, row_offset: int | np.ndarray,
+    is_canonical: bool, keys: bool = True,
+) -> tuple[Applied, list[validate.Finding]]:  # fmt: skip
+    """``frame`` (cells as read) mapped, and its rows' problems (none when the mapping itself
+    failed: ``Applied.fatal``). ``keys=False`` leaves out the key's uniqueness, for a part of a
+    file (``stream`` checks it across the parts)."""
+    t = table(mapping.table)
+    applied = apply_mapping(
+        frame, mapping, file=file, row_offset=row_offset, lenient_columns=is_canonical
+    )
+    if applied.fatal:
+        return applied, []
     findings = [
         validate.Finding(col, expected, mask, applied.raw[col])
         for col, (mask, expected) in applied.bad.items()
     ]
     unparsed = {col: mask for col, (mask, _) in applied.bad.items()}
-    findings += [_not_unparsed(f, unparsed) for f in validate.row_checks(df, t)]
-    findings = [f for f in findings if f.mask.any()]
-    report = TableReport(t.name, raw.name, len(df), len(df), notes=raw.notes + applied.notes)
-    return raw, df, findings, report
+    findings += [_not_unparsed(f, unparsed) for f in validate.row_checks(applied.frame, t, keys)]
+    return applied, [f for f in findings if f.mask.any()]
 
 
 def _not_unparsed(f: validate.Finding, unparsed: dict[str, np.ndarray]) -> validate.Finding:

@@ -7,6 +7,7 @@ constant (``value``), and how to parse it. Applying a mapping is pure.
 
 from __future__ import annotations
 
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -353,9 +354,10 @@ def apply_mapping(
     def run(name: str) -> tuple[parse.Parsed, pd.Series]:
         return _apply_rule(raw, ready[name], t.column(name))
 
-    # Columns parse independently; pyarrow kernels release the GIL, so use both cores.
+    # Columns parse independently; pyarrow kernels release the GIL, so use both cores (each in
+    # a copy of this context: parse.STREAMING, set by a streamed conversion, holds there too).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(run, name) for name in ready}
+        futures = {name: pool.submit(contextvars.copy_context().run, run, name) for name in ready}
     for name, fut in futures.items():
         try:
             parsed, src = fut.result()

@@ -7,6 +7,7 @@ values and a mask of non-empty cells it could not parse. Pure: no I/O.
 
 from __future__ import annotations
 
+import contextvars
 import re
 from dataclasses import dataclass
 
@@ -40,6 +41,16 @@ class AmbiguousFormat(ValueError):
         super().__init__(message)
         self.position = position
         self.value = value
+
+
+class NeedsWholeColumn(Exception):
+    """A part of a column cannot be read alone: the whole column decides (day/month order, the
+    usual UTC offset). Raised only while ``STREAMING`` is set."""
+
+
+# True while a file is converted part by part (``stream``): a decision that needs the whole
+# column raises NeedsWholeColumn instead of deciding on the part
+STREAMING: contextvars.ContextVar[bool] = contextvars.ContextVar("qaw_streaming", default=False)
 
 
 # the ASCII characters Arrow's utf8_trim_whitespace strips (with the four separators 0x1C-0x1F)
@@ -371,6 +382,8 @@ def _local_times(txt: pd.Series) -> tuple[pd.Series, np.ndarray]:
     offset throughout is an export's local time; mixed forms cannot be put on one clock."""
     if not txt.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False).any():
         return txt, np.zeros(len(txt), dtype=bool)
+    if STREAMING.get():
+        raise NeedsWholeColumn("the usual UTC offset is the whole column's")
     parts = txt.str.extract(_OFFSET)
     form = parts[1].str.replace(":", "").str.replace("Z", "+0000").fillna("").where(txt.notna())
     usual = form.mode().iloc[0]
@@ -431,6 +444,8 @@ def _infer_datetime(txt: pd.Series, dayfirst: bool | None) -> pd.Series:
 
 
 def _decide_dayfirst(txt: pd.Series, first: pd.Series, second: pd.Series) -> bool:
+    if STREAMING.get():
+        raise NeedsWholeColumn("the day/month order is the whole column's")
     day_first_seen = bool((first > 12).any())
     month_first_seen = bool((second > 12).any())
     if day_first_seen and month_first_seen:

@@ -31,8 +31,9 @@ class Finding:
     values: pd.Series | None = None
 
 
-def row_checks(df: pd.DataFrame, t: Table) -> list[Finding]:
-    """Checks that need only this table: required cells, keys, durations, dates, text."""
+def row_checks(df: pd.DataFrame, t: Table, keys: bool = True) -> list[Finding]:
+    """Checks that need only this table: required cells, keys (unless ``keys`` is False),
+    durations, dates, text."""
     out: list[Finding] = []
     for col in t.columns:
         if not col.required:
@@ -105,7 +106,7 @@ def row_checks(df: pd.DataFrame, t: Table) -> list[Finding]:
                                f"know: {', '.join(sorted(kinds))}", mask, df["kind"]))  # fmt: skip
     # Free text starting with = + - @ ("- 未使用标准开场白") is kept as written: every file the
     # workbench writes neutralises it (qaworkbench.spreadsheet), so it is never a reason to fail.
-    if _strictly_increasing(df, t.key):  # sorted exports: unique without hashing
+    if not keys or _strictly_increasing(df, t.key):  # sorted exports: unique without hashing
         dup = np.zeros(len(df), dtype=bool)
     else:
         dup = df.duplicated(list(t.key), keep="first").to_numpy()
