@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from . import bytescan
 from .parse import ASCII_SPACE, _clean_arrow, mangled_ids
 from .schema import Table, table
+from .validate import rows_of
 
 CONVERSATIONS = ("chat_messages", "transcripts")
 _TEXTS = (pa.string(), pa.large_string(), pa.string_view())
@@ -220,3 +221,19 @@ def missing_references(d: Deferred, reference: pd.Series) -> bool:
 def is_conversation(t: Table) -> bool:
     """Tables this module can defer."""
     return t.name in CONVERSATIONS
+
+
+def named_contacts(loaded: Tables) -> pd.DataFrame:
+    """The contacts some other table names, with the columns the cross-checks compare: the
+    month's millions of contact ids probed once for all the tables, not once per table. Every
+    check against contacts gives the same answer on these rows as on the whole table."""
+    ids: list[pd.Series] = []
+    for k in loaded:
+        if (d := loaded.deferred(k)) is not None:
+            ids.append(pd.Series(pa.array(d.ids).to_pandas(), dtype="str"))
+            continue
+        cols = [c for c, (other, _) in table(k).references.items() if other == "contacts"]
+        ids += [loaded[k][c].astype("str") for c in cols if c in loaded[k]]
+    contacts = loaded["contacts"]
+    reference = pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype="str")
+    return rows_of(contacts, reference)

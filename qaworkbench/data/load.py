@@ -15,7 +15,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ..errors import Problem, QAWError, ValidationError
 from ..spreadsheet import safe_for_spreadsheet
@@ -471,7 +470,7 @@ def load_center(
     for name in wanted:
         t = table(name)
         if contacts_settled and named is None and "contacts" in loaded:  # (after its own
-            named = _named_contacts(loaded)  # checks: a contact rejected there is not kept)
+            named = lazy.named_contacts(loaded)  # checks: a contact rejected there is not kept)
         contacts_settled = contacts_settled or name == "contacts"
         if (d := loaded.deferred(name)) is not None:  # its references checked on its distinct ids
             if named is None or not lazy.missing_references(d, named["contact_id"]):
@@ -499,19 +498,3 @@ def load_center(
             rep.row_files,
         )  # fmt: skip
     return Center(loaded, reports, str(source), partial=tuple(later))
-
-
-def _named_contacts(loaded: lazy.Tables) -> pd.DataFrame:
-    """The contacts some other table names, with the columns the cross-checks compare: the
-    month's millions of contact ids probed once for all the tables, not once per table. Every
-    check against contacts gives the same answer on these rows as on the whole table."""
-    ids: list[pd.Series] = []
-    for k in loaded:
-        if (d := loaded.deferred(k)) is not None:
-            ids.append(pd.Series(pa.array(d.ids).to_pandas(), dtype="str"))
-            continue
-        cols = [c for c, (other, _) in TABLES[k].references.items() if other == "contacts"]
-        ids += [loaded[k][c].astype("str") for c in cols if c in loaded[k]]
-    contacts = loaded["contacts"]
-    reference = pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype="str")
-    return validate.rows_of(contacts, reference)
