@@ -15,7 +15,11 @@ def arrow(s: pd.Series) -> pa.ChunkedArray | pa.Array:
 
 def isin(values: pd.Series, reference: pd.Series) -> np.ndarray:
     """``values.isin(reference)``, hashing the smaller side (pandas' arrow isin is slow on big
-    sets); categorical values are looked up once per category."""
+    sets); categorical values are looked up once per category, a categorical reference by the
+    categories it uses."""
+    if isinstance(reference.dtype, pd.CategoricalDtype):
+        codes = reference.cat.codes.to_numpy()
+        reference = pd.Series(reference.cat.categories[np.unique(codes[codes >= 0])])
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = values.cat.categories
         hit = isin(pd.Series(cats, dtype=cats.dtype), reference.astype(cats.dtype))

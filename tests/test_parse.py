@@ -132,6 +132,16 @@ def test_isin_either_side_bigger_and_nulls():
     assert frames.isin(big, small)[[5, 999]].all()
 
 
+def test_isin_against_a_categorical_reference():
+    """Auto-QA results keep contact ids as categories; the sample's contacts are strings."""
+    flagged = pd.Series(["C5", "C7", "C5"], dtype="category").iloc[[0, 2]]  # C7: an unused category
+    big = pd.Series([f"C{i}" for i in range(1000)], dtype="str")
+    assert frames.isin(big, flagged).sum() == 1 and frames.isin(big, flagged)[5]
+    small = pd.Series(["C5", "C7", None], dtype="str")
+    assert frames.isin(small, flagged).tolist() == [True, False, False]
+    assert frames.isin(small.astype("category"), flagged).tolist() == [True, False, False]
+
+
 def test_full_width_spaces_are_stripped_from_arrow_strings():
     p = parse.parse_text(pd.Series(["\u3000话费查询\u3000", "套餐变更", "\u3000"], dtype="str"))
     assert p.values.iloc[:2].tolist() == ["话费查询", "套餐变更"] and pd.isna(p.values.iloc[2])

@@ -273,17 +273,20 @@ def save_scores(scores: pd.DataFrame, results: Path) -> Path:
 
 
 def load_results(
-    source: str | Path, period: Period, columns: list[str] | None = None
-) -> pd.DataFrame | None:
+    source: str | Path, period: Period, columns: list[str] | None = None, *,
+    fails_only: bool = False,
+) -> pd.DataFrame | None:  # fmt: skip
     """The stored results of ``period`` (None when ``qaw autoqa`` has not run for it), all
-    columns or the ``columns`` named (a month's quotes are most of its size)."""
+    columns or the ``columns`` named (a month's quotes are most of its size); with
+    ``fails_only``, only the failed checks (read filtered, a few % of a month's rows)."""
     try:
         path = results_path(source, period)
     except QAWError:
         return None
     if not path.exists():
         return None
-    return pd.read_parquet(path, columns=columns)
+    fails = [("result", "==", "fail")] if fails_only else None
+    return pd.read_parquet(path, columns=columns, filters=fails)
 
 
 def check_month(source: str | Path, period: Period, rules: RuleSet) -> pd.DataFrame:

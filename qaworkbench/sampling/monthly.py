@@ -91,7 +91,7 @@ def sample_month(
     evaluated = small.evaluations["contact_id"]
     findings = None
     if plan.autoqa.enabled:
-        results = load_results(source, p)
+        results = load_results(source, p, fails_only=True)  # (the rule samples failures)
         if results is None:
             notes.append(f"no auto-QA results for {month}: contacts auto-QA flags are not "
                          f"sampled (run qaw autoqa --month {month} first)")  # fmt: skip
