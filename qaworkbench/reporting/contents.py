@@ -16,6 +16,7 @@ import os
 import pickle
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -96,6 +97,9 @@ class ReportContext:
         return out
 
 
+_BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qaw-report")
+
+
 def build(
     kind: str, source: str | Path, period: str, *, team: str = "", language: str = "zh", agent_id: str = "",
     center: Center | None = None, samples_dir: str | Path | None = None,
@@ -119,6 +123,13 @@ def build(
     if kind != "weekly" and p.kind != "month":
         raise ValueError(f"a {kind} report needs a month like 2026-10, not {period!r}")
     center = center or period_center(source, p, archive=kind == "agent")
+    # the auto-QA section reads the month's results (millions of rows; Parquet decodes without
+    # the GIL) on the second core while the scores are computed; it reads the center only
+    aq = (
+        _BESIDE.submit(autoqa_tables, source, center, p, team, language)
+        if kind == "monthly"
+        else None
+    )
     if scored is None:
         scored = cached_scores(source, center)
     st = score_period(center, p, scored=scored)
@@ -144,7 +155,7 @@ def build(
         if early:
             early(replace(ctx, tables=dict(shown)))
         ctx.tables = _monthly(first, center, st, p, team, language, scored[0])
-        ctx.tables |= autoqa_tables(source, center, p, team, language)
+        ctx.tables |= aq.result()
         ctx.tables |= year_tables(source, center, scored[0], p, team, cases=st.cases)
     if kind in ("weekly", "monthly"):
         ctx.tables |= _complaints(source, center, scored[0], p, team, ctx)
