@@ -127,7 +127,7 @@ def qa_findings(
         .agg(lambda s: sep.join(dict.fromkeys(s)))
     )
     failed_ids = fails.groupby("evaluation_id")["item_id"].agg(list)
-    one["items"] = one["evaluation_id"].map(failed).fillna("")
+    one["items"] = one["evaluation_id"].map(failed).astype("str").fillna("")  # (none failed: NaN)
     summary = []
     for cat, g in [*((k, one[one["category"] == k]) for k in CATEGORIES), ("all", one)]:
         if cat != "all" and g.empty:
