@@ -369,57 +369,33 @@ CASES["groupby_month"] = Case(
 CASES["load_month"] = replace(CASES["load_month"], target_s=None, target_mib=1024,
                               target_ratio=2.0)  # fmt: skip
 
-for _n, _c in SIZES.items():  # the cost curve: each step at each size, beside its floor
+# The cost curve: each step at each size, beside its floor. A step is a 2,000-agent case
+# (on MONTH) run on the size's center: (name, the case it copies, its floor's name, label).
+_CURVE = [
+    ("load_floor", "load_floor", None,
+     "floor: read every column of the {n}-agent month's contacts (pandas)"),
+    ("load", "load_month", "load_floor", "load and validate the {n}-agent month (all tables, strict)"),
+    ("count", "groupby_month", None, "floor: per-agent count of the {n}-agent month, DuckDB"),
+    ("scan", "scan_floor", None,
+     "floor: the {n}-agent month's columns the draw reads, DuckDB into Arrow"),
+    ("sample", "sample_month1", "count", "sample the {n}-agent month, hotline plan"),
+    ("score_floor", "score_floor", None, "floor: mean deduction per agent, pandas, {n} agents"),
+    ("score", "score_month", "score_floor",
+     "score the {n}-agent month (sections, intervals, partial pooling)"),
+    ("autoqa_floor", "autoqa_floor", None,
+     "floor: read the {n}-agent month's messages and transcripts (pyarrow)"),
+    ("autoqa", "autoqa_month", "autoqa_floor",
+     "auto-QA of every chat and transcript of the {n}-agent month (`qaw autoqa`, DuckDB)"),
+]  # fmt: skip
+for _n, _c in SIZES.items():
     _s = f"{_n}"
-    CASES[f"c{_s}_load_floor"] = Case(
-        f"floor: read every column of the {_n:,d}-agent month's contacts (pandas)",
-        f"import pandas as pd; d = pd.read_parquet({str(_c / 'contacts')!r}); print(len(d))",
-    )
-    CASES[f"c{_s}_load"] = Case(
-        f"load and validate the {_n:,d}-agent month (all tables, strict)",
-        _timed("import qaworkbench as q", f"c = q.load_center({str(_c)!r})"),
-        f"c{_s}_load_floor",
-    )
-    CASES[f"c{_s}_count"] = Case(
-        f"floor: per-agent count of the {_n:,d}-agent month, DuckDB",
-        _timed(
-            "from datetime import datetime; from qaworkbench.data import engine",
-            f"con = engine.connect({str(_c)!r}); "
-            "d = engine.handled_per_agent(con, datetime(2026, 5, 1), datetime(2026, 6, 1))",
-        ),
-    )
-    CASES[f"c{_s}_sample"] = Case(
-        f"sample the {_n:,d}-agent month, hotline plan",
-        _timed(
-            SAMPLE[0],
-            f"s = sample_month({str(_c)!r}, '2026-05', load_plan('hotline'), 1)",
-            SAMPLE[2],
-        ),
-        f"c{_s}_count",
-        also=f"c{_s}_scan",
-    )
-    CASES[f"c{_s}_scan"] = Case(
-        f"floor: the {_n:,d}-agent month's columns the draw reads, DuckDB into Arrow",
-        CASES["scan_floor"].code.replace(str(MONTH), str(_c)),
-    )
-    CASES[f"c{_s}_score_floor"] = Case(
-        f"floor: mean deduction per agent, pandas, {_n:,d} agents",
-        CASES["score_floor"].code.replace(str(MONTH), str(_c)),
-    )
-    CASES[f"c{_s}_score"] = Case(
-        f"score the {_n:,d}-agent month (sections, intervals, partial pooling)",
-        CASES["score_month"].code.replace(str(MONTH), str(_c)),
-        f"c{_s}_score_floor",
-    )
-    CASES[f"c{_s}_autoqa_floor"] = Case(
-        f"floor: read the {_n:,d}-agent month's messages and transcripts (pyarrow)",
-        CASES["autoqa_floor"].code.replace(str(MONTH), str(_c)),
-    )
-    CASES[f"c{_s}_autoqa"] = Case(
-        f"auto-QA of every chat and transcript of the {_n:,d}-agent month (`qaw autoqa`, DuckDB)",
-        CASES["autoqa_month"].code.replace(str(MONTH), str(_c)),
-        f"c{_s}_autoqa_floor",
-    )
+    for _step, _base, _floor, _label in _CURVE:
+        CASES[f"c{_s}_{_step}"] = Case(
+            _label.format(n=f"{_n:,d}"),
+            CASES[_base].code.replace(str(MONTH), str(_c)),
+            _floor and f"c{_s}_{_floor}",
+            also=f"c{_s}_scan" if _step == "sample" else None,
+        )
     CASES[f"c{_s}_autoqa_spark"] = Case(
         "the same on Spark local[2] (`qaw autoqa --engine spark`); RSS: Python + the JVM",
         f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); from rss import ChildPeak; "

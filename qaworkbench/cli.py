@@ -233,8 +233,10 @@ def _demo_samples(out_dir: Path) -> Path:
     """Where a demo center's samples go: where ``qaw sample`` keeps them for the workspace's
     data folder; beside the center for any other folder (a benchmark center of the same
     months must not replace the demo's samples)."""
+    from .data.readers import is_url
+
     data = settings.get("data")
-    if data and "://" not in str(data) and Path(data).resolve() == out_dir.resolve():
+    if data and not is_url(data) and Path(data).resolve() == out_dir.resolve():
         return Path(settings.get("reports")) / "samples"
     return out_dir.with_name(f"{out_dir.name}-samples")
 

@@ -62,31 +62,25 @@ def _ends(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return first, last, np.stack([filled, valid & (length == 0)])
 
 
+def _where(arr: pa.Array | pa.ChunkedArray, test) -> np.ndarray:
+    """Positions where ``test(first, last, filled, empty)`` holds, chunk by chunk."""
+    out = [test(first, last, *flags) for first, last, flags in map(_ends, _chunks(arr))]
+    return np.flatnonzero(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
+
+
 def untrimmed_candidates(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Positions of the values that are empty or may start or end with white space (a
     superset: a value whose first byte begins, or last byte ends, a white-space character)."""
-    out = []
-    for chunk in _chunks(arr):
-        first, last, (filled, empty) = _ends(chunk)
-        out.append(empty | (filled & (_FIRST[first] | _LAST[last])))
-    return np.flatnonzero(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
+    return _where(arr, lambda f, la, filled, empty: empty | (filled & (_FIRST[f] | _LAST[la])))
 
 
 def number_like_candidates(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Positions of the values starting with a digit or a sign (ids a spreadsheet may have
     turned into numbers start so)."""
-    out = []
-    for chunk in _chunks(arr):
-        first, _, (filled, _) = _ends(chunk)
-        out.append(filled & _LEADS[first])
-    return np.flatnonzero(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
+    return _where(arr, lambda f, la, filled, empty: filled & _LEADS[f])
 
 
 def blank_candidates(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Positions of the values that are empty or start with a byte that may begin white space
     (a value of white space only starts so)."""
-    out = []
-    for chunk in _chunks(arr):
-        first, _, (filled, empty) = _ends(chunk)
-        out.append(empty | (filled & _FIRST[first]))
-    return np.flatnonzero(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
+    return _where(arr, lambda f, la, filled, empty: empty | (filled & _FIRST[f]))

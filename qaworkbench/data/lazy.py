@@ -214,8 +214,12 @@ def missing_references(d: Deferred, reference: pd.Series) -> bool:
     """True when some of ``d``'s referencing values is not in ``reference`` (contact ids)."""
     from ..frames import isin
 
-    ids = pd.Series(d.ids.cast(pa.large_string()).to_pandas(), dtype="str")
-    return not bool(np.all(isin(ids, reference)))
+    return not bool(np.all(isin(_ids(d), reference)))
+
+
+def _ids(d: Deferred) -> pd.Series:
+    """The deferred table's distinct contact ids, as text."""
+    return pd.Series(d.ids.cast(pa.large_string()).to_pandas(), dtype="str")
 
 
 def is_conversation(t: Table) -> bool:
@@ -230,7 +234,7 @@ def named_contacts(loaded: Tables) -> pd.DataFrame:
     ids: list[pd.Series] = []
     for k in loaded:
         if (d := loaded.deferred(k)) is not None:
-            ids.append(pd.Series(pa.array(d.ids).to_pandas(), dtype="str"))
+            ids.append(_ids(d))
             continue
         cols = [c for c, (other, _) in table(k).references.items() if other == "contacts"]
         ids += [loaded[k][c].astype("str") for c in cols if c in loaded[k]]

@@ -3,8 +3,6 @@ the month's arrays, draw (I/O here; the rules and the draw are pure)."""
 
 from __future__ import annotations
 
-import importlib
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -61,9 +59,6 @@ def sample_month(
     p = parse_period(month)
     if p.kind != "month":
         raise ValueError(f"sampling plans are monthly; got {month!r}")
-    # the draw's t quantiles need scipy.special (0.3 s to import): imported beside the scan,
-    # which runs in DuckDB's threads without the GIL
-    threading.Thread(target=importlib.import_module, args=("scipy.special",), daemon=True).start()
     notes: list[str] = []
     con = engine.connect(source, notes, tables=("contacts",))
     which, master = engine_setting(engine_name, master)
