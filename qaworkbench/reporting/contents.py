@@ -361,7 +361,9 @@ def _common(
     ).rename(columns={name: "item", handling: "correct_handling"})  # fmt: skip
     who = center.evaluators.drop_duplicates("evaluator_id").set_index("evaluator_id")["name"]
     examples.insert(
-        5, "evaluator", examples["evaluator_id"].map(who).fillna(examples["evaluator_id"])
+        5,
+        "evaluator",
+        examples["evaluator_id"].map(who).astype("str").fillna(examples["evaluator_id"]),
     )
     examples = examples.drop(columns="evaluator_id")  # the evaluator by name, as elsewhere
     per_agent = (
