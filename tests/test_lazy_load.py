@@ -1,6 +1,7 @@
-"""Chat messages and transcripts checked in Arrow and read only when used (``data.lazy``).
+"""Contacts, chat messages and transcripts checked in Arrow and read only when used
+(``data.lazy``).
 
-A clean conversation table stays on disk after ``load_center`` and, when read, equals what the
+A clean table of these stays on disk after ``load_center`` and, when read, equals what the
 exact path loads. A Parquet part with a bad row fails with the exact path's message: the same
 file, row, column and expectation as before the Arrow checks existed.
 """
@@ -21,11 +22,12 @@ from qaworkbench.errors import ValidationError
 
 @pytest.fixture(params=["file", "folder"])
 def center(small_dir, tmp_path, request) -> Path:
-    """The small center; "folder": its conversation tables as folders of one part each."""
+    """The small center; "folder": its contacts and conversation tables as folders of one
+    part each."""
     d = tmp_path / "center"
     shutil.copytree(small_dir, d)
     if request.param == "folder":
-        for name in ("chat_messages", "transcripts"):
+        for name in ("contacts", "chat_messages", "transcripts"):
             (d / name).mkdir()
             (d / f"{name}.parquet").rename(d / name / "2026-05.parquet")
     return d
@@ -48,11 +50,11 @@ def _rewrite(path: Path, change) -> None:
     pq.write_table(pa.Table.from_pandas(df, schema=t.schema, preserve_index=False), path)
 
 
-def test_clean_conversations_stay_on_disk_until_read(center):
+def test_clean_big_tables_stay_on_disk_until_read(center):
     c = load_center(center)
-    assert c.tables.deferred("chat_messages") is not None
-    assert c.tables.deferred("transcripts") is not None
-    for name in ("chat_messages", "transcripts"):
+    for name in ("contacts", "chat_messages", "transcripts"):
+        assert c.tables.deferred(name) is not None
+    for name in ("contacts", "chat_messages", "transcripts"):
         exact, _ = load_table(present_tables(center)[name], name)
         pd.testing.assert_frame_equal(c.tables[name], exact)  # read on first use
         assert c.tables.deferred(name) is None
@@ -104,6 +106,93 @@ def test_a_bad_row_gets_the_exact_paths_message(center, case):
     assert hits, str(e.value)
     assert 7 in {p.row for p in hits}, str(e.value)
     assert all(expected in p.expected for p in hits)
+
+
+def _contact(column, value):
+    return lambda df: _set(df, column, value)
+
+
+def _early_end(df):
+    df.loc[6, "end_time"] = df.loc[6, "start_time"] - pd.Timedelta(seconds=1)
+
+
+def _nobody_answered(df):
+    df.loc[6, "answered"] = True
+    df.loc[6, "agent_id"] = None
+
+
+CONTACT_CASES = {  # what is done to row 7 of the contacts, the column named, what is expected
+    "a negative talk time": (_contact("talk_s", -3.0), "talk_s", "a duration of 0 s or more"),
+    "an absurd wait": (_contact("queue_wait_s", 13 * 3600.0), "queue_wait_s", "a plausible"),
+    "a rating of 11": (_contact("satisfaction", 11.0), "satisfaction", "a rating from 0 to 10"),
+    "an end before the start": (_early_end, "end_time", "an end time at or after start_time"),
+    "answered by nobody": (_nobody_answered, "agent_id", "the agent who answered"),
+    "a repeated contact": (
+        lambda df: _set(df, "contact_id", df.loc[5, "contact_id"]),
+        "contact_id",
+        "a unique contact_id",
+    ),
+    "an id with a space": (
+        lambda df: _set(df, "customer_id", df.loc[6, "customer_id"] + " "),
+        None,  # (stripped and kept: no message, but not the fast path's)
+        None,
+    ),
+    "an unknown channel": (_contact("channel", "fax"), "channel", "one of"),
+    "an unknown agent": (_contact("agent_id", "A-NO-SUCH"), "agent_id", "an agent_id present"),
+    "a mangled id": (_contact("customer_id", "1.38E+10"), "customer_id", "an identifier"),
+}
+
+
+@pytest.mark.parametrize("case", CONTACT_CASES)
+def test_a_bad_contact_gets_the_exact_paths_message(center, case):
+    """Each contact check made in Arrow hands the table to the exact path, which says what."""
+    change, column, expected = CONTACT_CASES[case]
+    part = _part(center, "contacts")
+    _rewrite(part, change)
+    if column is None:  # a value the exact path mends: loaded, and equal to its load
+        c = load_center(center)
+        assert c.tables.deferred("contacts") is None
+        exact, _ = load_table(present_tables(center)["contacts"], "contacts")
+        pd.testing.assert_frame_equal(c.contacts, exact)
+        return
+    with pytest.raises(ValidationError) as e:
+        load_center(center)
+    hits = [p for p in e.value.problems if p.column == column]
+    assert hits, str(e.value)
+    assert all(p.file == _shown(part, "contacts") for p in hits)
+    assert 7 in {p.row for p in hits}, str(e.value)
+    assert all(expected in p.expected for p in hits)
+
+
+def test_a_bad_contact_in_lenient_mode_takes_its_evaluations_along(center, tmp_path):
+    part = _part(center, "contacts")
+    contacts = pq.read_table(part).to_pandas()
+    evaluations = pd.read_parquet(center / "evaluations.parquet")
+    row = int(contacts.index[contacts["contact_id"].isin(evaluations["contact_id"])][0])
+    _rewrite(part, lambda df: df.__setitem__("talk_s", df["talk_s"].where(df.index != row, -1.0)))
+    c = load_center(center, mode="lenient", rejects_dir=tmp_path / "rejects")
+    rep = {r.table: r for r in c.reports}
+    assert rep["contacts"].rejected == 1
+    rejected = pd.read_csv(rep["contacts"].rejects_path, dtype=str, encoding="utf-8-sig")
+    assert rejected["_row"].tolist() == [str(row + 1)]
+    gone = contacts.loc[row, "contact_id"]
+    assert gone not in set(c.contacts["contact_id"])
+    assert gone not in set(c.evaluations["contact_id"])
+    assert rep["evaluations"].rejected == (evaluations["contact_id"] == gone).sum() > 0
+
+
+def test_contacts_without_an_optional_column_say_so_as_the_exact_path_does(center):
+    part = _part(center, "contacts")
+    t = pq.read_table(part)
+    pq.write_table(t.drop(["satisfaction", "recording_ref"]), part)
+    c = load_center(center)
+    assert c.tables.deferred("contacts") is not None
+    limits = c.limits()
+    assert any(x.startswith("no contacts.satisfaction") for x in limits)
+    assert any(x.startswith("no contacts.recording_ref") for x in limits)
+    exact, _ = load_table(present_tables(center)["contacts"], "contacts")
+    pd.testing.assert_frame_equal(c.contacts, exact)
+    assert c.limits() == limits  # the same, read or not
 
 
 def test_a_bad_turn_in_lenient_mode_is_rejected_with_its_row(center, tmp_path):

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import Problem, QAWError, ValidationError
 from ..spreadsheet import safe_for_spreadsheet
 from . import lazy, validate
-from .folder import TABLE_FILES, find_table_file, present_tables  # noqa: F401 (re-exported)
+from .folder import TABLE_FILES, find_table_file, part_rows, present_tables  # noqa: F401
 from .mapping import (
     Applied,
     Mapping,
@@ -147,46 +147,26 @@ def load_table(
                                       keep if is_canonical else None)  # fmt: skip
     rows = np.arange(len(df)) + raw.row_offset
     files = raw.row_files
-    if files is None and (where := _parts(path, len(df))) is not None:  # the row in its file
+    if files is None and (where := part_rows(path, len(df))) is not None:  # the row in its file
         files, rows = where
     df = _settle(df, findings, rows, raw.frame, report.table, raw.name, mode, rejects_dir, report,
                  files)  # fmt: skip
     return df, report
 
 
-def _conversation(
+def _deferred(
     path: str | Path, name: str, mode: Mode, rejects_dir: str | Path | None
 ) -> tuple[pd.DataFrame | lazy.Deferred, TableReport]:
-    """A chat or transcript table from Parquet: checked in Arrow and left on disk until read
+    """Contacts, chat or transcripts from Parquet: checked in Arrow and left on disk until read
     (``lazy``), or, when a check finds anything, loaded by the exact path, which says what."""
     d = lazy.check(Path(path), name)
+    empty = name not in REQUIRED_TABLES
     if d is None:
-        return load_table(path, name, mode=mode, rejects_dir=rejects_dir, allow_empty=True)
-    d.load = lambda: load_table(path, name, mode=mode, rejects_dir=rejects_dir, allow_empty=True)[0]
+        return load_table(path, name, mode=mode, rejects_dir=rejects_dir, allow_empty=empty)
+    d.load = lambda: load_table(path, name, mode=mode, rejects_dir=rejects_dir, allow_empty=empty)[
+        0
+    ]
     return d, TableReport(name, Path(path).name, d.rows, d.rows, notes=list(d.notes))
-
-
-def _parts(path: str | Path, n: int) -> tuple[pd.Categorical, np.ndarray] | None:
-    """For a table kept as a folder of Parquet files: each row's file ("contacts/2026-05.parquet")
-    and its row number in that file, in the order the folder is read (None otherwise)."""
-    if is_url(path) or not Path(path).is_dir():
-        return None
-    import pyarrow.dataset as ds
-    import pyarrow.parquet as pq
-
-    folder = Path(path)
-    try:
-        files = ds.dataset(str(folder), format="parquet").files
-        counts = [pq.ParquetFile(f).metadata.num_rows for f in files]
-    except (OSError, ValueError):
-        return None
-    if sum(counts) != n:
-        return None
-    names = [f"{folder.name}/{Path(f).relative_to(folder).as_posix()}" for f in files]
-    rows = np.concatenate([np.arange(1, c + 1) for c in counts]) if counts else np.arange(0)
-    # codes, not strings: a year's 7 M item rows as a string per row held about 1 GB
-    codes = np.repeat(np.arange(len(names), dtype=np.int32), counts)
-    return pd.Categorical.from_codes(codes, categories=names), rows
 
 
 def load_export(
@@ -439,8 +419,8 @@ def load_center(
 
     # Tables load independently (the big one beside the small ones); cross-checks come after.
     def submit(pool, n, **kw):
-        if n in lazy.CONVERSATIONS and not kw and detect_format(present[n]) == "parquet":
-            return pool.submit(_conversation, present[n], n, mode, rejects_dir)
+        if n in lazy.DEFERRABLE and not kw and detect_format(present[n]) == "parquet":
+            return pool.submit(_deferred, present[n], n, mode, rejects_dir)
         return pool.submit(load_table, present[n], n, mode=mode, rejects_dir=rejects_dir,
                            allow_empty=n not in REQUIRED_TABLES, **kw)  # fmt: skip
 
@@ -466,27 +446,34 @@ def load_center(
         reports.append(rep)
     by_name = {r.table: r for r in reports}
     named: pd.DataFrame | None = None  # the contacts other tables name, as kept
-    contacts_settled = False
+    contacts_settled = found = False  # found: every contact named is there
     for name in wanted:
         t = table(name)
         if contacts_settled and named is None and "contacts" in loaded:  # (after its own
-            named = lazy.named_contacts(loaded)  # checks: a contact rejected there is not kept)
+            named, found = lazy.named_contacts(loaded)  # checks: a rejected contact is not kept)
         contacts_settled = contacts_settled or name == "contacts"
         if (d := loaded.deferred(name)) is not None:  # its references checked on its distinct ids
-            if named is None or not lazy.missing_references(d, named["contact_id"]):
+            other, other_col = next(iter(t.references.values()))
+            if other == "contacts":
+                reference = named["contact_id"] if named is not None and not found else None
+            elif other in loaded and (by_name[other].file != ABSENT or not TABLES[other].optional):
+                reference = loaded[other][other_col]
+            else:  # (an absent optional table is not checked against)
+                reference = None
+            if reference is None or not lazy.missing_references(d, reference):
                 continue
             df, rep = load_table(present[name], name, mode=mode, rejects_dir=rejects_dir,
                                  allow_empty=True)  # fmt: skip
             loaded[name], by_name[name] = df, rep
             reports[[r.table for r in reports].index(name)] = rep
         others = {  # an absent optional table is not checked against; an absent required one is
-            k: loaded[k]  # (no table refers to a conversation table: a deferred one stays so)
+            k: loaded[k]  # (a deferred table is not read: contacts are checked through ``named``)
             for k in loaded
             if k != name
             and (by_name[k].file != ABSENT or not TABLES[k].optional)
             and loaded.deferred(k) is None
         }
-        if named is not None and "contacts" in others:
+        if named is not None and name != "contacts":
             others["contacts"] = named
         findings = validate.reference_checks(loaded[name], t, others, tuple(later))
         if not findings:
