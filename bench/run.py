@@ -368,6 +368,12 @@ CASES["groupby_month"] = Case(
 )
 CASES["load_month"] = replace(CASES["load_month"], target_s=None, target_mib=1024,
                               target_ratio=2.0)  # fmt: skip
+# The contacts are checked in Arrow and read on first use: an analyst's load, then the table.
+CASES["load_month_read"] = Case(
+    "load and validate the 2,000-agent month, then read its contacts into pandas (first use)",
+    _timed("import qaworkbench as q", f"c = q.load_center({str(MONTH)!r}); n = len(c.contacts)"),
+    "load_floor",
+)
 
 # The cost curve: each step at each size, beside its floor. A step is a 2,000-agent case
 # (on MONTH) run on the size's center: (name, the case it copies, its floor's name, label).

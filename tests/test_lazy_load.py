@@ -206,3 +206,23 @@ def test_a_bad_turn_in_lenient_mode_is_rejected_with_its_row(center, tmp_path):
     if part.parent.name == "transcripts":  # a folder's rejects name the part
         assert rejected["_file"].tolist() == [_shown(part, "transcripts")]
     assert "end_s: expected a turn ending at or after its start" in rejected["_reasons"][0]
+
+
+def test_deferred_contacts_read_as_the_exact_path_loads_them(center):
+    """Whole-second durations stored as integers, flags with empty cells, free text with
+    spaces to strip or only spaces: read on first use exactly as ``load_table`` loads them."""
+    part = _part(center, "contacts")
+    t = pq.read_table(part)
+    df = t.to_pandas()
+    df["talk_s"] = df["talk_s"].round().astype("Int64")  # (empty where not answered)
+    df.loc[3, "resolved"] = None
+    df.loc[4, "topic"] = "  账单查询 "
+    df.loc[5, "topic"] = "　"  # a full-width space only: an empty cell
+    schema = t.schema.set(t.schema.get_field_index("talk_s"), pa.field("talk_s", pa.int64()))
+    pq.write_table(pa.Table.from_pandas(df, schema=schema, preserve_index=False), part)
+    c = load_center(center)
+    assert c.tables.deferred("contacts") is not None
+    exact, _ = load_table(present_tables(center)["contacts"], "contacts")
+    pd.testing.assert_frame_equal(c.contacts, exact)
+    assert c.contacts.loc[4, "topic"] == "账单查询" and pd.isna(c.contacts.loc[5, "topic"])
+    assert pd.isna(c.contacts.loc[3, "resolved"])

@@ -160,12 +160,10 @@ def _deferred(
     """Contacts, chat or transcripts from Parquet: checked in Arrow and left on disk until read
     (``lazy``), or, when a check finds anything, loaded by the exact path, which says what."""
     d = lazy.check(Path(path), name)
-    empty = name not in REQUIRED_TABLES
     if d is None:
-        return load_table(path, name, mode=mode, rejects_dir=rejects_dir, allow_empty=empty)
-    d.load = lambda: load_table(path, name, mode=mode, rejects_dir=rejects_dir, allow_empty=empty)[
-        0
-    ]
+        return load_table(path, name, mode=mode, rejects_dir=rejects_dir,
+                          allow_empty=name not in REQUIRED_TABLES)  # fmt: skip
+    d.load = lambda: lazy.read_checked(Path(path), name)  # (equal to the exact path's load)
     return d, TableReport(name, Path(path).name, d.rows, d.rows, notes=list(d.notes))
 
 
