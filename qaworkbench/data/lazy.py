@@ -102,8 +102,15 @@ def check(path: Path, name: str) -> Deferred | None:
     fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=few))
     coded = ds.dataset(data.files, format=fmt)
 
+    held: dict[str, pa.ChunkedArray] = {}  # a key of several columns: read once, used thrice
+
     def read(*columns: str) -> pa.Table:
-        return (coded if set(columns) <= set(few) else data).to_table(columns=list(columns))
+        if missing := [c for c in columns if c not in held]:
+            got = (coded if set(missing) <= set(few) else data).to_table(columns=missing)
+            new = {c: got[c] for c in missing}
+            if len(t.key) > 1:
+                held.update({c: v for c, v in new.items() if c in t.key})
+        return pa.table({c: held[c] if c in held else new[c] for c in columns})
 
     ids: pa.Array | None = None
     empty = [c.name for c in t.columns if c.without and c.name not in schema.names]  # filled empty
@@ -193,16 +200,13 @@ def read_checked(path: Path, name: str) -> pd.DataFrame:
 
     t = table(name)
     data = ds.dataset(str(path), format="parquet")
-    have = [c for c in t.columns if c.name in data.schema.names]
-    tbl = data.to_table(columns=[c.name for c in have])
-    n = tbl.num_rows
+    n = data.count_rows()
     out: dict[str, pd.Series] = {}
-    for c in t.columns:
-        if c.name not in tbl.column_names:
+    for c in t.columns:  # a column at a time: the whole table's read buffers are never held
+        if c.name not in data.schema.names:
             out[c.name] = _empty(c, n)
             continue
-        arr = tbl[c.name]
-        tbl = tbl.drop_columns([c.name])  # (each column's Arrow copy let go once converted)
+        arr = data.to_table(columns=[c.name])[c.name]
         if c.kind == "flag":
             s = arr.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
         else:
@@ -217,6 +221,7 @@ def read_checked(path: Path, name: str) -> pd.DataFrame:
             s = s.astype("str")
         out[c.name] = s
         del arr
+        pa.default_memory_pool().release_unused()  # (the read's buffers, given back)
     return pd.DataFrame(out)
 
 
