@@ -10,6 +10,7 @@ import pytest
 
 from qaworkbench import ValidationError, load_center, load_table, save_center
 from qaworkbench.config import EXCEL_MAX_ROWS
+from qaworkbench.data import validate
 from qaworkbench.errors import QAWError
 from qaworkbench.privacy import find_unmasked
 
@@ -361,3 +362,27 @@ def test_lenient_cross_table_rejects_name_the_files_line(small_dir, tmp_path):
     assert lines[6].startswith(ev.loc[4, "evaluation_id"])  # line 7 of the file
     assert "contact_id" in rej["_reasons"].iat[0]
     assert ev.loc[4, "evaluation_id"] not in set(center.evaluation_items["evaluation_id"])
+
+
+def test_an_item_off_its_evaluations_scorecard_is_an_error(tmp_path, small_tables):
+    """An item row naming an item the evaluation's scorecard version does not have; an item of
+    a scorecard the workbench does not know is not judged (it has no list to judge by)."""
+    items = small_tables["evaluation_items"]
+    ev = small_tables["evaluations"].set_index("evaluation_id")
+    first = ev.loc[items.loc[3, "evaluation_id"]]
+    card = f"{first['scorecard_id']} {first['scorecard_version']}"
+
+    def off(i):
+        i.loc[3, "item_id"] = "NOT-ON-ANY-CARD"
+        return i
+
+    d = center_with(tmp_path, small_tables, evaluation_items=off)
+    with pytest.raises(ValidationError) as e:
+        load_center(d)
+    hits = [p for p in e.value.problems if p.column == "item_id"]
+    assert [(p.row, p.value) for p in hits] == [(4, f"NOT-ON-ANY-CARD on {card}")]
+    assert hits[0].expected == "an item of the evaluation's scorecard version"
+
+    ev2 = small_tables["evaluations"].copy()  # a scorecard the workbench does not have
+    ev2.loc[ev2["evaluation_id"] == items.loc[3, "evaluation_id"], "scorecard_id"] = "SC-NOT-OURS"
+    assert validate._items_off_card(off(items.copy()), ev2) == []

@@ -36,6 +36,11 @@ from .wide import wide_items
 
 Mode = Literal["strict", "lenient"]
 REQUIRED_TABLES = ("contacts",)
+# The order tables start loading in, two at a time: the biggest first, so neither thread is
+# left with a big one at the end (a month's contacts, messages and items take the longest).
+_BIG_FIRST = {n: i for i, n in enumerate(("contacts", "chat_messages", "evaluation_items"))} | {
+    n: 3 for n in TABLES if n not in ("contacts", "chat_messages", "evaluation_items")
+}
 ABSENT = "(absent)"  # the file of a table the source does not have
 
 
@@ -425,7 +430,7 @@ def load_center(
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
             n: submit(pool, n)
-            for n in sorted((n for n in wanted if n in present), key=lambda n: n != "contacts")
+            for n in sorted((n for n in wanted if n in present), key=_BIG_FIRST.get)
             if n not in keep
         }
     if later := [n for n in wanted if n in present and n in keep]:
