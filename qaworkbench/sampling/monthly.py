@@ -20,7 +20,7 @@ from .draw import Sample, candidates, draw
 from .plan import SamplingPlan
 from .quotas import adjust_quotas, base_quotas
 from .rules import fit_plan
-from .rules.autoqa import flagged_contacts
+from .rules.autoqa import FINDING_COLUMNS, flagged_contacts
 from .rules.complaints import counted
 from .rules.neighbours import faulty_evaluations
 from .rules.repeats import repeat_rows
@@ -86,7 +86,7 @@ def sample_month(
     evaluated = small.evaluations["contact_id"]
     findings = None
     if plan.autoqa.enabled:
-        results = load_results(source, p, fails_only=True)  # (the rule samples failures)
+        results = load_results(source, p, FINDING_COLUMNS, fails_only=True)
         if results is None:
             notes.append(f"no auto-QA results for {month}: contacts auto-QA flags are not "
                          f"sampled (run qaw autoqa --month {month} first)")  # fmt: skip

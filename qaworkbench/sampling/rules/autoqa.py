@@ -13,6 +13,9 @@ from ..plan import SamplingPlan
 from ..scan import Month
 from . import Draw, MonthPicks, Rule, targeted
 
+# The results' columns the rule reads: which rule failed, where, and the quote that shows it.
+FINDING_COLUMNS = ["contact_id", "rule_id", "item_id", "result", "seq", "quote"]
+
 
 def flagged_contacts(results: pd.DataFrame, plan: SamplingPlan) -> pd.DataFrame:
     """The failed results the plan samples on (its ``rules``, or every rule), one row per
