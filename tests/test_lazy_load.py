@@ -226,3 +226,22 @@ def test_deferred_contacts_read_as_the_exact_path_loads_them(center):
     pd.testing.assert_frame_equal(c.contacts, exact)
     assert c.contacts.loc[4, "topic"] == "账单查询" and pd.isna(c.contacts.loc[5, "topic"])
     assert pd.isna(c.contacts.loc[3, "resolved"])
+
+
+def test_contacts_in_parts_that_differ_in_columns(small_dir, tmp_path):
+    """A folder of monthly parts, the later one exported without an optional column: checked
+    and gathered across both parts, read as the exact path loads it."""
+    d = tmp_path / "center"
+    shutil.copytree(small_dir, d)
+    t = pq.read_table(d / "contacts.parquet")
+    (d / "contacts.parquet").unlink()
+    (d / "contacts").mkdir()
+    half = t.num_rows // 2
+    pq.write_table(t.slice(0, half), d / "contacts" / "2026-05.parquet")
+    pq.write_table(t.slice(half).drop(["satisfaction"]), d / "contacts" / "2026-06.parquet")
+    c = load_center(d)
+    assert c.tables.deferred("contacts") is not None
+    exact, _ = load_table(present_tables(d)["contacts"], "contacts")
+    pd.testing.assert_frame_equal(c.contacts, exact)
+    assert c.contacts["satisfaction"].iloc[half:].isna().all()
+    assert c.contacts["satisfaction"].iloc[:half].notna().any()

@@ -393,7 +393,7 @@ def _gathered(path: Path, reference: pd.Series) -> tuple[pd.DataFrame, bool]:
     con = duckdb.connect()
     try:
         con.execute("SET threads TO 2")
-        contacts = con.read_parquet(files)
+        contacts = con.read_parquet(files, union_by_name=True)  # (parts may differ in columns)
         have = [c for c in shape.columns if c in contacts.columns]
         con.register("wanted", pa.table({"id": pa.array(reference.dropna(), pa.large_string())}))
         contacts.select(", ".join(f'"{c}"' for c in have)).create_view("contacts")
