@@ -231,3 +231,18 @@ def test_a_month_without_contacts_is_a_clear_error(small_dir):
 
     with pytest.raises(QAWError, match="no contacts in 2030-05"):
         sample_month(small_dir, "2030-05", HOTLINE, seed=1)
+
+
+@pytest.mark.parametrize("unit_us", [1_000_000, 1_000, 1])
+def test_contacts_ordered_by_customer_then_time_at_any_size(unit_us):
+    """The one-key sort (times in whole seconds or ms) and the two-sort fallback (times in µs
+    with too many customers for one key) give the order of a (customer, time) sort."""
+    rng = np.random.default_rng(7)
+    n = 200_000
+    run = np.sort(rng.integers(0, 1 << 23, n)).astype(np.int64)  # 8 M customers' worth of bits
+    t0 = 1_777_593_600 * 1_000_000  # 2026-05-01 in µs
+    t = t0 + rng.integers(0, 35 * 24 * 3600 * 1_000_000 // unit_us, n) * unit_us
+    o = repeats.by_run_then_time(run, t)
+    assert sorted(o) == list(range(n))
+    key = pd.DataFrame({"run": run[o], "t": t[o]})
+    assert key.equals(key.sort_values(["run", "t"], kind="stable").reset_index(drop=True))

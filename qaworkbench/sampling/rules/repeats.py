@@ -66,13 +66,7 @@ def _repeats(
     rows, g = rows[o], g[o]
     run = np.r_[0, np.cumsum(g[1:] != g[:-1])].astype(np.int64)
     t = m.t[rows]
-    t0 = int(t.min())
-    bits = (int(t.max()) - t0).bit_length()
-    if bits + int(run[-1]).bit_length() <= 63:  # one int64 key: a fast sort
-        o = np.argsort((run << bits) | (t - t0))
-    else:
-        o = np.argsort(t, kind="stable")
-        o = o[np.argsort(run[o], kind="stable")]
+    o = by_run_then_time(run, t)
     rows, g, t = rows[o], g[o], t[o]
     tie = (g[1:] == g[:-1]) & (t[1:] == t[:-1])
     if tie.any():  # same customer, same second: contact id order
@@ -88,6 +82,25 @@ def _repeats(
     gap = t[1:] - t[:-1]
     hit = (g[1:] == g[:-1]) & (gap <= within_hours * US_PER_HOUR) & (t[1:] >= m.start_us)
     return rows[1:][hit], rows[:-1][hit], gap[hit] / US_PER_HOUR
+
+
+def by_run_then_time(run: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The order of rows by ``run`` (ascending, from 0), then by time ``t`` (µs; equal times
+    in any order). One int64 key when run and time fit in 63 bits, times counted in the
+    coarsest unit that holds them all exactly (an export's whole seconds: a month in 22 bits,
+    so 14 M contacts of 8,000 agents still fit); else two stable sorts (~4x slower)."""
+    if not len(t):
+        return np.arange(0)
+    d = t - t.min()
+    for unit in (1_000_000, 1_000):  # whole seconds, whole milliseconds
+        if not (d % unit).any():
+            d = d // unit
+            break
+    bits = int(d.max()).bit_length()
+    if bits + int(run.max()).bit_length() <= 63:  # one int64 key: a fast sort
+        return np.argsort((run << bits) | d)
+    o = np.argsort(t, kind="stable")
+    return o[np.argsort(run[o], kind="stable")]
 
 
 class RepeatContacts(Rule):
