@@ -245,3 +245,55 @@ def test_contacts_in_parts_that_differ_in_columns(small_dir, tmp_path):
     pd.testing.assert_frame_equal(c.contacts, exact)
     assert c.contacts["satisfaction"].iloc[half:].isna().all()
     assert c.contacts["satisfaction"].iloc[:half].notna().any()
+
+
+def _csv_center(small_dir: Path, tmp_path: Path, change=None, encoding="gb18030") -> Path:
+    """The small center with its contacts as a GBK CSV export (an extra column the workbench
+    does not use)."""
+    d = tmp_path / "csv_center"
+    shutil.copytree(small_dir, d)
+    c = pd.read_parquet(d / "contacts.parquet").assign(坐席组="一组")
+    (d / "contacts.parquet").unlink()
+    if change is not None:
+        change(c)
+    c.to_csv(d / "contacts.csv", index=False, encoding=encoding)
+    return d
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig"])
+def test_csv_contacts_are_converted_once_checked_and_read_when_used(small_dir, tmp_path, encoding):
+    d = _csv_center(small_dir, tmp_path, encoding=encoding)
+    c = load_center(d)
+    assert c.tables.deferred("contacts") is not None
+    exact, exact_report = load_table(d / "contacts.csv", "contacts")
+    report = {r.table: r for r in c.reports}["contacts"]
+    assert (report.file, report.rows_read, report.notes) == (
+        "contacts.csv", len(exact), exact_report.notes,
+    )  # fmt: skip
+    assert exact_report.notes[0] == f"read as {encoding}, delimiter ','"
+    pd.testing.assert_frame_equal(c.contacts, exact)
+    assert list((d / ".qaw-cache").glob("table-contacts*.parquet"))  # kept for the next command
+    assert c.limits() == load_center(d, mode="lenient").limits()
+
+
+def test_a_bad_csv_contact_gets_the_exact_paths_message(small_dir, tmp_path):
+    d = _csv_center(small_dir, tmp_path, lambda c: c.__setitem__(
+        "talk_s", c["talk_s"].where(c.index != 6, -5.0)))  # fmt: skip
+    with pytest.raises(ValidationError) as e:
+        load_center(d)
+    with pytest.raises(ValidationError) as exact:
+        load_table(d / "contacts.csv", "contacts")
+    assert [(p.file, p.row, p.column, p.expected, p.value) for p in e.value.problems] == [
+        (p.file, p.row, p.column, p.expected, p.value) for p in exact.value.problems
+    ]
+    assert {(p.row, p.column) for p in e.value.problems} == {(8, "talk_s")}  # header is row 1
+
+
+def test_csv_contacts_in_lenient_mode_take_the_exact_path(small_dir, tmp_path):
+    d = _csv_center(small_dir, tmp_path, lambda c: c.__setitem__(
+        "talk_s", c["talk_s"].where(c.index != 6, -5.0)))  # fmt: skip
+    c = load_center(d, mode="lenient", rejects_dir=tmp_path / "rejects")
+    rep = {r.table: r for r in c.reports}["contacts"]
+    assert c.tables.deferred("contacts") is None and rep.rejected == 1
+    rejected = pd.read_csv(rep.rejects_path, dtype=str, encoding="utf-8-sig")
+    assert rejected["_row"].tolist() == ["8"]

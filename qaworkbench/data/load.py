@@ -32,7 +32,7 @@ from .mapping import (
 from .readers import Raw, detect_format, is_url, read_parquet_kept, read_raw
 from .save import save_center, save_partition  # noqa: F401 (the API's, re-exported)
 from .schema import LOAD_ORDER, TABLES, table
-from .wide import wide_items
+from .wide import full_points, wide_items
 
 Mode = Literal["strict", "lenient"]
 REQUIRED_TABLES = ("contacts",)
@@ -42,6 +42,7 @@ _BIG_FIRST = {n: i for i, n in enumerate(("contacts", "chat_messages", "evaluati
     n: 3 for n in TABLES if n not in ("contacts", "chat_messages", "evaluation_items")
 }
 ABSENT = "(absent)"  # the file of a table the source does not have
+_Loaded = tuple["pd.DataFrame | lazy.Deferred", "TableReport"]  # a table, read or left on disk
 
 
 @dataclass
@@ -159,9 +160,7 @@ def load_table(
     return df, report
 
 
-def _deferred(
-    path: str | Path, name: str, mode: Mode, rejects_dir: str | Path | None
-) -> tuple[pd.DataFrame | lazy.Deferred, TableReport]:
+def _deferred(path: str | Path, name: str, mode: Mode, rejects_dir: str | Path | None) -> _Loaded:
     """Contacts, chat or transcripts from Parquet: checked in Arrow and left on disk until read
     (``lazy``), or, when a check finds anything, loaded by the exact path, which says what."""
     d = lazy.check(Path(path), name)
@@ -170,6 +169,31 @@ def _deferred(
                           allow_empty=name not in REQUIRED_TABLES)  # fmt: skip
     d.load = lambda: lazy.read_checked(Path(path), name)  # (equal to the exact path's load)
     return d, TableReport(name, Path(path).name, d.rows, d.rows, notes=list(d.notes))
+
+
+def _deferred_csv(folder: Path, path: Path, name: str) -> _Loaded:
+    """A contacts, chat or transcript CSV, strict: converted once, part by part, into the typed
+    Parquet of the folder's cache (``engine``: the same messages as loading the file whole),
+    checked and deferred like a Parquet table; the report says what the exact path says."""
+    import csv
+
+    from .engine import _converted
+    from .readers import file_encoding, read_note, sniff_delimiter
+
+    parquet = _converted(folder, path, name)
+    d = lazy.check(parquet, name)
+    if d is None:
+        return load_table(path, name, allow_empty=name not in REQUIRED_TABLES)
+    d.load = lambda: lazy.read_checked(parquet, name)
+    enc = file_encoding(path)
+    with path.open(encoding=enc, newline="") as fh:
+        header = fh.readline().lstrip("\ufeff").rstrip("\r\n")
+    sep = sniff_delimiter(header)
+    fields = [f.strip() for f in next(csv.reader([header], delimiter=sep))]
+    shape = apply_mapping(pd.DataFrame(columns=fields, dtype="str"), canonical(table(name)),
+                          file=path.name, row_offset=2, lenient_columns=True)  # fmt: skip
+    notes = [read_note(enc, sep), *shape.notes]
+    return d, TableReport(name, path.name, d.rows, d.rows, notes=notes)
 
 
 def load_export(
@@ -202,7 +226,7 @@ def load_export(
     ev = _settle(ev, findings, rows, raw.frame, "evaluations", raw.name, mode, rejects_dir, report)
     items = items[kept_rows[items.pop("_row").to_numpy()]].reset_index(drop=True)
     if mapping.items.cells == "verdict":
-        items = _full_points(items, ev)
+        items = full_points(items, ev)
     n_items = len(items)
     items_report = TableReport(
         "evaluation_items", raw.name, n_items, n_items,
@@ -256,23 +280,6 @@ def _messages(
             TableReport("agents", file, len(agents), len(agents), notes=[note]),
         )
     return out
-
-
-def _full_points(items: pd.DataFrame, ev: pd.DataFrame) -> pd.DataFrame:
-    """A failed item of a verdict export (达标: 否) loses its full points: recorded as the
-    points of the item on the evaluation's scorecard, so the table says what it deducts (a
-    fail with 0 points is refused). Bottom-line items deduct no points."""
-    cards = validate._cards()
-    cards = cards[~cards["critical"]].set_index(["scorecard_id", "scorecard_version", "item_id"])
-    of = ev.drop_duplicates("evaluation_id").set_index("evaluation_id")
-    key = pd.MultiIndex.from_arrays([
-        items["evaluation_id"].map(of["scorecard_id"]).astype(str),
-        items["evaluation_id"].map(of["scorecard_version"]).astype(str),
-        items["item_id"].astype(str),
-    ])  # fmt: skip
-    full = pd.Series(cards["points"].reindex(key).to_numpy(), index=items.index)
-    fail = (items["result"] == "fail") & (items["points_deducted"] == 0) & full.notna()
-    return items.assign(points_deducted=items["points_deducted"].where(~fail, full))
 
 
 def _read(
@@ -422,8 +429,11 @@ def load_center(
 
     # Tables load independently (the big one beside the small ones); cross-checks come after.
     def submit(pool, n, **kw):
-        if n in lazy.DEFERRABLE and not kw and detect_format(present[n]) == "parquet":
+        fmt = detect_format(present[n])
+        if n in lazy.DEFERRABLE and not kw and fmt == "parquet":
             return pool.submit(_deferred, present[n], n, mode, rejects_dir)
+        if n in lazy.DEFERRABLE and not kw and fmt == "csv" and mode == "strict":
+            return pool.submit(_deferred_csv, Path(source), Path(present[n]), n)
         return pool.submit(load_table, present[n], n, mode=mode, rejects_dir=rejects_dir,
                            allow_empty=n not in REQUIRED_TABLES, **kw)  # fmt: skip
 

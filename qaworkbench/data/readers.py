@@ -138,6 +138,33 @@ def sniff_encoding(data: bytes) -> str:
         ) from None
 
 
+def file_encoding(path: Path, chunk: int = 1 << 25) -> str:
+    """``sniff_encoding`` of the whole file, read 32 MB at a time (for a file already known to
+    decode: UTF-8 is tried through the file, else GB18030)."""
+    import codecs
+
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+        if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or (
+            head.count(b"\x00") * 4 > len(head)
+        ):
+            return sniff_encoding(head)
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+        try:
+            utf8.decode(head)
+            while part := fh.read(chunk):
+                utf8.decode(part)
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8"
+
+
+def read_note(encoding: str, delimiter: str) -> str:
+    """The note a CSV table's load report carries."""
+    return f"read as {encoding}, delimiter {delimiter!r}"
+
+
 def sniff_delimiter(header: str) -> str:
     """The delimiter that splits the header line into the most fields."""
     counts = {d: header.count(d) for d in DELIMITERS}
@@ -205,7 +232,7 @@ def _read_csv(
         row, fields = cut
         return _fatal(name, row, f"{len(frame.columns)} fields like the header, got {fields}: "
                                  "the file looks cut short; export it again")  # fmt: skip
-    notes = [f"read as {enc}, delimiter {sep!r}"]
+    notes = [read_note(enc, sep)]
     if not has_header:  # row 1 is data: the line numbers of a file with one line less above
         notes.append("no header row: columns by position, rows from 1")
         return Raw(frame, _line_offsets("\n" + text, len(frame)) - 1, name, notes=notes)

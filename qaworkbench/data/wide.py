@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
-from . import parse
+from . import parse, validate
 from .mapping import ItemCells
 
 
@@ -74,3 +74,20 @@ def _item_cells(
         expected = f"points lost (a number of 0 or more), or one of {', '.join(cells.na_words)}"
     result = np.where(wrong, "", result).astype(str)
     return result, points, wrong, expected
+
+
+def full_points(items: pd.DataFrame, ev: pd.DataFrame) -> pd.DataFrame:
+    """A failed item of a verdict export (达标: 否) loses its full points: recorded as the
+    points of the item on the evaluation's scorecard, so the table says what it deducts (a
+    fail with 0 points is refused). Bottom-line items deduct no points."""
+    cards = validate._cards()
+    cards = cards[~cards["critical"]].set_index(["scorecard_id", "scorecard_version", "item_id"])
+    of = ev.drop_duplicates("evaluation_id").set_index("evaluation_id")
+    key = pd.MultiIndex.from_arrays([
+        items["evaluation_id"].map(of["scorecard_id"]).astype(str),
+        items["evaluation_id"].map(of["scorecard_version"]).astype(str),
+        items["item_id"].astype(str),
+    ])  # fmt: skip
+    full = pd.Series(cards["points"].reindex(key).to_numpy(), index=items.index)
+    fail = (items["result"] == "fail") & (items["points_deducted"] == 0) & full.notna()
+    return items.assign(points_deducted=items["points_deducted"].where(~fail, full))
