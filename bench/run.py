@@ -475,6 +475,24 @@ CASES["csv_convert_whole"] = Case(
 )
 
 
+CASES["load_csv"] = Case(
+    "first load_center of a folder of that contacts.csv and the month's agents (strict): "
+    "converted part by part into the cache, checked in Arrow, contacts left on disk",
+    _timed(
+        "import shutil; import qaworkbench as q; "
+        f"shutil.copy({str(MONTH / 'agents.parquet')!r}, {str(MONTH_CSV)!r}); "
+        f"shutil.rmtree({str(MONTH_CSV / '.qaw-cache')!r}, ignore_errors=True)",
+        f"c = q.load_center({str(MONTH_CSV)!r})",
+    ),
+    "csv_floor",
+)
+CASES["load_csv_again"] = Case(
+    "load_center of the same folder again (the converted copy kept in the cache)",
+    _timed("import qaworkbench as q", f"c = q.load_center({str(MONTH_CSV)!r})"),
+    "csv_floor",
+)
+
+
 def _month_csv() -> None:
     """The month's contacts written as CSV, UTF-8 and GBK (``MONTH_CSV``, ``MONTH_GBK``)."""
     code = (

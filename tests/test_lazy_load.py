@@ -273,6 +273,9 @@ def test_csv_contacts_are_converted_once_checked_and_read_when_used(small_dir, t
     assert exact_report.notes[0] == f"read as {encoding}, delimiter ','"
     pd.testing.assert_frame_equal(c.contacts, exact)
     assert list((d / ".qaw-cache").glob("table-contacts*.parquet"))  # kept for the next command
+    assert list((d / ".qaw-cache").glob("notes-contacts*.parquet"))
+    again = {r.table: r for r in load_center(d).reports}["contacts"]  # (from the cache)
+    assert again.notes == exact_report.notes
     assert c.limits() == load_center(d, mode="lenient").limits()
 
 

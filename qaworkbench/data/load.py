@@ -25,6 +25,7 @@ from .mapping import (
     Mapping,
     apply_mapping,
     canonical,
+    csv_notes,
     duplicated_sources,
     empty_frame,
     load_mapping,
@@ -175,24 +176,19 @@ def _deferred_csv(folder: Path, path: Path, name: str) -> _Loaded:
     """A contacts, chat or transcript CSV, strict: converted once, part by part, into the typed
     Parquet of the folder's cache (``engine``: the same messages as loading the file whole),
     checked and deferred like a Parquet table; the report says what the exact path says."""
-    import csv
-
+    from .cache import cached_frame, stamp
     from .engine import _converted
-    from .readers import file_encoding, read_note, sniff_delimiter
 
     parquet = _converted(folder, path, name)
     d = lazy.check(parquet, name)
     if d is None:
         return load_table(path, name, allow_empty=name not in REQUIRED_TABLES)
     d.load = lambda: lazy.read_checked(parquet, name)
-    enc = file_encoding(path)
-    with path.open(encoding=enc, newline="") as fh:
-        header = fh.readline().lstrip("\ufeff").rstrip("\r\n")
-    sep = sniff_delimiter(header)
-    fields = [f.strip() for f in next(csv.reader([header], delimiter=sep))]
-    shape = apply_mapping(pd.DataFrame(columns=fields, dtype="str"), canonical(table(name)),
-                          file=path.name, row_offset=2, lenient_columns=True)  # fmt: skip
-    notes = [read_note(enc, sep), *shape.notes]
+    key = stamp([path], name, "notes")  # (kept: finding the encoding reads the whole file)
+    kept = cached_frame(
+        folder, f"notes-{name}", key, lambda: pd.DataFrame({"note": csv_notes(path, name)})
+    )
+    notes = kept["note"].tolist()
     return d, TableReport(name, path.name, d.rows, d.rows, notes=notes)
 
 

@@ -404,6 +404,23 @@ def apply_mapping(
     return res
 
 
+def csv_notes(path: Path, table_name: str) -> list[str]:
+    """The notes loading a canonical CSV file whole gives (encoding and delimiter, source
+    columns not used, columns derived), from its header, the file read 32 MB at a time."""
+    import csv
+
+    from .readers import file_encoding, read_note, sniff_delimiter
+
+    enc = file_encoding(path)
+    with path.open(encoding=enc, newline="") as fh:
+        header = fh.readline().lstrip("\ufeff").rstrip("\r\n")
+    sep = sniff_delimiter(header)
+    fields = [f.strip() for f in next(csv.reader([header], delimiter=sep))]
+    shape = apply_mapping(pd.DataFrame(columns=fields, dtype="str"), canonical(table(table_name)),
+                          file=path.name, row_offset=2, lenient_columns=True)  # fmt: skip
+    return [read_note(enc, sep), *shape.notes]
+
+
 def empty_frame(t: Table) -> pd.DataFrame:
     """A table with no rows and every canonical column, typed as loading would type it."""
     return pd.DataFrame({c.name: _empty(c, 0) for c in t.columns})
