@@ -131,7 +131,20 @@ def test_examples_run(page, workspaces, tools, tmp_path):
         assert run.returncode == 0, (
             f"{where}:\n{code}\n--- stdout\n{run.stdout[-2000:]}\n--- stderr\n{run.stderr[-3000:]}"
         )
-        assert "Traceback" not in run.stderr, f"{where}: {run.stderr[-2000:]}"
+        stderr = _KERNEL_SHUTDOWN_RACE.sub("", run.stderr)
+        assert "Traceback" not in stderr, f"{where}: {run.stderr[-2000:]}"
+
+
+# A papermill kernel, shutting down, may log one traceback from its control thread: flushing
+# stdout after the event pipe's socket closed (ipykernel 7.4; its PR #1518 silenced the same
+# race on the iopub send, not on this flush). The notebook ran; nothing of ours is in it. Only
+# that exact traceback is let through.
+_KERNEL_SHUTDOWN_RACE = re.compile(
+    r"ERROR:tornado\.general:Uncaught exception in ZMQStream callback\n"
+    r"Traceback \(most recent call last\):\n(?:  .*\n)*?"
+    r"(?:.*ipykernel/kernelbase\.py.*process_control\n(?:  .*\n)*?)"
+    r"zmq\.error\.ZMQError: Socket operation on non-socket\n"
+)
 
 
 def test_one_sample_file_per_shipped_mapping_loads_through_it():
