@@ -22,11 +22,10 @@ import pyarrow.compute as pc
 from ..config import ABSURD_DURATION_S, MAX_RATING
 from . import bytescan
 from .parse import ASCII_SPACE, _clean_arrow, mangled_ids
-from .schema import Table, table
-from .validate import rows_of
+from .schema import table
+from .validate import DURATIONS, rows_of
 
-CONVERSATIONS = ("chat_messages", "transcripts")
-DEFERRABLE = ("contacts", *CONVERSATIONS)  # the big tables, checked in Arrow and read when used
+DEFERRABLE = ("contacts", "chat_messages", "transcripts")  # checked in Arrow, read when used
 _TEXTS = (pa.string(), pa.large_string(), pa.string_view())
 
 
@@ -104,14 +103,16 @@ def check(path: Path, name: str) -> Deferred | None:
     fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=few))
     coded = ds.dataset(data.files, format=fmt)
 
-    held: dict[str, pa.ChunkedArray] = {}  # a key of several columns: read once, used thrice
+    # Columns read once and kept for the checks that use them again: a key of several columns,
+    # and those the checks across a row's columns compare (``_rows_hold``).
+    again = (set(t.key) if len(t.key) > 1 else set()) | set(_ACROSS.get(name, ()))
+    held: dict[str, pa.ChunkedArray] = {}
 
     def read(*columns: str) -> pa.Table:
         if missing := [c for c in columns if c not in held]:
             got = (coded if set(missing) <= set(few) else data).to_table(columns=missing)
             new = {c: got[c] for c in missing}
-            if len(t.key) > 1:
-                held.update({c: v for c, v in new.items() if c in t.key})
+            held.update({c: v for c, v in new.items() if c in again})
         return pa.table({c: held[c] if c in held else new[c] for c in columns})
 
     ids: pa.Array | None = None
@@ -155,10 +156,9 @@ def check(path: Path, name: str) -> Deferred | None:
 
 
 # Contacts' ranges, as ``validate.row_checks`` checks them (inclusive bounds).
-_BOUNDS = {
-    ("contacts", c): (0.0, ABSURD_DURATION_S)
-    for c in ("queue_wait_s", "talk_s", "hold_s", "wrap_s")
-} | {("contacts", "satisfaction"): (0.0, MAX_RATING)}
+_BOUNDS = {("contacts", c): (0.0, ABSURD_DURATION_S) for c in DURATIONS} | {
+    ("contacts", "satisfaction"): (0.0, MAX_RATING)
+}
 
 
 def _unique(arr: pa.ChunkedArray) -> bool:
@@ -170,6 +170,13 @@ def _outside(arr: pa.ChunkedArray, low: float, high: float) -> bool:
     """Some value below ``low`` or above ``high`` (empty cells are not)."""
     out = pc.or_(pc.less(arr, low), pc.greater(arr, high))
     return bool(pc.any(out).as_py())
+
+
+_ACROSS = {  # the columns ``_rows_hold`` reads, by table
+    "contacts": ("start_time", "end_time", "answered", "agent_id"),
+    "chat_messages": ("conversation_id", "timestamp"),
+    "transcripts": ("start_s", "end_s"),
+}
 
 
 def _rows_hold(name: str, read: Callable[..., pa.Table], names: list[str]) -> bool:
@@ -291,7 +298,7 @@ def _back_in_time(cols: pa.Table) -> bool:
     return bool(pc.any(pc.fill_null(back, False)).as_py())
 
 
-def _blank_text(data: object, column: str) -> bool | None:
+def _blank_text(data: object, column: str) -> bool:
     """True when some cell of ``column`` is empty or white space, read batch by batch."""
     for batch in _batches(data, column):
         arr = batch.column(0)
@@ -348,11 +355,6 @@ def missing_references(d: Deferred, reference: pd.Series) -> bool:
 def _ids(d: Deferred) -> pd.Series:
     """The deferred table's distinct contact ids, as text."""
     return pd.Series(d.ids.cast(pa.large_string()).to_pandas(), dtype="str")
-
-
-def is_conversation(t: Table) -> bool:
-    """Tables this module can defer."""
-    return t.name in CONVERSATIONS
 
 
 def named_contacts(loaded: Tables) -> tuple[pd.DataFrame, bool]:

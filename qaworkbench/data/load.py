@@ -39,9 +39,7 @@ Mode = Literal["strict", "lenient"]
 REQUIRED_TABLES = ("contacts",)
 # The order tables start loading in, two at a time: the biggest first, so neither thread is
 # left with a big one at the end (a month's contacts, messages and items take the longest).
-_BIG_FIRST = {n: i for i, n in enumerate(("contacts", "chat_messages", "evaluation_items"))} | {
-    n: 3 for n in TABLES if n not in ("contacts", "chat_messages", "evaluation_items")
-}
+_BIG = ("contacts", "chat_messages", "evaluation_items")
 ABSENT = "(absent)"  # the file of a table the source does not have
 _Loaded = tuple["pd.DataFrame | lazy.Deferred", "TableReport"]  # a table, read or left on disk
 
@@ -436,7 +434,10 @@ def load_center(
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
             n: submit(pool, n)
-            for n in sorted((n for n in wanted if n in present), key=_BIG_FIRST.get)
+            for n in sorted(
+                (n for n in wanted if n in present),
+                key=lambda n: _BIG.index(n) if n in _BIG else len(_BIG),
+            )
             if n not in keep
         }
     if later := [n for n in wanted if n in present and n in keep]:

@@ -31,6 +31,9 @@ class Finding:
     values: pd.Series | None = None
 
 
+DURATIONS = ("queue_wait_s", "talk_s", "hold_s", "wrap_s")  # contacts' durations, 0 s to absurd
+
+
 def row_checks(df: pd.DataFrame, t: Table, keys: bool = True) -> list[Finding]:
     """Checks that need only this table: required cells, keys (unless ``keys`` is False),
     durations, dates, text."""
@@ -48,7 +51,7 @@ def row_checks(df: pd.DataFrame, t: Table, keys: bool = True) -> list[Finding]:
         mask = answered & df["agent_id"].isna().to_numpy()
         if mask.any():
             out.append(Finding("agent_id", "the agent who answered this contact", mask))
-        for c in ("queue_wait_s", "talk_s", "hold_s", "wrap_s"):
+        for c in DURATIONS:
             v = df[c].to_numpy(dtype="float64", na_value=np.nan)
             neg = v < 0
             if neg.any():
