@@ -229,8 +229,9 @@ def test_deferred_contacts_read_as_the_exact_path_loads_them(center):
 
 
 def test_contacts_in_parts_that_differ_in_columns(small_dir, tmp_path):
-    """A folder of monthly parts, the later one exported without an optional column: checked
-    and gathered across both parts, read as the exact path loads it."""
+    """A folder of monthly parts, the later one exported without two optional columns (its
+    contacts unanswered, so no agent): checked and gathered across both parts, read as the
+    exact path loads it."""
     d = tmp_path / "center"
     shutil.copytree(small_dir, d)
     t = pq.read_table(d / "contacts.parquet")
@@ -238,12 +239,16 @@ def test_contacts_in_parts_that_differ_in_columns(small_dir, tmp_path):
     (d / "contacts").mkdir()
     half = t.num_rows // 2
     pq.write_table(t.slice(0, half), d / "contacts" / "2026-05.parquet")
-    pq.write_table(t.slice(half).drop(["satisfaction"]), d / "contacts" / "2026-06.parquet")
+    later = t.slice(half).drop(["satisfaction", "agent_id"])
+    later = later.set_column(later.schema.get_field_index("answered"), "answered",
+                             pa.array([False] * later.num_rows))  # fmt: skip
+    pq.write_table(later, d / "contacts" / "2026-06.parquet")
     c = load_center(d)
     assert c.tables.deferred("contacts") is not None
     exact, _ = load_table(present_tables(d)["contacts"], "contacts")
     pd.testing.assert_frame_equal(c.contacts, exact)
     assert c.contacts["satisfaction"].iloc[half:].isna().all()
+    assert c.contacts["agent_id"].iloc[half:].isna().all()
     assert c.contacts["satisfaction"].iloc[:half].notna().any()
 
 
