@@ -369,27 +369,17 @@ def _missing_items(ev: pd.DataFrame, items: pd.DataFrame) -> list[Finding]:
 
 
 def _items_off_card(items: pd.DataFrame, ev: pd.DataFrame) -> list[Finding]:
-    """Item rows naming an item their evaluation's scorecard version does not have (one hash
-    probe of the items' evaluations and one table of the cards' items, not a pass per card)."""
+    """Item rows naming an item their evaluation's scorecard version does not have."""
     cards = _cards()
-    ev = ev.drop_duplicates("evaluation_id")
-    at = pd.Index(ev["evaluation_id"]).get_indexer(items["evaluation_id"])  # -1: not evaluated
-    card, card_names = pd.factorize(_card_key(ev))
-    item, item_names = pd.factorize(items["item_id"])  # -1: empty
-    on_card = {f"{c} {v}": set(on) for (c, v), on in
-               cards.groupby(["scorecard_id", "scorecard_version"])["item_id"]}  # fmt: skip
-    # allowed[card, item]: the card has the item; the last row and column stand for "none"
-    allowed = np.zeros((len(card_names) + 1, len(item_names) + 1), dtype=bool)
-    known = np.zeros(len(card_names) + 1, dtype=bool)  # cards the workbench has
-    for k, name in enumerate(card_names):
-        if name in on_card:
-            known[k] = True
-            allowed[k, :-1] = [x in on_card[name] for x in item_names]
-    of_item = np.where(at >= 0, card[np.maximum(at, 0)], -1)
-    mask = known[of_item] & ~allowed[of_item, item]
+    key = items["evaluation_id"].map(ev.drop_duplicates("evaluation_id").set_index(
+        "evaluation_id").pipe(_card_key))  # fmt: skip
+    mask = np.zeros(len(items), dtype=bool)
+    for (cid, ver), on in cards.groupby(["scorecard_id", "scorecard_version"])["item_id"]:
+        mine = (key == f"{cid} {ver}").to_numpy()
+        if mine.any():
+            mask |= mine & ~isin(items["item_id"], on)
     if not mask.any():
         return []
-    key = pd.Series(np.asarray(card_names, dtype=object)[of_item], index=items.index)
     told = items["item_id"].astype(str) + " on " + key.astype(str)
     return [
         Finding("item_id", "an item of the evaluation's scorecard version", mask, told.where(mask))
