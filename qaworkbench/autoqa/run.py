@@ -278,7 +278,8 @@ def load_results(
 ) -> pd.DataFrame | None:  # fmt: skip
     """The stored results of ``period`` (None when ``qaw autoqa`` has not run for it), all
     columns or the ``columns`` named (a month's quotes are most of its size); with
-    ``fails_only``, only the failed checks (read filtered, a few % of a month's rows)."""
+    ``fails_only``, only the failed checks (read filtered, a few % of a month's rows; through
+    DuckDB, so ids and names come as text, not categories)."""
     try:
         path = results_path(source, period)
     except QAWError:
