@@ -150,6 +150,34 @@ def test_other_delimiters(tmp_path, sep):
     assert len(got) == 900 and got["topic"].iloc[5] == "宽带故障报修 5"
 
 
+def test_gb18030_cells_are_decoded_as_the_whole_file_decodes_them(tmp_path):
+    """GB18030 parts are read as bytes and only their non-ASCII columns decoded, each distinct
+    value once: the frame is the exact path's, Chinese header, empty cells, a character of
+    four bytes, many distinct values and few, a header named in Chinese; a byte that is not GB18030 in a later part
+    sends the file whole, to the exact path's answer."""
+    n = 3000
+    df = _contacts(
+        n,
+        agent_id=[f"坐席{i % 7}" for i in range(n)],  # few distinct values
+        topic=[None if i % 9 == 0 else f"投诉{i}号𠀀" for i in range(n)],  # all distinct
+    )
+    df["备注"] = "无"  # a column not used, named in Chinese: the header is decoded alone
+    path = tmp_path / "contacts.csv"
+    data = df.to_csv(index=False).encode("gb18030")
+    path.write_bytes(data)
+    assert not _utf8(path) and "𠀀".encode("gb18030") in data and len(data) > 8 * 4096
+    got = _same(path, "contacts", tmp_path / "out.parquet")
+    assert got["topic"].iloc[1] == "投诉1号𠀀" and got["topic"].isna().sum() == 334
+    assert got["agent_id"].iloc[8] == "坐席1"
+    # a lone lead byte in a cell far from the head
+    broken = data.replace("投诉2500号".encode("gb18030"), b"\x81" + b"2500")
+    bad = tmp_path / "bad" / "contacts.csv"
+    bad.parent.mkdir()
+    bad.write_bytes(broken)
+    assert broken != data
+    _declines(bad, "contacts", tmp_path)
+
+
 def test_crlf_line_ends_and_blank_lines_without_problems(tmp_path):
     """Blank lines are skipped as the exact path skips them (no problem needs a row number)."""
     path = tmp_path / "contacts.csv"

@@ -219,6 +219,30 @@ def test_evaluation_of_a_missing_contact(tmp_path, small_tables):
     assert "present in contacts" in p.expected
 
 
+def test_strict_names_the_first_bad_table_in_load_order(tmp_path, small_tables):
+    """The cross-checks after contacts are asked side by side: with two bad tables, the error
+    is still the first one's in load order (evaluations before complaints), and a bad later
+    table alone is named."""
+
+    def break_eval(ev):
+        ev.loc[3, "contact_id"] = "C99999999"
+        return ev
+
+    def break_complaint(c):
+        c.loc[0, "contact_id"] = "C88888888"
+        return c
+
+    both = center_with(tmp_path / "both", small_tables, evaluations=break_eval,
+                       complaints=break_complaint)  # fmt: skip
+    with pytest.raises(ValidationError) as e:
+        load_center(both)
+    assert e.value.table == "evaluations" and e.value.problems[0].value == "C99999999"
+    later = center_with(tmp_path / "later", small_tables, complaints=break_complaint)
+    with pytest.raises(ValidationError) as e:
+        load_center(later)
+    assert e.value.table == "complaints" and e.value.problems[0].value == "C88888888"
+
+
 def test_lenient_center_cascades_and_counts(tmp_path, small_tables):
     def break_eval(ev):
         ev.loc[3, "contact_id"] = "C99999999"

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem, QAWError, ValidationError
-from ..spreadsheet import safe_for_spreadsheet
 from . import lazy, validate
 from .folder import TABLE_FILES, find_table_file, part_rows, present_tables  # noqa: F401
 from .mapping import (
@@ -31,6 +30,7 @@ from .mapping import (
     load_mapping,
 )
 from .readers import Raw, detect_format, is_url, read_parquet_kept, read_raw
+from .rejects import settle
 from .save import save_center, save_partition  # noqa: F401 (the API's, re-exported)
 from .schema import LOAD_ORDER, TABLES, table
 from .wide import full_points, wide_items
@@ -154,7 +154,7 @@ def load_table(
     files = raw.row_files
     if files is None and (where := part_rows(path, len(df))) is not None:  # the row in its file
         files, rows = where
-    df = _settle(df, findings, rows, raw.frame, report.table, raw.name, mode, rejects_dir, report,
+    df = settle(df, findings, rows, raw.frame, report.table, raw.name, mode, rejects_dir, report,
                  files)  # fmt: skip
     return df, report
 
@@ -217,7 +217,7 @@ def load_export(
     ]
     rows = np.arange(len(ev)) + raw.row_offset
     kept_rows = ~validate.bad_rows(findings, len(ev)) if findings else np.ones(len(ev), bool)
-    ev = _settle(ev, findings, rows, raw.frame, "evaluations", raw.name, mode, rejects_dir, report)
+    ev = settle(ev, findings, rows, raw.frame, "evaluations", raw.name, mode, rejects_dir, report)
     items = items[kept_rows[items.pop("_row").to_numpy()]].reset_index(drop=True)
     if mapping.items.cells == "verdict":
         items = full_points(items, ev)
@@ -242,7 +242,7 @@ def _messages(
     raw, df, findings, report = _read(path, mapping, False, False)
     rows = np.arange(len(df)) + raw.row_offset
     kept = ~validate.bad_rows(findings, len(df)) if findings else np.ones(len(df), bool)
-    df = _settle(df, findings, rows, raw.frame, "chat_messages", raw.name, mode, rejects_dir,
+    df = settle(df, findings, rows, raw.frame, "chat_messages", raw.name, mode, rejects_dir,
                  report)  # fmt: skip
     c, given, bad = table("contacts"), {}, {}
     for name, rule in (mapping.contacts or {}).items():
@@ -264,7 +264,7 @@ def _messages(
     n, file = len(contacts), f"{raw.name} (derived contacts)"
     derived = TableReport("contacts", file, n, n, notes=[note])
     checks = [f for f in validate.row_checks(contacts, c) if f.mask.any()]
-    contacts = _settle(contacts, checks, np.arange(n) + 1, contacts, "contacts", file, mode,
+    contacts = settle(contacts, checks, np.arange(n) + 1, contacts, "contacts", file, mode,
                        rejects_dir, derived)  # fmt: skip
     out = {"chat_messages": (df, report), "contacts": (contacts, derived)}
     if contacts["agent_id"].notna().any():
@@ -345,51 +345,10 @@ def _not_unparsed(f: validate.Finding, unparsed: dict[str, np.ndarray]) -> valid
     return f
 
 
-def _settle(
-    df: pd.DataFrame,
-    findings: list[validate.Finding],
-    rows: np.ndarray,
-    source_rows: pd.DataFrame,
-    table_name: str,
-    file: str,
-    mode: Mode,
-    rejects_dir: str | Path | None,
-    report: TableReport,
-    files: pd.Categorical | None = None,
-) -> pd.DataFrame:
-    """Raise (strict) or split off and write the rejected rows (lenient). ``files``: each
-    row's file, for a table kept as a folder of parts (``rows`` then count within it)."""
-    if not findings:
-        report.row_numbers, report.row_files = rows, files
-        return df
-    if mode == "strict":
-        problems = validate.problems(findings, rows, file, files=files)
-        raise ValidationError(table_name, file, problems, validate.count(findings))
-    bad = validate.bad_rows(findings, len(df))
-    rejected = source_rows.loc[bad].copy()
-    rejected.insert(0, "_row", rows[bad])
-    if files is not None:
-        rejected.insert(0, "_file", files[bad])
-    rejected["_reasons"] = validate.reasons(findings, len(df))[bad].to_numpy()
-    path = _write_rejects(rejected, table_name, rejects_dir)
-    report.rows_kept -= int(bad.sum())
-    report.rejects_path = str(path)
-    report.notes.append(f"{int(bad.sum())} row(s) rejected, written to {path}")
-    report.row_numbers = rows[~bad]
-    report.row_files = None if files is None else files[~bad]
-    return df.loc[~bad].reset_index(drop=True)
-
-
-def _write_rejects(rejected: pd.DataFrame, table_name: str, rejects_dir: str | Path | None) -> Path:
-    d = Path(rejects_dir or "rejects")
-    d.mkdir(parents=True, exist_ok=True)
-    path = d / f"{table_name}.rejected.csv"
-    rejected = safe_for_spreadsheet(rejected)  # masked, no live formulas
-    if path.exists():  # append to the rejects of an earlier step of this load
-        old = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        rejected = pd.concat([old, rejected], ignore_index=True)
-    rejected.to_csv(path, index=False, encoding="utf-8-sig")  # BOM: Excel shows Chinese
-    return path
+def _names_contacts(name: str) -> bool:
+    """Whether a table's cross-checks look at the contacts (it has or references contact ids)."""
+    t = table(name)
+    return "contact_id" in t.names or any(o == "contacts" for o, _ in t.references.values())
 
 
 def load_center(
@@ -456,12 +415,11 @@ def load_center(
         reports.append(rep)
     by_name = {r.table: r for r in reports}
     named: pd.DataFrame | None = None  # the contacts other tables name, as kept
-    contacts_settled = found = False  # found: every contact named is there
-    for name in wanted:
+    found = False  # every contact named is there
+
+    def check(name: str, dry: bool = False) -> bool:
+        """Cross-check one table: True when it has something to settle (``dry``: only say so)."""
         t = table(name)
-        if contacts_settled and named is None and "contacts" in loaded:  # (after its own
-            named, found = lazy.named_contacts(loaded)  # checks: a rejected contact is not kept)
-        contacts_settled = contacts_settled or name == "contacts"
         if (d := loaded.deferred(name)) is not None:  # its references checked on its distinct ids
             other, other_col = next(iter(t.references.values()))
             if other == "contacts":
@@ -471,7 +429,9 @@ def load_center(
             else:  # (an absent optional table is not checked against)
                 reference = None
             if reference is None or not lazy.missing_references(d, reference):
-                continue
+                return False
+            if dry:
+                return True
             df, rep = load_table(present[name], name, mode=mode, rejects_dir=rejects_dir,
                                  allow_empty=True)  # fmt: skip
             loaded[name], by_name[name] = df, rep
@@ -486,12 +446,32 @@ def load_center(
         if named is not None and name != "contacts":
             others["contacts"] = named
         findings = validate.reference_checks(loaded[name], t, others, tuple(later))
-        if not findings:
-            continue
+        if not findings or dry:
+            return bool(findings)
         rep = by_name[name]
         rows = rep.row_numbers if rep.row_numbers is not None else np.arange(len(loaded[name])) + 1
-        loaded[name] = _settle(
+        loaded[name] = settle(
             loaded[name], findings, rows, loaded[name], name, rep.file, mode, rejects_dir, rep,
             rep.row_files,
         )  # fmt: skip
+        return True
+
+    # In load order, so strict mode reports the first bad table and lenient rejects cascade;
+    # the contacts first, then the contacts the rest name (a rejected contact is not kept).
+    cut = wanted.index("contacts") + 1 if "contacts" in wanted else len(wanted)
+    for name in wanted[:cut]:
+        check(name)
+    rest = wanted[cut:]
+    if rest:
+        # The rest asked side by side, changing nothing (those that name no contact while the
+        # contacts named are gathered); from the first with something to settle on, they run
+        # one by one as above. A clean month, the usual case, is then done.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            gathering = pool.submit(lazy.named_contacts, loaded)
+            apart = {n: pool.submit(check, n, True) for n in rest if not _names_contacts(n)}
+            named, found = gathering.result()
+            dirty = [apart[n] if n in apart else pool.submit(check, n, True) for n in rest]
+            dirty = [f.result() for f in dirty]
+        for name in rest[dirty.index(True) :] if any(dirty) else []:
+            check(name)
     return Center(loaded, reports, str(source), partial=tuple(later))
