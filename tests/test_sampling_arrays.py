@@ -218,11 +218,23 @@ def test_a_flag_needs_the_id_itself_not_only_its_key():
     ids = pa.chunked_array([["a", "b"], ["c", "d"]])
 
     def among(wanted_h, wanted):
-        return scan._among(h, ids, np.array(wanted_h, dtype=np.uint64), pa.chunked_array([wanted]))
+        return (np.array(wanted_h, dtype=np.uint64), pa.chunked_array([wanted]))
 
-    assert among([5, 5 << 50], ["b", "c"]).tolist() == [False, True, True, False]
-    assert not among([5], ["x"]).any()  # the key of "b" for another id: a hash collision
-    assert not among([], pa.array([], pa.string())).any()
+    b_and_c, x, none = scan._among(
+        h,
+        ids,
+        [among([5, 5 << 50], ["b", "c"]), among([5], ["x"]), among([], pa.array([], pa.string()))],
+    )
+    assert b_and_c.tolist() == [False, True, True, False]
+    assert not x.any()  # the key of "b" for another id: a hash collision
+    assert not none.any()
+    # sets asked together, sharing rows and keys' top bits: each answers for itself alone
+    d, a_only, c_and_d = scan._among(
+        h, ids, [among([77], ["d"]), among([1 << 63], ["a"]), among([5 << 50, 77], ["c", "d"])]
+    )
+    assert d.tolist() == [False, False, False, True]
+    assert a_only.tolist() == [True, False, False, False]
+    assert c_and_d.tolist() == [False, False, True, True]
 
 
 def test_a_month_without_contacts_is_a_clear_error(small_dir):

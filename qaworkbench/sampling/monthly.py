@@ -24,7 +24,7 @@ from .rules.autoqa import FINDING_COLUMNS, flagged_contacts
 from .rules.complaints import counted
 from .rules.neighbours import faulty_evaluations
 from .rules.repeats import repeat_rows
-from .scan import scan_month
+from .scan import flagged, scan_month
 
 CHECKED = ("evaluations", "complaints")  # what the rules check contacts against
 
@@ -67,7 +67,18 @@ def sample_month(
         counter = engine.open_engine(source, ("contacts",), engine="spark", master=master)
         notes.append(f"last month's counts ran on Spark ({master}); the month's scan on DuckDB")
     start, end = p.start.to_pydatetime(), p.end.to_pydatetime()
-    with ThreadPoolExecutor(1) as pool:  # DuckDB counts last month while pandas loads tables
+    lookback = pd.Timedelta(
+        hours=plan.repeat_contacts.within_hours if plan.repeat_contacts.enabled else 0
+    )
+    # The roster first (it codes the agents); then DuckDB scans the month and counts last
+    # month on the second core while pandas loads the QA tables and auto-QA's findings.
+    roster = load_center(source, tables=("agents",)).agents
+    pool = ThreadPoolExecutor(2)  # (shut down in ``finally``, after the repeat callers)
+    try:
+        scanning = pool.submit(
+            scan_month, con.cursor(), start, end, lookback=lookback, agents=roster["agent_id"],
+            seed=seed,
+        )  # fmt: skip
         counting = pool.submit(
             engine.handled_per_agent,
             counter,
@@ -78,33 +89,29 @@ def sample_month(
             source,
             tables=("agents", *HISTORY_TABLES) if with_neighbours else ("agents", *CHECKED),
         )
+        evaluated = small.evaluations["contact_id"]
+        findings = None
+        if plan.autoqa.enabled:
+            results = load_results(source, p, FINDING_COLUMNS, fails_only=True)
+            if results is None:
+                notes.append(f"no auto-QA results for {month}: contacts auto-QA flags are not "
+                             f"sampled (run qaw autoqa --month {month} first)")  # fmt: skip
+            else:
+                findings = flagged_contacts(results, plan)
         previous = counting.result()
-    lookback = pd.Timedelta(
-        hours=plan.repeat_contacts.within_hours if plan.repeat_contacts.enabled else 0
-    )
-    roster = small.agents
-    evaluated = small.evaluations["contact_id"]
-    findings = None
-    if plan.autoqa.enabled:
-        results = load_results(source, p, FINDING_COLUMNS, fails_only=True)
-        if results is None:
-            notes.append(f"no auto-QA results for {month}: contacts auto-QA flags are not "
-                         f"sampled (run qaw autoqa --month {month} first)")  # fmt: skip
-        else:
-            findings = flagged_contacts(results, plan)
-    m = scan_month(
-        con, start, end, lookback=lookback, agents=roster["agent_id"], seed=seed,
-        evaluated=evaluated, complained=counted(small.complaints, plan)["contact_id"],
-        flagged_autoqa=None if findings is None else findings["contact_id"],
-    )  # fmt: skip
-    if not m.in_month.any():
-        raise QAWError(f"{source}: no contacts in {month} (the contacts table has none)")
-    notes += small.limits() + m.limits()
-    plan = fit_plan(plan, m)
-    repeats = None
-    with ThreadPoolExecutor(1) as pool:  # repeat callers on the second core (numpy sorts)
+        month_rows = scanning.result()
+        repeats = None  # repeat callers on the second core (numpy sorts), from the scan on
         if plan.repeat_contacts.enabled:
-            repeats = pool.submit(repeat_rows, m, plan.repeat_contacts.within_hours)
+            repeats = pool.submit(repeat_rows, month_rows, plan.repeat_contacts.within_hours)
+        m = flagged(
+            month_rows, con, seed, evaluated=evaluated,
+            complained=counted(small.complaints, plan)["contact_id"],
+            autoqa=None if findings is None else findings["contact_id"],
+        )  # fmt: skip
+        if not m.in_month.any():
+            raise QAWError(f"{source}: no contacts in {month} (the contacts table has none)")
+        notes += small.limits() + m.limits()
+        plan = fit_plan(plan, m)
         current = counts.handled_per_agent(m)
         faulty = None
         if with_neighbours:  # this month's evaluations too: the faulty ones have neighbours
@@ -126,8 +133,10 @@ def sample_month(
         worked = counts.worked(m, plan)
         contacts, handed = candidates(
             m, q, plan, service_level=sl, roster=roster, month_start=p.start, faulty=faulty,
-            repeats=repeats,
+            repeats=repeats if plan.repeat_contacts.enabled else None,  # (fit_plan may drop it)
         )  # fmt: skip
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     sample = draw(
         month, contacts, roster, previous, plan, seed,
         service_level=sl, complaints=small.complaints, evaluated=evaluated, history=history,

@@ -10,7 +10,7 @@ exported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -122,34 +122,19 @@ def scan_month(
     lookback: pd.Timedelta,
     agents: pd.Series,
     seed: int,
-    evaluated: pd.Series,
-    complained: pd.Series,
+    evaluated: pd.Series | None = None,
+    complained: pd.Series | None = None,
     table: str = "contacts",
     flagged_autoqa: pd.Series | None = None,
 ) -> Month:
     """Read [start - lookback, end) of ``table`` once into a ``Month``.
 
     ``agents`` is the roster (its order gives the codes); ``evaluated`` and
-    ``complained`` are contact ids to flag.
+    ``complained`` are contact ids to flag (``flag``; none flagged when not given).
     """
     roster = pd.DataFrame({"agent_id": agents.astype(str).to_numpy()})
     roster["_a"] = np.arange(len(roster), dtype=np.int32)
-    frames = {
-        "_scan_roster": roster,
-        "_scan_done": pd.DataFrame({"contact_id": evaluated.astype(str).unique()}),
-        "_scan_complained": pd.DataFrame({"contact_id": complained.astype(str).unique()}),
-        "_scan_autoqa": pd.DataFrame(
-            {
-                "contact_id": (
-                    flagged_autoqa if flagged_autoqa is not None else complained.iloc[0:0]
-                )
-                .astype(str)
-                .unique()
-            }
-        ),
-    }
-    for name, df in frames.items():
-        con.register(name, df)
+    con.register("_scan_roster", roster)
     try:
         t = con.sql(
             f"""
@@ -167,16 +152,8 @@ def scan_month(
             """,
             params=[str(seed), start - lookback, end],
         ).to_arrow_table(batch_size=1 << 40)  # few chunks (one per thread): few copies
-        # the flagged ids' keys, found among the month's keys (cheaper than IN in the scan)
-        flagged = {
-            name: con.sql(
-                f"SELECT contact_id, hash(contact_id, ?) AS h FROM {name}", params=[str(seed)]
-            ).to_arrow_table()
-            for name in ("_scan_done", "_scan_complained", "_scan_autoqa")
-        }
     finally:
-        for name in frames:
-            con.unregister(name)
+        con.unregister("_scan_roster")
 
     def col(name: str) -> np.ndarray:
         x = t.column(name)
@@ -186,12 +163,8 @@ def scan_month(
     def flag(name: str) -> np.ndarray:
         return col(name).view(bool)
 
-    h = col("h")
-
-    def among(ids: pa.Table) -> np.ndarray:
-        return _among(h, t.column("contact_id"), ids.column("h").to_numpy(), ids.column(0))
-
-    return Month(
+    none = np.zeros(t.num_rows, dtype=bool)
+    m = Month(
         agents=roster["agent_id"].to_numpy(dtype=object),
         start_us=_us(start),
         end_us=_us(end),
@@ -202,32 +175,75 @@ def scan_month(
         answered=flag("answered"),
         talk_s=col("talk_s"),
         queue_wait_s=col("queue_wait_s"),
-        h=h,
+        h=col("h"),
         c=col("c"),
         has_customer=flag("has_customer"),
-        done=among(flagged["_scan_done"]),
-        complained=among(flagged["_scan_complained"]),
+        done=none,
+        complained=none,
         text=t.select(["contact_id", "customer_id", "recording_ref"]),
-        autoqa=among(flagged["_scan_autoqa"]),
     )
+    if evaluated is not None or complained is not None or flagged_autoqa is not None:
+        empty = pd.Series([], dtype="str")
+        return flagged(
+            m, con, seed,
+            evaluated=evaluated if evaluated is not None else empty,
+            complained=complained if complained is not None else empty,
+            autoqa=flagged_autoqa,
+        )  # fmt: skip
+    return m
+
+
+def flagged(
+    m: Month,
+    con: duckdb.DuckDBPyConnection,
+    seed: int,
+    *,
+    evaluated: pd.Series,
+    complained: pd.Series,
+    autoqa: pd.Series | None = None,
+) -> Month:
+    """The month with its contacts flagged: ``done`` (in ``evaluated``), ``complained``, and
+    ``autoqa`` (None: auto-QA has no results for the month). Each id's key is DuckDB's, the
+    scan's, so they are found among the month's keys (cheaper than ``IN`` in the scan)."""
+
+    def keyed(ids: pd.Series) -> tuple[np.ndarray, pa.ChunkedArray]:
+        con.register("_scan_flagged", pd.DataFrame({"contact_id": ids.astype(str).unique()}))
+        try:
+            k = con.sql(
+                "SELECT contact_id, hash(contact_id, ?) AS h FROM _scan_flagged",
+                params=[str(seed)],
+            ).to_arrow_table()
+        finally:
+            con.unregister("_scan_flagged")
+        return k.column("h").to_numpy(), k.column(0)
+
+    wanted = [evaluated, complained, autoqa if autoqa is not None else complained.iloc[0:0]]
+    done, hurt, found = _among(m.h, m.text.column("contact_id"), [keyed(w) for w in wanted])
+    return replace(m, done=done, complained=hurt, autoqa=found)
 
 
 def _among(
-    h: np.ndarray, ids: pa.ChunkedArray, wanted_h: np.ndarray, wanted: pa.ChunkedArray
-) -> np.ndarray:
-    """Which rows (keys ``h``, contact ids ``ids``) have one of the ``wanted`` ids (keys
-    ``wanted_h``): a table of the keys' top 22 bits rules most rows out, the keys
-    then match exactly, and the ids themselves confirm each match."""
+    h: np.ndarray, ids: pa.ChunkedArray, wanted: list[tuple[np.ndarray, pa.ChunkedArray]]
+) -> list[np.ndarray]:
+    """For each of ``wanted`` (ids' keys and the ids; at most 8), which rows (keys ``h``,
+    contact ids ``ids``) have one of its ids: a table of the keys' top 22 bits (a bit per
+    set) rules most rows out in one pass over the month, the keys then match exactly, and
+    the ids themselves confirm each match."""
     bits = np.uint64(64 - 22)
-    seen = np.zeros(1 << 22, dtype=bool)
-    seen[(wanted_h >> bits).astype(np.intp)] = True
-    maybe = np.flatnonzero(seen[(h >> bits).astype(np.intp)])
-    hit = maybe[np.isin(h[maybe], wanted_h)]
-    hit = hit[
-        pc.is_in(take(ids, hit), value_set=wanted.combine_chunks()).to_numpy(zero_copy_only=False)
-    ]
-    out = np.zeros(len(h), dtype=bool)
-    out[hit] = True
+    seen = np.zeros(1 << 22, dtype=np.uint8)
+    for i, (wanted_h, _) in enumerate(wanted):
+        seen[(wanted_h >> bits).astype(np.intp)] |= np.uint8(1 << i)
+    tag = seen[(h >> bits).view(np.int64)]  # (below 2**22: the same numbers as int64)
+    candidates = np.flatnonzero(tag)
+    out = []
+    for i, (wanted_h, wanted_ids) in enumerate(wanted):
+        maybe = candidates[(tag[candidates] & np.uint8(1 << i)) != 0]
+        hit = maybe[np.isin(h[maybe], wanted_h)]
+        confirmed = pc.is_in(take(ids, hit), value_set=wanted_ids.combine_chunks())
+        hit = hit[confirmed.to_numpy(zero_copy_only=False)]
+        flag = np.zeros(len(h), dtype=bool)
+        flag[hit] = True
+        out.append(flag)
     return out
 
 
