@@ -134,3 +134,25 @@ def test_a_long_module_says_why(name):
         return
     doc = ast.get_docstring(ast.parse(text)) or ""
     assert "Why this module is long:" in doc, f"{path.name}: over 500 lines, no reason given"
+
+
+def test_duckdb_connections_are_opened_in_one_place():
+    """Every DuckDB connection comes from ``data.duck.connect``: two threads and no progress
+    bar (DuckDB draws one on stdout for a query over ~2 s, into logs and cron mail)."""
+    opened = {
+        name: path.name
+        for name, path in _modules().items()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "connect"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "duckdb"
+    }
+    assert set(opened) == {"data.duck"}, opened
+    from qaworkbench.data import duck
+
+    con = duck.connect()
+    for c in (con, con.cursor()):  # (a cursor, as sampling scans with, keeps the settings)
+        got = c.execute("SELECT current_setting('enable_progress_bar'), current_setting('threads')")
+        assert got.fetchone() == (False, 2)

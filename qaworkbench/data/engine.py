@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import QAWError
+from . import duck
 from .cache import cache_dir, cached_file, stamp
 from .load import TABLE_FILES, load_table, present_tables
 from .readers import detect_format, is_url
@@ -84,9 +85,7 @@ def connect(
     if "contacts" not in present and (tables is None or "contacts" in tables):
         raise QAWError(f"{source}: no contacts table (looked for {', '.join(TABLE_FILES)} "
                        "named contacts, in any letter case)")  # fmt: skip
-    con = duckdb.connect()
-    con.execute("SET threads TO 2")
-    con.execute("SET enable_progress_bar = false")  # no bar in logs or cron mail
+    con = duck.connect()
     for name, p in present.items():
         t = TABLES[name]
         if tables is not None and name not in tables:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import ABSURD_DURATION_S, MAX_RATING
-from . import bytescan
+from . import bytescan, duck
 from .parse import ASCII_SPACE, _clean_arrow, mangled_ids
 from .schema import table
 from .validate import DURATIONS, rows_of
@@ -385,16 +385,14 @@ def _gathered(path: Path, reference: pd.Series) -> tuple[pd.DataFrame, bool]:
     rows whose contact_id is in ``reference`` (in no particular order), each compared column
     as the exact load has it, and whether every id of ``reference`` was found. A semi-join in
     DuckDB: ~3x faster than Arrow's ``is_in``."""
-    import duckdb
     import pyarrow.dataset as ds
 
     from .mapping import empty_frame
 
     files = ds.dataset(str(path), format="parquet").files
     shape = empty_frame(table("contacts"))[["contact_id", "agent_id", "start_time", "channel"]]
-    con = duckdb.connect()
+    con = duck.connect()
     try:
-        con.execute("SET threads TO 2")
         contacts = con.read_parquet(files, union_by_name=True)  # (parts may differ in columns)
         have = [c for c in shape.columns if c in contacts.columns]
         con.register("wanted", pa.table({"id": pa.array(reference.dropna(), pa.large_string())}))

@@ -23,7 +23,6 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -33,7 +32,7 @@ from tqdm import tqdm
 
 from ..config import EXCEL_MAX_ROWS
 from ..errors import Problem, ValidationError
-from . import parse, validate
+from . import duck, parse, validate
 from .hints import duplicated_sources
 from .load import map_checked
 from .mapping import canonical, empty_frame
@@ -288,8 +287,7 @@ class _Conversion:
         written file; a key of several columns is left to the exact path."""
         key = ", ".join(f'"{k}"' for k in self.t.key)
         src = f"read_parquet('{str(self.out).replace(chr(39), chr(39) * 2)}', file_row_number=true)"
-        with duckdb.connect() as con:
-            con.execute("SET threads TO 2")
+        with duck.connect() as con:
             con.execute(
                 f"CREATE TEMP TABLE again AS SELECT file_row_number, {key} FROM {src} QUALIFY "
                 f"row_number() OVER (PARTITION BY {key} ORDER BY file_row_number) > 1"
@@ -429,8 +427,7 @@ def _backwards(parquet: Path) -> bool:
     """True when a message's time is before the previous message's of its conversation (by
     seq), across the written file (``validate._chat_order``)."""
     src = f"read_parquet('{str(parquet).replace(chr(39), chr(39) * 2)}', file_row_number=true)"
-    with duckdb.connect() as con:
-        con.execute("SET threads TO 2")
+    with duck.connect() as con:
         return bool(
             con.execute(
                 f"SELECT count(*) FROM (SELECT timestamp < lag(timestamp) OVER (PARTITION BY "
