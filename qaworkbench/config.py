@@ -27,15 +27,15 @@ AUTOQA_DIR = TEMPLATES_DIR / "autoqa"
 def __getattr__(name: str) -> Path:
     """``DATA_DIR`` (the workspace's state folder), ``DEMO_DIR`` (the default data source) and
     ``REPORTS_DIR``, resolved from the workspace at the moment they are imported."""
+    if name not in ("DATA_DIR", "DEMO_DIR", "REPORTS_DIR"):  # (e.g. ``__path__``, which every
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")  # import asks)
     from . import settings
 
     if name == "DATA_DIR":
         return settings.state_dir()
     if name == "DEMO_DIR":
         return Path(settings.get("data")).absolute()
-    if name == "REPORTS_DIR":
-        return Path(settings.get("reports")).absolute()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return Path(settings.get("reports")).absolute()
 
 
 # Excel's sheet limit: a file with exactly this many rows (header included) was cut.
