@@ -132,6 +132,18 @@ def _is_worker(session: pytest.Session) -> bool:
     return hasattr(session.config, "workerinput")
 
 
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """Mark a test whose call failed (``item.stash[FAILED]``), for fixtures that then say
+    more in their teardown (e.g. the dashboards' server logs)."""
+    outcome = yield
+    if call.when == "call" and outcome.get_result().failed:
+        item.stash[FAILED] = True
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not _is_worker(session):
         _BEFORE.update(_untracked())

@@ -21,7 +21,7 @@ import pytest
 from qaworkbench import QAWError
 from qaworkbench.privacy import find_unmasked
 
-from .conftest import needs_chromium
+from .conftest import FAILED, needs_chromium
 
 QAW = [sys.executable, "-m", "qaworkbench.cli"]
 TOKEN = "qaw-test-token"  # dashboards are closed by a token; the served ones here use this one
@@ -105,6 +105,17 @@ def servers(tmp_path_factory, center_copy, recorded):
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(autouse=True)
+def server_logs_on_failure(request):
+    """After a failed test that used the servers, their logs' last lines in its report (a page
+    that never drew says why only there)."""
+    yield
+    if request.node.stash.get(FAILED, False) and "servers" in request.fixturenames:
+        for log in request.getfixturevalue("servers")["logs"]:
+            lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+            print(f"--- {log.name}, last 80 of {len(lines)} lines ---", *lines[-80:], sep="\n")
 
 
 def with_token(url: str, token: str = TOKEN) -> str:
