@@ -37,6 +37,26 @@ def isin(values: pd.Series, reference: pd.Series) -> np.ndarray:
     return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
 
 
+def positions(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
+    """Each value's position among ``keys`` (the first, where a key repeats; -1 where it is
+    not there or missing): ``keys.get_indexer(values)`` through Arrow's hash table, as
+    ``values.map`` uses it (pandas turns arrow-backed text into Python objects first: ~0.3 s
+    for a month's 0.66 M item rows)."""
+    if len(values) == 0 or len(keys) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+
+    def text(x: pd.Series | pd.Index) -> pa.Array:
+        a = pa.array(x, from_pandas=True)
+        a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+        return a.dictionary_decode() if pa.types.is_dictionary(a.type) else a
+
+    v, k = text(values), text(keys)
+    if v.type != k.type:
+        k = k.cast(v.type)
+    at = pc.index_in(v, value_set=k)
+    return pc.fill_null(at, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def digest(df: pd.DataFrame) -> str:
     """A hash of ``df``'s columns, types and values, read from the columns' own memory (no
     per-value hashing: 7.5 M item rows in about 0.5 s, against 1.3 s). Equal frames built differently may hash

@@ -1,4 +1,5 @@
-"""Column helpers: the content digest the scores cache is keyed by."""
+"""Column helpers: the content digest the scores cache is keyed by, and looking values up
+through Arrow as pandas would."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from qaworkbench.frames import digest
+from qaworkbench.frames import digest, positions
 
 FRAME = pd.DataFrame(
     {
@@ -50,3 +51,23 @@ def test_a_slice_of_shared_buffers_is_read_by_its_own_values():
     assert digest(frame(big.slice(1, 2))) == digest(alone)
     assert digest(frame(big.slice(2, 2))) != digest(alone)
     assert digest(FRAME.iloc[1:]) != digest(FRAME.iloc[:2])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["e2", "e9", None, "e1", "e2", "电话"], dtype="str"),
+        pd.Series(pd.Categorical(["e2", None, "e1", "e3"])),  # a categorical column
+        pd.Series(["e1"] * 3 + ["e4"], dtype="string[pyarrow]"),
+        pd.Series([], dtype="str"),
+    ],
+)
+def test_positions_are_what_get_indexer_gives(values):
+    """``positions`` is ``keys.get_indexer(values)`` with -1 for missing and absent values, the
+    first position where a key repeats (as ``Series.map`` takes it)."""
+    keys = pd.Series(["e1", "e2", "e3", "e2", "电话"], dtype="str")
+    first = keys.drop_duplicates()
+    want = pd.Index(first).get_indexer(values.astype(object).where(values.notna(), None))
+    want = np.where(want >= 0, first.index.to_numpy().take(want), -1)
+    assert positions(values, keys).tolist() == want.tolist()
+    assert positions(values, keys.iloc[0:0]).tolist() == [-1] * len(values)

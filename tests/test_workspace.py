@@ -118,6 +118,22 @@ def test_a_copied_template_is_the_one_in_force(ws):
         copy_template("hotline_voice")
 
 
+def test_a_changed_penalty_code_changes_the_event_kinds_loading_accepts(ws):
+    """The penalty_events kinds are read once per set of penalty files (name, size, mtime): a
+    workspace's edited code is seen on the next call, not the kinds cached before."""
+    from qaworkbench.scoring.penalties import penalty_kinds
+
+    before = penalty_kinds()
+    assert "financial_loss" in before and "客户资金损失" not in before
+    copy = copy_template("penalties/cloud_service")
+    text = copy.read_text(encoding="utf-8")
+    copy.write_text(text.replace("{event: financial_loss}", "{event: 客户资金损失}"), "utf-8")
+    after = penalty_kinds()
+    assert "客户资金损失" in after and "financial_loss" not in after
+    copy.unlink()
+    assert penalty_kinds() == before
+
+
 def test_a_name_of_several_kinds_must_say_which(ws):
     with pytest.raises(ConfigError, match=r"sampling/hotline, autoqa/hotline"):
         copy_template("hotline")

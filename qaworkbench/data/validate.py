@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ..config import ABSURD_DURATION_S, MAX_RATING
 from ..errors import Problem
-from ..frames import isin
+from ..frames import isin, positions
 from .schema import Table
 
 
@@ -349,9 +349,9 @@ def _missing_items(ev: pd.DataFrame, items: pd.DataFrame) -> list[Finding]:
     cards = _cards()
     size = cards.groupby(["scorecard_id", "scorecard_version"]).size()
     size.index = [f"{a} {b}" for a, b in size.index]
-    want = _card_key(ev).map(size)
-    have = ev["evaluation_id"].map(items["evaluation_id"].value_counts()).fillna(0)
-    short = (want.notna() & (have < want)).to_numpy()
+    want = _looked_up(_card_key(ev), pd.Series(size.to_numpy(), index=size.index), np.nan)
+    have = _looked_up(ev["evaluation_id"], items["evaluation_id"].value_counts(), 0)
+    short = ~np.isnan(want) & (have < want)
     if not short.any():
         return []
     told = pd.Series([None] * len(ev), index=ev.index, dtype=object)
@@ -368,18 +368,30 @@ def _missing_items(ev: pd.DataFrame, items: pd.DataFrame) -> list[Finding]:
                     "(result na where an item does not apply)", short, told)]  # fmt: skip
 
 
+def _looked_up(values: pd.Series, table: pd.Series, missing: float) -> np.ndarray:
+    """``values.map(table).fillna(missing)`` for numbers, matched through Arrow
+    (``frames.positions``)."""
+    at = positions(values, pd.Series(table.index, dtype="str"))
+    out = np.full(len(values), missing, dtype=np.float64)
+    out[at >= 0] = table.to_numpy(dtype=np.float64)[at[at >= 0]]
+    return out
+
+
 def _items_off_card(items: pd.DataFrame, ev: pd.DataFrame) -> list[Finding]:
     """Item rows naming an item their evaluation's scorecard version does not have."""
     cards = _cards()
-    key = items["evaluation_id"].map(ev.drop_duplicates("evaluation_id").set_index(
-        "evaluation_id").pipe(_card_key))  # fmt: skip
+    ev = ev.drop_duplicates("evaluation_id")
+    card, names = pd.factorize(_card_key(ev))  # each evaluation's card version, as a code
+    at = positions(items["evaluation_id"], ev["evaluation_id"])
+    code = np.where(at >= 0, card.take(at), -1)  # each item row's (-1: no such evaluation)
     mask = np.zeros(len(items), dtype=bool)
     for (cid, ver), on in cards.groupby(["scorecard_id", "scorecard_version"])["item_id"]:
-        mine = (key == f"{cid} {ver}").to_numpy()
+        mine = code == (names.get_loc(f"{cid} {ver}") if f"{cid} {ver}" in names else -2)
         if mine.any():
             mask |= mine & ~isin(items["item_id"], on)
     if not mask.any():
         return []
+    key = pd.Series(np.asarray(names, dtype=object).take(code), index=items.index).where(code >= 0)
     told = items["item_id"].astype(str) + " on " + key.astype(str)
     return [
         Finding("item_id", "an item of the evaluation's scorecard version", mask, told.where(mask))

@@ -15,6 +15,7 @@ case counts only its most severe rule. Status lasts:
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -90,14 +91,24 @@ def load_penalty_code(path: str | Path | None = None) -> PenaltyCode:
 
 def penalty_kinds() -> set[str]:
     """The penalty_events kinds any penalty code knows (the workspace's and the shipped ones):
-    the rules' events and the status events."""
+    the rules' events and the status events; read again only when a file changes (name, size,
+    mtime: every load of penalty events asks)."""
     from ..workspace import all_templates
 
+    files = tuple(
+        (str(p), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in all_templates("penalties").values()
+    )
+    return set(_kinds(files))
+
+
+@functools.lru_cache(maxsize=8)
+def _kinds(files: tuple[tuple[str, int, int], ...]) -> frozenset[str]:
     kinds: set[str] = set()
-    for p in all_templates("penalties").values():
+    for p in (Path(f) for f, _, _ in files):
         code = load_penalty_code(p)
         kinds |= {r.trigger.event for r in code.rules if r.trigger.event} | code.status_kinds()
-    return kinds
+    return frozenset(kinds)
 
 
 EVENT_COLUMNS = ["case_id", "agent_id", "at", "rule_id", "points", "source", "evidence"]
