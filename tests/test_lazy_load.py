@@ -104,8 +104,35 @@ def test_a_bad_row_gets_the_exact_paths_message(center, case):
     where = _shown(part, "chat_messages")
     hits = [p for p in e.value.problems if p.column == column and p.file == where]
     assert hits, str(e.value)
-    assert 7 in {p.row for p in hits}, str(e.value)
+    assert {p.row for p in hits} == {7} and e.value.total == len(hits), str(e.value)  # no other row
     assert all(expected in p.expected for p in hits)
+
+
+def test_a_missing_chat_contact_among_chats_nobody_evaluated(center):
+    """Only the contacts evaluations and complaints name are gathered with their columns when
+    every contact named is there; when one is missing, every contact named is, so a chat that
+    nothing else names is still found and only the missing one's messages are reported. (The
+    ids sort last, so the messages stay in key order and are checked on disk.)"""
+    contacts, chats = _part(center, "contacts"), _part(center, "chat_messages")
+    t = pq.read_table(chats).to_pandas()
+    lone = t[t["conversation_id"] == t["conversation_id"].iloc[0]].copy()
+
+    def add_contact(df):  # a chat contact of its own, named by no evaluation or complaint
+        row = df[df["contact_id"] == lone["conversation_id"].iloc[0]].copy()
+        df.loc[len(df)] = row.assign(contact_id="ZZZY-LONE").iloc[0]
+
+    def add_chats(df):  # its messages, then the same under an id no contact has
+        for name in ("ZZZY-LONE", "ZZZZ-NO-SUCH"):
+            for _, r in lone.assign(conversation_id=name).iterrows():
+                df.loc[len(df)] = r
+
+    _rewrite(contacts, add_contact)
+    _rewrite(chats, add_chats)
+    with pytest.raises(ValidationError) as e:
+        load_center(center)
+    first = len(t) + len(lone) + 1  # (rows of a Parquet file count from 1)
+    assert [p.row for p in e.value.problems] == list(range(first, first + len(lone)))
+    assert {p.value for p in e.value.problems} == {"ZZZZ-NO-SUCH"}, str(e.value)
 
 
 def _contact(column, value):
