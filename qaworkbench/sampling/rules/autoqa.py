@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from ...frames import isin
+from ...frames import isin, positions
 from ..plan import SamplingPlan
 from ..scan import Month
 from . import Draw, MonthPicks, Rule, targeted
@@ -35,7 +35,7 @@ def autoqa_contacts(
     by = findings.set_index("contact_id")
 
     def explain(picked: pd.DataFrame) -> pd.Series:
-        rows = by.loc[picked["contact_id"]]
+        rows = by.iloc[positions(picked["contact_id"], by.index)]  # (one finding a contact)
         seq = rows["seq"].astype("Int64").astype(str).replace("<NA>", "-")
         quote = rows["quote"].fillna("")
         detail = ("auto-QA " + rows["rule_id"].astype(str) + " (" + rows["item_id"].astype(str)

@@ -42,12 +42,11 @@ def new_hire_contacts(
         ["agent_id", "_day", "_key"], kind="stable"
     )
     f = f[f.groupby(["agent_id", "_day"]).cumcount() < r.per_working_day]
-    hired_f = f["agent_id"].map(a)
-    detail = [
-        f"day {(d - h).days + 1} of {r.first_days} since hire on {h:%Y-%m-%d}"
-        for d, h in zip(f["_day"], hired_f, strict=True)
-    ]
-    return f.drop(columns=["_day"]).assign(reason="new_hire", detail=detail)
+    hired_f = f["agent_id"].map(a).astype("datetime64[us]")
+    nth = (f["_day"] - hired_f) // pd.Timedelta(days=1) + 1  # (whole days, as Timedelta.days)
+    detail = ("day " + nth.astype(str) + f" of {r.first_days} since hire on "
+              + hired_f.dt.strftime("%Y-%m-%d")).astype(object)  # fmt: skip
+    return f.drop(columns=["_day"]).assign(reason="new_hire", detail=detail.to_numpy())
 
 
 class NewHires(Rule):
