@@ -130,7 +130,7 @@ def scan_month(
     """Read [start - lookback, end) of ``table`` once into a ``Month``.
 
     ``agents`` is the roster (its order gives the codes); ``evaluated`` and
-    ``complained`` are contact ids to flag (``flag``; none flagged when not given).
+    ``complained`` are contact ids to flag (``flagged``; none flagged when not given).
     """
     roster = pd.DataFrame({"agent_id": agents.astype(str).to_numpy()})
     roster["_a"] = np.arange(len(roster), dtype=np.int32)
