@@ -137,8 +137,8 @@ def test_a_long_module_says_why(name):
 
 
 def test_duckdb_connections_are_opened_in_one_place():
-    """Every DuckDB connection comes from ``data.duck.connect``: two threads and no progress
-    bar (DuckDB draws one on stdout for a query over ~2 s, into logs and cron mail)."""
+    """Every DuckDB connection comes from ``data.duck.connect``: a thread per usable core and no
+    progress bar (DuckDB draws one on stdout for a query over ~2 s, into logs and cron mail)."""
     opened = {
         name: path.name
         for name, path in _modules().items()
@@ -150,9 +150,11 @@ def test_duckdb_connections_are_opened_in_one_place():
         and node.func.value.id == "duckdb"
     }
     assert set(opened) == {"data.duck"}, opened
+    import os
+
     from qaworkbench.data import duck
 
     con = duck.connect()
     for c in (con, con.cursor()):  # (a cursor, as sampling scans with, keeps the settings)
         got = c.execute("SELECT current_setting('enable_progress_bar'), current_setting('threads')")
-        assert got.fetchone() == (False, 2)
+        assert got.fetchone() == (False, len(os.sched_getaffinity(0)))
