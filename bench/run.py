@@ -12,6 +12,7 @@ and the ratio, and the target.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shutil
 import statistics
@@ -585,34 +586,45 @@ def _distinct_texts() -> None:
     subprocess.run([PY, "-c", code], check=True)
 
 
-def run_once(code: str) -> tuple[float, float | None]:
+def _tree(tree: Path | None) -> dict:
+    """How to start a case's process: in this checkout, or with the package of ``tree`` (another
+    commit's checkout) first on the path. (``python -c`` puts its folder first: it starts in
+    ``tree``, or PYTHONPATH alone would still import this checkout's package.)"""
+    if tree is None:
+        return {"cwd": ROOT}
+    return {"cwd": tree, "env": dict(os.environ, PYTHONPATH=str(tree))}
+
+
+def run_once(code: str, tree: Path | None = None) -> tuple[float, float | None]:
     """Wall seconds of one fresh Python process running ``code`` (imports included), and the
     seconds the process itself reports after its imports (a line ``INPROC <s>``), if any."""
     t0 = time.perf_counter()
     probe = (
         f"import resource\n{code}\nprint('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
-    proc = subprocess.run([PY, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([PY, "-c", probe], capture_output=True, text=True, **_tree(tree))
     wall = time.perf_counter() - t0
     if proc.returncode:
         raise SystemExit(f"benchmark failed:\n{proc.stderr}")
     inproc = [float(x.split()[1]) for x in proc.stdout.splitlines() if x.startswith("INPROC ")]
     me = [int(x.split()[1]) / 1024 for x in proc.stdout.splitlines() if x.startswith("RSS ")]
     kernel = [float(x.split()[1]) for x in proc.stdout.splitlines() if x.startswith("KERNEL ")]
-    _RSS.setdefault(code, []).append((me[-1] if me else 0.0, kernel[-1] if kernel else 0.0))
+    _RSS.setdefault((code, tree), []).append((me[-1] if me else 0.0, kernel[-1] if kernel else 0.0))
     return wall, (inproc[-1] if inproc else None)
 
 
-_RSS: dict[str, list[tuple[float, float]]] = {}  # per case's code: (process, kernel) MiB per run
+# per case's code and checkout: (process, kernel) MiB per run
+_RSS: dict[tuple[str, Path | None], list[tuple[float, float]]] = {}
 
 
-def peak_rss(code: str) -> tuple[float, float]:
+def peak_rss(code: str, tree: Path | None = None) -> tuple[float, float]:
     """Peak RSS (MiB) of one process running ``code``, and of its kernel if it reports one
     (they run at the same time; the kernel sampled from /proc by bench/rss.py)."""
     probe = (
         f"import resource\n{code}\nprint('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
-    proc = subprocess.run([PY, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    proc = subprocess.run([PY, "-c", probe], capture_output=True, text=True, check=True,
+                          **_tree(tree))  # fmt: skip
     me = int([x for x in proc.stdout.splitlines() if x.startswith("RSS ")][-1].split()[1]) / 1024
     kernel = [float(x.split()[1]) for x in proc.stdout.splitlines() if x.startswith("KERNEL ")]
     return me, (kernel[-1] if kernel else 0.0)
@@ -624,6 +636,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--rss-in-runs", action="store_true",
                     help="peak RSS from the timed runs (the largest), not one more process")  # fmt: skip
+    ap.add_argument("--against", type=Path, metavar="TREE",
+                    help="also run each named case with the package of TREE (a checkout of "
+                         "another commit, e.g. a git worktree), in the same rounds: before and "
+                         "after meet the machine in the same state")  # fmt: skip
     args = ap.parse_args()
     unknown = set(args.cases) - set(CASES)
     if unknown:
@@ -632,10 +648,15 @@ def main() -> None:
         dict.fromkeys(f for n in args.cases for f in (CASES[n].floor, CASES[n].also, n) if f)
     )
     ensure_data([CASES[n].code for n in chosen])
-    runs: dict[str, list[tuple[float, float | None]]] = {n: [] for n in chosen}
+    against = args.against.resolve() if args.against else None
+    jobs = [(n, n, None) for n in chosen]  # (row, case, checkout)
+    if against is not None:
+        jobs += [(f"{n} @ {against.name}", n, against) for n in args.cases]
+        CASES.update({row: CASES[n] for row, n, tree in jobs if tree is not None})
+    runs: dict[str, list[tuple[float, float | None]]] = {row: [] for row, _, _ in jobs}
     for _ in range(args.runs):  # interleaved: every case and its floor once per round
-        for name in chosen:
-            runs[name].append(run_once(CASES[name].code))
+        for row, name, tree in jobs:
+            runs[row].append(run_once(CASES[name].code, tree))
     median = {n: statistics.median(w for w, _ in r) for n, r in runs.items()}
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}, "
@@ -645,10 +666,10 @@ def main() -> None:
         "| peak RSS (MiB) | floor | floor median (s) | × floor | target | met |\n"
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     )
-    for name in chosen:
+    for name, _, tree in jobs:
         c, walls = CASES[name], [w for w, _ in runs[name]]
         inner = [i for _, i in runs[name] if i is not None]
-        me, kernel = max(_RSS[c.code]) if args.rss_in_runs else peak_rss(c.code)
+        me, kernel = max(_RSS[c.code, tree]) if args.rss_in_runs else peak_rss(c.code, tree)
         rss = f"{me:,.0f}" if kernel < 1 else f"{me:,.0f} + {kernel:,.0f} = {me + kernel:,.0f}"
         floor = (
             f"{c.floor} | {median[c.floor]:.2f} | {median[name] / median[c.floor]:.1f}"
