@@ -410,3 +410,13 @@ def test_an_item_off_its_evaluations_scorecard_is_an_error(tmp_path, small_table
     ev2 = small_tables["evaluations"].copy()  # a scorecard the workbench does not have
     ev2.loc[ev2["evaluation_id"] == items.loc[3, "evaluation_id"], "scorecard_id"] = "SC-NOT-OURS"
     assert validate._items_off_card(off(items.copy()), ev2) == []
+
+
+def test_item_checks_with_no_evaluation_left():
+    """Items whose evaluations are all gone (rejected in lenient mode) are not off a card and
+    no evaluation lacks items: the checks say nothing rather than fail."""
+    from qaworkbench.data.validate import _items_off_card, _missing_items
+
+    items = pd.DataFrame({"evaluation_id": ["E1", "E2"], "item_id": ["x", "y"]}, dtype="str")
+    ev = pd.DataFrame(columns=["evaluation_id", "scorecard_id", "scorecard_version"], dtype="str")
+    assert _items_off_card(items, ev) == [] and _missing_items(ev, items) == []

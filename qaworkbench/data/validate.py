@@ -383,7 +383,8 @@ def _items_off_card(items: pd.DataFrame, ev: pd.DataFrame) -> list[Finding]:
     ev = ev.drop_duplicates("evaluation_id")
     card, names = pd.factorize(_card_key(ev))  # each evaluation's card version, as a code
     at = positions(items["evaluation_id"], ev["evaluation_id"])
-    code = np.where(at >= 0, card.take(at), -1)  # each item row's (-1: no such evaluation)
+    code = np.full(len(at), -1)  # each item row's card code (-1: no such evaluation)
+    code[at >= 0] = card[at[at >= 0]]
     mask = np.zeros(len(items), dtype=bool)
     for (cid, ver), on in cards.groupby(["scorecard_id", "scorecard_version"])["item_id"]:
         mine = code == (names.get_loc(f"{cid} {ver}") if f"{cid} {ver}" in names else -2)

@@ -35,7 +35,12 @@ def autoqa_contacts(
     by = findings.set_index("contact_id")
 
     def explain(picked: pd.DataFrame) -> pd.Series:
-        rows = by.iloc[positions(picked["contact_id"], by.index)]  # (one finding a contact)
+        at = positions(picked["contact_id"], by.index)  # (one finding a contact)
+        if (at < 0).any():
+            raise ValueError(
+                "auto-QA picks a contact without a finding"
+            )  # (never: picked from them)
+        rows = by.iloc[at]
         seq = rows["seq"].astype("Int64").astype(str).replace("<NA>", "-")
         quote = rows["quote"].fillna("")
         detail = ("auto-QA " + rows["rule_id"].astype(str) + " (" + rows["item_id"].astype(str)
