@@ -157,4 +157,13 @@ def test_duckdb_connections_are_opened_in_one_place():
     con = duck.connect()
     for c in (con, con.cursor()):  # (a cursor, as sampling scans with, keeps the settings)
         got = c.execute("SELECT current_setting('enable_progress_bar'), current_setting('threads')")
-        assert got.fetchone() == (False, len(os.sched_getaffinity(0)))
+        assert got.fetchone() == (False, duck.usable_cores())
+    assert 1 <= duck.usable_cores() <= len(os.sched_getaffinity(0))
+    # a cgroup's quota caps the cores seen (v2, then v1); no quota, or a bad file: no cap
+    assert duck.cores_allowed(64, "200000 100000", None, None) == 2
+    assert duck.cores_allowed(64, "150000 100000", None, None) == 2  # 1.5 CPUs: 2 threads
+    assert duck.cores_allowed(64, "max 100000", "-1", "100000") == 64
+    assert duck.cores_allowed(64, None, "400000", "100000") == 4
+    assert duck.cores_allowed(2, "800000 100000", None, None) == 2
+    assert duck.cores_allowed(8, "garbled", None, None) == 8
+    assert duck.cores_allowed(1, "50000 100000", None, None) == 1
