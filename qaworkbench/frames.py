@@ -40,8 +40,8 @@ def isin(values: pd.Series, reference: pd.Series) -> np.ndarray:
 def positions(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
     """Each value's position among ``keys`` (the first, where a key repeats; -1 where it is
     not there or missing): ``keys.get_indexer(values)`` through Arrow's hash table, as
-    ``values.map`` uses it (pandas turns arrow-backed text into Python objects first: ~0.3 s
-    for a month's 0.66 M item rows)."""
+    ``values.map`` uses it (pandas turns arrow-backed text into Python objects first: ~10% of
+    the interpreter lock while a month loads, by py-spy; bench/README.md, "a fourth pass")."""
     if len(values) == 0 or len(keys) == 0:
         return np.full(len(values), -1, dtype=np.int64)
 
