@@ -14,10 +14,11 @@ from .agreement import advisory_rules, agreement, human_items, targeted_by_autoq
 from .review import load_reviews, reviewed_precision
 from .ruleset import RuleSet, load_ruleset
 from .run import check, check_month, load_results, results_path, save_results
+from .tally import Results
 
 
 def agreement_for(
-    results: pd.DataFrame, center, rules: RuleSet, exclude: set[str] | None = None
+    results: Results, center, rules: RuleSet, exclude: set[str] | None = None
 ) -> pd.DataFrame:
     """Each rule's agreement with the evaluators of ``center`` (a loaded Center; without
     evaluations every rule is advisory, compared on n = 0), leaving out ``exclude``, and its

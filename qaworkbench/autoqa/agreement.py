@@ -16,9 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..frames import isin
 from ..stats import cohen_kappa, wilson
+from . import tally
 from .ruleset import RuleSet
+from .tally import Results
 
 AGREEMENT_COLUMNS = [
     "rule_id", "item_id", "channel", "n", "auto_fails", "human_fails", "both_fail",
@@ -38,7 +39,7 @@ def human_items(evaluations: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 
 
 def agreement(
-    results: pd.DataFrame,
+    results: Results,
     human: pd.DataFrame,
     rules: RuleSet,
     exclude: set[str] | None = None,
@@ -51,23 +52,28 @@ def agreement(
     (``review_ok``), and whether the rule is advisory: unless both pass, it is. ``exclude``:
     contacts left out, those the sample took only because auto-QA flagged them
     (``targeted_by_autoqa``): evaluating flagged contacts on purpose would make the rule
-    look better at finding what evaluators fail than it is."""
+    look better at finding what evaluators fail than it is. ``results``: a frame or its
+    Parquet file (``tally``)."""
     human = human[human["human"] != "na"]
     if exclude:
         human = human[~human["contact_id"].isin(exclude)]
-    cols = ["contact_id", "rule_id", "item_id", "channel", "result"]
-    scored = results[cols][isin(results["contact_id"], human["contact_id"])]
-    scored = scored[(scored["result"] != "na").to_numpy(bool)]
-    both = scored.astype({"contact_id": str, "item_id": str}).merge(
-        human.astype({"contact_id": str, "item_id": str}), on=["contact_id", "item_id"]
-    )
+    with tally.opened(results) as con:  # (the evaluated contacts' rows alone leave DuckDB)
+        con.register("evaluated", pd.DataFrame({"contact_id": human["contact_id"].astype(str)}))
+        scored = tally.query(
+            con,
+            "SELECT contact_id, rule_id, item_id, channel, result FROM r "
+            "SEMI JOIN evaluated USING (contact_id) WHERE result <> 'na'",
+        )
+        keys = tally.query(con, "SELECT DISTINCT rule_id, item_id, channel FROM r "
+                                "ORDER BY channel, rule_id, item_id")  # fmt: skip
+    both = scored.merge(human.astype({"contact_id": str, "item_id": str}),
+                        on=["contact_id", "item_id"])  # fmt: skip
     a = both["result"].to_numpy() == "fail"
     h = both["human"].to_numpy() == "fail"
     both = both.assign(tp=a & h, fp=a & ~h, fn=~a & h, tn=~a & ~h)
     counts = both.groupby(["rule_id", "item_id", "channel"], sort=False)[
         ["tp", "fp", "fn", "tn"]
     ].sum()
-    keys = results[["rule_id", "item_id", "channel"]].drop_duplicates().astype(str)
     counts = keys.merge(counts.reset_index(), how="left").fillna(0)
     by_rule = {r.id: r for r in rules.rules}
     rows = []

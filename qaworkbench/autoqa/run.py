@@ -295,7 +295,9 @@ def load_results(
         rel = con.read_parquet(str(path))
         names = columns or rel.columns
         fails = rel.filter("result = 'fail'").select(", ".join(f'"{c}"' for c in names))
-        out = fails.to_arrow_table().to_pandas()  # (through Arrow: ~2x faster than .df())
+        # (through Arrow: ~2x faster than .df()); whole numbers nullable, as the frame path
+        # reads them (a pass or an n/a may have no message ``seq``)
+        out = fails.to_arrow_table().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     finally:
         con.close()
     return out

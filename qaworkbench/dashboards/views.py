@@ -300,8 +300,14 @@ class DashboardData:
     def _autoqa(source, center, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Every month's auto-QA violations (masked evidence, rule names in ``lang``, advisory
         marked) and each agent's violation rate per month, from ``<data>/autoqa/``."""
-        from ..autoqa import advisory_rules, agreement_for, load_ruleset, targeted_by_autoqa
-        from ..autoqa.rates import violation_rates
+        from ..autoqa import (
+            advisory_rules,
+            agreement_for,
+            load_results,
+            load_ruleset,
+            targeted_by_autoqa,
+        )
+        from ..autoqa.rates import checked_by, violation_rates
         from ..autoqa.run import month_sample
         from ..data.readers import is_url
         from ..periods import parse_period
@@ -312,16 +318,16 @@ class DashboardData:
         if folder is not None and folder.is_dir():
             rules = load_ruleset()
             for path in sorted(folder.glob("????-??.parquet")):
-                res = pd.read_parquet(path)
+                # counted where they lie: a month's results are millions of rows, its fails few
                 period = parse_period(path.stem)
                 exclude = targeted_by_autoqa(month_sample(period))
-                advisory = advisory_rules(agreement_for(res, center, rules, exclude))
+                advisory = advisory_rules(agreement_for(path, center, rules, exclude))
                 month = path.stem
-                checked = res.groupby("agent_id")["contact_id"].nunique().rename("checked")
-                counted = violation_rates(res, ["agent_id"], advisory).set_index("agent_id")
+                checked = checked_by(path, "agent_id")
+                counted = violation_rates(path, ["agent_id"], advisory).set_index("agent_id")
                 rates.append(counted.drop(columns="n").join(checked, how="right")
                              .reset_index().assign(month=month))  # fmt: skip
-                fails = res[res["result"] == "fail"].copy()
+                fails = load_results(source, period, fails_only=True)
                 fails["advisory"] = [(r, c) in advisory for r, c in
                                      zip(fails["rule_id"], fails["channel"], strict=True)]  # fmt: skip
                 fails["rule"] = [rules.rule(r).label(lang) for r in fails["rule_id"]]

@@ -9,43 +9,42 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
-from ..autoqa import advisory_rules, agreement_for, load_results, load_ruleset
+from ..autoqa import advisory_rules, agreement_for, load_ruleset, results_path
 from ..autoqa.agreement import targeted_by_autoqa
-from ..autoqa.rates import coverage, rule_rates, violation_rates
+from ..autoqa.rates import coverage, in_rule_order, rule_rates, violation_rates
 from ..autoqa.run import answered_counts, month_sample
 from ..data.load import Center
+from ..errors import QAWError
 from ..order import sort_natural
 from ..periods import Period
 from ..scoring.scorecard import load_scorecard
-
-# what the section reads of the month's results (not the quotes: most of their size)
-RESULT_COLUMNS = ["contact_id", "agent_id", "channel", "rule_id", "item_id", "result"]
 
 
 def autoqa_tables(
     source: str | Path, center: Center, p: Period, team: str, lang: str
 ) -> dict[str, pd.DataFrame]:
-    """The section's tables, or empty ones when ``qaw autoqa`` has not run for ``p``."""
-    results = load_results(source, p, RESULT_COLUMNS)
-    if results is None or results.empty:
+    """The section's tables, or empty ones when ``qaw autoqa`` has not run for ``p``. The
+    month's results are counted where they lie (``autoqa.tally``: millions of rows)."""
+    path = kept_results(source, p)
+    if path is None:
         return {"autoqa_coverage": pd.DataFrame(), "autoqa": pd.DataFrame(),
                 "autoqa_teams": pd.DataFrame()}  # fmt: skip
     rules = load_ruleset()
     roster = center.agents[["agent_id", "team"]]
-    results["team"] = results["agent_id"].map(roster.set_index("agent_id")["team"])
     exclude = targeted_by_autoqa(month_sample(p))
-    agree = agreement_for(results, center, rules, exclude)
+    agree = agreement_for(path, center, rules, exclude)
     advisory = advisory_rules(agree)
-    scope = results[results["team"] == team] if team else results
     members = roster.loc[roster["team"] == team, "agent_id"].tolist() if team else None
-    cov = coverage(scope, answered_counts(source, p, members))
-    rates = rule_rates(scope, advisory).merge(
+    cov = coverage(path, answered_counts(source, p, members), roster, team)
+    rates = rule_rates(path, advisory, roster, team).merge(
         agree[["rule_id", "channel", "n", "kappa", "kappa_lo", "kappa_hi", "precision",
                "recall", "reviewed", "reviewed_precision", "reviewed_lo", "reviewed_hi"]]
         .rename(columns={"n": "n_compared"}),
         on=["rule_id", "channel"], how="left",
     )  # fmt: skip
+    rates = in_rule_order(rates, rules)
     names = _item_names(rules, lang)
     rates["rule"] = [rules.rule(r).label(lang) for r in rates["rule_id"]]
     rates["item"] = [
@@ -58,7 +57,7 @@ def autoqa_tables(
          "n_compared", "kappa", "kappa_lo", "kappa_hi", "reviewed", "reviewed_precision",
          "reviewed_lo", "reviewed_hi", "trust"]
     ]  # fmt: skip
-    teams = violation_rates(scope.dropna(subset=["team"]), ["channel", "team"], advisory)
+    teams = violation_rates(path, ["channel", "team"], advisory, roster, team)
     teams = teams.rename(columns={"n": "checked", "rate": "violation_rate", "lo": "rate_lo",
                                   "hi": "rate_hi"})  # fmt: skip
     return {
@@ -67,6 +66,16 @@ def autoqa_tables(
         "autoqa_learned": learned_table(source, rules, lang),
         "autoqa_teams": sort_natural(teams, ["channel", "team"]),
     }
+
+
+def kept_results(source: str | Path, p: Period) -> Path | None:
+    """The Parquet file of ``p``'s results ``qaw autoqa`` kept, or None when there is none (not
+    run, run on nothing, or a source that is not a data folder)."""
+    try:
+        path = results_path(source, p)
+    except QAWError:
+        return None
+    return path if path.exists() and pq.read_metadata(path).num_rows else None
 
 
 RATE_COLUMNS = ["channel", "rule", "item", "checked", "violations", "violation_rate", "rate_lo",

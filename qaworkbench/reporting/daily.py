@@ -139,19 +139,19 @@ def autoqa_flags(
     from ..autoqa.agreement import targeted_by_autoqa
     from ..autoqa.run import month_sample
     from ..data import engine
-    from .autoqa_tables import _item_names, finding_text
+    from .autoqa_tables import _item_names, finding_text, kept_results
 
     cols = ["team", "name", "agent_id", "channel", "rule", "item", "contact_id", "found"]
     month = parse_period(p.month)
-    results = load_results(source, month)
-    if results is None or results.empty:
+    path = kept_results(source, month)  # (counted where it lies: the month's millions of rows)
+    if path is None:
         return pd.DataFrame(columns=cols), "not_run"
     rules = load_ruleset()
-    agree = agreement_for(results, center, rules, targeted_by_autoqa(month_sample(month)))
+    agree = agreement_for(path, center, rules, targeted_by_autoqa(month_sample(month)))
     advisory = advisory_rules(agree)
     if len(advisory) == len(agree):
         return pd.DataFrame(columns=cols), "none_trusted"
-    fails = results[(results["result"] == "fail").to_numpy(bool)]
+    fails = load_results(source, month, fails_only=True)
     trusted = [
         (r, c) not in advisory for r, c in zip(fails["rule_id"], fails["channel"], strict=True)
     ]
