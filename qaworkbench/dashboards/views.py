@@ -300,15 +300,9 @@ class DashboardData:
     def _autoqa(source, center, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Every month's auto-QA violations (masked evidence, rule names in ``lang``, advisory
         marked) and each agent's violation rate per month, from ``<data>/autoqa/``."""
-        from ..autoqa import (
-            advisory_rules,
-            agreement_for,
-            load_results,
-            load_ruleset,
-            targeted_by_autoqa,
-        )
+        from ..autoqa import advisory_rules, agreement_for, load_ruleset, targeted_by_autoqa
         from ..autoqa.rates import checked_by, violation_rates
-        from ..autoqa.run import month_sample
+        from ..autoqa.run import load_results, month_sample
         from ..data.readers import is_url
         from ..periods import parse_period
         from ..reporting.autoqa_tables import finding_text
