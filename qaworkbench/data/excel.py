@@ -1,6 +1,7 @@
-"""Read spreadsheets as they are: .xlsx with openpyxl (merged cells filled as Excel shows them,
-formulas without a computed value refused, the visible sheet chosen and named), old .xls with
-xlrd, and an HTML table or plain text saved under an .xls name."""
+"""Read spreadsheets as they are: .xlsx with python-calamine where its rows are openpyxl's
+exactly (``xlsx_rows``, ~9x faster), else with openpyxl (merged cells filled as Excel shows
+them, formulas without a computed value refused, the visible sheet chosen and named), old .xls
+with xlrd, and an HTML table or plain text saved under an .xls name."""
 
 from __future__ import annotations
 
@@ -80,10 +81,28 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def _read_xlsx(path: Path, sheet: str | int | None, table: str | None) -> Raw:
+    """An .xlsx workbook: calamine's rows when they are openpyxl's exactly, else openpyxl's
+    (``_read_xlsx_openpyxl``); the same Raw either way."""
+    from .xlsx_rows import open_book
+
+    book = open_book(path)
+    if book is None:
+        return _read_xlsx_openpyxl(path, sheet, table)
+    with book:
+        chosen, notes, bad = _choose_sheet(path.name, book.sheets, sheet, table)
+        if bad is not None:
+            return bad
+        got = book.read(chosen)
+    if got is None:  # a cell only openpyxl reads the same
+        return _read_xlsx_openpyxl(path, sheet, table)
+    return _sheet_raw(path, sheet, chosen, len(book.sheets), got.rows, notes, got.uncached,
+                      got.merged)  # fmt: skip
+
+
+def _read_xlsx_openpyxl(path: Path, sheet: str | int | None, table: str | None) -> Raw:
     import zipfile
 
     import openpyxl
-    from openpyxl.utils import column_index_from_string
 
     name = path.name
     try:
@@ -102,12 +121,30 @@ def _read_xlsx(path: Path, sheet: str | int | None, table: str | None) -> Raw:
             xml = src.read()
     finally:
         wb.close()
-    label = f"{name}[{chosen}]" if len(sheets) > 1 or sheet is not None else name
+    merged = [tuple(m) for m in _MERGE.findall(xml)]
+    return _sheet_raw(path, sheet, chosen, len(sheets), rows, notes, bool(_FORMULA.search(xml)),
+                      merged)  # fmt: skip
+
+
+def _sheet_raw(
+    path: Path,
+    sheet: str | int | None,
+    chosen: str,
+    n_sheets: int,
+    rows: list[list[object]],
+    notes: list[str],
+    formulas: bool,
+    merged: list[tuple[bytes, bytes, bytes, bytes]],
+) -> Raw:
+    """The chosen sheet's rows as a Raw: labelled, formulas without a computed value refused
+    (looked for when ``formulas``), merged ranges (col, row, col, row) filled."""
+    from openpyxl.utils import column_index_from_string
+
+    label = f"{path.name}[{chosen}]" if n_sheets > 1 or sheet is not None else path.name
     header = _header(rows)
-    uncached = _uncached_formulas(path, chosen, rows, header, label) if _FORMULA.search(xml) else []
+    uncached = _uncached_formulas(path, chosen, rows, header, label) if formulas else []
     if uncached:
         return Raw(pd.DataFrame(), 2, label, uncached)
-    merged = [tuple(m) for m in _MERGE.findall(xml)]
     spans = [
         (int(r1), column_index_from_string(c1.decode()), int(r2),
          column_index_from_string(c2.decode()), f"{c1.decode()}{r1.decode()}:{c2.decode()}{r2.decode()}")
