@@ -494,6 +494,42 @@ CASES["load_csv_again"] = Case(
 )
 
 
+# Excel at its row limit: the month's first 1,048,000 contacts as one sheet (86 MB), with the
+# month's agents. Floor: pandas reading the sheet through python-calamine, nothing checked.
+MONTH_XLSX = BENCH_DATA / "month_xlsx"
+XLSX_ROWS = 1_048_000
+CASES["xlsx_floor"] = Case(
+    f"floor: pandas reads a sheet of {XLSX_ROWS:,d} contacts (read_excel, engine calamine)",
+    _timed(
+        "import pandas as pd",
+        f"df = pd.read_excel({str(MONTH_XLSX / 'contacts.xlsx')!r}, engine='calamine')",
+        "len(df)",
+    ),
+)
+CASES["xlsx_convert"] = Case(
+    f"first engine.connect of a contacts.xlsx of {XLSX_ROWS:,d} rows: read (calamine where its "
+    "rows are openpyxl's), checked and kept as Parquet (strict)",
+    _csv_convert(MONTH_XLSX),
+    "xlsx_floor",
+    None,
+    3072,
+)
+
+
+def _month_xlsx() -> None:
+    """The month's first ``XLSX_ROWS`` contacts as ``MONTH_XLSX/contacts.xlsx`` (xlsxwriter,
+    row by row in constant memory: ~5 minutes), beside the month's agents."""
+    code = (
+        "import pandas as pd, pathlib, shutil; "
+        f"d = pathlib.Path({str(MONTH_XLSX)!r}); d.mkdir(parents=True, exist_ok=True); "
+        f"shutil.copy({str(MONTH / 'agents.parquet')!r}, d); "
+        f"df = pd.read_parquet({str(MONTH / 'contacts')!r}).head({XLSX_ROWS}); "
+        "df.to_excel(d / 'contacts.xlsx', index=False, engine='xlsxwriter', "
+        "engine_kwargs={'options': {'constant_memory': True}})"
+    )
+    subprocess.run([PY, "-c", code], check=True)
+
+
 def _month_csv() -> None:
     """The month's contacts written as CSV, UTF-8 and GBK (``MONTH_CSV``, ``MONTH_GBK``)."""
     code = (
@@ -528,6 +564,8 @@ def ensure_data(codes: list[str]) -> None:
                             str(round(134 * k)), "--chat-teams", str(round(20 * k)),
                             "--contacts-per-day", "97", "--evaluators", str(round(40 * k)),
                             "--force", "--out", str(center), "--months", "1"], check=True)  # fmt: skip
+    if any(str(MONTH_XLSX) in c for c in codes) and not (MONTH_XLSX / "contacts.xlsx").exists():
+        _month_xlsx()
     if any(str(MONTH_CSV) in c for c in codes) and not (MONTH_GBK / "contacts.csv").exists():
         if not (MONTH / "transcripts").is_dir():
             subprocess.run([*_DEMO, "--out", str(MONTH), "--months", "1"], check=True)
