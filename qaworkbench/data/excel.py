@@ -219,7 +219,8 @@ def _fill_merged(
 def _frame(rows: list[list[object]], label: str, notes: list[str]) -> Raw:
     """Sheet rows (the first is the header) as a frame: whole numbers as ints (as pandas reads
     them), blank rows skipped with each row keeping its sheet row number, the header as
-    written (``Raw.header``) beside pandas-style unique column names."""
+    written (``Raw.header``) beside pandas-style unique column names. ``rows`` is emptied as
+    it is read (a full sheet's lists are ~0.2 GiB: they are not held twice)."""
     if not rows:
         return Raw(pd.DataFrame(), 2, label, notes=notes)
     header = _header(rows)
@@ -231,8 +232,9 @@ def _frame(rows: list[list[object]], label: str, notes: list[str]) -> Raw:
     ):
         width -= 1
     header = header[:width]
-    data, numbers = [], []
-    for i, r in enumerate(rows[1:], start=2):
+    data, numbers, done = [], [], []
+    for i in range(2, len(rows) + 1):
+        r, rows[i - 1] = rows[i - 1], done
         cells = [_cell(v) for v in r[:width]] + [None] * (width - len(r))
         if any(v is not None for v in cells):
             data.append(cells)

@@ -132,10 +132,10 @@ def _calamine_rows(
     wb: python_calamine.CalamineWorkbook, title: str, header_width: int
 ) -> list[list[object]]:
     """The sheet from A1 as lists, row 1 cut or padded to ``header_width`` cells."""
-    data = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
     fix = _fix
-    rows = [[v if type(v) is str and v else fix(v) for v in r] for r in data]  # most are text
-    del data  # calamine's copy, before the caller builds a frame
+    for k, r in enumerate(rows):  # row by row in place: one copy of a full sheet's lists
+        rows[k] = [v if type(v) is str and v else fix(v) for v in r]  # most are text
     if rows:
         head = rows[0]
         rows[0] = head[:header_width] + [None] * (header_width - len(head))
