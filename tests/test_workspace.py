@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -190,3 +191,28 @@ def test_without_a_workspace_the_clone_is_the_workspace(monkeypatch):
     assert settings.resolve("data") == settings.Resolved("data", str(REPO / "data/demo"), "default")
     assert settings.get("reports") == str(REPO / "reports")
     assert settings.get("coaching_db") == f"sqlite:///{REPO / 'data' / 'coaching.db'}"
+
+
+def test_reports_read_the_workspace_in_force_when_called_not_when_imported(ws, small_dir):
+    """A notebook imports the package, then moves into its workspace: the sample, the daily
+    page's owed evaluations and the index are those of the workspace it is in now."""
+    from qaworkbench.data.load import load_center
+    from qaworkbench.periods import parse_period
+    from qaworkbench.reporting import contents, daily, index
+
+    c = load_center(small_dir)
+    month = parse_period("2026-06")
+    assert contents._completion(c, month, "", None).attrs.get("no_sample") == "2026-06"
+    other = ws.parent / "other"
+    init_workspace(other)
+    sample = other / "reports" / "samples" / "2026-06" / "sample.csv"
+    sample.parent.mkdir(parents=True)
+    ev = c.evaluations.iloc[0]
+    pd.DataFrame({"contact_id": [ev["contact_id"]], "agent_id": [ev["agent_id"]],
+                  "evaluator_id": [ev["evaluator_id"]], "due": ["2026-06-05"]}).to_csv(
+        sample, index=False, encoding="utf-8-sig")  # fmt: skip
+    os.chdir(other)  # (monkeypatch.chdir in ``ws`` puts the first folder back)
+    done = contents._completion(c, month, "", None)
+    assert "no_sample" not in done.attrs and done["planned"].sum() == 1
+    assert daily.owed_by(c, parse_period("2026-06-05"), "", None)[1] == "sampled"
+    assert index.write_index() == other / "reports" / "index.html"

@@ -23,8 +23,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML
 
-from .. import scoring
-from ..config import REPORTS_DIR
+from .. import config, scoring
 from ..data.load import Center, load_center
 from ..errors import QAWError
 from ..frames import isin
@@ -405,7 +404,7 @@ def _completion(center: Center, p: Period, team: str, samples_dir) -> pd.DataFra
     """Planned against done per evaluator. A week counts the evaluations due in that week (from
     the samples of the months it touches) and what was evaluated by its end; a month counts its
     whole sample."""
-    folder = Path(samples_dir or REPORTS_DIR / "samples")
+    folder = Path(samples_dir or config.REPORTS_DIR / "samples")  # (the workspace now)
     last_day = p.end - pd.Timedelta(days=1)
     months = sorted({p.start.strftime("%Y-%m"), last_day.strftime("%Y-%m")})
     paths = [folder / m / "sample.csv" for m in months if (folder / m / "sample.csv").exists()]

@@ -15,8 +15,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML
 
-from .. import scoring
-from ..config import REPORTS_DIR
+from .. import config, scoring
 from ..data.load import Center
 from ..frames import isin
 from ..order import sort_natural
@@ -206,7 +205,7 @@ def owed_by(
     evaluated by its end (``done``) and not yet (``owed``); state ``sampled`` or ``no_sample``
     (``qaw sample`` has not written the month's sample.csv)."""
     cols = ["evaluator", "evaluator_id", "planned", "done", "owed", "late"]
-    path = Path(samples_dir or REPORTS_DIR / "samples") / p.month / "sample.csv"
+    path = Path(samples_dir or config.REPORTS_DIR / "samples") / p.month / "sample.csv"
     if not path.exists():
         return pd.DataFrame(columns=cols), "no_sample"
     planned = pd.read_csv(path, dtype={"contact_id": str, "agent_id": str}, encoding="utf-8-sig")

@@ -10,19 +10,20 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from ..config import REPORTS_DIR
+from .. import config
 from ..order import natural_key
 from ..periods import parse_period
 from . import contents
 
 
-def write_index(reports_dir: str | Path = REPORTS_DIR) -> Path:
+def write_index(reports_dir: str | Path | None = None) -> Path:
     """The index of every published report variant and draft, newest period first, each with
     its state (待确认, published, signed off by whom): ``index.html`` in Chinese and
-    ``index.en.html`` in English, each linking to the other."""
+    ``index.en.html`` in English, each linking to the other. ``reports_dir``: the workspace's
+    reports folder when None (as it is when called, not when the module was imported)."""
     from .i18n import t
 
-    reports_dir = Path(reports_dir)
+    reports_dir = Path(reports_dir or config.REPORTS_DIR)
     runs = []
     for kind in contents.KINDS:
         d = reports_dir / kind
