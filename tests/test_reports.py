@@ -654,3 +654,6 @@ def test_counts_of_five_digits_read_with_thousands_separators():
                                 "n": [96095.0, 2734.0]}), "en")  # fmt: skip
     assert got.iloc[:, 0].tolist() == ["31,485", "12"] == got.iloc[:, 1].tolist()
     assert got.iloc[:, 2].tolist() == ["96,095", "2734"]
+    # below five digits no count has separators: answered and checked read alike
+    got = present(pd.DataFrame({"answered": [9653], "checked": [9653]}), "en")
+    assert [str(v) for v in got.iloc[0]] == ["9653", "9653"]

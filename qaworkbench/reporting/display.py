@@ -46,7 +46,6 @@ WHOLE = {"points", "deducted", "penalty_points", "fails", "n", "planned", "done"
          "sl_missed", "flags", "complaints", "attitude", "business", "open", "decided",
          "evaluated", "in_period"}  # fmt: skip
 TWO_DECIMALS = {"kappa", "kappa_lo", "kappa_hi", "rating", "rating_lo", "rating_hi"}
-THOUSANDS = {"contacts", "answered"}  # counts in the hundred thousands: 243,865
 SPLIT_ROWS = 25  # a table with more rows and several teams is shown per team
 WORD = 6  # characters: a column no wider (a name, an id, a score) is never broken on paper
 FOLD_ROWS = 12  # a longer detail table is folded (<details>, printed open) when asked to fold
@@ -89,13 +88,15 @@ def present(df: pd.DataFrame, lang: str) -> pd.DataFrame:
             at = out.columns.get_loc(lo)
             out = out.drop(columns=[lo, hi])
             out.insert(at, name, text)
+    counts = [c for c in out.columns if c in WHOLE and pd.api.types.is_integer_dtype(out[c])]
+    # a count of five digits or more reads 31,485, and then every count of the table is written
+    # alike (9653 answered beside 9653 checked, not 9,653 beside 9653)
+    big = any(len(out[c]) and out[c].max() >= 10_000 for c in counts)
     for c in out.columns:
         s = out[c]
         if pd.api.types.is_datetime64_any_dtype(s):
             out[c] = s.dt.strftime("%Y-%m-%d %H:%M")
-        elif pd.api.types.is_integer_dtype(s) and (
-            c in THOUSANDS or (c in WHOLE and len(s) and s.max() >= 10_000)
-        ):  # a count of five digits or more reads 31,485 in every column alike
+        elif c in counts and big:
             out[c] = [f"{v:,d}" for v in s]
         elif pd.api.types.is_float_dtype(s) or c in PERCENT | PERCENT_POINTS:
             out[c] = [_num(c, v) for v in s]
