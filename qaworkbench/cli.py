@@ -541,7 +541,7 @@ def autoqa(
         save_results,
     )  # fmt: skip
     from .autoqa.agreement import targeted_by_autoqa
-    from .autoqa.rates import contact_scores, coverage, group_scores, rule_rates
+    from .autoqa.rates import contact_scores, coverage, group_scores, in_rule_order, rule_rates
     from .autoqa.run import (
         TIMING_CHECKS,
         answered_counts,
@@ -573,7 +573,7 @@ def autoqa(
     exclude = targeted_by_autoqa(month_sample(p))
     reviewed = reviewed_precision(load_reviews(data), rs)
     agree = agreement(res, human_month(data, p), rs, exclude, reviewed)
-    rates = rule_rates(res, advisory_rules(agree))
+    rates = in_rule_order(rule_rates(res, advisory_rules(agree)), rs)  # as the report lists them
     for r in coverage(res, answered).itertuples():
         click.echo(
             f"{r.channel}: {r.checked:,d} of {r.answered:,d} answered contacts checked ({r.share:.1%})"
