@@ -584,16 +584,16 @@ def autoqa(
                    "chats without message times): counted as not applicable (a look-up never "
                    "followed still fails)")  # fmt: skip
     click.echo(f"\n{'rule':24s} {'item':6s} {'channel':7s} {'fail rate':>17s} "
-               f"{'kappa vs evaluators':>26s} {'reviewed precision':>24s}")  # fmt: skip
+               f"{'kappa vs evaluators':>31s} {'reviewed precision':>24s}")  # fmt: skip
     merged = rates.merge(
         agree, on=["rule_id", "item_id", "channel"], how="left", suffixes=("", "_a")
     )
     for r in merged.itertuples():
         kappa = "not compared" if r.n_a != r.n_a or not r.n_a else (
-            f"{r.kappa:.2f} ({r.kappa_lo:.2f}-{r.kappa_hi:.2f}), n={int(r.n_a)}")  # fmt: skip
+            f"{_kappa(r.kappa, r.kappa_lo, r.kappa_hi)}, n={int(r.n_a)}")  # fmt: skip
         flag = "  advisory" if r.advisory else ""
         click.echo(f"{r.rule_id:24s} {r.item_id:6s} {r.channel:7s} "
-                   f"{r.rate:>6.1%} ({r.lo:.1%}-{r.hi:.1%}) {kappa:>26s} "
+                   f"{r.rate:>6.1%} ({r.lo:.1%}-{r.hi:.1%}) {kappa:>31s} "
                    f"{_reviewed_text(r):>24s}{flag}")  # fmt: skip
     if not reviewed["review_ok"].any():
         click.echo("(no rule's findings reviewed enough yet: every rule stays advisory until a QA "
@@ -611,6 +611,16 @@ def autoqa(
             "\nno automatic score: no rule has both its reviewed precision and its agreement with the evaluators above the thresholds yet"
         )
     click.echo(f"\n{len(res):,d} results written to {path} in {time.perf_counter() - t0:.1f} s")
+
+
+def _kappa(k: float, lo: float, hi: float) -> str:
+    """A kappa and its 95% interval, two decimals: "0.27 (0.00 to 0.55)", never "-0.00", and
+    "to" between the bounds (a hyphen before a negative bound read "-0.07-0.52")."""
+
+    def two(v: float) -> str:
+        return "0.00" if abs(v) < 0.005 else f"{v:.2f}"
+
+    return f"{two(k)} ({two(lo)} to {two(hi)})"
 
 
 def _reviewed_text(r) -> str:
@@ -731,13 +741,13 @@ def learn(
         use = "trusted" if r.trusted else "advisory"
         click.echo(f"\n{r.item_id}: learned detector, n={r.n} ({r.fails} fails): precision "
                    f"{r.precision:.0%} ({r.precision_lo:.0%}-{r.precision_hi:.0%}), recall "
-                   f"{r.recall:.0%} ({r.recall_lo:.0%}-{r.recall_hi:.0%}), kappa {r.kappa:.2f} "
-                   f"({r.kappa_lo:.2f}-{r.kappa_hi:.2f})  {use}")  # fmt: skip
+                   f"{r.recall:.0%} ({r.recall_lo:.0%}-{r.recall_hi:.0%}), kappa "
+                   f"{_kappa(r.kappa, r.kappa_lo, r.kappa_hi)}  {use}")  # fmt: skip
         click.echo(f"  weighs most: {r.top_ngrams or '(none)'}")
         if agree is not None:
             for a in agree[agree["item_id"].astype(str) == r.item_id].itertuples():
                 kappa = "not compared" if not a.n else (
-                    f"{a.kappa:.2f} ({a.kappa_lo:.2f}-{a.kappa_hi:.2f}), n={a.n}")  # fmt: skip
+                    f"{_kappa(a.kappa, a.kappa_lo, a.kappa_hi)}, n={a.n}")  # fmt: skip
                 click.echo(f"  beside rule {a.rule_id} ({a.channel}): kappa {kappa}, reviewed "
                            f"precision {_reviewed_text(a)}  "
                            f"{'advisory' if a.advisory else 'counted'}")  # fmt: skip
@@ -783,16 +793,16 @@ def _read_review(path: Path, data: str, rs) -> None:
                f"{rv.min_precision:.0%}; and kappa >= {rs.agreement.min_kappa:g} on n >= "
                f"{rs.agreement.min_n} compared with evaluators")  # fmt: skip
     click.echo(f"{'rule':24s} {'channel':7s} {'reviewed precision':>24s} "
-               f"{'kappa vs evaluators':>26s}  use")  # fmt: skip
+               f"{'kappa vs evaluators':>31s}  use")  # fmt: skip
     table = prec if agree is None else agree[agree["reviewed"] > 0]
     for r in table.itertuples():
         if agree is None:
             kappa, use = "", "counted only with agreement" if r.review_ok else "advisory"
         else:
             kappa = "not compared" if not r.n else (
-                f"{r.kappa:.2f} ({r.kappa_lo:.2f}-{r.kappa_hi:.2f}), n={int(r.n)}")  # fmt: skip
+                f"{_kappa(r.kappa, r.kappa_lo, r.kappa_hi)}, n={int(r.n)}")  # fmt: skip
             use = "advisory" if r.advisory else "counted"
-        click.echo(f"{r.rule_id:24s} {r.channel:7s} {_reviewed_text(r):>24s} {kappa:>26s}  {use}")
+        click.echo(f"{r.rule_id:24s} {r.channel:7s} {_reviewed_text(r):>24s} {kappa:>31s}  {use}")
 
 
 def _sample_dir(out: Path | None, month: str) -> Path:

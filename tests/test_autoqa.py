@@ -608,3 +608,11 @@ def test_coverage_counts_only_conversations_an_agent_took_part_in():
                         "agent_id": ["A1", "A1", "A2", None]})  # fmt: skip
     got = coverage(res, pd.Series({"chat": 2})).set_index("channel").loc["chat"]
     assert (got["answered"], got["checked"], got["share"]) == (2, 2, 1.0)  # C3 had no agent
+
+
+def test_the_commands_write_a_kappa_and_its_interval_readably():
+    """Two decimals, never "-0.00", and "to" between the bounds ("-0.07-0.52" read as one)."""
+    from qaworkbench.cli import _kappa
+
+    assert _kappa(0.27, -0.004, 0.553) == "0.27 (0.00 to 0.55)"
+    assert _kappa(0.14, -0.34, 0.63) == "0.14 (-0.34 to 0.63)"
