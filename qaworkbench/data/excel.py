@@ -220,7 +220,8 @@ def _frame(rows: list[list[object]], label: str, notes: list[str]) -> Raw:
     """Sheet rows (the first is the header) as a frame: whole numbers as ints (as pandas reads
     them), blank rows skipped with each row keeping its sheet row number, the header as
     written (``Raw.header``) beside pandas-style unique column names. ``rows`` is emptied as
-    it is read (a full sheet's lists are ~0.2 GiB: they are not held twice)."""
+    it is read, so a full sheet's lists are not held twice (with the rows converted in place,
+    2,100 -> 1,908 MiB at Excel's row limit: bench/README, ``xlsx_convert``)."""
     if not rows:
         return Raw(pd.DataFrame(), 2, label, notes=notes)
     header = _header(rows)

@@ -38,6 +38,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
+from .excel import _MERGE  # (the ranges as the openpyxl path finds them)
+
 if TYPE_CHECKING:
     import python_calamine
 
@@ -253,7 +255,6 @@ def _last_end(buf: bytes, tag: bytes) -> int:
 
 # ------------------------------------------------------------------ the scan
 
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')  # excel.py's
 _PREFIXED = re.compile(rb"<\w+:(?:worksheet|sheetData|row|c)[\s>/]")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c\s[^>]*>")
 _R = re.compile(rb'\br="([A-Z]+)(\d+)"')
