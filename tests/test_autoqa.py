@@ -354,6 +354,49 @@ def test_the_sample_takes_auto_qa_findings_with_their_evidence(small_dir, checke
     assert not any(find_unmasked(t) for t in picked["details"])
 
 
+def test_each_flagged_contact_keeps_its_first_violation(tmp_path):
+    """By hand: C1's first fail is message 2 (a pass at 1 does not count); C2's two fails at
+    message 3 tie, the first kept wins; C3's fail without a message comes after its message 9;
+    C4 only passes; a plan naming rules keeps only theirs."""
+    from qaworkbench.autoqa.run import results_path
+    from qaworkbench.periods import parse_period
+    from qaworkbench.sampling.plan import load_plan
+    from qaworkbench.sampling.rules.autoqa import flagged_contacts
+
+    rows = [  # contact, rule, item, result, seq, quote
+        ("C1", "greeting", "NRM01", "pass", 1, "您好"),
+        ("C1", "forbidden", "ATT02", "fail", 4, "不清楚"),
+        ("C1", "impolite_you", "ATT01", "fail", 2, "你"),
+        ("C2", "rhetorical", "ATT03", "fail", 3, "不是说了吗"),
+        ("C2", "forbidden", "ATT02", "fail", 3, "不知道"),
+        ("C3", "closing", "NRM02", "fail", None, ""),
+        ("C3", "forbidden", "ATT02", "fail", 9, "没办法"),
+        ("C4", "greeting", "NRM01", "pass", 1, "您好"),
+    ]
+    frame = pd.DataFrame(rows, columns=["contact_id", "rule_id", "item_id", "result", "seq",
+                                        "quote"]).astype({"seq": "Int64"})  # fmt: skip
+    period = parse_period("2026-06")
+    path = results_path(tmp_path, period)
+    path.parent.mkdir()
+    frame.to_parquet(path)
+    plan = load_plan("hotline")
+
+    got = flagged_contacts(tmp_path, period, plan).set_index("contact_id")
+    assert sorted(got.index) == ["C1", "C2", "C3"]
+    assert got.loc["C1", ["rule_id", "seq"]].tolist() == ["impolite_you", 2]
+    assert got.loc["C2", ["rule_id", "quote"]].tolist() == ["rhetorical", "不是说了吗"]
+    assert got.loc["C3", ["rule_id", "seq"]].tolist() == ["forbidden", 9]
+    assert str(got["seq"].dtype) == "Int64"
+
+    only = plan.model_copy(
+        update={"autoqa": plan.autoqa.model_copy(update={"rules": ["forbidden"]})}
+    )
+    got = flagged_contacts(tmp_path, period, only).set_index("contact_id")
+    assert got["rule_id"].eq("forbidden").all()
+    assert got["seq"].to_dict() == {"C1": 4, "C2": 3, "C3": 9}
+    assert flagged_contacts(tmp_path, parse_period("2026-05"), plan) is None  # not checked
+
+
 @pytest.mark.slow
 def test_the_coaching_page_shows_an_agents_findings(checked_center):
     from qaworkbench.dashboards import coaching_page, views

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..autoqa.run import load_results
 from ..config import engine_setting
 from ..data import engine
 from ..data.load import load_center
@@ -20,7 +19,7 @@ from .draw import Sample, candidates, draw
 from .plan import SamplingPlan
 from .quotas import adjust_quotas, base_quotas
 from .rules import fit_plan
-from .rules.autoqa import FINDING_COLUMNS, flagged_contacts
+from .rules.autoqa import flagged_contacts
 from .rules.complaints import counted
 from .rules.neighbours import faulty_evaluations
 from .rules.repeats import repeat_rows
@@ -92,12 +91,10 @@ def sample_month(
         evaluated = small.evaluations["contact_id"]
         findings = None
         if plan.autoqa.enabled:
-            results = load_results(source, p, FINDING_COLUMNS, fails_only=True)
-            if results is None:
+            findings = flagged_contacts(source, p, plan)
+            if findings is None:
                 notes.append(f"no auto-QA results for {month}: contacts auto-QA flags are not "
                              f"sampled (run qaw autoqa --month {month} first)")  # fmt: skip
-            else:
-                findings = flagged_contacts(results, plan)
         previous = counting.result()
         month_rows = scanning.result()
         repeats = None  # repeat callers on the second core (numpy sorts), from the scan on
