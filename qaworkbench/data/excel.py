@@ -103,11 +103,14 @@ def _read_xlsx_openpyxl(path: Path, sheet: str | int | None, table: str | None) 
     import zipfile
 
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
     name = path.name
+    fh = path.open("rb")  # (a file, not its name: openpyxl refuses an .xlsx named .xls)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as e:
+        fh.close()
         return _fatal(name, None, f"a readable Excel workbook ({e})")
     try:
         sheets = [(ws.title, ws.sheet_state == "visible") for ws in wb.worksheets]
@@ -121,6 +124,7 @@ def _read_xlsx_openpyxl(path: Path, sheet: str | int | None, table: str | None) 
             xml = src.read()
     finally:
         wb.close()
+        fh.close()
     merged = [tuple(m) for m in _MERGE.findall(xml)]
     return _sheet_raw(path, sheet, chosen, len(sheets), rows, notes, bool(_FORMULA.search(xml)),
                       merged)  # fmt: skip
@@ -167,7 +171,8 @@ def _uncached_formulas(
     import openpyxl
     from openpyxl.utils import get_column_letter
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    fh = path.open("rb")  # (a file, not its name: openpyxl refuses an .xlsx named .xls)
+    wb = openpyxl.load_workbook(fh, read_only=True, data_only=False)
     try:
         ws = wb[sheet]
         ws.reset_dimensions()
@@ -189,6 +194,7 @@ def _uncached_formulas(
                                    fatal=True))  # fmt: skip
     finally:
         wb.close()
+        fh.close()
     return out
 
 
