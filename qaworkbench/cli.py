@@ -718,10 +718,10 @@ def learn(
     """
     import pandas as pd
 
-    from .autoqa import agreement, load_results, load_reviews, load_ruleset, reviewed_precision
+    from .autoqa import agreement, load_reviews, load_ruleset, reviewed_precision
     from .autoqa.learned import contact_texts, learn, save_learned
     from .autoqa.review import contact_messages
-    from .autoqa.run import human_month
+    from .autoqa.run import human_month, kept_results
     from .periods import parse_period
 
     rs = load_ruleset(rules)
@@ -733,7 +733,7 @@ def learn(
                f"{FOLDS_TEXT}")  # fmt: skip
     agree = []
     for p in periods:
-        if (res := load_results(data, p)) is not None:
+        if (res := kept_results(data, p)) is not None:  # (counted where it lies)
             reviewed = reviewed_precision(load_reviews(data), rs)
             agree.append(agreement(res, human_month(data, p), rs, None, reviewed))
     agree = pd.concat(agree, ignore_index=True) if agree else None
@@ -766,10 +766,10 @@ FOLDS_TEXT = "each detector measured by 5-fold cross-validation against the eval
 def _read_review(path: Path, data: str, rs) -> None:
     """``qaw autoqa review --read``: keep a filled sheet's verdicts and print each rule's
     reviewed precision, with its agreement and trust where the month's results are kept."""
-    from .autoqa import agreement, load_results, load_reviews, reviewed_precision
+    from .autoqa import agreement, load_reviews, reviewed_precision
     from .autoqa.agreement import targeted_by_autoqa
     from .autoqa.review import ruleset_tag, store_reviews
-    from .autoqa.run import human_month, month_sample
+    from .autoqa.run import human_month, kept_results, month_sample
     from .periods import parse_period
     from .reporting.review_sheet import read_sheet
 
@@ -784,7 +784,7 @@ def _read_review(path: Path, data: str, rs) -> None:
     prec = reviewed_precision(load_reviews(data), rs)
     agree = None
     months = sorted(set(verdicts["month"]))
-    if months and (res := load_results(data, p := parse_period(months[-1]))) is not None:
+    if months and (res := kept_results(data, p := parse_period(months[-1]))) is not None:
         exclude = targeted_by_autoqa(month_sample(p))
         agree = agreement(res, human_month(data, p), rs, exclude, prec)
     rv = rs.review

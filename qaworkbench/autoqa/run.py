@@ -242,6 +242,19 @@ def results_path(source: str | Path, period: Period) -> Path:
     return Path(source) / "autoqa" / f"{period.label}.parquet"
 
 
+def kept_results(source: str | Path, p: Period) -> Path | None:
+    """The Parquet file of ``p``'s results ``qaw autoqa`` kept, or None when there is none (not
+    run, run on nothing, or a source that is not a data folder). Counting functions
+    (``tally``, ``agreement``) take it as it lies: a month's millions of rows stay there."""
+    import pyarrow.parquet as pq
+
+    try:
+        path = results_path(source, p)
+    except QAWError:
+        return None
+    return path if path.exists() and pq.read_metadata(path).num_rows else None
+
+
 def save_results(results: pd.DataFrame, path: Path, rules: RuleSet) -> None:
     """Write ``results`` to ``path`` (beside, then renamed: a failed write leaves the old)."""
     import pyarrow as pa

@@ -9,14 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
-from ..autoqa import advisory_rules, agreement_for, load_ruleset, results_path
+from ..autoqa import advisory_rules, agreement_for, load_ruleset
 from ..autoqa.agreement import targeted_by_autoqa
 from ..autoqa.rates import coverage, in_rule_order, rule_rates, violation_rates
-from ..autoqa.run import answered_counts, month_sample
+from ..autoqa.run import answered_counts, kept_results, month_sample
 from ..data.load import Center
-from ..errors import QAWError
 from ..order import sort_natural
 from ..periods import Period
 from ..scoring.scorecard import load_scorecard
@@ -66,16 +64,6 @@ def autoqa_tables(
         "autoqa_learned": learned_table(source, rules, lang),
         "autoqa_teams": sort_natural(teams, ["channel", "team"]),
     }
-
-
-def kept_results(source: str | Path, p: Period) -> Path | None:
-    """The Parquet file of ``p``'s results ``qaw autoqa`` kept, or None when there is none (not
-    run, run on nothing, or a source that is not a data folder)."""
-    try:
-        path = results_path(source, p)
-    except QAWError:
-        return None
-    return path if path.exists() and pq.read_metadata(path).num_rows else None
 
 
 RATE_COLUMNS = ["channel", "rule", "item", "checked", "violations", "violation_rate", "rate_lo",

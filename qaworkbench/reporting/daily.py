@@ -136,9 +136,9 @@ def autoqa_flags(
     advisory) or ``none_flagged``."""
     from ..autoqa import advisory_rules, agreement_for, load_results, load_ruleset
     from ..autoqa.agreement import targeted_by_autoqa
-    from ..autoqa.run import month_sample
+    from ..autoqa.run import kept_results, month_sample
     from ..data import engine
-    from .autoqa_tables import _item_names, finding_text, kept_results
+    from .autoqa_tables import _item_names, finding_text
 
     cols = ["team", "name", "agent_id", "channel", "rule", "item", "contact_id", "found"]
     month = parse_period(p.month)
