@@ -55,13 +55,20 @@ def test_scans_agree_with_the_definition(seed, kind):
         vals = a.to_pylist()
         assert parse._clean_arrow(a) == _exact_clean(vals), vals
         assert parse.mangled_ids(a).tolist() == _exact_mangled(vals), vals
+        untrimmed, number_like = bytescan.id_candidates(a)  # (the two scans in one pass)
+        assert untrimmed.tolist() == bytescan.untrimmed_candidates(a).tolist()
+        assert number_like.tolist() == bytescan.number_like_candidates(a).tolist()
+        assert parse._clean_arrow(a, untrimmed) == _exact_clean(vals), vals
+        assert parse.mangled_ids(a, number_like).tolist() == _exact_mangled(vals), vals
 
 
 def test_all_null_and_empty_arrays():
     for arr in (pa.array([None, None], pa.string()), pa.array([], pa.large_string())):
         assert parse._clean_arrow(arr)
         assert not parse.mangled_ids(arr).any()
+        assert [x.tolist() for x in bytescan.id_candidates(arr)] == [[], []]
     assert not parse._clean_arrow(pa.array(["", None]))
+    assert bytescan.id_candidates(pa.chunked_array([], pa.string()))[0].tolist() == []
 
 
 @pytest.mark.parametrize("seed", range(30))

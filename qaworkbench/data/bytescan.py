@@ -80,6 +80,18 @@ def number_like_candidates(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return _where(arr, lambda f, la, filled, empty: filled & _LEADS[f])
 
 
+def id_candidates(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """``untrimmed_candidates`` and ``number_like_candidates`` of an id column, from one pass
+    over its values' ends."""
+    untrimmed, number_like = [], []
+    for first, last, (filled, empty) in map(_ends, _chunks(arr)):
+        untrimmed.append(empty | (filled & (_FIRST[first] | _LAST[last])))
+        number_like.append(filled & _LEADS[first])
+    if not untrimmed:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(untrimmed)), np.flatnonzero(np.concatenate(number_like))
+
+
 def blank_candidates(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Positions of the values that are empty or start with a byte that may begin white space
     (a value of white space only starts so)."""

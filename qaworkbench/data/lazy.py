@@ -262,7 +262,10 @@ def _clean_words(arr: pa.ChunkedArray, allowed: tuple[str, ...], kind: str) -> b
         arr = _distinct(arr)
     if kind == "category":  # the distinct values, each once
         return bool(pc.all(pc.is_in(pc.unique(arr), value_set=pa.array(list(allowed)))).as_py())
-    return _clean_arrow(arr) and not mangled_ids(arr).any()
+    if not bytescan.readable(arr):
+        return _clean_arrow(arr) and not mangled_ids(arr).any()
+    untrimmed, number_like = bytescan.id_candidates(arr)  # (one pass over the values' ends)
+    return _clean_arrow(arr, untrimmed) and not mangled_ids(arr, number_like).any()
 
 
 def _trimmed(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:

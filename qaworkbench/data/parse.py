@@ -68,11 +68,12 @@ def _clean_text(s: pd.Series) -> bool:
     return _clean_arrow(arrow(s))
 
 
-def _clean_arrow(arr: pa.Array | pa.ChunkedArray) -> bool:
+def _clean_arrow(arr: pa.Array | pa.ChunkedArray, at: np.ndarray | None = None) -> bool:
     """True when no value of a string array is blank or has white space to strip (Arrow's
-    trim decides, on the values whose first or last byte could be white space)."""
-    if bytescan.readable(arr):
-        at = bytescan.untrimmed_candidates(arr)
+    trim decides, on the values whose first or last byte could be white space: ``at``, or
+    found here)."""
+    if at is not None or bytescan.readable(arr):
+        at = bytescan.untrimmed_candidates(arr) if at is None else at
         if not len(at):
             return True
         arr = arr.take(pa.array(at))
@@ -147,13 +148,14 @@ def _mangled(s: pd.Series) -> np.ndarray:
     return mangled_ids(arrow(s if _is_arrow_str(s) else s.astype("str")))
 
 
-def mangled_ids(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def mangled_ids(arr: pa.Array | pa.ChunkedArray, at: np.ndarray | None = None) -> np.ndarray:
     """``_MANGLED`` matched only where it can match: a value that starts with a digit or a sign
-    and is not all digits (an id column of millions is mostly one or the other)."""
+    (``at``, or found here) and is not all digits (an id column of millions is mostly one or
+    the other)."""
     flat = arr  # (Arrow's kernels and take work on chunked arrays too)
-    if bytescan.readable(flat):  # found from each value's first byte
+    if at is None and bytescan.readable(flat):  # found from each value's first byte
         at = bytescan.number_like_candidates(flat)
-    else:
+    elif at is None:
         flat = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         first = pc.is_in(pc.utf8_slice_codeunits(flat, 0, 1), value_set=_LEADS)
         at = np.flatnonzero(pc.fill_null(first, False).to_numpy(zero_copy_only=False))
