@@ -167,10 +167,9 @@ def _unique(arr: pa.ChunkedArray) -> bool:
 
 
 def _outside(arr: pa.ChunkedArray, low: float, high: float) -> bool:
-    """Some value below ``low`` or above ``high`` (empty cells and NaN are not): one pass for
-    the smallest and largest, no mask of the rows."""
-    least, most = pc.min_max(arr).values()  # (NaN left out unless all are: then no bound fails)
-    return least.is_valid and (least.as_py() < low or most.as_py() > high)
+    """Some value below ``low`` or above ``high`` (empty cells are not)."""
+    out = pc.or_(pc.less(arr, low), pc.greater(arr, high))
+    return bool(pc.any(out).as_py())
 
 
 _ACROSS = {  # the columns ``_rows_hold`` reads, by table
