@@ -9,8 +9,10 @@ file, row, column and expectation as before the Arrow checks existed.
 from __future__ import annotations
 
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -332,3 +334,35 @@ def test_csv_contacts_in_lenient_mode_take_the_exact_path(small_dir, tmp_path):
     assert c.tables.deferred("contacts") is None and rep.rejected == 1
     rejected = pd.read_csv(rep.rejects_path, dtype=str, encoding="utf-8-sig")
     assert rejected["_row"].tolist() == ["8"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_order_checks_on_chunked_columns_are_the_definitions(seed):
+    """``_increasing`` (strictly, by a key of one or two columns) and ``_back_in_time`` on
+    columns in chunks of differing bounds, against the same checks made row by row."""
+    from qaworkbench.data.lazy import _back_in_time, _increasing, _unique
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 40))
+    conv = sorted(f"C{x}" for x in rng.integers(0, 6, n))
+    seq = [int(x) for x in rng.integers(0, 4, n)]
+    if seed % 2:  # half the cases in key order, so True is tested too
+        conv, seq = map(list, zip(*sorted(set(zip(conv, seq, strict=True))), strict=True))
+        n = len(conv)
+    ts = [int(x) for x in rng.integers(0, 5, n)]
+
+    def chunked(values, cuts):  # (an empty chunk where two cuts meet)
+        edges = [0, *sorted(cuts), n]
+        kind = pa.string() if isinstance(values[0], str) else pa.int64()
+        return pa.chunked_array([pa.array(values[a:b], kind) for a, b in pairwise(edges)], kind)
+
+    cols = pa.table({
+        "conversation_id": chunked(conv, rng.integers(0, n, 2)),
+        "seq": chunked(seq, rng.integers(0, n, 3)),
+        "timestamp": chunked(ts, rng.integers(0, n, 1)),
+    })  # fmt: skip
+    pairs = list(zip(conv, seq, strict=True))
+    assert _increasing(cols, ("conversation_id", "seq")) == all(a < b for a, b in pairwise(pairs))
+    assert _unique(cols["conversation_id"]) == (len(set(conv)) == n)
+    back = any(conv[i] == conv[i + 1] and ts[i + 1] < ts[i] for i in range(n - 1))
+    assert _back_in_time(cols) == back

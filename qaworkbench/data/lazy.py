@@ -282,20 +282,20 @@ def _increasing(cols: pa.Table, key: tuple[str, ...]) -> bool:
     if n < 2:
         return True
     less = equal = None
-    for col in key:
-        arr = cols[col].combine_chunks()
-        a, b = arr.slice(0, n - 1), arr.slice(1)
-        lt, eq = pc.less(a, b), pc.equal(a, b)
+    for i, col in enumerate(key):  # (chunked slices: Arrow pairs them up, no joined copy)
+        a, b = cols[col].slice(0, n - 1), cols[col].slice(1)
+        lt = pc.less(a, b)
         less = lt if less is None else pc.or_(less, pc.and_(equal, lt))
-        equal = eq if equal is None else pc.and_(equal, eq)
+        if i + 1 < len(key):  # (the last column's ties need no mask)
+            eq = pc.equal(a, b)
+            equal = eq if equal is None else pc.and_(equal, eq)
     return bool(pc.all(less).as_py())
 
 
 def _back_in_time(cols: pa.Table) -> bool:
     """A message timed before the previous one of its conversation (rows in key order)."""
     n = cols.num_rows
-    conv = cols["conversation_id"].combine_chunks()
-    ts = cols["timestamp"].combine_chunks()
+    conv, ts = cols["conversation_id"], cols["timestamp"]
     same = pc.equal(conv.slice(0, n - 1), conv.slice(1))
     back = pc.and_(same, pc.less(ts.slice(1), ts.slice(0, n - 1)))
     return bool(pc.any(pc.fill_null(back, False)).as_py())
