@@ -1,10 +1,12 @@
-"""MkDocs hooks: pages merged later leave the nav until they exist; the CLI reference is generated.
+"""MkDocs hooks: pages merged later leave the nav until they exist; the CLI reference is generated
+(in English, and in Chinese from docs_build/cli.zh.yaml).
 
 Registered in mkdocs.yml (``hooks:``). Runs inside ``mkdocs build``.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -23,6 +25,7 @@ OPTIONAL_PAGES = {
     "dashboards.md",
 }
 CLI_MARK = "<!-- cli-reference -->"
+log = logging.getLogger("mkdocs.hooks.cli_reference")
 
 
 def _prune(nav: list, docs: Path) -> list:
@@ -46,10 +49,28 @@ def on_config(config):
     return config
 
 
-def on_page_markdown(markdown, page, config, files):
-    """Put the generated command reference where a page asks for it."""
-    if CLI_MARK in markdown:
-        from docs_build.cli_reference import markdown as cli_markdown
+def page_language(page) -> str:
+    """A page's language: the mkdocs-static-i18n plugin's ``file.locale`` (``zh`` for a
+    ``X.zh.md`` page, the default ``en`` otherwise), else the file name's suffix."""
+    locale = getattr(page.file, "locale", None)
+    if locale:
+        return str(locale)
+    return "zh" if page.file.src_uri.endswith(".zh.md") else "en"
 
-        markdown = markdown.replace(CLI_MARK, cli_markdown())
+
+def on_page_markdown(markdown, page, config, files):
+    """Put the generated command reference where a page asks for it, in the page's language.
+
+    On the Chinese page the texts come from docs_build/cli.zh.yaml; a missing or stale
+    translation is a warning (an error in ``mkdocs build --strict``), naming what to translate.
+    """
+    if CLI_MARK in markdown:
+        from docs_build import cli_reference
+
+        if page_language(page) == "zh":
+            for problem in cli_reference.zh_problems():
+                log.warning("docs_build/cli.zh.yaml: %s", problem)
+            markdown = markdown.replace(CLI_MARK, cli_reference.markdown_zh())
+        else:
+            markdown = markdown.replace(CLI_MARK, cli_reference.markdown())
     return markdown

@@ -1,9 +1,12 @@
-"""The documentation: the data model pages match the schema, the site builds without warnings."""
+"""The documentation: the data model pages match the schema, the site builds without warnings,
+the Chinese command reference is Chinese and up to date with the English help."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -64,3 +67,87 @@ def test_pages_other_branches_add_join_the_nav_when_they_exist(tmp_path):
     pruned = _prune(nav, tmp_path)
     assert pruned == [{"Home": "index.md"}, {"Features": ["reference/loading.md", "scale.md"]}]
     assert Path(DOCS / "rules.md").exists() and (DOCS / "reviews").is_dir()
+
+
+# The Chinese command reference: one language per page. Code spans, flags, metavars and usage
+# lines stay as they are; any other run of three or more Latin words is an English sentence.
+ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'-]*(?:[ \t,;:/]+[A-Za-z][A-Za-z'-]*){2,}")
+CODE_LANGUAGES = {"bash", "sh", "shell", "console", "python", "py", "yaml", "json", "sql", "toml"}
+
+
+def _english_sentences(text: str) -> list[str]:
+    """Each line of Markdown holding a run of 3+ English words outside code, links and anchors.
+
+    A fenced block counts as code only when it names a programming language: a ```text block
+    (a pasted --help) is prose and is read like the rest.
+    """
+    out, fence = [], None
+    for line in text.splitlines():
+        opening = re.match(r"\s*(`{3,}|~{3,})\s*([\w+-]*)", line)
+        if fence is None and opening:
+            fence = (opening.group(1), opening.group(2).lower() in CODE_LANGUAGES)
+            continue
+        if fence is not None and line.strip().startswith(fence[0]):
+            fence = None
+            continue
+        if fence is not None and fence[1]:
+            continue
+        prose = re.sub(r"(`+)(.+?)\1", " ", line)  # code spans: flags, metavars, values, files
+        prose = re.sub(r"\]\([^)]*\)|\{[#.][^}]*\}|<!--.*?-->|<[^>]+>", " ", prose)
+        out += [f"{line.strip()[:100]!r}: {m.group(0)!r}" for m in ENGLISH_RUN.finditer(prose)]
+    return out
+
+
+def _rendered_cli_page(name: str) -> str:
+    """docs/reference/<name> as the build's hook gives it to Markdown (its language's reference)."""
+    sys.path.insert(0, str(PROJ_ROOT))
+    from docs_build.hooks import on_page_markdown
+
+    locale = "zh" if name.endswith(".zh.md") else "en"
+    page = SimpleNamespace(file=SimpleNamespace(src_uri=f"reference/{name}", locale=locale))
+    text = (DOCS / "reference" / name).read_text(encoding="utf-8")
+    return on_page_markdown(text, page=page, config=None, files=None)
+
+
+def test_the_chinese_command_reference_is_all_chinese():
+    english = _english_sentences(_rendered_cli_page("cli.zh.md"))
+    assert not english, f"{len(english)} English line(s) on the zh CLI page:\n" + "\n".join(
+        english[:20]
+    )
+    # the check reads the English page's generated help as English
+    assert len(_english_sentences(_rendered_cli_page("cli.md"))) > 100
+
+
+def test_the_chinese_command_reference_has_every_command_with_the_english_anchors():
+    zh, en = _rendered_cli_page("cli.zh.md"), _rendered_cli_page("cli.md")
+    anchors = set(re.findall(r"^## `(qaw[^`]*)` \{#([\w-]+)\}", zh, re.M))
+    assert {a for _, a in anchors} >= set(re.findall(r"\{#(qaw-[\w-]+)\}", en))
+    for command in ("qaw import", "qaw report", "qaw templates copy", "qaw autoqa review"):
+        assert (command, command.replace(" ", "-")) in anchors, command
+    for shown in ("`--append`", "`-m, --mapping TEXT`", "默认：`40`", "必填。", "用法："):
+        assert shown in zh, shown
+
+
+def test_every_command_and_parameter_has_a_current_chinese_translation():
+    sys.path.insert(0, str(PROJ_ROOT))
+    from docs_build.cli_reference import zh_problems
+
+    problems = zh_problems()
+    assert not problems, (
+        "docs_build/cli.zh.yaml needs translating (python -m docs_build.cli_reference):\n"
+        + "\n".join(problems)
+    )
+
+
+def test_an_edited_english_help_makes_its_translation_stale(monkeypatch):
+    sys.path.insert(0, str(PROJ_ROOT))
+    from docs_build.cli_reference import zh_problems
+    from qaworkbench.cli import main
+
+    sample = main.commands["sample"]
+    monkeypatch.setattr(sample, "help", sample.help + " Also new.")
+    top = next(p for p in sample.params if p.name == "precision")
+    monkeypatch.setattr(top, "help", "Something else entirely.")
+    problems = zh_problems()
+    assert [p.split(":")[0] for p in problems] == ["qaw sample", "qaw sample --precision"]
+    assert all("stale" in p for p in problems)
