@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -340,7 +341,7 @@ def test_csv_contacts_in_lenient_mode_take_the_exact_path(small_dir, tmp_path):
 def test_the_order_checks_on_chunked_columns_are_the_definitions(seed):
     """``_increasing`` (strictly, by a key of one or two columns) and ``_back_in_time`` on
     columns in chunks of differing bounds, against the same checks made row by row."""
-    from qaworkbench.data.lazy import _back_in_time, _increasing, _unique
+    from qaworkbench.data.lazy import _back_in_time, _distinct_sorted, _increasing, _unique
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, 40))
@@ -366,3 +367,12 @@ def test_the_order_checks_on_chunked_columns_are_the_definitions(seed):
     assert _unique(cols["conversation_id"]) == (len(set(conv)) == n)
     back = any(conv[i] == conv[i + 1] and ts[i + 1] < ts[i] for i in range(n - 1))
     assert _back_in_time(cols) == back
+    ids = cols["conversation_id"]
+    same = pc.equal(ids.slice(0, n - 1), ids.slice(1))  # (as ``check`` shares it)
+    assert _increasing(cols, ("conversation_id", "seq"), same) == _increasing(
+        cols, ("conversation_id", "seq")
+    )
+    assert _back_in_time(cols, same) == back
+    distinct = sorted(set(conv))
+    assert _distinct_sorted(ids).to_pylist() == distinct
+    assert _distinct_sorted(ids, same).to_pylist() == distinct

@@ -116,6 +116,7 @@ def check(path: Path, name: str) -> Deferred | None:
         return pa.table({c: held[c] if c in held else new[c] for c in columns})
 
     ids: pa.Array | None = None
+    same: pa.ChunkedArray | None = None  # a key of several columns: its first, row = next row
     empty = [c.name for c in t.columns if c.without and c.name not in schema.names]  # filled empty
     for c in t.columns:  # each column's own checks, one column in memory at a time
         if c.kind == "text" or c.name not in schema.names:
@@ -132,12 +133,14 @@ def check(path: Path, name: str) -> Deferred | None:
             return None
         if t.key == (c.name,) and not _unique(arr):  # a repeated key: the exact path says so
             return None
+        if len(t.key) > 1 and c.name == t.key[0]:  # (computed once for the three checks)
+            same = pc.equal(arr.slice(0, n - 1), arr.slice(1))
         if c.name == ref:
-            ids = _distinct_sorted(arr) if t.key[0] == ref else _distinct(arr)
+            ids = _distinct_sorted(arr, same) if t.key[0] == ref else _distinct(arr)
         del arr
-    if len(t.key) > 1 and not _increasing(read(*t.key), t.key):  # duplicates, or out of order
+    if len(t.key) > 1 and not _increasing(read(*t.key), t.key, same):  # repeats, or disorder
         return None
-    if not _rows_hold(name, read, schema.names):
+    if not _rows_hold(name, read, schema.names, same):
         return None
     for c in t.columns:  # free text: streamed, never all of it in memory
         if c.kind != "text" or c.name not in schema.names:
@@ -179,10 +182,13 @@ _ACROSS = {  # the columns ``_rows_hold`` reads, by table
 }
 
 
-def _rows_hold(name: str, read: Callable[..., pa.Table], names: list[str]) -> bool:
-    """The checks across columns of a row, as ``validate.row_checks`` makes them."""
+def _rows_hold(
+    name: str, read: Callable[..., pa.Table], names: list[str], same: pa.ChunkedArray | None = None
+) -> bool:
+    """The checks across columns of a row, as ``validate.row_checks`` makes them (``same``:
+    each conversation_id equal to the next row's, when known)."""
     if name == "chat_messages" and "timestamp" in names:
-        return not _back_in_time(read("conversation_id", "timestamp"))
+        return not _back_in_time(read("conversation_id", "timestamp"), same)
     if name == "transcripts":
         cols = read("start_s", "end_s")
         return not pc.any(pc.less(cols["end_s"], cols["start_s"])).as_py()
@@ -275,9 +281,12 @@ def _trimmed(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     return pc.utf8_trim_whitespace(arr)
 
 
-def _increasing(cols: pa.Table, key: tuple[str, ...]) -> bool:
+def _increasing(
+    cols: pa.Table, key: tuple[str, ...], same: pa.ChunkedArray | pa.Array | None = None
+) -> bool:
     """True when rows strictly increase by ``key`` (so no key repeats), as
-    ``validate._strictly_increasing`` tests the loaded frame."""
+    ``validate._strictly_increasing`` tests the loaded frame (``same``: the first key column's
+    row equal to the next, when known)."""
     n = cols.num_rows
     if n < 2:
         return True
@@ -287,16 +296,18 @@ def _increasing(cols: pa.Table, key: tuple[str, ...]) -> bool:
         lt = pc.less(a, b)
         less = lt if less is None else pc.or_(less, pc.and_(equal, lt))
         if i + 1 < len(key):  # (the last column's ties need no mask)
-            eq = pc.equal(a, b)
+            eq = same if i == 0 and same is not None else pc.equal(a, b)
             equal = eq if equal is None else pc.and_(equal, eq)
     return bool(pc.all(less).as_py())
 
 
-def _back_in_time(cols: pa.Table) -> bool:
-    """A message timed before the previous one of its conversation (rows in key order)."""
+def _back_in_time(cols: pa.Table, same: pa.ChunkedArray | pa.Array | None = None) -> bool:
+    """A message timed before the previous one of its conversation (rows in key order;
+    ``same``: each conversation_id equal to the next row's, when known)."""
     n = cols.num_rows
     conv, ts = cols["conversation_id"], cols["timestamp"]
-    same = pc.equal(conv.slice(0, n - 1), conv.slice(1))
+    if same is None:
+        same = pc.equal(conv.slice(0, n - 1), conv.slice(1))
     back = pc.and_(same, pc.less(ts.slice(1), ts.slice(0, n - 1)))
     return bool(pc.any(pc.fill_null(back, False)).as_py())
 
@@ -339,13 +350,19 @@ def _batches(data: object, column: str) -> Iterator[pa.RecordBatch]:
         yield from f.iter_batches(batch_size=64 * 1024, columns=[column], use_threads=False)
 
 
-def _distinct_sorted(arr: pa.ChunkedArray) -> pa.Array:
-    """The distinct values of a column whose rows are in key order (equal values adjacent)."""
-    a = arr.combine_chunks()
-    if len(a) < 2:
-        return a
-    starts = pc.not_equal(a.slice(1), a.slice(0, len(a) - 1))
-    return a.filter(pa.concat_arrays([pa.array([True]), starts]))
+def _distinct_sorted(
+    arr: pa.ChunkedArray, same: pa.ChunkedArray | pa.Array | None = None
+) -> pa.Array:
+    """The distinct values of a column whose rows are in key order (equal values adjacent;
+    ``same``: each row equal to the next, when known)."""
+    n = len(arr)
+    if n < 2:
+        return arr.combine_chunks()
+    if same is None:
+        same = pc.equal(arr.slice(0, n - 1), arr.slice(1))
+    starts = pc.invert(pc.fill_null(same, False))  # (a null id starts a run, as not_equal had it)
+    keep = pa.chunked_array([pa.array([True]), *getattr(starts, "chunks", [starts])])
+    return arr.filter(keep).combine_chunks()
 
 
 def missing_references(d: Deferred, reference: pd.Series) -> bool:
