@@ -106,11 +106,13 @@ def _read_xlsx_openpyxl(path: Path, sheet: str | int | None, table: str | None) 
     from openpyxl.utils.exceptions import InvalidFileException
 
     name = path.name
-    fh = path.open("rb")  # (a file, not its name: openpyxl refuses an .xlsx named .xls)
+    fh = None
     try:
+        fh = path.open("rb")  # (a file, not its name: openpyxl refuses an .xlsx named .xls)
         wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as e:
-        fh.close()
+        if fh is not None:
+            fh.close()
         return _fatal(name, None, f"a readable Excel workbook ({e})")
     try:
         sheets = [(ws.title, ws.sheet_state == "visible") for ws in wb.worksheets]

@@ -360,7 +360,7 @@ def _distinct_sorted(
         return arr.combine_chunks()
     if same is None:
         same = pc.equal(arr.slice(0, n - 1), arr.slice(1))
-    starts = pc.invert(pc.fill_null(same, False))  # (a null id starts a run, as not_equal had it)
+    starts = pc.invert(pc.fill_null(same, False))  # (the key is required: no null id here)
     keep = pa.chunked_array([pa.array([True]), *getattr(starts, "chunks", [starts])])
     return arr.filter(keep).combine_chunks()
 
