@@ -357,11 +357,10 @@ def test_the_sample_takes_auto_qa_findings_with_their_evidence(small_dir, checke
 def test_each_flagged_contact_keeps_its_first_violation(tmp_path):
     """By hand: C1's first fail is message 2 (a pass at 1 does not count); C2's two fails at
     message 3 tie, the first kept wins; C3's fail without a message comes after its message 9;
-    C4 only passes; a plan naming rules keeps only theirs."""
-    from qaworkbench.autoqa.run import results_path
+    C4 only passes; a plan naming rules keeps only theirs. (The sample's auto-QA findings.)"""
+    from qaworkbench.autoqa.run import first_violations, results_path
     from qaworkbench.periods import parse_period
-    from qaworkbench.sampling.plan import load_plan
-    from qaworkbench.sampling.rules.autoqa import flagged_contacts
+    from qaworkbench.sampling.rules.autoqa import FINDING_COLUMNS
 
     rows = [  # contact, rule, item, result, seq, quote
         ("C1", "greeting", "NRM01", "pass", 1, "您好"),
@@ -379,22 +378,18 @@ def test_each_flagged_contact_keeps_its_first_violation(tmp_path):
     path = results_path(tmp_path, period)
     path.parent.mkdir()
     frame.to_parquet(path)
-    plan = load_plan("hotline")
 
-    got = flagged_contacts(tmp_path, period, plan).set_index("contact_id")
+    got = first_violations(tmp_path, period, FINDING_COLUMNS).set_index("contact_id")
     assert sorted(got.index) == ["C1", "C2", "C3"]
     assert got.loc["C1", ["rule_id", "seq"]].tolist() == ["impolite_you", 2]
     assert got.loc["C2", ["rule_id", "quote"]].tolist() == ["rhetorical", "不是说了吗"]
     assert got.loc["C3", ["rule_id", "seq"]].tolist() == ["forbidden", 9]
     assert str(got["seq"].dtype) == "Int64"
 
-    only = plan.model_copy(
-        update={"autoqa": plan.autoqa.model_copy(update={"rules": ["forbidden"]})}
-    )
-    got = flagged_contacts(tmp_path, period, only).set_index("contact_id")
+    got = first_violations(tmp_path, period, FINDING_COLUMNS, ["forbidden"]).set_index("contact_id")
     assert got["rule_id"].eq("forbidden").all()
     assert got["seq"].to_dict() == {"C1": 4, "C2": 3, "C3": 9}
-    assert flagged_contacts(tmp_path, parse_period("2026-05"), plan) is None  # not checked
+    assert first_violations(tmp_path, parse_period("2026-05"), FINDING_COLUMNS) is None
 
 
 @pytest.mark.slow

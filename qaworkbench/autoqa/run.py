@@ -316,6 +316,38 @@ def load_results(
     return out
 
 
+def first_violations(
+    source: str | Path, period: Period, columns: list[str], rules: list[str] | tuple[str, ...] = ()
+) -> pd.DataFrame | None:
+    """Each contact's first failed check of ``period`` (the lowest message ``seq``, one
+    without a message last; on a tie, the first kept), among ``rules`` (none named: every
+    rule): its ``columns``, one row per contact, in no particular order. None when ``qaw
+    autoqa`` has not run for the period. Chosen in DuckDB over the kept Parquet: a month's
+    millions of results never come into pandas, only one row per flagged contact."""
+    try:
+        path = results_path(source, period)
+    except QAWError:
+        return None
+    if not path.exists():
+        return None
+    con = duck.connect()
+    try:
+        fails = con.sql(
+            f"""
+            SELECT {", ".join(f'"{c}"' for c in columns)}
+            FROM read_parquet(?, file_row_number = true)
+            WHERE result = 'fail' {"AND list_contains(?, rule_id)" if rules else ""}
+            QUALIFY row_number() OVER (
+                PARTITION BY contact_id ORDER BY seq NULLS LAST, file_row_number) = 1
+            """,
+            params=[str(path), *([list(rules)] if rules else [])],
+        ).to_arrow_table()
+    finally:
+        con.close()
+    # (whole numbers nullable, as ``load_results`` reads them)
+    return fails.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
 def check_month(source: str | Path, period: Period, rules: RuleSet) -> pd.DataFrame:
     """Check every chat and transcribed call of ``period``: the results with each contact's
     agent (``agent_id``)."""

@@ -63,7 +63,7 @@ def draw(
     agent and month: full_marks and mean_score (adaptive quota); ``faulty``
     evaluations (contact_id, score) for neighbours; ``score_sd`` the
     within-agent score SD (points) for the precision column; ``autoqa`` the auto-QA
-    findings the plan samples on (``rules.autoqa.flagged_contacts``).
+    findings the plan samples on (``autoqa.run.first_violations``).
     """
     period = pd.Period(month, "M")
     roster = agents.copy()

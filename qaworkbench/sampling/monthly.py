@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..autoqa.run import first_violations
 from ..config import engine_setting
 from ..data import engine
 from ..data.load import load_center
@@ -19,7 +20,7 @@ from .draw import Sample, candidates, draw
 from .plan import SamplingPlan
 from .quotas import adjust_quotas, base_quotas
 from .rules import fit_plan
-from .rules.autoqa import flagged_contacts
+from .rules.autoqa import FINDING_COLUMNS
 from .rules.complaints import counted
 from .rules.neighbours import faulty_evaluations
 from .rules.repeats import repeat_rows
@@ -91,7 +92,7 @@ def sample_month(
         evaluated = small.evaluations["contact_id"]
         findings = None
         if plan.autoqa.enabled:
-            findings = flagged_contacts(source, p, plan)
+            findings = first_violations(source, p, FINDING_COLUMNS, plan.autoqa.rules)
             if findings is None:
                 notes.append(f"no auto-QA results for {month}: contacts auto-QA flags are not "
                              f"sampled (run qaw autoqa --month {month} first)")  # fmt: skip

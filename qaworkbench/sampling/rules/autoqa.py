@@ -4,54 +4,17 @@ each pick names the rule and quotes the evidence (masked)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
-import pyarrow as pa
 
-from ...autoqa.run import results_path
-from ...data import duck
-from ...errors import QAWError
 from ...frames import isin, positions
-from ...periods import Period
 from ..plan import SamplingPlan
 from ..scan import Month
 from . import Draw, MonthPicks, Rule, targeted
 
 # The results' columns the rule reads: which rule failed, where, and the quote that shows it.
 FINDING_COLUMNS = ["contact_id", "rule_id", "item_id", "result", "seq", "quote"]
-
-
-def flagged_contacts(source: str | Path, period: Period, plan: SamplingPlan) -> pd.DataFrame | None:
-    """The failed results of ``period`` the plan samples on (its ``rules``, or every rule), one
-    row per contact, in no particular order: its first violation (the lowest message ``seq``,
-    one without a message last; on a tie, the first kept). None when ``qaw autoqa`` has not run
-    for the period. Chosen in DuckDB over the kept Parquet: a month's millions of results
-    never come into pandas, only the one row a flagged contact."""
-    try:
-        path = results_path(source, period)
-    except QAWError:
-        return None
-    if not path.exists():
-        return None
-    rules = list(plan.autoqa.rules)
-    con = duck.connect()
-    try:
-        fails = con.sql(
-            f"""
-            SELECT {", ".join(f'"{c}"' for c in FINDING_COLUMNS)}
-            FROM read_parquet(?, file_row_number = true)
-            WHERE result = 'fail' {"AND list_contains(?, rule_id)" if rules else ""}
-            QUALIFY row_number() OVER (
-                PARTITION BY contact_id ORDER BY seq NULLS LAST, file_row_number) = 1
-            """,
-            params=[str(path), *([rules] if rules else [])],
-        ).to_arrow_table()
-    finally:
-        con.close()
-    # (whole numbers nullable, as ``load_results`` reads them)
-    return fails.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 def autoqa_contacts(
