@@ -248,11 +248,18 @@ def kept_results(source: str | Path, p: Period) -> Path | None:
     (``tally``, ``agreement``) take it as it lies: a month's millions of rows stay there."""
     import pyarrow.parquet as pq
 
+    path = _stored(source, p)
+    return path if path is not None and pq.read_metadata(path).num_rows else None
+
+
+def _stored(source: str | Path, period: Period) -> Path | None:
+    """The file ``results_path`` names, when it exists (None too for a source that is not a
+    data folder)."""
     try:
-        path = results_path(source, p)
+        path = results_path(source, period)
     except QAWError:
         return None
-    return path if path.exists() and pq.read_metadata(path).num_rows else None
+    return path if path.exists() else None
 
 
 def save_results(results: pd.DataFrame, path: Path, rules: RuleSet) -> None:
@@ -294,11 +301,7 @@ def load_results(
     columns or the ``columns`` named (a month's quotes are most of its size); with
     ``fails_only``, only the failed checks (read filtered, a few % of a month's rows; through
     DuckDB, so ids and names come as text, not categories)."""
-    try:
-        path = results_path(source, period)
-    except QAWError:
-        return None
-    if not path.exists():
+    if (path := _stored(source, period)) is None:
         return None
     if not fails_only:
         return pd.read_parquet(path, columns=columns)
@@ -324,11 +327,7 @@ def first_violations(
     rule): its ``columns``, one row per contact, in no particular order. None when ``qaw
     autoqa`` has not run for the period. Chosen in DuckDB over the kept Parquet: a month's
     millions of results never come into pandas, only one row per flagged contact."""
-    try:
-        path = results_path(source, period)
-    except QAWError:
-        return None
-    if not path.exists():
+    if (path := _stored(source, period)) is None:
         return None
     con = duck.connect()
     try:
