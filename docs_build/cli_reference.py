@@ -22,6 +22,11 @@ from qaworkbench.cli import main
 ZH_FILE = Path(__file__).with_name("cli.zh.yaml")
 
 
+# Each command's context as the CLI makes it (``-h`` beside ``--help`` comes from ``qaw``'s
+# settings, which a context without its parent does not inherit), text wrapped at 100.
+_SETTINGS = {**main.context_settings, "max_content_width": 100}
+
+
 def _commands(group: click.Group, ctx: click.Context, prefix: str) -> list[tuple[str, str]]:
     """Every command under ``group`` as (full name, help text), in alphabetical order."""
     return [(full, cmd.get_help(sub)) for full, cmd, sub in _walk(group, ctx, prefix)]
@@ -37,7 +42,7 @@ def _walk(
         if cmd is None or cmd.hidden:
             continue
         full = f"{prefix} {name}"
-        sub = click.Context(cmd, info_name=full, parent=None, max_content_width=100)
+        sub = click.Context(cmd, info_name=full, parent=None, **_SETTINGS)
         out.append((full, cmd, sub))
         if isinstance(cmd, click.Group):
             out += _walk(cmd, sub, full)
@@ -46,13 +51,13 @@ def _walk(
 
 def _all() -> list[tuple[str, click.Command, click.Context]]:
     """``qaw`` itself, then every visible command under it."""
-    root = click.Context(main, info_name="qaw", max_content_width=100)
+    root = click.Context(main, info_name="qaw", **_SETTINGS)
     return [("qaw", main, root), *_walk(main, root, "qaw")]
 
 
 def markdown() -> str:
     """Every ``qaw`` command's ``--help`` as a Markdown section (the texts are the CLI's own)."""
-    root = click.Context(main, info_name="qaw", max_content_width=100)
+    root = click.Context(main, info_name="qaw", **_SETTINGS)
     parts = ["## qaw\n", "```text", main.get_help(root), "```\n"]
     for full, text in _commands(main, root, "qaw"):
         anchor = full.replace(" ", "-")
